@@ -1,0 +1,30 @@
+# The two commands: `make audit` and `make test`. Both create .venv/ when absent.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))' 2>/dev/null && { echo $$p; break; }; done)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AS_OF  ?= 2022-12-31
+OUT    ?= out
+
+.PHONY: audit test install clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 (durable_rules does not import on 3.13)" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+audit: $(STAMP)
+	$(BIN)/auditor audit fixtures/shenyang-2022 --as-of $(AS_OF) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,114 @@
+"""Policy set -> engine rule definitions, in named stages.
+
+Stages (each a function below, run in this order by :func:`compile_policies`):
+
+1. ``expand``   — one rule per (check, schedule step), parameters substituted;
+2. ``lower``    — each rule's violation condition as a durable_rules dict:
+                  ``kind == K and every field present and where and not require``;
+3. ``partition``— rules grouped by record kind, in rulesets of at most
+                  ``RULES_PER_RULESET`` rules (durable_rules lets one fact match at
+                  most 64 rules of a ruleset, and then silently fires none);
+4. ``project``  — per kind, the fields the engine needs (facts carry nothing else).
+
+The output is plain data: dicts for durable_rules, never generated Python.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from . import expr
+from .model import Check, PolicySet
+
+RULES_PER_RULESET = 48
+KIND_FIELD = "_kind"
+KEY_FIELD = "_key"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # engine rule name, unique in the compiled set
+    check: Check
+    step: int  # index into check.steps
+    kind: str
+    where: expr.Node | None
+    require: expr.Node  # parameters substituted
+    fields: frozenset  # every field path the rule reads
+    condition: dict  # durable_rules condition for a violation
+
+    @property
+    def requirement_text(self) -> str:
+        return expr.to_text(self.require)
+
+
+@dataclass
+class CompiledSet:
+    policy_set: PolicySet
+    rules: list
+    rulesets: dict  # ruleset suffix -> {"kind": kind, "rules": {rule name: definition}}
+    projection: dict  # kind -> sorted list of field paths sent to the engine
+    by_check: dict = field(default_factory=dict)  # check id -> [Rule by step]
+
+    def rulesets_for(self, kind: str) -> list[str]:
+        return [name for name, rs in self.rulesets.items() if rs["kind"] == kind]
+
+    def definitions(self) -> dict:
+        """A deep copy (durable_rules mutates what it is given)."""
+        return copy.deepcopy({name: rs["rules"] for name, rs in self.rulesets.items()})
+
+
+def compile_condition(node: expr.Node, negate: bool = False) -> dict:
+    return expr.to_engine(node, negate)
+
+
+def expand(policy_set: PolicySet) -> list[tuple[Check, int, expr.Node]]:
+    out = []
+    for check in policy_set.checks:
+        for index, step in enumerate(check.steps):
+            out.append((check, index, expr.substitute(check.require, step.params)))
+    return out
+
+
+def lower(check: Check, require: expr.Node) -> tuple[dict, frozenset]:
+    paths = expr.fields(require) | (expr.fields(check.where) if check.where is not None else set())
+    parts: list[dict] = [{KIND_FIELD: check.over}]
+    # An absent field never matches in durable_rules, but inside arithmetic on the
+    # right-hand side it is treated as a value; guard every field explicitly so the
+    # engine sees exactly the records the reference evaluator judges.
+    parts += [{"$ex": {path: 1}} for path in sorted(paths)]
+    if check.where is not None:
+        parts.append(compile_condition(check.where))
+    parts.append(compile_condition(require, negate=True))
+    return {"$and": parts}, frozenset(paths)
+
+
+def partition(rules: list[Rule]) -> dict:
+    rulesets: dict = {}
+    kinds = sorted({r.kind for r in rules})
+    for kind in kinds:
+        of_kind = [r for r in rules if r.kind == kind]
+        for chunk_no, start in enumerate(range(0, len(of_kind), RULES_PER_RULESET)):
+            chunk = of_kind[start:start + RULES_PER_RULESET]
+            rulesets[f"{kind}{chunk_no}"] = {
+                "kind": kind,
+                "rules": {r.name: {"all": [{"m": r.condition}]} for r in chunk},
+            }
+    return rulesets
+
+
+def project(rules: list[Rule]) -> dict:
+    out: dict = {}
+    for rule in rules:
+        out.setdefault(rule.kind, set()).update(rule.fields)
+    return {kind: sorted(paths) for kind, paths in out.items()}
+
+
+def compile_policies(policy_set: PolicySet) -> CompiledSet:
+    rules: list[Rule] = []
+    for number, (check, step, require) in enumerate(expand(policy_set)):
+        condition, paths = lower(check, require)
+        rules.append(Rule(f"r{number}", check, step, check.over, check.where, require, paths, condition))
+    compiled = CompiledSet(policy_set, rules, partition(rules), project(rules))
+    for rule in rules:
+        compiled.by_check.setdefault(rule.check.id, []).append(rule)
+    return compiled

@@ -1,0 +1,124 @@
+"""Derived figures (measures) computed from records, before the engine runs.
+
+durable_rules sees per-record tests only; shares, counts, sums, extremes and
+ratios are computed here in Python and put on the district record (or, for
+city-wide measures, on the city record) as ordinary fields. A measure whose
+inputs are incomplete is *absent*, never a number: its note says which
+records lack which fields, so the verdict stage reports ``missing`` with that
+evidence. A measure over no records at all is absent with status ``empty``
+(``not_applicable``), except that a district that submitted no records of the
+kind is ``missing``.
+"""
+from __future__ import annotations
+
+from . import expr
+from .model import Facts, Measure, Record, plan
+
+
+def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[str]:
+    """The fields of ``node``/``names`` that ``record`` lacks."""
+    paths = sorted((expr.fields(node) if node is not None else set()) | set(names))
+    return [p for p in paths if expr.lookup(record.data, p) is expr.MISSING]
+
+
+def measure_value(measure: Measure, records: list[Record]) -> dict:
+    """{"status": "ok"|"missing"|"empty", "value": ..., details}."""
+    if not records:
+        return {"status": "missing", "reason": f"no {measure.of} records submitted", "lacking": []}
+    applicable: list[Record] = []
+    lacking: list[dict] = []
+    for record in records:
+        ok = expr.evaluate(measure.where, record.data) if measure.where is not None else True
+        if ok is expr.MISSING:
+            lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.where, [])})
+        elif ok:
+            applicable.append(record)
+    numbers: list = []
+    hits = 0
+    per_total = 0
+    for record in applicable:
+        if measure.agg == "count":
+            continue
+        if measure.agg == "share":
+            value = expr.evaluate(measure.that, record.data)
+            if value is expr.MISSING:
+                lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.that, [])})
+            elif value:
+                hits += 1
+            continue
+        names = [measure.value] + ([measure.per] if measure.per else [])
+        values = [expr.lookup(record.data, n) for n in names]
+        if any(v is expr.MISSING for v in values):
+            lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, None, names)})
+            continue
+        numbers.append(values[0])
+        if measure.per:
+            per_total += values[1]
+    if lacking:
+        return {"status": "missing", "reason": f"{len(lacking)} {measure.of} record(s) lack data", "lacking": lacking}
+    n = len(applicable)
+    agg = measure.agg
+    if agg == "count":
+        return {"status": "ok", "value": n, "of": len(records)}
+    if agg == "sum":
+        return {"status": "ok", "value": sum(numbers), "of": n}
+    if n == 0:
+        return {"status": "empty", "reason": f"no applicable {measure.of} records"}
+    if agg == "share":
+        return {"status": "ok", "value": round(hits / n, 6), "numerator": hits, "denominator": n}
+    if agg == "min":
+        return {"status": "ok", "value": min(numbers), "of": n}
+    if agg == "max":
+        return {"status": "ok", "value": max(numbers), "of": n}
+    if agg == "mean":
+        return {"status": "ok", "value": round(sum(numbers) / n, 6), "of": n}
+    if agg == "ratio":
+        if per_total == 0:
+            return {"status": "empty", "reason": f"the total of {measure.per} is zero"}
+        return {"status": "ok", "value": round(sum(numbers) / per_total, 6), "numerator": sum(numbers), "denominator": per_total}
+    raise ValueError(agg)  # pragma: no cover - the schema allows only the above
+
+
+def derive_district(facts: Facts, measures: list[Measure]) -> None:
+    """Put district-level measures on the district record (in place)."""
+    record = facts.of("district")[0]
+    for measure in measures:
+        if measure.level != "district":
+            continue
+        result = measure_value(measure, facts.of(measure.of))
+        facts.notes[measure.id] = result
+        if result["status"] == "ok":
+            record.data[measure.id] = result["value"]
+
+
+def derive_city(all_facts: list[Facts], measures: list[Measure], districts: list[str]) -> Facts:
+    """The city record: city-level measures over the expected districts' records."""
+    city = plan()["city"]
+    facts = Facts(city, tuple(f for fx in all_facts for f in fx.files))
+    data: dict = {"city": city}
+    by_name = {f.district: f for f in all_facts}
+    for measure in measures:
+        if measure.level != "city":
+            continue
+        contributions = []
+        absent = []
+        records = []
+        for name in districts:
+            if name not in by_name:
+                absent.append(name)
+                contributions.append({"district": name, "value": None, "submitted": False})
+                continue
+            record = by_name[name].of("district")[0]
+            records.append(record)
+            value = expr.lookup(record.data, measure.value) if measure.value else None
+            contributions.append({"district": name, "value": None if value is expr.MISSING else value, "submitted": True})
+        result = measure_value(measure, records)
+        if absent:
+            result = {"status": "missing", "reason": f"{len(absent)} district(s) did not submit",
+                      "lacking": [{"key": "district", "district": a, "missing": ["submission"]} for a in absent] + result.get("lacking", [])}
+        result["contributions"] = contributions
+        facts.notes[measure.id] = result
+        if result["status"] == "ok":
+            data[measure.id] = result["value"]
+    facts.records["city"] = [Record("city", "city", data, {"city": city}, "city")]
+    return facts

@@ -1,0 +1,147 @@
+"""One error hierarchy with stable codes.
+
+Errors are split by whose fault they are: the policy author's (``PolicyError``),
+the submitter's (``SubmissionError``), the person at the command line
+(``UsageError``) or the program's own (``InternalError``, ``EngineError``).
+Every problem is a :class:`Problem` — data, not an exception — so a loader can
+collect all problems of a file, sort them by position and raise them together
+in one :class:`AuditorError`.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located problem. ``line``/``column`` are 1-based; 0 means unknown."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+    path: str = ""  # e.g. "checks[1].require" or "班级!D17"
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.code}: {self.message}"
+        if self.path:
+            text += f" (at {self.path}{f', column {self.column}' if self.column else ''})"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+        }
+
+
+class AuditorError(Exception):
+    """Base of every error the auditor raises on purpose. Holds one or more problems."""
+
+    exit_status = 2
+    kind = "error"
+
+    def __init__(self, problems: list[Problem] | Problem):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.code, p.path, p.message))
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+
+class PolicyError(AuditorError):
+    kind = "policy"
+
+
+class SubmissionError(AuditorError):
+    kind = "submission"
+
+
+class UsageError(AuditorError):
+    kind = "usage"
+
+
+class InternalError(AuditorError):
+    """The program's own fault: a bug, never the user's."""
+
+    exit_status = 3
+    kind = "internal"
+
+
+class EngineError(InternalError):
+    """durable_rules lost, refused or disagreed about a record."""
+
+    kind = "engine"
+
+
+def did_you_mean(word: str, choices) -> str:
+    """A ' — did you mean "x"?' suffix, or ''."""
+    match = difflib.get_close_matches(str(word), sorted(str(c) for c in choices), n=1, cutoff=0.6)
+    return f'; did you mean "{match[0]}"?' if match else ""
+
+
+class Collector:
+    """Collects problems for one file; raises them all together."""
+
+    def __init__(self, file: str, error_class: type[AuditorError]):
+        self.file = file
+        self.error_class = error_class
+        self.problems: list[Problem] = []
+
+    def add(self, code: str, message: str, line: int = 0, column: int = 0, path: str = "") -> None:
+        self.problems.append(Problem(self.file, line, column, code, message, path))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise self.error_class(self.problems)
+
+
+# The stable codes, one line each. The README's table is generated from this
+# dictionary's meaning (tests assert that every code raised is listed here).
+CODES: dict[str, str] = {
+    # loading (any file)
+    "E-READ": "the file cannot be read (missing, a folder, unreadable)",
+    "E-SIZE": "the file is larger than the per-file limit",
+    "E-ENCODING": "the bytes are not valid text in an accepted encoding",
+    "E-SYNTAX": "the YAML or JSON is malformed or truncated",
+    "E-YAML-TAG": "a YAML tag that could construct objects (only plain data is allowed)",
+    "E-DUPLICATE-KEY": "the same key appears twice in one mapping",
+    "E-ALIAS": "too many YAML aliases (alias bombs are refused)",
+    "E-DEPTH": "nesting deeper than allowed",
+    "E-NUMBER": "a number that is NaN, infinite or too large to evaluate exactly",
+    "E-DATE": "a date that does not exist or is not YYYY-MM-DD",
+    # policies
+    "P-SCHEMA": "a policy does not match the policy schema (unknown key, wrong type, missing key)",
+    "P-EXPR": "an expression in require/where/that does not parse",
+    "P-FIELD": "an expression reads a field that no submission of that record kind can contain",
+    "P-TYPE": "an expression compares or computes with values of the wrong type",
+    "P-ENGINE": "an expression cannot be compiled for durable_rules (see the policy format)",
+    "P-DUPLICATE-ID": "two checks, policies or measures share an id",
+    "P-CLAUSE": "a clause number that the plan does not have",
+    "P-MESSAGE": "a message template that does not parse or is not allowed in the sandbox",
+    "P-SCHEDULE": "a dated schedule that is out of order or names different parameters",
+    "P-EXAMPLE": "a policy example that is malformed (unknown check, bad status)",
+    "P-NONE": "the policy folder holds no policy files",
+    # submissions
+    "S-SCHEMA": "a submission does not match the submission schema",
+    "S-DISTRICT": "an unknown district name",
+    "S-DUPLICATE-ID": "two schools or classes share an id, or a district is submitted twice",
+    "S-NONE": "nothing to audit (no submission files given or found)",
+    # usage
+    "U-ARGS": "a bad command-line argument (for example --as-of)",
+    "U-OUT": "the output folder cannot be written",
+    # the program's own
+    "I-ENGINE": "durable_rules lost, refused or mis-evaluated a record",
+    "I-DISAGREE": "durable_rules and the reference evaluator disagree",
+    "I-BUG": "an unexpected internal error",
+}

@@ -1,0 +1,47 @@
+"""`auditor test`: run the examples each policy carries (facts, an audit date, expected statuses)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .audit import Auditor
+from .errors import SubmissionError
+from .loader import Document
+from .model import PolicySet, plan
+from .submission import facts_from_document
+
+
+@dataclass
+class ExampleResult:
+    policy: str
+    name: str
+    source: str
+    failures: list  # (check, expected, got)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.error
+
+
+def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[ExampleResult]:
+    auditor = Auditor(policy_set, engine)
+    city = plan()["city"]
+    results = []
+    for policy in policy_set.policies:
+        for example in policy.examples:
+            label = str(example.source)
+            try:
+                facts = [facts_from_document(Document(f"{label}[{i}]", dict(s))) for i, s in enumerate(example.submissions)]
+            except SubmissionError as exc:
+                results.append(ExampleResult(policy.id, example.name, label, [], "the example's facts are not a valid submission: " + "; ".join(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems)))
+                continue
+            districts = list(example.districts) if example.districts else [f.district for f in facts]
+            findings = auditor.audit(facts, example.as_of, districts)
+            subject = facts[0].district if facts else districts[0]
+            got = {}
+            for verdict in findings["verdicts"]:
+                if verdict["district"] in (subject, city):
+                    got[verdict["check"]] = verdict["status"]
+            failures = [(check, want, got.get(check)) for check, want in sorted(example.expect.items()) if got.get(check) != want]
+            results.append(ExampleResult(policy.id, example.name, label, failures))
+    return results

@@ -1,0 +1,295 @@
+"""Load and validate the policy folder: YAML -> schema -> typed Policy objects.
+
+Every problem in every file is collected (with file, line and column) before
+anything stops; problems are raised together as one :class:`PolicyError`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from typing import Any
+
+from jinja2 import TemplateSyntaxError
+
+from . import contracts, expr
+from .errors import Collector, PolicyError, Problem, did_you_mean
+from .loader import Document, load_document, path_text
+from .messages import compile_message
+from .model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
+
+DEFAULT_FOLDER = "policies"
+
+
+def policy_files(folder: str) -> list[str]:
+    if not os.path.isdir(folder):
+        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder does not exist"))
+    names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
+    if not names:
+        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder holds no .yaml policy files"))
+    return [os.path.join(folder, n) for n in names]
+
+
+def measure_types(measures) -> dict[str, dict[str, str]]:
+    """Fields that measures add: district-level ones on `district`, city-level on `city`."""
+    out: dict[str, dict[str, str]] = {"district": {}, "city": {}}
+    for m in measures:
+        out["city" if m.level == "city" else "district"][m.id] = contracts.NUMBER
+    return out
+
+
+def field_types_for(measures) -> dict[str, dict[str, str]]:
+    base = {k: dict(v) for k, v in contracts.base_field_types().items()}
+    for kind, extra in measure_types(measures).items():
+        base[kind].update(extra)
+    return base
+
+
+class _PolicyReader:
+    def __init__(self, document: Document, collector: Collector):
+        self.doc = document
+        self.c = collector
+
+    def at(self, path) -> tuple[int, int]:
+        return self.doc.where(tuple(path))
+
+    def problem(self, code: str, message: str, path, column_offset: int | None = None) -> None:
+        line, column = self.at(path)
+        if column_offset is not None and line:
+            column = column  # the value's column; expression offsets are reported in the message
+        self.c.add(code, message, line, column, path_text(tuple(path)))
+
+    def parse_expr(self, text: str, path, condition: bool = True) -> expr.Node | None:
+        try:
+            node = expr.parse(text)
+        except expr.ExprError as exc:
+            self.problem(exc.code, f"{exc.message} at character {exc.offset + 1} of \"{text}\"", path)
+            return None
+        return expr.as_condition(node) if condition else node
+
+
+def _date(text: str) -> _dt.date | None:
+    try:
+        return _dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
+    document = load_document(file, PolicyError)
+    if document.data is None:
+        collector.add("P-SCHEMA", "the file is empty; a policy needs clause, id, title, text, responsible and checks")
+        return None
+    if not contracts.validate(document, "policy", collector, "P-SCHEMA"):
+        return None
+    return document.data, document
+
+
+def build_policy(data: dict, document: Document, collector: Collector) -> Policy | None:
+    """Typed objects from schema-valid data; semantic problems go to ``collector``."""
+    r = _PolicyReader(document, collector)
+    file = document.file
+    clauses = plan()["clauses"]
+    if data["clause"] not in clauses:
+        normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
+        hint = f'; write it as "{normalised}"' if normalised in clauses else did_you_mean(data["clause"], clauses)
+        r.problem("P-CLAUSE", f'clause "{data["clause"]}" is not in the plan{hint}', ("clause",))
+
+    measures = []
+    for i, m in enumerate(data.get("measures", [])):
+        base = ("measures", i)
+        where = r.parse_expr(m["where"], base + ("where",)) if "where" in m else None
+        that = r.parse_expr(m["that"], base + ("that",)) if "that" in m else None
+        if m["agg"] == "share" and "that" not in m:
+            r.problem("P-SCHEMA", 'a "share" measure needs "that": the condition counted in the numerator', base)
+        if m["agg"] in ("sum", "min", "max", "mean", "ratio") and "value" not in m:
+            r.problem("P-SCHEMA", f'a "{m["agg"]}" measure needs "value": the field aggregated', base)
+        if m["agg"] == "ratio" and "per" not in m:
+            r.problem("P-SCHEMA", 'a "ratio" measure needs "per": the field summed in the denominator', base)
+        level = m.get("level", "district")
+        if level == "city" and m["of"] != "district":
+            r.problem("P-SCHEMA", 'a city-level measure aggregates districts: use "of: district"', base + ("of",))
+        if level == "district" and m["of"] == "district":
+            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document', base + ("of",))
+        line, _ = r.at(base)
+        measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
+                                m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"]))
+
+    checks = []
+    for i, c in enumerate(data["checks"]):
+        base = ("checks", i)
+        where = r.parse_expr(c["where"], base + ("where",)) if "where" in c else None
+        require = r.parse_expr(c["require"], base + ("require",))
+        steps: list[Step] = []
+        if "due" in c:
+            due = _date(c["due"])
+            if due is None:
+                r.problem("E-DATE", f'"{c["due"]}" is not a real date', base + ("due",))
+            else:
+                steps.append(Step(due, {}, ""))
+        else:
+            names = None
+            for j, s in enumerate(c["schedule"]):
+                due = _date(s["due"])
+                if due is None:
+                    r.problem("E-DATE", f'"{s["due"]}" is not a real date', base + ("schedule", j, "due"))
+                    continue
+                if steps and due <= steps[-1].due:
+                    r.problem("P-SCHEDULE", f"schedule dates must ascend: {s['due']} is not after {steps[-1].due}", base + ("schedule", j, "due"))
+                if names is not None and set(s["params"]) != names:
+                    r.problem("P-SCHEDULE", f"every step must set the same parameters ({', '.join(sorted(names))})", base + ("schedule", j, "params"))
+                names = set(s["params"])
+                steps.append(Step(due, dict(s["params"]), s.get("cite", "")))
+        for lang in ("zh", "en"):
+            for key in ("message", "remedy"):
+                if key in c:
+                    try:
+                        compile_message(c[key][lang])
+                    except (TemplateSyntaxError, ValueError) as exc:
+                        r.problem("P-MESSAGE", f"template does not parse: {exc}", base + (key, lang))
+        if where is None and "where" in c or require is None or not steps:
+            continue
+        line, _ = r.at(base)
+        checks.append(Check(
+            id=c["id"], policy=data["id"], clause=data["clause"], title=c["title"],
+            method=c.get("method", "automated"), over=c["over"],
+            where_text=c.get("where"), require_text=c["require"], where=where, require=require,
+            steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
+            severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
+            source=Source(file, line)))
+
+    examples = []
+    for i, e in enumerate(data.get("examples", [])):
+        base = ("examples", i)
+        as_of = _date(e["as_of"])
+        if as_of is None:
+            r.problem("E-DATE", f'"{e["as_of"]}" is not a real date', base + ("as_of",))
+            continue
+        if "facts" in e and "submissions" in e:
+            r.problem("P-EXAMPLE", 'give "facts" (one district) or "submissions" (several), not both', base)
+            continue
+        if "submissions" in e:
+            submissions = tuple(e["submissions"])
+        else:
+            facts = dict(e.get("facts", {}))
+            facts.setdefault("district", e.get("district", plan()["districts"][0]))
+            submissions = (facts,)
+        line, _ = r.at(base)
+        examples.append(Example(e.get("name", f"example {i + 1}"), as_of, submissions,
+                                tuple(e["districts"]) if "districts" in e else None, dict(e["expect"]), Source(file, line)))
+    line, _ = r.at(())
+    return Policy(data["id"], data["clause"], data["title"], data["text"], tuple(data["responsible"]),
+                  data.get("notes", ""), tuple(data.get("references", [])), tuple(measures), tuple(checks),
+                  tuple(examples), Source(file, line))
+
+
+def _check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:
+    """Fields exist for the record kind, types agree, and the engine can compile every check."""
+    from .compiler import compile_condition  # local: compiler imports this module's types
+
+    types = field_types_for([m for p in policies for m in p.measures])
+
+    def report(policy, path, code, message):
+        doc = documents[policy.source.file]
+        line, column = doc.where(path)
+        problems.append(Problem(policy.source.file, line, column, code, message, path_text(path)))
+
+    def typecheck(policy, path, node, kind, params, want_bool=True):
+        table = dict(types[kind])
+        for name, value in params.items():
+            table[name] = contracts.NUMBER if isinstance(value, (int, float)) and not isinstance(value, bool) else contracts.BOOL if isinstance(value, bool) else contracts.STRING
+        try:
+            t = expr.infer_type(node, table)
+        except expr.ExprError as exc:
+            message = exc.message
+            if exc.code == "P-FIELD":
+                name = message.split('"')[1]
+                message = f'{kind} records have no field "{name}"{did_you_mean(name, table)}'
+            report(policy, path, exc.code, message)
+            return False
+        if want_bool and t != contracts.BOOL:
+            report(policy, path, "P-TYPE", f"a condition is needed here, but this is a {t}")
+            return False
+        return True
+
+    for policy in policies:
+        for i, m in enumerate(policy.measures):
+            kind = m.of
+            for key, node in (("where", m.where), ("that", m.that)):
+                if node is not None:
+                    typecheck(policy, ("measures", i, key), node, kind, {})
+            for key in ("value", "per"):
+                name = getattr(m, key)
+                if name is not None:
+                    if name not in types[kind]:
+                        report(policy, ("measures", i, key), "P-FIELD", f'{kind} records have no field "{name}"{did_you_mean(name, types[kind])}')
+                    elif types[kind][name] != contracts.NUMBER:
+                        report(policy, ("measures", i, key), "P-TYPE", f'"{name}" is {types[kind][name]}, not a number')
+        for i, c in enumerate(policy.checks):
+            params = c.steps[0].params
+            ok = True
+            if c.where is not None:
+                ok &= typecheck(policy, ("checks", i, "where"), c.where, c.over, {})
+            ok &= typecheck(policy, ("checks", i, "require"), c.require, c.over, params)
+            if not ok:
+                continue
+            for step in c.steps:
+                for key, node in (("where", c.where), ("require", expr.substitute(c.require, step.params))):
+                    if node is None:
+                        continue
+                    try:
+                        compile_condition(node)
+                    except expr.ExprError as exc:
+                        report(policy, ("checks", i, key), exc.code, exc.message)
+
+
+def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
+    files = policy_files(folder)
+    problems: list[Problem] = []
+    policies: list[Policy] = []
+    documents: dict[str, Document] = {}
+    digest = hashlib.sha256()
+    for file in files:
+        with open(file, "rb") as handle:
+            digest.update(os.path.basename(file).encode() + b"\0" + handle.read() + b"\0")
+        collector = Collector(file, PolicyError)
+        try:
+            loaded = read_policy(file, collector)
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+            continue
+        if loaded is not None:
+            data, document = loaded
+            documents[file] = document
+            policy = build_policy(data, document, collector)
+            if policy is not None:
+                policies.append(policy)
+        problems.extend(collector.problems)
+
+    # ids unique across the set
+    seen: dict[tuple, Source] = {}
+    for policy in policies:
+        doc = documents[policy.source.file]
+        items = [("policy", policy.id, ("id",))]
+        items += [("check", c.id, ("checks", i, "id")) for i, c in enumerate(policy.checks)]
+        items += [("measure", m.id, ("measures", i, "id")) for i, m in enumerate(policy.measures)]
+        for what, ident, path in items:
+            line, column = doc.where(path)
+            if (what, ident) in seen:
+                problems.append(Problem(policy.source.file, line, column, "P-DUPLICATE-ID",
+                                        f'{what} id "{ident}" is already used at {seen[(what, ident)]}', path_text(path)))
+            else:
+                seen[(what, ident)] = Source(policy.source.file, line)
+        for i, e in enumerate(policy.examples):
+            known = {c.id for p in policies for c in p.checks}
+            for check_id in e.expect:
+                if check_id not in known:
+                    line, column = doc.where(("examples", i, "expect", check_id))
+                    problems.append(Problem(policy.source.file, line, column, "P-EXAMPLE",
+                                            f'example expects a result for unknown check "{check_id}"{did_you_mean(check_id, known)}',
+                                            path_text(("examples", i, "expect", check_id))))
+    _check_types(policies, documents, problems)
+    if problems:
+        raise PolicyError(problems)
+    policies.sort(key=lambda p: (plan()["clauses"].index(p.clause), p.id))
+    return PolicySet(tuple(policies), digest.hexdigest(), folder)

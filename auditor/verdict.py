@@ -1,0 +1,139 @@
+"""Engine hits + reference judgements + the audit date -> one verdict per (district, check).
+
+| status          | when |
+|-----------------|------|
+| not_due         | the audit date is before the check's first deadline (progress is still shown) |
+| fail            | some applicable record with all its data violates the requirement |
+| missing         | no violation, but some applicable record (or the ledger itself) lacks data |
+| not_applicable  | records exist but none is subject to the check |
+| pass            | every applicable record has the data and meets the requirement |
+| waived          | reserved for approved exceptions |
+
+Missing data is never ``pass``: a record that lacks a field the rule reads is
+``missing``; a kind of record that was not submitted at all is ``missing``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from . import expr
+from .compiler import Rule
+from .contracts import DATE
+from .messages import render_message
+from .model import Check, Facts, Policy, Record
+from .reference import FAIL, MISSING, NA, PASS, judge_all
+
+MAX_EVIDENCE = 100_000
+
+
+def display(value, path: str, types: dict[str, str]):
+    if types.get(path) == DATE and isinstance(value, int):
+        return _dt.date.fromordinal(value).isoformat()
+    return value
+
+
+def _values(record: Record, rule: Rule, types: dict[str, str]) -> dict:
+    out = {}
+    for path in sorted(rule.fields):
+        value = expr.lookup(record.data, path)
+        out[path] = None if value is expr.MISSING else display(value, path, types)
+    return out
+
+
+def _message(check: Check, values: dict) -> dict:
+    return {lang: render_message(check.message[lang], values) for lang in ("zh", "en")}
+
+
+def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
+                types: dict[str, str], outcomes: dict[str, list]) -> dict:
+    """The verdict of one check for one district (or the city)."""
+    current = check.step_for(as_of)
+    due = current is None
+    index = 0 if current is None else current[0]
+    rule = rules[index]
+    step = check.steps[index]
+    records = facts.of(check.over)
+    judged = outcomes[rule.name]
+
+    evidence: list[dict] = []
+    counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
+    for record, outcome, lacking in judged:
+        counts[outcome] += 1
+        if outcome == FAIL:
+            values = _values(record, rule, types)
+            context = {**record.ident, **values, **step.params, "district": facts.district,
+                       "requirement": rule.requirement_text}
+            item = {"problem": "fail", "record": record.key, **record.ident, "values": values,
+                    "requirement": rule.requirement_text, "message": _message(check, context)}
+            evidence.append(item)
+        elif outcome == MISSING:
+            item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
+                    "owed_by": facts.district}
+            notes = [facts.notes[f] for f in lacking if f in facts.notes]
+            for note in notes:
+                item.setdefault("because", []).append({k: v for k, v in note.items() if k != "contributions"})
+            evidence.append(item)
+
+    if not records:
+        status = MISSING
+        evidence.append({"problem": "missing", "record": f"{check.over}:*", "missing": [f"{check.over} records"],
+                         "owed_by": facts.district, "reason": f"no {check.over} records submitted"})
+    elif counts[FAIL]:
+        status = FAIL
+    elif counts[MISSING]:
+        status = MISSING
+    elif counts[PASS]:
+        status = PASS
+    else:
+        status = MISSING if check.if_none == "missing" else NA
+        if status == MISSING:
+            evidence.append({"problem": "missing", "record": f"{check.over}:*", "missing": [check.where_text or check.over],
+                             "owed_by": facts.district, "reason": f"no {check.over} record matches: {check.where_text}"})
+    # measures read by the rule, with their inputs (numerator, denominator, contributions)
+    measures = {name: facts.notes[name] for name in sorted(rule.fields) if name in facts.notes}
+    verdict = {
+        "district": facts.district,
+        "clause": check.clause,
+        "policy": check.policy,
+        "check": check.id,
+        "title": check.title,
+        "method": check.method,
+        "status": "not_due" if due else status,
+        "severity": check.severity,
+        "due": step.due.isoformat(),
+        "final_due": check.final_due.isoformat(),
+        "schedule": [{"due": s.due.isoformat(), "params": s.params, **({"cite": s.cite} if s.cite else {})} for s in check.steps] if check.scheduled else [],
+        "requirement": rule.requirement_text,
+        "applies_to": check.where_text,
+        "over": check.over,
+        "responsible": list(policy.responsible),
+        "counts": {"checked": len(records), "pass": counts[PASS], "fail": counts[FAIL],
+                   "missing": counts[MISSING], "not_applicable": counts[NA]},
+        "evidence": evidence[:MAX_EVIDENCE],
+        "measures": measures,
+        "source": str(check.source),
+    }
+    if due:
+        verdict["progress"] = {"status_if_due_now": status, "failing": counts[FAIL], "checked": len(records)}
+    if check.remedy:
+        verdict["remedy"] = check.remedy
+    return verdict
+
+
+def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) -> dict:
+    """The verdict for a district that sent no submission at all."""
+    current = check.step_for(as_of)
+    step = check.steps[0 if current is None else current[0]]
+    return {
+        "district": district, "clause": check.clause, "policy": check.policy, "check": check.id,
+        "title": check.title, "method": check.method,
+        "status": "not_due" if current is None else MISSING,
+        "severity": check.severity, "due": step.due.isoformat(), "final_due": check.final_due.isoformat(),
+        "schedule": [], "requirement": expr.to_text(expr.substitute(check.require, step.params)),
+        "applies_to": check.where_text, "over": check.over, "responsible": list(policy.responsible),
+        "counts": {"checked": 0, "pass": 0, "fail": 0, "missing": 0, "not_applicable": 0},
+        "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
+                      "reason": "no submission received from this district"}],
+        "measures": {}, "source": str(check.source),
+        **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0}} if current is None else {}),
+    }
