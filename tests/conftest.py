@@ -1,0 +1,130 @@
+"""Shared test set-up: hypothesis profiles, the --update-golden flag, and YAML table cases.
+
+Table cases live in tests/cases/*.yaml, one file per case family:
+
+    cases:
+      - name: a class of 56 fails
+        policy: {...a whole policy, inline...}     # or omit to use the real policies/ folder
+        facts: {...one district's submission...}    # or submissions: [...] with districts: [...]
+        as_of: 2020-01-01
+        expect: {large-classes.56: fail}
+      - name: a misspelt field is refused
+        policy: {...}
+        error: P-FIELD                              # the code expected from loading the policy
+        fragment: did you mean
+
+Each status case runs through both engines (durable_rules and the reference).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, settings
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = os.path.join(ROOT, "policies")
+FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request):
+    return request.config.getoption("--update-golden")
+
+
+def pytest_collect_file(parent, file_path):
+    if file_path.suffix == ".yaml" and file_path.parent.name == "cases" and file_path.parent.parent.name == "tests":
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    def collect(self):
+        data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        for index, case in enumerate(data["cases"]):
+            name = case.get("name", f"case {index}")
+            if "error" in case:
+                yield ErrorCase.from_parent(self, name=name, case=case)
+            else:
+                for engine in ("durable", "reference"):
+                    yield StatusCase.from_parent(self, name=f"{name} [{engine}]", case=case, engine=engine)
+
+
+def _policy_folder(case: dict, tmp: str) -> str:
+    if "policy" not in case and "policies" not in case:
+        return POLICIES
+    folder = os.path.join(tmp, "policies")
+    os.makedirs(folder, exist_ok=True)
+    items = case.get("policies") or [case["policy"]]
+    for i, policy in enumerate(items):
+        text = policy if isinstance(policy, str) else yaml.safe_dump(policy, allow_unicode=True, sort_keys=False)
+        with open(os.path.join(folder, f"p{i}.yaml"), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return folder
+
+
+class StatusCase(pytest.Item):
+    def __init__(self, *, case, engine, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+        self.engine = engine
+
+    def runtest(self):
+        from auditor.audit import Auditor
+        from auditor.loader import Document
+        from auditor.policies import load_policies
+        from auditor.submission import facts_from_document
+
+        case = self.case
+        with tempfile.TemporaryDirectory() as tmp:
+            policy_set = load_policies(_policy_folder(case, tmp))
+        subs = case.get("submissions") or [dict(case.get("facts", {}))]
+        for s in subs:
+            s.setdefault("district", case.get("district", "和平区"))
+        facts = [facts_from_document(Document(f"case[{i}]", s)) for i, s in enumerate(subs)]
+        districts = case.get("districts") or [f.district for f in facts]
+        as_of = _dt.date.fromisoformat(str(case["as_of"]))
+        findings = Auditor(policy_set, self.engine).audit(facts, as_of, districts)
+        subject = case.get("subject", facts[0].district)
+        got = {v["check"]: v["status"] for v in findings["verdicts"] if v["district"] in (subject, "沈阳市")}
+        want = case["expect"]
+        wrong = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
+        assert not wrong, f"expected vs got: {wrong}"
+
+    def reportinfo(self):
+        return self.path, 0, self.name
+
+
+class ErrorCase(pytest.Item):
+    def __init__(self, *, case, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+
+    def runtest(self):
+        from auditor.errors import AuditorError
+        from auditor.policies import load_policies
+
+        case = self.case
+        with tempfile.TemporaryDirectory() as tmp:
+            with pytest.raises(AuditorError) as info:
+                load_policies(_policy_folder(case, tmp))
+        codes = info.value.codes
+        assert case["error"] in codes, f"expected {case['error']}, got {codes}: {info.value}"
+        fragment = case.get("fragment")
+        if fragment:
+            assert fragment in str(info.value), str(info.value)
+
+    def reportinfo(self):
+        return self.path, 0, self.name
