@@ -149,3 +149,39 @@ def test_plan_numbers_and_deadlines(policy_set):
         assert check.require_text == require, check_id
     assert [s.due.isoformat() for s in checks["overall-goals.coverage"].steps] == ["2020-12-31", "2022-12-31"]
     assert "辽中区" in checks["nutrition.canteen-2022"].where_text and "法库县" in checks["nutrition.canteen-2022"].where_text
+
+
+def _manual_checks(policy_set):
+    return [c for c in policy_set.checks if c.method == "manual"]
+
+
+def test_manual_checks_need_a_signed_review(policy_set):
+    """A manual check passes only on a review of that very check, concluded "met" and signed; otherwise it is
+    fail (a signed "not_met") or missing — never pass."""
+    from hypothesis import given, strategies as st
+    from auditor.loader import Document
+    from auditor.submission import facts_from_document
+
+    manual = _manual_checks(policy_set)
+    assert manual
+    auditor = Auditor(policy_set, "reference")
+    review = st.fixed_dictionaries(
+        {"kind": st.just("manual_review"), "filed_on": st.just("2022-12-01")},
+        optional={"review_of": st.sampled_from([c.id for c in manual] + ["layout.plan-filed"]),
+                  "conclusion": st.sampled_from(["met", "not_met"]),
+                  "reviewed_by": st.sampled_from(["市督导室", "张三"])})
+
+    @given(st.lists(review, min_size=1, max_size=4))
+    def run(reviews):
+        facts = [facts_from_document(Document("case", {"district": "和平区", "documents": reviews}))]
+        findings = auditor.audit(facts, _dt.date(2022, 12, 31), ["和平区"])
+        got = {v["check"]: v["status"] for v in findings["verdicts"]}
+        for check in manual:
+            mine = [r for r in reviews if r.get("review_of") == check.id]
+            signed = [r for r in mine if "reviewed_by" in r and "conclusion" in r]
+            if got[check.id] == "pass":
+                assert mine and all(r in signed and r["conclusion"] == "met" for r in mine)
+            if not mine:
+                assert got[check.id] == "missing"
+
+    run()
