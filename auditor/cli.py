@@ -4,8 +4,10 @@
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]
+    auditor coverage [--policies DIR] [--format text|json]
 
-Exit status: 0 done; 1 `check`/`test` found a problem in valid files; 2 bad
+Exit status: 0 done; 1 `check`/`test` found a problem in valid files (or
+`coverage` found a clause without a policy); 2 bad
 input or usage (one ``file:line: code: message`` line per problem on stderr,
 nothing written); 3 an internal error (a bug, or the engine disagreeing with
 the reference evaluator).
@@ -55,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", default=DEFAULT_POLICIES)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable")
+
+    cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
+    cover.add_argument("--policies", default=DEFAULT_POLICIES)
+    cover.add_argument("--format", choices=("text", "json"), default="text", help="text table (default) or JSON")
     return parser
 
 
@@ -131,7 +137,16 @@ def cmd_test(args) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test}
+def cmd_coverage(args) -> int:
+    from .coverage import coverage, render_json, render_text
+    from .policies import load_policies
+
+    matrix = coverage(load_policies(args.policies))
+    sys.stdout.write(render_json(matrix) if args.format == "json" else render_text(matrix))
+    return 1 if matrix["totals"]["uncovered"] else 0
+
+
+COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage}
 
 
 def main(argv: list[str] | None = None) -> int:
