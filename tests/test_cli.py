@@ -14,7 +14,7 @@ from auditor.cli import main
 from auditor.contracts import schema
 from auditor.model import plan
 
-from .conftest import FIXTURES, POLICIES, ROOT
+from conftest import FIXTURES, POLICIES, ROOT
 
 STATUSES = {"pass", "fail", "missing", "not_due", "not_applicable", "waived"}
 

@@ -6,7 +6,7 @@ import pytest
 from auditor.examples import run_examples
 from auditor.policies import load_policies
 
-from .conftest import POLICIES
+from conftest import POLICIES
 
 
 @pytest.fixture(scope="module")
