@@ -285,7 +285,7 @@ def evidence_rows(v: dict, fmt: Formatter) -> list[dict]:
         values = e.get("values", {})
         read = set(_IDENT.findall(e.get("requirement") or v["requirement"] or ""))
         shown = {k: x for k, x in values.items() if k in read} or values  # the requirement's fields, not the filter's
-        rows.append({"n": len(rows) + 1, "unit": _unit(e, fmt.lang), "class": _class(e, fmt.lang),
+        rows.append({"n": len(rows) + 1, "record": e.get("record", ""), "unit": _unit(e, fmt.lang), "class": _class(e, fmt.lang),
                      "value": fmt.values(shown), "limit": fmt.requirement(e.get("requirement") or v["requirement"]),
                      "message": (e.get("message") or {}).get(fmt.lang, "")})
     return rows
@@ -302,12 +302,12 @@ def missing_rows(v: dict, fmt: Formatter) -> list[dict]:
         nested = [item for b in because for item in b.get("lacking", [])]
         if nested:
             for item in nested:
-                rows.append({"unit": _unit(item, fmt.lang), "class": _class(item, fmt.lang),
+                rows.append({"record": item.get("key", ""), "unit": _unit(item, fmt.lang), "class": _class(item, fmt.lang),
                              "lacks": "、".join(fmt.label(f) for f in item.get("missing", [])),
                              "via": "、".join(lacking), "owed_by": item.get("district") or e.get("owed_by", ""),
                              "reason": "；".join(b.get("reason", "") for b in because)})
         else:
-            rows.append({"unit": _unit(e, fmt.lang) if e.get("record") not in ("district", "submission") and not str(e.get("record", "")).endswith(":*") else "",
+            rows.append({"record": e.get("record", ""), "unit": _unit(e, fmt.lang) if e.get("record") not in ("district", "submission") and not str(e.get("record", "")).endswith(":*") else "",
                          "class": _class(e, fmt.lang), "lacks": "、".join(lacking), "via": "",
                          "owed_by": e.get("owed_by", ""), "reason": e.get("reason", "")})
     for i, row in enumerate(rows):
@@ -708,13 +708,15 @@ def spreadsheet(findings: dict, fmt: Formatter) -> bytes:
                      **{k: v["counts"][k] for k in ("checked", "pass", "fail", "missing", "not_applicable")},
                      "observed": fmt.values(v.get("observed") or {}), "evidence": "\n".join(summary),
                      "remedy": (v.get("remedy") or {}).get(fmt.lang, ""), "source": v.get("source", "")})
+        if v["status"] not in ("fail", "missing"):
+            continue  # a not-yet-due check's "if due now" evidence is progress, not a problem
         for r in ev:
             details.append({"district": v["district"], "clause": v["clause"], "check": v["check"], "problem": status_names["fail"],
-                            "record": "", "unit": r["unit"], "class": r["class"], "value": r["value"], "limit": r["limit"],
+                            "record": r["record"], "unit": r["unit"], "class": r["class"], "value": r["value"], "limit": r["limit"],
                             "message": r["message"], "owed_by": ""})
         for g in gaps:
             details.append({"district": v["district"], "clause": v["clause"], "check": v["check"], "problem": status_names["missing"],
-                            "record": "", "unit": g["unit"], "class": g["class"], "value": "", "limit": g["lacks"] or g["via"],
+                            "record": g["record"], "unit": g["unit"], "class": g["class"], "value": "", "limit": g["lacks"] or g["via"],
                             "message": g["reason"], "owed_by": g["owed_by"]})
     sheet(ws, XLSX_COLUMNS, rows, [10, 10, 30, 34, 10, 8, 10, 12, 30, 24, 9, 7, 7, 7, 7, 20, 50, 30, 34])
     fills = {status_names[s]: PatternFill("solid", fgColor=STATUS_COLOURS[s][0].lstrip("#").upper()) for s in STATUS_COLOURS}
@@ -722,7 +724,7 @@ def spreadsheet(findings: dict, fmt: Formatter) -> bytes:
         if cell.value in fills:
             cell.fill = fills[cell.value]
     sheet(wb.create_sheet("问题明细" if fmt.lang == "zh" else "evidence"), EVIDENCE_COLUMNS, details,
-          [10, 10, 30, 10, 4, 28, 14, 24, 28, 50, 10])
+          [10, 10, 30, 10, 22, 28, 14, 24, 28, 50, 10])
     info = wb.create_sheet("说明" if fmt.lang == "zh" else "about")
     info.append(["督导基准日" if fmt.lang == "zh" else "audit date", findings["as_of"]])
     info.append(["依据" if fmt.lang == "zh" else "plan", findings["plan"]])
@@ -748,7 +750,10 @@ def _fixed_zip(data: bytes, stamp: _dt.datetime) -> bytes:
             info = zipfile.ZipInfo(item.filename, date_time=stamp.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
-            dst.writestr(info, src.read(item.filename))
+            body = src.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the time of saving here
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), body)
+            dst.writestr(info, body)
     return out.getvalue()
 
 
