@@ -63,55 +63,55 @@ DEFAULT_RECTIFY_DAYS = 30
 LABELS = {
     "zh": {
         "report": "义务教育一体化优质均衡发展专项督导意见", "notice": "整改通知", "report_short": "督导意见", "summary_short": "督导结果汇总", "summary": "义务教育一体化优质均衡发展专项督导结果汇总",
-        "city_summary": "全市汇总", "as_of": "督导基准日", "policy_hash": "规则集", "engine": "引擎", "submissions": "数据来源",
+        "as_of": "督导基准日", "policy_hash": "规则集", "engine": "引擎", "submissions": "数据来源",
         "plan": "依据", "checks_n": "项检查", "reproduce": "审计依据与复现信息", "command": "复现命令",
         "sample": "本文件所用数据为虚构样例数据，仅供演示。", "headline": "总体情况",
         "problems": "存在的问题", "unjudged": "无法判定的事项（数据缺失）", "not_due": "尚未到期的事项及进展",
         "passed": "达标事项", "appendix": "附件：完整问题清单", "none": "无。",
         "clause": "条款", "clause_text": "条款原文", "check": "检查内容", "standard": "判定标准", "applies": "适用范围",
-        "deadline": "完成时限", "responsible": "责任单位", "scope": "核查范围", "records": "条记录", "severity": "严重程度",
-        "method": "核查方式", "rule": "规则来源", "evidence": "问题清单", "no": "序号", "unit": "学校/单位", "class": "班级",
+        "deadline": "完成时限", "responsible": "责任单位", "scope": "核查范围", "records": "条记录",
+        "rule": "规则来源", "evidence": "问题清单", "no": "序号", "unit": "学校/单位", "class": "班级",
         "value": "数值", "limit": "标准", "finding": "说明", "lacks": "缺少的数据", "owed_by": "应报送单位",
-        "reason": "原因", "record": "记录", "more": "其余{n}条见附件", "full_list": "完整清单（共{n}条）",
+        "reason": "原因", "more": "其余{n}条见附件", "full_list": "完整清单（共{n}条）",
         "if_due_now": "若现在到期", "progress": "当前进展", "days_left": "距截止还有{n}天", "target": "目标",
-        "current": "当前", "complying": "符合要求的记录", "measure": "指标", "contributions": "各区贡献",
+        "current": "当前", "complying": "符合要求的记录", "measure": "指标",
         "district": "区县（市）", "status": "结论", "matrix": "各区县（市）× 条款督导结论", "city_targets": "全市目标及各区贡献",
         "charts": "各区县（市）指标对照", "files": "文件", "district_reports": "督导意见", "notices": "整改通知",
-        "data_exports": "数据导出", "total": "合计", "not_submitted": "未报送", "legend": "图例",
+        "data_exports": "数据导出", "total": "合计", "not_submitted": "未报送",
         "status_by_district": "各区县（市）检查结论分布",
-        "value_missing": "缺失", "grade": "年级", "back": "← 全市汇总", "notice_link": "整改通知",
+        "value_missing": "缺失", "back": "← 全市汇总", "notice_link": "整改通知",
         "report_link": "督导意见", "what_to_do": "整改要求", "rectify_by": "整改时限", "problem": "存在问题",
-        "issue_no": "编号：", "issuer": ISSUER["zh"], "seal": "（盖章）", "signer": "签发人：", "date": "日期：",
+        "issue_no": "编号：", "seal": "（盖章）", "signer": "签发人：", "date": "日期：",
         "receipt": "回执", "receipt_unit": "签收单位（盖章）：", "receipt_person": "签收人：", "receipt_date": "签收日期：",
         "cc": "抄送：沈阳市教育局", "notice_none": "本区县（市）无需整改的事项。", "page": "第", "of": "页，共", "pages": "页",
-        "figure_vs_target": "{title}（目标 {op} {target}）", "city_total": "全市合计", "city_value": "全市",
+        "share": "占全市", "colon": "：", "comma": "，", "city_value": "全市",
     },
     "en": {
         "report": "compulsory-education balance: supervision report", "notice": "rectification notice",
         "report_short": "supervision report", "summary_short": "city summary",
         "summary": "compulsory-education balance: city summary",
-        "city_summary": "City summary", "as_of": "Audit date", "policy_hash": "Policy set", "engine": "Engine", "submissions": "Submissions",
+        "as_of": "Audit date", "policy_hash": "Policy set", "engine": "Engine", "submissions": "Submissions",
         "plan": "Under", "checks_n": "checks", "reproduce": "Basis and reproduction", "command": "Command",
         "sample": "This document is based on invented sample data, for demonstration only.", "headline": "Summary",
         "problems": "Findings", "unjudged": "Could not be judged (missing data)", "not_due": "Not yet due: progress",
         "passed": "Requirements met", "appendix": "Appendix: full evidence lists", "none": "None.",
         "clause": "Clause", "clause_text": "Clause text", "check": "Check", "standard": "Requirement", "applies": "Applies to",
-        "deadline": "Deadline", "responsible": "Responsible", "scope": "Checked", "records": "records", "severity": "Severity",
-        "method": "Method", "rule": "Rule", "evidence": "Evidence", "no": "#", "unit": "School / unit", "class": "Class",
+        "deadline": "Deadline", "responsible": "Responsible", "scope": "Checked", "records": "records",
+        "rule": "Rule", "evidence": "Evidence", "no": "#", "unit": "School / unit", "class": "Class",
         "value": "Value", "limit": "Limit", "finding": "Finding", "lacks": "Data lacking", "owed_by": "Owed by",
-        "reason": "Reason", "record": "Record", "more": "{n} more in the appendix", "full_list": "Full list ({n})",
+        "reason": "Reason", "more": "{n} more in the appendix", "full_list": "Full list ({n})",
         "if_due_now": "If due now", "progress": "Progress", "days_left": "{n} days left", "target": "Target",
-        "current": "Now", "complying": "records complying", "measure": "Measure", "contributions": "District contributions",
+        "current": "Now", "complying": "records complying", "measure": "Measure",
         "district": "District", "status": "Status", "matrix": "Districts × clauses", "city_targets": "City-wide targets and each district's contribution",
         "charts": "Districts against their targets", "files": "Files", "district_reports": "Reports", "notices": "Rectification notices",
-        "data_exports": "Data", "total": "Total", "not_submitted": "not submitted", "legend": "Legend",
+        "data_exports": "Data", "total": "Total", "not_submitted": "not submitted",
         "status_by_district": "Check results by district",
-        "value_missing": "missing", "grade": "grade", "back": "← City summary", "notice_link": "Rectification notice",
+        "value_missing": "missing", "back": "← City summary", "notice_link": "Rectification notice",
         "report_link": "Report", "what_to_do": "Required action", "rectify_by": "Rectify by", "problem": "Problem",
-        "issue_no": "No.", "issuer": ISSUER["en"], "seal": "(seal)", "signer": "Signed:", "date": "Date:",
+        "issue_no": "No.", "seal": "(seal)", "signer": "Signed:", "date": "Date:",
         "receipt": "Acknowledgement of receipt", "receipt_unit": "Received by (seal):", "receipt_person": "Name:", "receipt_date": "Date:",
         "cc": "Copy to: Shenyang Municipal Education Bureau", "notice_none": "Nothing to rectify.", "page": "Page", "of": "of", "pages": "",
-        "figure_vs_target": "{title} (target {op} {target})", "city_total": "City total", "city_value": "City",
+        "share": "share of the city", "colon": ": ", "comma": ", ", "city_value": "City",
     },
 }
 
@@ -213,6 +213,7 @@ class Formatter:
         self.labels = field_labels(policy_set, lang)
         self.percent = _percent_fields(policy_set)
         self.enums = enum_labels() if lang == "zh" else {}
+        self.measures = {m.id: m for m in policy_set.measures}
 
     def label(self, path: str) -> str:
         return self.labels.get(path, path)
@@ -238,6 +239,10 @@ class Formatter:
             return f"{self.label(field)} {OPS[op]} {self.value(field, float(number) if '.' in number else int(number))}"
         out = _IDENT.sub(lambda m: m.group(1) if m.group(1) in _KEYWORDS else self.label(m.group(1)), text)
         out = re.sub(r'"([A-Za-z_]+)"', lambda m: f'"{self.enums.get(m.group(1), m.group(1))}"', out)
+        out = re.sub(r'date\("([0-9-]+)"\)', r"\1", out)
+        if self.lang == "zh":
+            for word, zh in ((" not in ", " 不属于 "), (" in ", " 属于 "), (" and ", " 且 "), (" or ", " 或 "), ("not ", "非 ")):
+                out = out.replace(word, zh)
         for op in ("<=", ">=", "!=", "=="):
             out = out.replace(f" {op} ", f" {OPS[op]} ")
         return out
@@ -563,6 +568,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
 def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dict, fmt: Formatter) -> dict:
     """The city summary: matrix, status chart, city targets with contributions, district figures against targets."""
     city = plan()["city"]
+    t = LABELS[fmt.lang]
     districts = [d for d in by_district if d != city] + ([city] if city in by_district else [])
     matrix_clauses = sorted({v["clause"] for v in findings["verdicts"]}, key=lambda c: (clause_order(c), c))
     matrix = {}
@@ -610,7 +616,10 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
                         r["status"] = "pass" if _holds(r["value"], simple[1], target) else "fail"
             chart = bar_chart(rows, fmt, name, target if ratio else None, simple[1] if simple else ">=",
                               title=fmt.label(name)) if rows else None
+            definition = fmt.measures.get(name)
             entry["measures"].append({"name": name, "label": fmt.label(name), "value": fmt.value(name, m.get("value")),
+                                      "value_label": fmt.label(definition.value) if definition and definition.value else t["value"],
+                                      "per_label": fmt.label(definition.per) if definition and definition.per else "",
                                       "reason": m.get("reason", ""), "ratio": ratio, "table": table, "chart": chart,
                                       "target": fmt.value(name, target) if target is not None else "",
                                       "numerator": m.get("numerator"), "denominator": m.get("denominator"),
