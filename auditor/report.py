@@ -115,6 +115,15 @@ LABELS = {
     },
 }
 
+KIND_ZH = {"class": "班级", "school": "学校", "document": "报备文件", "district": "区级指标", "city": "全市指标"}
+REASONS_ZH = [
+    (r"no submission received from this district", "未收到该区县（市）的报送材料"),
+    (r"no (\w+) records submitted", "未报送{0}台账"),
+    (r"(\d+) (\w+) record\(s\) lack data", "{0}条{1}记录缺少数据"),
+    (r"no (\w+) record matches: (.*)", "没有符合条件（{cond}）的{0}记录"),
+    (r"(\d+) district\(s\) did not submit", "{0}个区县（市）未报送"),
+    (r"no applicable (\w+) records", "没有适用的{0}记录"),
+]
 OPS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "<": "<", ">": ">"}
 _SIMPLE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(<=|>=|==|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
 _IDENT = re.compile(r"(?<![\"\w.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?![\"\w(])")
@@ -247,6 +256,31 @@ class Formatter:
             out = out.replace(f" {op} ", f" {OPS[op]} ")
         return out
 
+    def lacking(self, name: str) -> str:
+        """A name in a ``missing`` list: a field, ``submission``, ``class records``, or a filter no record matched."""
+        if self.lang == "zh":
+            if name == "submission":
+                return "报送材料"
+            kind = re.fullmatch(r"(\w+) records", name)
+            if kind:
+                return KIND_ZH.get(kind.group(1), kind.group(1)) + "台账"
+        if re.search(r"[ =<>!]", name):
+            return self.requirement(name)
+        return self.label(name)
+
+    def reason(self, text: str) -> str:
+        """The verdict stage's English reasons, in Chinese for a Chinese report."""
+        if self.lang != "zh" or not text:
+            return text or ""
+        for pattern, zh in REASONS_ZH:
+            match = re.fullmatch(pattern, text)
+            if match:
+                groups = [KIND_ZH.get(g, g) for g in match.groups()]
+                if "{cond}" in zh:
+                    return zh.format(*groups[:-1], cond=self.requirement(match.groups()[-1]))
+                return zh.format(*groups)
+        return text
+
     def values(self, values: dict) -> str:
         return "，".join(f"{self.label(k)} {self.value(k, v)}" for k, v in sorted(values.items()))
 
@@ -302,19 +336,19 @@ def missing_rows(v: dict, fmt: Formatter) -> list[dict]:
     for e in v["evidence"]:
         if e["problem"] != "missing":
             continue
-        lacking = [fmt.label(f) for f in e.get("missing", [])]
+        lacking = [fmt.lacking(f) for f in e.get("missing", [])]
         because = e.get("because") or []
         nested = [item for b in because for item in b.get("lacking", [])]
         if nested:
             for item in nested:
                 rows.append({"record": item.get("key", ""), "unit": _unit(item, fmt.lang), "class": _class(item, fmt.lang),
-                             "lacks": "、".join(fmt.label(f) for f in item.get("missing", [])),
+                             "lacks": "、".join(fmt.lacking(f) for f in item.get("missing", [])),
                              "via": "、".join(lacking), "owed_by": item.get("district") or e.get("owed_by", ""),
-                             "reason": "；".join(b.get("reason", "") for b in because)})
+                             "reason": "；".join(fmt.reason(b.get("reason", "")) for b in because)})
         else:
             rows.append({"record": e.get("record", ""), "unit": _unit(e, fmt.lang) if e.get("record") not in ("district", "submission") and not str(e.get("record", "")).endswith(":*") else "",
                          "class": _class(e, fmt.lang), "lacks": "、".join(lacking), "via": "",
-                         "owed_by": e.get("owed_by", ""), "reason": e.get("reason", "")})
+                         "owed_by": e.get("owed_by", ""), "reason": fmt.reason(e.get("reason", ""))})
     for i, row in enumerate(rows):
         row["n"] = i + 1
     return rows
@@ -358,7 +392,7 @@ def view(v: dict, fmt: Formatter, as_of: str) -> dict:
         out["progress_view"] = progress(v, fmt, as_of)
     out["measure_rows"] = []
     for name, m in sorted((v.get("measures") or {}).items()):
-        row = {"label": fmt.label(name), "value": fmt.value(name, m.get("value")) if "value" in m else m.get("reason", ""),
+        row = {"label": fmt.label(name), "value": fmt.value(name, m.get("value")) if "value" in m else fmt.reason(m.get("reason", "")),
                "detail": f"{m['numerator']} / {m['denominator']}" if "numerator" in m else ""}
         out["measure_rows"].append(row)
     return out
@@ -620,7 +654,7 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
             entry["measures"].append({"name": name, "label": fmt.label(name), "value": fmt.value(name, m.get("value")),
                                       "value_label": fmt.label(definition.value) if definition and definition.value else t["value"],
                                       "per_label": fmt.label(definition.per) if definition and definition.per else "",
-                                      "reason": m.get("reason", ""), "ratio": ratio, "table": table, "chart": chart,
+                                      "reason": fmt.reason(m.get("reason", "")), "ratio": ratio, "table": table, "chart": chart,
                                       "target": fmt.value(name, target) if target is not None else "",
                                       "numerator": m.get("numerator"), "denominator": m.get("denominator"),
                                       "progress": round(min(100.0, m["value"] / target * 100), 1)

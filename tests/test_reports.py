@@ -186,3 +186,13 @@ def test_spreadsheet_one_row_per_finding(golden_out):
     formula = [c for c in detail["F"] if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert formula and all(c.data_type == "s" for c in formula), units  # shown as text, never a formula
     assert book["说明"]["B3"].value == findings["policy_set"]["hash"]
+
+
+def test_findings_still_match_their_schema(golden_out):
+    from auditor.contracts import validator
+
+    findings = json.loads(read(golden_out, "findings.json"))
+    validator("findings").validate(findings)
+    assert findings["submitted_by"] == {"和平区": ["tests/golden/input/hp.yaml"], "大东区": ["tests/golden/input/dd-hostile.yaml"]}
+    rate = next(v for v in findings["verdicts"] if v["check"] == "golden-special.disabled-97" and v["district"] == "和平区")
+    assert rate["status"] == "not_due" and rate["observed"] == {"disabled_enrolment_rate": 0.985}
