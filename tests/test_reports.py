@@ -196,3 +196,19 @@ def test_findings_still_match_their_schema(golden_out):
     assert findings["submitted_by"] == {"和平区": ["tests/golden/input/hp.yaml"], "大东区": ["tests/golden/input/dd-hostile.yaml"]}
     rate = next(v for v in findings["verdicts"] if v["check"] == "golden-special.disabled-97" and v["district"] == "和平区")
     assert rate["status"] == "not_due" and rate["observed"] == {"disabled_enrolment_rate": 0.985}
+
+
+def test_long_evidence_is_summarised_with_the_full_list_in_the_appendix(tmp_path):
+    classes = [{"id": f"1-{i}", "grade": 1, "size": 46 + i} for i in range(14)]
+    school = {"id": "S1", "name": "一校", "stage": "primary", "rural": False, "pupils": 900, "classes": classes}
+    submission = tmp_path / "sh.json"
+    submission.write_text(json.dumps({"district": "沈河区", "schools": [school]}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    assert audit_into(str(out), str(submission), "--policies", os.path.join(INPUT, "policies"), "--districts", "沈河区",
+                      "--as-of", "2022-12-31", "--engine", "reference") == 0
+    page = read(str(out), "沈河区.html")
+    finding = page.split('id="v-golden-classes.primary-45"')[1].split('<h2')[0]
+    assert finding.count("<tr><td class=\"num\">") == 10 and 'href="#appendix-golden-classes.primary-45"' in finding
+    assert "其余4条见附件" in finding
+    appendix = page.split('id="appendix-golden-classes.primary-45"')[1].split("</table>")[0]
+    assert appendix.count("<tr><td class=\"num\">") == 14 and 'href="#v-golden-classes.primary-45"' in appendix
