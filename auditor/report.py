@@ -84,7 +84,7 @@ LABELS = {
         "issue_no": "编号：", "seal": "（盖章）", "signer": "签发人：", "date": "日期：",
         "receipt": "回执", "receipt_unit": "签收单位（盖章）：", "receipt_person": "签收人：", "receipt_date": "签收日期：",
         "cc": "抄送：沈阳市教育局", "notice_none": "本区县（市）无需整改的事项。", "page": "第", "of": "页，共", "pages": "页",
-        "share": "占全市", "colon": "：", "comma": "，", "city_value": "全市",
+        "share": "占全市", "by_district": "各区县（市）贡献见全市汇总", "colon": "：", "comma": "，", "city_value": "全市",
     },
     "en": {
         "report": "compulsory-education balance: supervision report", "notice": "rectification notice",
@@ -111,7 +111,7 @@ LABELS = {
         "issue_no": "No.", "seal": "(seal)", "signer": "Signed:", "date": "Date:",
         "receipt": "Acknowledgement of receipt", "receipt_unit": "Received by (seal):", "receipt_person": "Name:", "receipt_date": "Date:",
         "cc": "Copy to: Shenyang Municipal Education Bureau", "notice_none": "Nothing to rectify.", "page": "Page", "of": "of", "pages": "",
-        "share": "share of the city", "colon": ": ", "comma": ", ", "city_value": "City",
+        "share": "share of the city", "by_district": "each district's contribution: see the city summary", "colon": ": ", "comma": ", ", "city_value": "City",
     },
 }
 
@@ -393,7 +393,8 @@ def view(v: dict, fmt: Formatter, as_of: str) -> dict:
     out["measure_rows"] = []
     for name, m in sorted((v.get("measures") or {}).items()):
         row = {"label": fmt.label(name), "value": fmt.value(name, m.get("value")) if "value" in m else fmt.reason(m.get("reason", "")),
-               "detail": f"{m['numerator']} / {m['denominator']}" if "numerator" in m else ""}
+               "detail": f"{m['numerator']} / {m['denominator']}" if "numerator" in m else "",
+               "contributions": bool(m.get("contributions"))}
         out["measure_rows"].append(row)
     return out
 
