@@ -457,7 +457,7 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 def bar_chart(rows: list[dict], fmt: Formatter, field: str, target: float | None = None, op: str = ">=",
               title: str = "", width: int = 680) -> dict:
     """Horizontal bars, one per row ({label, value, status, href}), against a target line."""
-    label_w, value_w, row_h, top, bottom = 96, 86, 22, 8, 26
+    label_w, value_w, row_h, top, bottom = 96, 86, 22, 20, 20  # the target's label goes above the bars
     plot_w = width - label_w - value_w
     numbers = [r["value"] for r in rows if isinstance(r.get("value"), (int, float))] + ([target] if target is not None else [])
     hi = max(numbers) if numbers else 1.0
@@ -467,7 +467,10 @@ def bar_chart(rows: list[dict], fmt: Formatter, field: str, target: float | None
         low = min(numbers) if numbers else 0.0
         if low > 0.6:  # rates close to 1: start the axis lower than zero would show them, and say so on the axis
             lo = max(0.0, int((low - 0.05) * 20) / 20)
-    hi = hi * 1.05 if hi > 0 else 1.0
+    elif hi > 0:
+        hi = hi * 1.05  # counts: a little room past the longest bar
+    else:
+        hi = 1.0
     scale = plot_w / (hi - lo) if hi > lo else 0
 
     def x(value: float) -> float:
@@ -489,7 +492,7 @@ def bar_chart(rows: list[dict], fmt: Formatter, field: str, target: float | None
     ticks = [{"x": x(t), "label": fmt.value(field, t if t != int(t) or field in fmt.percent else int(t))}
              for t in _nice_ticks(lo, hi)]
     chart = {"width": width, "height": height, "bars": bars, "ticks": ticks, "axis_y": top + len(rows) * row_h,
-             "plot_x": label_w, "plot_w": plot_w, "title": title, "truncated": lo > 0}
+             "plot_x": label_w, "plot_w": plot_w, "title": title, "truncated": lo > 0, "top": top}
     if target is not None:
         chart["target"] = {"x": x(target), "label": f"{OPS.get(op, op)} {fmt.value(field, target)}"}
     return chart

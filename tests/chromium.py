@@ -138,12 +138,6 @@ class Chromium:
                            displayHeaderFooter=False)
         return base64.b64decode(result["data"])
 
-    def screenshot(self, path: str, width: int = 1200, height: int = 1600) -> None:
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height, deviceScaleFactor=1, mobile=False)
-        data = self.call("Page.captureScreenshot", session=True, format="png")["data"]
-        with open(path, "wb") as handle:
-            handle.write(base64.b64decode(data))
-
     def close(self) -> None:
         try:
             self.call("Browser.close")
