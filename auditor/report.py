@@ -282,7 +282,7 @@ class Formatter:
         return text
 
     def values(self, values: dict) -> str:
-        return "，".join(f"{self.label(k)} {self.value(k, v)}" for k, v in sorted(values.items()))
+        return LABELS[self.lang]["comma"].join(f"{self.label(k)} {self.value(k, v)}" for k, v in sorted(values.items()))
 
 
 def simple_requirement(text: str | None):
@@ -295,10 +295,13 @@ def simple_requirement(text: str | None):
 
 
 # ----------------------------------------------------------------------------- verdict views
-def _unit(e: dict, lang: str) -> str:
-    for key in ("school_name", "document", "ref"):
-        if e.get(key):
-            return str(e[key])
+def _unit(e: dict, fmt: Formatter) -> str:
+    """Which school, document or district an evidence item is about."""
+    if e.get("school_name"):
+        return str(e["school_name"])
+    if e.get("document") or e.get("ref"):
+        name = e.get("title") or fmt.value("kind", e.get("document")) if e.get("document") else ""
+        return f"{name}（{e['ref']}）" if e.get("ref") else str(name)
     if e.get("district"):
         return str(e["district"])
     if e.get("city"):
@@ -324,7 +327,7 @@ def evidence_rows(v: dict, fmt: Formatter) -> list[dict]:
         values = e.get("values", {})
         read = set(_IDENT.findall(e.get("requirement") or v["requirement"] or ""))
         shown = {k: x for k, x in values.items() if k in read} or values  # the requirement's fields, not the filter's
-        rows.append({"n": len(rows) + 1, "record": e.get("record", ""), "unit": _unit(e, fmt.lang), "class": _class(e, fmt.lang),
+        rows.append({"n": len(rows) + 1, "record": e.get("record", ""), "unit": _unit(e, fmt), "class": _class(e, fmt.lang),
                      "value": fmt.values(shown), "limit": fmt.requirement(e.get("requirement") or v["requirement"]),
                      "message": (e.get("message") or {}).get(fmt.lang, "")})
     return rows
@@ -341,12 +344,12 @@ def missing_rows(v: dict, fmt: Formatter) -> list[dict]:
         nested = [item for b in because for item in b.get("lacking", [])]
         if nested:
             for item in nested:
-                rows.append({"record": item.get("key", ""), "unit": _unit(item, fmt.lang), "class": _class(item, fmt.lang),
+                rows.append({"record": item.get("key", ""), "unit": _unit(item, fmt), "class": _class(item, fmt.lang),
                              "lacks": "、".join(fmt.lacking(f) for f in item.get("missing", [])),
                              "via": "、".join(lacking), "owed_by": item.get("district") or e.get("owed_by", ""),
                              "reason": "；".join(fmt.reason(b.get("reason", "")) for b in because)})
         else:
-            rows.append({"record": e.get("record", ""), "unit": _unit(e, fmt.lang) if e.get("record") not in ("district", "submission") and not str(e.get("record", "")).endswith(":*") else "",
+            rows.append({"record": e.get("record", ""), "unit": _unit(e, fmt) if e.get("record") not in ("district", "submission") and not str(e.get("record", "")).endswith(":*") else "",
                          "class": _class(e, fmt.lang), "lacks": "、".join(lacking), "via": "",
                          "owed_by": e.get("owed_by", ""), "reason": fmt.reason(e.get("reason", ""))})
     for i, row in enumerate(rows):
