@@ -99,6 +99,7 @@ class Auditor:
                            "policies": len(self.policy_set.policies), "checks": len(self.policy_set.checks)},
             "engine": self.engine_name,
             "submissions": files,
+            "submitted_by": {s.district: sorted(os.path.normpath(f) for f in s.files) for s in submissions},
             "districts": expected,
             "sample_data": sorted(s.district for s in submissions if s.sample_data),
             "verdicts": verdicts,

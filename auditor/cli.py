@@ -1,6 +1,7 @@
 """The `auditor` command.
 
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
+                  [--districts A,B] [--rectify-days N]
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    audit.add_argument("--rectify-days", default="30", metavar="N",
+                       help="rectification deadline in the notices: N days after the audit date (default: 30)")
 
     validate = sub.add_parser("validate", help="validate submissions only")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION")
@@ -78,6 +81,12 @@ def _districts(text: str | None) -> list[str] | None:
     return names
 
 
+def _rectify_days(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
+        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", f'"{text}" is not a number of days from 1 to 3650'))
+    return int(text)
+
+
 def cmd_audit(args) -> int:
     from .audit import Auditor
     from .policies import load_policies
@@ -86,6 +95,7 @@ def cmd_audit(args) -> int:
 
     as_of = _date(args.as_of)
     districts = _districts(args.districts)
+    rectify_days = _rectify_days(args.rectify_days)
     out = os.path.abspath(args.out)
     for path in args.submissions:
         if os.path.abspath(path) == out:
@@ -93,7 +103,7 @@ def cmd_audit(args) -> int:
     policy_set = load_policies(args.policies)
     submissions = load_submissions(args.submissions)
     findings = Auditor(policy_set, args.engine).audit(submissions, as_of, districts)
-    files = render(findings, policy_set, args.lang)
+    files = render(findings, policy_set, args.lang, rectify_days=rectify_days)
     write_reports(files, args.out)
     totals: dict[str, int] = {}
     for v in findings["verdicts"]:

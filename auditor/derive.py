@@ -118,7 +118,11 @@ def derive_city(all_facts: list[Facts], measures: list[Measure], districts: list
             record = by_name[name].of("district")[0]
             records.append(record)
             value = expr.lookup(record.data, measure.value) if measure.value else None
-            contributions.append({"district": name, "value": None if value is expr.MISSING else value, "submitted": True})
+            item = {"district": name, "value": None if value is expr.MISSING else value, "submitted": True}
+            if measure.per:  # a ratio: the district's own denominator, so its own figure can be shown
+                per = expr.lookup(record.data, measure.per)
+                item["per"] = None if per is expr.MISSING else per
+            contributions.append(item)
         result = measure_value(measure, records)
         if absent:
             result = {"status": "missing", "reason": f"{len(absent)} district(s) did not submit",

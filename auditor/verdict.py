@@ -120,6 +120,9 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         "measures": measures,
         "source": source_text(check.source),
     }
+    if check.over in ("district", "city") and records:
+        # the one record's figures the rule reads, whatever the outcome: reports show them against the target
+        verdict["observed"] = _values(records[0], rule, types)
     if due:
         verdict["progress"] = {"status_if_due_now": status, "failing": counts[FAIL], "checked": len(records)}
     if check.remedy:
