@@ -61,7 +61,7 @@ def test_reports_cite_clauses_and_evidence(audited):
     failing = [v for v in findings["verdicts"] if v["status"] == "fail" and v["district"] in plan()["districts"]]
     assert failing
     for v in failing:
-        page = next(p for p in audited.iterdir() if p.name.startswith(v["district"]) and p.suffix == ".html")
+        page = audited / f"{v['district']}.html"
         html = page.read_text(encoding="utf-8")
         assert v["clause"] in html and v["check"] in html
         assert v["due"] in html
