@@ -1,0 +1,30 @@
+"""Every policy's own examples hold (what `auditor test` runs), with both engines.
+
+One test per policy file, found when the tests are collected.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from auditor.examples import run_examples
+from auditor.policies import load_policies
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
+RESULTS = {}
+
+
+def results(engine: str):
+    if engine not in RESULTS:
+        RESULTS[engine] = run_examples(POLICY_SET, engine)
+    return RESULTS[engine]
+
+
+@pytest.mark.parametrize("engine", ["durable", "reference"])
+@pytest.mark.parametrize("policy", [p.id for p in POLICY_SET.policies])
+def test_policy_examples_hold(policy, engine):
+    mine = [r for r in results(engine) if r.policy == policy]
+    failed = [f"{r.source}: {r.name}: {r.error or r.failures}" for r in mine if not r.ok]
+    assert not failed, "\n".join(failed)
