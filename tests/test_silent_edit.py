@@ -2,8 +2,8 @@
 
 Policy staff edit YAML. An edit that loosens a threshold (``size <= 45`` to
 ``size <= 46``) or moves a deadline later must not pass unnoticed: either one
-of the policy's own examples fails (``auditor test``, run by tests/test_examples
-and here through ``auditor.examples.run_examples``) of the bundled audit
+of the policy's own examples fails (``auditor test``; in the suite
+tests/test_policy_examples.py) or the golden verdicts of the bundled audit
 (tests/test_golden.py) change.
 
 Two kinds of test:
