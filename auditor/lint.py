@@ -8,7 +8,7 @@ types). This module looks at the *logic* of the rules that did load:
 |---------------|---------|
 | L-NEVER       | a ``where:`` filter that no record can satisfy |
 | L-IMPOSSIBLE  | a ``require:`` that no applicable record can satisfy |
-| L-TAUTOLOGY   | a ``require:`` that every applicable record satisfies (the check cannot fail) |
+| L-TAUTOLOGY   | a ``require:`` that every applicable record satisfies (not with ``if_none: missing``) |
 | L-CONFLICT    | two checks on the same records and period whose requirements cannot both hold |
 | L-LOOSER      | a dated schedule whose later step lets through a record an earlier step refused |
 | L-PERIOD      | a deadline outside the plan's period (``auditor/data/plan.yaml``) |
@@ -377,7 +377,8 @@ class _Linter:
             if satisfiable([check.where, require], domains) is False:
                 self.report(check, ("require",), "L-IMPOSSIBLE",
                             f'the requirement "{text}"{step} can never hold for {check.over} records{self.where(check)}: every record would fail')
-            elif satisfiable([check.where, require], domains, negate_last=True) is False:
+            elif check.if_none != "missing" and satisfiable([check.where, require], domains, negate_last=True) is False:
+                # (with if_none: missing a requirement that always holds is the way to say "this must exist")
                 self.report(check, ("require",), "L-TAUTOLOGY",
                             f'the requirement "{text}"{step} holds for every possible {check.over} record{self.where(check)}: the check can never fail')
         for j in range(1, len(requires)):
