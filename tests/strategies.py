@@ -228,6 +228,15 @@ def _near(prop: dict, values, date: bool) -> list:
 
 def value_strategy(prop: dict, hints) -> st.SearchStrategy:
     hints = hints or ()
+    for key in ("anyOf", "oneOf"):
+        if key in prop:
+            return st.one_of([value_strategy(resolve(branch), hints) for branch in prop[key]])
+    if isinstance(prop.get("type"), list):  # ["number", "null"]: the value, or nothing
+        return st.one_of([value_strategy({**prop, "type": t}, hints) for t in prop["type"]])
+    if prop.get("type") == "null":
+        return st.none()
+    if "const" in prop:
+        return st.just(prop["const"])
     if prop.get("format") == "date":
         near = _near(prop, hints, date=True)
         base = st.dates(FIRST_DATE, LAST_DATE).map(_dt.date.isoformat)
@@ -245,7 +254,11 @@ def value_strategy(prop: dict, hints) -> st.SearchStrategy:
             base = st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 4))
     else:
         near = sorted(v for v in hints if isinstance(v, str))
-        base = st.sampled_from(["甲", "x1", "b2"])
+        if "pattern" in prop:
+            base = st.from_regex(prop["pattern"], fullmatch=True).filter(
+                lambda t: prop.get("minLength", 0) <= len(t) <= prop.get("maxLength", 40))
+        else:
+            base = st.sampled_from(["甲", "x1", "b2"])
     return st.one_of(st.sampled_from(near), base) if near else base
 
 
@@ -288,10 +301,15 @@ def _repair(value, stage=None):
     return value
 
 
+def _has_content(submission: dict) -> bool:
+    """Some figures, documents or schools: an empty submission is refused by the loader."""
+    return any(isinstance(v, (dict, list)) and v for v in submission.values())
+
+
 @lru_cache(maxsize=None)
 def _submission(hint_items: tuple) -> st.SearchStrategy:
     # built once per set of hints: building nested strategies is far dearer than drawing from them
-    return object_strategy(SCHEMA, dict(hint_items))
+    return object_strategy(SCHEMA, dict(hint_items)).filter(_has_content)
 
 
 def _key(hints: dict) -> tuple:
