@@ -3,8 +3,10 @@
 The checks are discovered when the tests are collected (a new policy file is
 covered without editing this file); submissions are generated from the
 submission schema (tests/strategies.py), biased toward each check's own
-thresholds. Two compiled auditors (durable_rules and the reference evaluator)
-are built once and reused by every example.
+thresholds. Auditors are compiled once and reused by every example: per check
+one for durable_rules and one for the reference evaluator over that check
+alone (so an example's cost does not grow with the rule set), and one pair
+over the whole rule set.
 
 Properties, per check:
 
@@ -18,7 +20,8 @@ Properties, per check:
 * a threshold never loosens as deadlines advance (the check's earlier steps
   and earlier checks on the same field with the same preferred direction);
 
-and for the rule set: findings survive a JSON round trip and match
+and for the whole rule set: durable_rules and the reference agree with every
+check compiled together, and findings survive a JSON round trip and match
 auditor/schemas/findings.schema.json.
 
 Examples per property: the "ci" profile (60, the default), "deep" (1000) with
@@ -27,6 +30,7 @@ HYPOTHESIS_PROFILE=deep .venv/bin/pytest tests/test_properties.py
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -43,6 +47,7 @@ from auditor.derive import derive_city, derive_district
 from auditor.errors import SubmissionError
 from auditor.lint import directions
 from auditor.loader import Document
+from auditor.model import PolicySet
 from auditor.policies import load_policies
 from auditor.reference import FAIL, NA, PASS, judge
 from auditor.submission import facts_from_document
@@ -53,19 +58,32 @@ CHECKS = {c.id: c for c in POLICY_SET.checks}
 IDS = sorted(CHECKS)
 ALL_HINTS = gen.thresholds(POLICY_SET, POLICY_SET.checks)
 HINTS = {cid: {**ALL_HINTS, **gen.thresholds(POLICY_SET, [c])} for cid, c in CHECKS.items()}
-AUDITORS: dict[str, Auditor] = {}
+AUDITORS: dict[tuple, Auditor] = {}
 
 
-def auditor(engine: str) -> Auditor:
-    """One compiled auditor per engine for the whole module (compile once, audit many times)."""
-    if engine not in AUDITORS:
-        AUDITORS[engine] = Auditor(POLICY_SET, engine)
-    return AUDITORS[engine]
+def only(check_id: str | None) -> PolicySet:
+    """The rule set with one check (every measure kept), or the whole set for None."""
+    if check_id is None:
+        return POLICY_SET
+    policies = tuple(dataclasses.replace(p, checks=tuple(c for c in p.checks if c.id == check_id)) for p in POLICY_SET.policies)
+    return dataclasses.replace(POLICY_SET, policies=policies)
 
 
-def audit(subs: list[dict], as_of: _dt.date, engine: str = "reference", districts=None) -> dict:
+def auditor(engine: str, check_id: str | None = None) -> Auditor:
+    """One compiled auditor per (engine, check), reused by every example (compile once, audit many times).
+
+    A check's properties are judged by an auditor of that check alone, so the
+    cost of an example does not grow with the size of the rule set.
+    """
+    key = (engine, check_id)
+    if key not in AUDITORS:
+        AUDITORS[key] = Auditor(only(check_id), engine)
+    return AUDITORS[key]
+
+
+def audit(subs: list[dict], as_of: _dt.date, engine: str = "reference", check_id: str | None = None) -> dict:
     facts = gen.to_facts(copy.deepcopy(subs))
-    return auditor(engine).audit(facts, as_of, districts or [s["district"] for s in subs])
+    return auditor(engine, check_id).audit(facts, as_of, [s["district"] for s in subs])
 
 
 def statuses(findings: dict, check_id: str | None = None) -> dict[tuple, str]:
@@ -77,8 +95,8 @@ def case(check_id: str):
 
 
 # --------------------------------------------------------------------------- the properties, one function each
-def engine_agrees_with_reference(subs, as_of, reference: dict) -> None:
-    durable = audit(subs, as_of, "durable")  # the durable audit also reconciles record by record (I-DISAGREE)
+def engine_agrees_with_reference(check, subs, as_of, reference: dict) -> None:
+    durable = audit(subs, as_of, "durable", check.id if check else None)  # the durable audit also reconciles record by record (I-DISAGREE)
     assert statuses(durable) == statuses(reference), "durable_rules and the reference evaluator give different verdicts"
     assert [v["counts"] for v in durable["verdicts"]] == [v["counts"] for v in reference["verdicts"]]
 
@@ -109,7 +127,7 @@ def improving_never_turns_pass_into_fail(check, subs, as_of, before: dict, data)
     old = record[name]
     record[name] = _improve(old, gen.properties(defname)[name], direction, amount)
     note(f"improved {defname}.{name}: {old} -> {record[name]}")
-    after = statuses(audit(improved, as_of), check.id)
+    after = statuses(audit(improved, as_of, check_id=check.id), check.id)
     turned = {k: (before[k], after.get(k)) for k in before if before[k] == PASS and after.get(k) == FAIL}
     assert not turned, f"improving {defname}.{name} ({old} -> {record[name]}) turned pass into fail: {turned}"
 
@@ -129,14 +147,14 @@ def removing_a_needed_field_never_yields_pass(check, subs, as_of, data) -> None:
         with pytest.raises(SubmissionError):  # a required field: the submission is refused, never audited
             [facts_from_document(Document("stripped", s)) for s in stripped]
         return
-    after = statuses(audit(stripped, as_of), check.id)
+    after = statuses(audit(stripped, as_of, check_id=check.id), check.id)
     assert PASS not in after.values(), f"without {defname}.{name} the check still passes: {after}"
 
 
 def nothing_is_fail_before_the_deadline(check, subs, data) -> None:
     first = check.steps[0].due
     early = data.draw(st.one_of(st.just(first - _dt.timedelta(days=1)), st.dates(gen.FIRST_DATE, first - _dt.timedelta(days=1))), label="early as_of")
-    got = statuses(audit(subs, early), check.id)
+    got = statuses(audit(subs, early, check_id=check.id), check.id)
     assert set(got.values()) == {"not_due"}, f"before {first} the check is {got}"
 
 
@@ -164,11 +182,11 @@ def _district_view(findings: dict, district: str) -> dict:
             for v in findings["verdicts"] if v["district"] == district}
 
 
-def order_and_other_districts_do_not_matter(subs, as_of, data) -> None:
+def order_and_other_districts_do_not_matter(check, subs, as_of, data) -> None:
     target = subs[0]
-    alone = _district_view(audit([target], as_of), target["district"])
+    alone = _district_view(audit([target], as_of, check_id=check.id), target["district"])
     crowd = _shuffle(subs, data.draw(st.randoms(use_true_random=False), label="shuffle"))
-    together = _district_view(audit(crowd, as_of), target["district"])
+    together = _district_view(audit(crowd, as_of, check_id=check.id), target["district"])
     assert together == alone, f"{target['district']}'s verdicts change with record order or other districts"
 
 
@@ -183,12 +201,12 @@ def test_check_properties(check_id, data):
     check = CHECKS[check_id]
     subs = data.draw(gen.submissions(HINTS[check_id]), label="submissions")
     as_of = data.draw(gen.as_of_for(check), label="as_of")
-    reference = audit(subs, as_of, "reference")
-    engine_agrees_with_reference(subs, as_of, reference)
+    reference = audit(subs, as_of, "reference", check_id)
+    engine_agrees_with_reference(check, subs, as_of, reference)
     improving_never_turns_pass_into_fail(check, subs, as_of, statuses(reference, check_id), data)
     removing_a_needed_field_never_yields_pass(check, subs, as_of, data)
     nothing_is_fail_before_the_deadline(check, subs, data)
-    order_and_other_districts_do_not_matter(subs, as_of, data)
+    order_and_other_districts_do_not_matter(check, subs, as_of, data)
 
 
 # --------------------------------------------------------------------------- thresholds never loosen
@@ -235,6 +253,13 @@ def test_thresholds_never_loosen_as_deadlines_advance(check_id, data):
             assert not (now == PASS and then == FAIL), (
                 f"{record.key} passes {later.check.id} ({later.requirement_text}, due {later.check.steps[later.step].due}) "
                 f"but fails the earlier {earlier.check.id} ({earlier.requirement_text}, due {earlier.check.steps[earlier.step].due})")
+
+
+# --------------------------------------------------------------------------- the whole rule set at once
+@given(subs=gen.submissions(ALL_HINTS), as_of=st.dates(gen.FIRST_DATE, gen.LAST_DATE))
+def test_whole_rule_set_engine_agrees_with_reference(subs, as_of):
+    """As above, with every check compiled together (shared rulesets, projections, partitions)."""
+    engine_agrees_with_reference(None, subs, as_of, audit(subs, as_of, "reference"))
 
 
 # --------------------------------------------------------------------------- findings as JSON
