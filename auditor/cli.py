@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="validate submissions only")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION")
 
-    check = sub.add_parser("check", help="check that the policy files are valid")
+    check = sub.add_parser("check", help="check that the policy files are valid and their rules consistent (exit 1 on a finding)")
     check.add_argument("--policies", default=DEFAULT_POLICIES)
 
     test = sub.add_parser("test", help="run the examples each policy carries")
@@ -124,9 +124,16 @@ def cmd_validate(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .lint import lint
     from .policies import load_policies
 
     policy_set = load_policies(args.policies)
+    findings = lint(policy_set)
+    for problem in findings:
+        print(problem.format(), file=sys.stderr)
+    if findings:
+        print(f"{args.policies}: {len(findings)} problem(s) in the rules — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+        return 1
     print(f"{args.policies}: ok — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
     return 0
 

@@ -132,6 +132,13 @@ CODES: dict[str, str] = {
     "P-SCHEDULE": "a dated schedule that is out of order or names different parameters",
     "P-EXAMPLE": "a policy example that is malformed (unknown check, bad status)",
     "P-NONE": "the policy folder holds no policy files",
+    # policy logic (`auditor check`, auditor/lint.py): valid files whose rules cannot be right
+    "L-NEVER": "a where filter that no record can satisfy, so the check never applies",
+    "L-IMPOSSIBLE": "a requirement that no applicable record can satisfy",
+    "L-TAUTOLOGY": "a requirement that every possible record satisfies, so the check can never fail",
+    "L-CONFLICT": "two checks on the same records and period whose requirements cannot both hold",
+    "L-LOOSER": "a dated schedule whose later threshold is laxer than an earlier one",
+    "L-PERIOD": "a deadline outside the plan's period (2019-01-01..2022-12-31)",
     # submissions
     "S-SCHEMA": "a submission does not match the submission schema",
     "S-DISTRICT": "an unknown district name",

@@ -1,0 +1,282 @@
+"""Hypothesis properties of the rule set, run over EVERY check of EVERY policy in policies/.
+
+The checks are discovered when the tests are collected (a new policy file is
+covered without editing this file); submissions are generated from the
+submission schema (tests/strategies.py), biased toward each check's own
+thresholds. Auditors are compiled once and reused by every example: per check
+one for durable_rules and one for the reference evaluator over that check
+alone (so an example's cost does not grow with the rule set), and one pair
+over the whole rule set.
+
+Properties, per check:
+
+* durable_rules and the reference evaluator give the same verdicts;
+* improving a value in the direction the check prefers never turns pass into fail;
+* removing a field the check needs never yields pass, nor fail (an optional
+  field: missing, not_due or not_applicable; a required one: the submission is
+  refused);
+* before the check's first deadline nothing is fail (it is not_due);
+* the order of records and submissions, and other districts' submissions,
+  never change a district's verdicts;
+* a threshold never loosens as deadlines advance (the check's earlier steps
+  and earlier checks on the same field with the same preferred direction);
+
+and for the whole rule set: durable_rules and the reference agree with every
+check compiled together, and findings survive a JSON round trip and match
+auditor/schemas/findings.schema.json.
+
+Examples per property: the "ci" profile (60, the default), "deep" (1000) with
+HYPOTHESIS_PROFILE=deep .venv/bin/pytest tests/test_properties.py
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as _dt
+import json
+import os
+
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import strategies as gen
+from auditor import contracts, expr
+from auditor.audit import Auditor
+from auditor.compiler import compile_policies
+from auditor.derive import derive_city, derive_district
+from auditor.errors import SubmissionError
+from auditor.lint import directions
+from auditor.loader import Document
+from auditor.model import PolicySet
+from auditor.policies import load_policies
+from auditor.reference import FAIL, NA, PASS, judge
+from auditor.submission import facts_from_document
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
+CHECKS = {c.id: c for c in POLICY_SET.checks}
+IDS = sorted(CHECKS)
+ALL_HINTS = gen.thresholds(POLICY_SET, POLICY_SET.checks)
+HINTS = {cid: {**ALL_HINTS, **gen.thresholds(POLICY_SET, [c])} for cid, c in CHECKS.items()}
+AUDITORS: dict[tuple, Auditor] = {}
+
+
+def only(check_id: str | None) -> PolicySet:
+    """The rule set with one check (every measure kept), or the whole set for None."""
+    if check_id is None:
+        return POLICY_SET
+    policies = tuple(dataclasses.replace(p, checks=tuple(c for c in p.checks if c.id == check_id)) for p in POLICY_SET.policies)
+    return dataclasses.replace(POLICY_SET, policies=policies)
+
+
+def auditor(engine: str, check_id: str | None = None) -> Auditor:
+    """One compiled auditor per (engine, check), reused by every example (compile once, audit many times).
+
+    A check's properties are judged by an auditor of that check alone, so the
+    cost of an example does not grow with the size of the rule set.
+    """
+    key = (engine, check_id)
+    if key not in AUDITORS:
+        AUDITORS[key] = Auditor(only(check_id), engine)
+    return AUDITORS[key]
+
+
+def audit(subs: list[dict], as_of: _dt.date, engine: str = "reference", check_id: str | None = None) -> dict:
+    facts = gen.to_facts(copy.deepcopy(subs))
+    return auditor(engine, check_id).audit(facts, as_of, [s["district"] for s in subs])
+
+
+def statuses(findings: dict, check_id: str | None = None) -> dict[tuple, str]:
+    return {(v["district"], v["check"]): v["status"] for v in findings["verdicts"] if check_id in (None, v["check"])}
+
+
+def case(check_id: str):
+    return gen.submissions(HINTS[check_id]), gen.as_of_for(CHECKS[check_id])
+
+
+# --------------------------------------------------------------------------- the properties, one function each
+def engine_agrees_with_reference(check, subs, as_of, reference: dict) -> None:
+    durable = audit(subs, as_of, "durable", check.id if check else None)  # the durable audit also reconciles record by record (I-DISAGREE)
+    assert statuses(durable) == statuses(reference), "durable_rules and the reference evaluator give different verdicts"
+    assert [v["counts"] for v in durable["verdicts"]] == [v["counts"] for v in reference["verdicts"]]
+
+
+def _improve(value, prop: dict, direction: int, amount):
+    if isinstance(value, bool):
+        return direction > 0
+    if prop.get("format") == "date":
+        return (_dt.date.fromisoformat(value) + _dt.timedelta(days=direction * amount)).isoformat()
+    if isinstance(value, (int, float)):
+        new = value + direction * (amount if prop.get("type") == "integer" else amount / 100)
+        new = max(prop.get("minimum", new), min(prop.get("maximum", new), new))
+        return int(new) if prop.get("type") == "integer" else round(new, 6)
+    return value
+
+
+def improving_never_turns_pass_into_fail(check, subs, as_of, before: dict, data) -> None:
+    better = gen.preferred(POLICY_SET, check)
+    if not better:
+        return  # nothing is ordered: a check of kinds or flags only
+    (defname, name), direction = data.draw(st.sampled_from(sorted(better.items())), label="improved field")
+    improved = copy.deepcopy(subs)
+    targets = [r for s in improved for r in gen.records(s, defname) if name in r]
+    if not targets:
+        return
+    record = data.draw(st.sampled_from(targets), label="improved record")
+    amount = data.draw(st.sampled_from([1, 2, 10, 100]), label="by")
+    old = record[name]
+    record[name] = _improve(old, gen.properties(defname)[name], direction, amount)
+    note(f"improved {defname}.{name}: {old} -> {record[name]}")
+    after = statuses(audit(improved, as_of, check_id=check.id), check.id)
+    turned = {k: (before[k], after.get(k)) for k in before if before[k] == PASS and after.get(k) == FAIL}
+    assert not turned, f"improving {defname}.{name} ({old} -> {record[name]}) turned pass into fail: {turned}"
+
+
+def removing_a_needed_field_never_yields_pass(check, subs, as_of, data) -> None:
+    needed = sorted(gen.needed_fields(POLICY_SET, check))
+    if not needed:
+        return
+    defname, name = data.draw(st.sampled_from(needed), label="removed field")
+    stripped = copy.deepcopy(subs)
+    removed = 0
+    for s in stripped:
+        for record in gen.records(s, defname):
+            removed += record.pop(name, None) is not None
+    note(f"removed {defname}.{name} from {removed} record(s)")
+    if name in gen.required(defname) and removed:
+        with pytest.raises(SubmissionError):  # a required field: the submission is refused, never audited
+            [facts_from_document(Document("stripped", s)) for s in stripped]
+        return
+    if not removed:
+        return  # nothing was taken away
+    before = statuses(audit(subs, as_of, check_id=check.id), check.id)
+    after = statuses(audit(stripped, as_of, check_id=check.id), check.id)
+    # A record that needed the field is now missing, so no new pass or fail can be established.
+    # The only judgement allowed to survive is the one already there before, where the filter
+    # short-circuits ("district in [...] and nutrition_pilot" never reads the flag of an urban school).
+    judged = {k: (before.get(k), v) for k, v in after.items() if v in (PASS, FAIL) and before.get(k) != v}
+    assert not judged, f"without {defname}.{name} the check is judged differently: {judged}"
+    assert not any(v == PASS and before.get(k) != PASS for k, v in after.items())
+
+
+def nothing_is_fail_before_the_deadline(check, subs, data) -> None:
+    first = check.steps[0].due
+    early = data.draw(st.one_of(st.just(first - _dt.timedelta(days=1)), st.dates(gen.FIRST_DATE, first - _dt.timedelta(days=1))), label="early as_of")
+    got = statuses(audit(subs, early, check_id=check.id), check.id)
+    assert set(got.values()) == {"not_due"}, f"before {first} the check is {got}"
+
+
+def _shuffle(value, rnd):
+    if isinstance(value, dict):
+        return {k: _shuffle(v, rnd) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_shuffle(v, rnd) for v in value]
+        rnd.shuffle(items)
+        return items
+    return value
+
+
+def _canonical(value):
+    """Lists sorted: evidence follows the order of the records, which is the submitter's to choose."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items() if k != "record"}  # documents are keyed by position
+    if isinstance(value, list):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _district_view(findings: dict, district: str) -> dict:
+    return {v["check"]: (v["status"], v["counts"], _canonical(v["evidence"]), _canonical(v["measures"]))
+            for v in findings["verdicts"] if v["district"] == district}
+
+
+def order_and_other_districts_do_not_matter(check, subs, as_of, data) -> None:
+    target = subs[0]
+    alone = _district_view(audit([target], as_of, check_id=check.id), target["district"])
+    crowd = _shuffle(subs, data.draw(st.randoms(use_true_random=False), label="shuffle"))
+    together = _district_view(audit(crowd, as_of, check_id=check.id), target["district"])
+    assert together == alone, f"{target['district']}'s verdicts change with record order or other districts"
+
+
+@pytest.mark.parametrize("check_id", IDS)
+@given(data=st.data())
+def test_check_properties(check_id, data):
+    """Every property that concerns one check, on the same generated submissions.
+
+    (One test per check, not per property: drawing a submission costs more than
+    auditing it, so each example is drawn once and audited seven times.)
+    """
+    check = CHECKS[check_id]
+    subs = data.draw(gen.submissions(HINTS[check_id]), label="submissions")
+    as_of = data.draw(gen.as_of_for(check), label="as_of")
+    reference = audit(subs, as_of, "reference", check_id)
+    engine_agrees_with_reference(check, subs, as_of, reference)
+    improving_never_turns_pass_into_fail(check, subs, as_of, statuses(reference, check_id), data)
+    removing_a_needed_field_never_yields_pass(check, subs, as_of, data)
+    nothing_is_fail_before_the_deadline(check, subs, data)
+    order_and_other_districts_do_not_matter(check, subs, as_of, data)
+
+
+# --------------------------------------------------------------------------- thresholds never loosen
+COMPILED = compile_policies(POLICY_SET)
+
+
+def _earlier_rules(check) -> list[tuple]:
+    """(later rule, earlier rule) pairs on the same kind, fields and preferred directions."""
+    rules = COMPILED.by_check[check.id]
+    out = []
+    for later in rules:
+        shape = (later.kind, frozenset(expr.fields(later.require)), tuple(sorted(directions(later.require).items())))
+        for other in COMPILED.rules:
+            other_shape = (other.kind, frozenset(expr.fields(other.require)), tuple(sorted(directions(other.require).items())))
+            if other_shape == shape and other.check.steps[other.step].due < check.steps[later.step].due:
+                out.append((later, other))
+    return out
+
+
+LOOSEN = {cid: _earlier_rules(c) for cid, c in CHECKS.items()}
+LOOSEN_IDS = sorted(cid for cid, pairs in LOOSEN.items() if pairs) or ["(no check has an earlier threshold)"]
+
+
+def _records(subs: list[dict], kind: str):
+    facts = gen.to_facts(copy.deepcopy(subs))
+    for f in facts:
+        derive_district(f, POLICY_SET.measures)
+    if kind == "city":
+        return derive_city(facts, POLICY_SET.measures, [s["district"] for s in subs]).of("city")
+    return [r for f in facts for r in f.of(kind)]
+
+
+@pytest.mark.parametrize("check_id", LOOSEN_IDS)
+@given(data=st.data())
+def test_thresholds_never_loosen_as_deadlines_advance(check_id, data):
+    if check_id not in LOOSEN:
+        pytest.skip(check_id)
+    subs = data.draw(gen.submissions(HINTS[check_id]))
+    for later, earlier in LOOSEN[check_id]:
+        for record in _records(subs, later.kind):
+            now, then = judge(later, record)[0], judge(earlier, record)[0]
+            if NA in (now, then):
+                continue
+            assert not (now == PASS and then == FAIL), (
+                f"{record.key} passes {later.check.id} ({later.requirement_text}, due {later.check.steps[later.step].due}) "
+                f"but fails the earlier {earlier.check.id} ({earlier.requirement_text}, due {earlier.check.steps[earlier.step].due})")
+
+
+# --------------------------------------------------------------------------- the whole rule set at once
+@given(subs=gen.submissions(ALL_HINTS), as_of=st.dates(gen.FIRST_DATE, gen.LAST_DATE))
+def test_whole_rule_set_engine_agrees_with_reference(subs, as_of):
+    """As above, with every check compiled together (shared rulesets, projections, partitions)."""
+    engine_agrees_with_reference(None, subs, as_of, audit(subs, as_of, "reference"))
+
+
+# --------------------------------------------------------------------------- findings as JSON
+@given(subs=gen.submissions(ALL_HINTS), as_of=st.dates(gen.FIRST_DATE, gen.LAST_DATE))
+def test_findings_survive_a_json_round_trip(subs, as_of):
+    findings = audit(subs, as_of)
+    text = json.dumps(findings, ensure_ascii=False, sort_keys=True)
+    assert json.loads(text) == findings
+    assert json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True) == text
+    errors = list(contracts.validator("findings").iter_errors(json.loads(text)))
+    assert not errors, errors[0].message
