@@ -70,16 +70,24 @@ def expand(policy_set: PolicySet) -> list[tuple[Check, int, expr.Node]]:
 
 
 def lower(check: Check, require: expr.Node) -> tuple[dict, frozenset]:
-    paths = expr.fields(require) | (expr.fields(check.where) if check.where is not None else set())
+    """The engine condition for a violation: ``kind and where is true and require is false``.
+
+    The reference evaluator judges a record's requirement only when every field the
+    requirement reads is present, so those fields are guarded with ``$ex`` here.
+    The filter is three-valued (``rural and (a or b)`` is true with ``b`` absent when
+    ``a`` holds), so it is not guarded as a whole: an absent field never matches a
+    comparison in durable_rules, and the fields on the right-hand side of a
+    comparison, which durable_rules would otherwise treat as values, are guarded
+    comparison by comparison (``expr.to_engine``).
+    """
+    where_paths = expr.fields(check.where) if check.where is not None else set()
+    require_paths = expr.fields(require)
     parts: list[dict] = [{KIND_FIELD: check.over}]
-    # An absent field never matches in durable_rules, but inside arithmetic on the
-    # right-hand side it is treated as a value; guard every field explicitly so the
-    # engine sees exactly the records the reference evaluator judges.
-    parts += [{"$ex": {path: 1}} for path in sorted(paths)]
+    parts += [{"$ex": {path: 1}} for path in sorted(require_paths)]
     if check.where is not None:
         parts.append(compile_condition(check.where))
     parts.append(compile_condition(require, negate=True))
-    return {"$and": parts}, frozenset(paths)
+    return {"$and": parts}, frozenset(where_paths | require_paths)
 
 
 def partition(rules: list[Rule]) -> dict:

@@ -658,9 +658,11 @@ def to_engine(node: Node, negate: bool = False) -> dict:
         op = _NEGATE[node.op] if negate else node.op
         field, op, right = _isolate(node.left, op, node.right)
         value = _engine_value(right)
-        if op == "==":
-            return {field.path: value}
-        return {_ENGINE_OP[op]: {field.path: value}}
+        test = {field.path: value} if op == "==" else {_ENGINE_OP[op]: {field.path: value}}
+        # An absent left-hand field never matches; an absent field on the right-hand side
+        # is computed with as if it had a value, so it is guarded here.
+        guards = [{"$ex": {path: 1}} for path in sorted(fields(right))]
+        return {"$and": guards + [test]} if guards else test
     if isinstance(node, Field):
         return to_engine(as_condition(node), negate)
     if isinstance(node, Const) and isinstance(node.value, bool):
