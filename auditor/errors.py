@@ -29,6 +29,8 @@ class Problem:
         text = f"{where}: {self.code}: {self.message}"
         if self.path:
             text += f" (at {self.path}{f', column {self.column}' if self.column else ''})"
+        elif self.column:
+            text += f" (at column {self.column})"
         return text
 
     def as_dict(self) -> dict:

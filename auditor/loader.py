@@ -11,6 +11,7 @@ import datetime as _dt
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,22 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
     return None
 
 
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, column: int, path: Path) -> bool:
+    """YAML 1.1 reads 045 as octal 37, 1:10 as 70, 1_000 as 1000, 0x1F as 31: refuse them all."""
+    text = node.value.strip()
+    if node.tag == "tag:yaml.org,2002:int" and not _PLAIN_INT.fullmatch(text):
+        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number (YAML would read it as octal, hex, base 60 or with separators); write it with the digits 0-9 only, or quote it if it is text', line, column, path_text(path))
+        return False
+    if node.tag == "tag:yaml.org,2002:float" and not _PLAIN_FLOAT.fullmatch(text) and text.lower().lstrip("+-") not in (".nan", ".inf"):
+        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number; write it like 0.97 or 12.5', line, column, path_text(path))
+        return False
+    return True
+
+
 def check_number(value: Any, collector: Collector, line: int, column: int, path: Path) -> None:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         collector.add("E-NUMBER", f"{value} is not a number that can be audited", line, column, path_text(path))
@@ -165,6 +182,8 @@ class _Walker:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if not check_plain_number(node, self.collector, line, column, path):
+            return None
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. 2019-02-30
@@ -204,13 +223,15 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             line, column, message = _yaml_mark_problem(exc)
+            if "end of stream" in message or "<stream end>" in message:
+                message += "; the file ends here: is it truncated?"
             collector.add("E-SYNTAX", message, line, column)
             return Document(file, None)
         except yaml.YAMLError as exc:
             collector.add("E-SYNTAX", str(exc).splitlines()[0])
             return Document(file, None)
         except RecursionError:
-            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", loader.line + 1, loader.column + 1)
             return Document(file, None)
         if node is None:
             return Document(file, None)
@@ -228,29 +249,49 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
         loader.dispose()
 
 
+def _json_depth_position(text: str) -> tuple[int, int]:
+    """Where JSON nesting first goes deeper than MAX_DEPTH (strings skipped)."""
+    depth = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = match.start()
+                return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        elif token in "]}":
+            depth -= 1
+    return 0, 0
+
+
+_JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def parse_json(text: str, file: str, collector: Collector) -> Document:
+    if not text.strip():
+        return Document(file, None)  # empty: the caller says what the file should hold
+    duplicates: list[str] = []
+
     def pairs(items):
         out = {}
         for key, value in items:
             if key in out:
-                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+                duplicates.append(key)
                 continue
             out[key] = value
         return out
 
-    def constant(name):
-        raise ValueError(f"{name} is not a number that can be audited")
-
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        # NaN/Infinity become floats here and are refused, with their position, below
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_JSON_CONSTANTS.__getitem__)
     except json.JSONDecodeError as exc:
-        collector.add("E-SYNTAX", exc.msg, exc.lineno, exc.colno)
-        return Document(file, None)
-    except ValueError as exc:
-        collector.add("E-NUMBER", str(exc))
+        message = exc.msg
+        if exc.pos >= len(text.rstrip()):
+            message += "; the file ends here: is it truncated?"
+        collector.add("E-SYNTAX", message, exc.lineno, exc.colno)
         return Document(file, None)
     except RecursionError:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
     # Positions: JSON is close enough to YAML for the composer to give us marks.
     positions: dict = {}
@@ -260,8 +301,32 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
         positions = located.positions
     except Exception:  # positions are a convenience; the JSON parse above is authoritative
         positions = {}
+    if duplicates:
+        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]
+        if len(found) == len(duplicates):
+            collector.problems.extend(found)
+        else:
+            for key in duplicates:
+                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+    if _json_depth(data) > MAX_DEPTH:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
+        return Document(file, None)
     _check_json_values(data, (), 0, collector, positions)
     return Document(file, data, positions)
+
+
+def _json_depth(value) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        nxt = []
+        for item in level:
+            if isinstance(item, dict):
+                nxt.extend(item.values())
+            elif isinstance(item, list):
+                nxt.extend(item)
+        level = nxt
+    return depth - 1
 
 
 def _check_json_values(value, path, depth, collector, positions):
@@ -291,3 +356,33 @@ def load_document(file: str, error_class: type[AuditorError]) -> Document:
             document = parse_yaml(text, file, collector)
     collector.raise_if_any()
     return document
+
+
+def load_partial(file: str, error_class: type[AuditorError]) -> tuple[Document, list[Problem]]:
+    """Like :func:`load_document`, but value-level problems (a bad number or date, a
+    duplicate key, a tag) do not stop loading: the offending value is left out (None)
+    and the problems are returned, so that the caller can validate the rest of the file
+    and report every problem of the file together. Problems that leave no usable data
+    (unreadable, undecodable, malformed, alias bomb, too deep) are raised at once.
+    """
+    collector = Collector(file, error_class)
+    text = read_text(file, collector)
+    document = Document(file, None)
+    if text is not None:
+        if file.lower().endswith(".json"):
+            document = parse_json(text, file, collector)
+        else:
+            document = parse_yaml(text, file, collector)
+    if document.data is None or any(not p.path for p in collector.problems):
+        collector.raise_if_any()
+    return document, list(collector.problems)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+
+
+def unshadowed(loader_problems: list[Problem], later: list[Problem]) -> list[Problem]:
+    """``later`` problems, minus those about a value the loader already refused."""
+    refused = [p.path for p in loader_problems if p.path and p.code != "E-DUPLICATE-KEY"]  # a duplicate keeps its first value
+    return [p for p in later if not any(_under(p.path, r) for r in refused)]

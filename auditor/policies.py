@@ -14,8 +14,8 @@ from jinja2 import TemplateSyntaxError
 
 from . import contracts, expr
 from .errors import Collector, PolicyError, Problem, did_you_mean
-from .loader import Document, load_document, path_text
-from .messages import compile_message
+from .loader import Document, load_partial, path_text, unshadowed
+from .messages import compile_message, template_problems
 from .model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
 
 DEFAULT_FOLDER = "policies"
@@ -76,9 +76,14 @@ def _date(text: str) -> _dt.date | None:
 
 
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
-    document = load_document(file, PolicyError)
+    document, loaded = load_partial(file, PolicyError)
     if document.data is None:
         collector.add("P-SCHEMA", "the file is empty; a policy needs clause, id, title, text, responsible and checks")
+        return None
+    if loaded:  # values the loader refused: report them with the schema problems of the rest
+        schema = Collector(file, PolicyError)
+        contracts.validate(document, "policy", schema, "P-SCHEMA")
+        collector.problems.extend(loaded + unshadowed(loaded, schema.problems))
         return None
     if not contracts.validate(document, "policy", collector, "P-SCHEMA"):
         return None
@@ -145,8 +150,12 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
                 if key in c:
                     try:
                         compile_message(c[key][lang])
+                        refused = template_problems(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
                         r.problem("P-MESSAGE", f"template does not parse: {exc}", base + (key, lang))
+                        continue
+                    for text in refused:
+                        r.problem("P-MESSAGE", text, base + (key, lang))
         if where is None and "where" in c or require is None or not steps:
             continue
         line, _ = r.at(base)
@@ -250,8 +259,11 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
     documents: dict[str, Document] = {}
     digest = hashlib.sha256()
     for file in files:
-        with open(file, "rb") as handle:
-            digest.update(os.path.basename(file).encode() + b"\0" + handle.read() + b"\0")
+        try:
+            with open(file, "rb") as handle:
+                digest.update(os.path.basename(file).encode() + b"\0" + handle.read() + b"\0")
+        except OSError:
+            pass  # read_policy reports it (E-READ)
         collector = Collector(file, PolicyError)
         try:
             loaded = read_policy(file, collector)

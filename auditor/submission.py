@@ -13,7 +13,7 @@ import os
 
 from . import contracts
 from .errors import Collector, Problem, SubmissionError, did_you_mean
-from .loader import Document, load_document, path_text
+from .loader import Document, load_partial, path_text, unshadowed
 from .model import Facts, Record, plan
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
@@ -47,6 +47,14 @@ def _real_date(text: str) -> _dt.date | None:
         return None
 
 
+def check_district(document: Document, collector: Collector) -> None:
+    districts = plan()["districts"]
+    name = document.data["district"]
+    if isinstance(name, str) and name not in districts:
+        line, column = document.where(("district",))
+        collector.add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', line, column, "district")
+
+
 def check_content(document: Document, collector: Collector) -> None:
     """What the schema cannot say: known district, real dates, unique ids, not empty."""
     data = document.data
@@ -55,13 +63,11 @@ def check_content(document: Document, collector: Collector) -> None:
         line, column = document.where(path)
         collector.add(code, message, line, column, path_text(path))
 
-    districts = plan()["districts"]
-    if data["district"] not in districts:
-        add("S-DISTRICT", f'unknown district "{data["district"]}"{did_you_mean(data["district"], districts)}; the districts are {", ".join(districts)}', ("district",))
+    check_district(document, collector)
     if not any(data.get(k) for k in ("figures", "documents", "schools")):
         add("S-SCHEMA", "the submission is empty: it holds no figures, documents or schools", ())
     date_fields = [("reported_on",)]
-    date_fields += [("documents", i, "filed_on") for i in range(len(data.get("documents", [])))]
+    date_fields += [("documents", i, "filed_on") for i in range(len(data.get("documents") or []))]
     for path in date_fields:
         value = data
         for part in path:
@@ -69,21 +75,31 @@ def check_content(document: Document, collector: Collector) -> None:
         if isinstance(value, str) and _real_date(value) is None:
             add("E-DATE", f'"{value}" is not a real date', path)
     seen_schools: dict[str, int] = {}
-    for i, school in enumerate(data.get("schools", [])):
-        sid = school["id"]
-        if sid in seen_schools:
+    for i, school in enumerate(data.get("schools") or []):
+        if not isinstance(school, dict):
+            continue  # refused by the loader and reported there
+        sid = school.get("id")
+        if sid is None:
+            pass
+        elif sid in seen_schools:
             add("S-DUPLICATE-ID", f'school id "{sid}" is used twice (first at schools[{seen_schools[sid]}])', ("schools", i, "id"))
         else:
             seen_schools[sid] = i
         seen_classes: dict[str, int] = {}
-        for j, klass in enumerate(school.get("classes", [])):
-            cid = klass["id"]
-            if cid in seen_classes:
+        for j, klass in enumerate(school.get("classes") or []):
+            if not isinstance(klass, dict):
+                continue
+            cid = klass.get("id")
+            if cid is None:
+                pass
+            elif cid in seen_classes:
                 add("S-DUPLICATE-ID", f'class id "{cid}" is used twice in school {sid} (first at classes[{seen_classes[cid]}])', ("schools", i, "classes", j, "id"))
             else:
                 seen_classes[cid] = j
-            grade = klass["grade"]
-            stage = school["stage"]
+            grade = klass.get("grade")
+            stage = school.get("stage")
+            if not isinstance(grade, int):
+                continue  # refused by the loader and reported there
             if stage == "primary" and grade > 6 or stage == "junior" and grade < 7:
                 add("S-SCHEMA", f"grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)", ("schools", i, "classes", j, "grade"))
 
@@ -126,18 +142,25 @@ def to_facts(document: Document) -> Facts:
 
 
 def load_submission(file: str) -> Facts:
-    document = load_document(file, SubmissionError)
-    return facts_from_document(document)
+    document, problems = load_partial(file, SubmissionError)
+    return facts_from_document(document, problems)
 
 
-def facts_from_document(document: Document) -> Facts:
+def facts_from_document(document: Document, loader_problems: list[Problem] = ()) -> Facts:
+    """Validate and convert; ``loader_problems`` (values the loader refused) are reported
+    together with the schema and content problems of the rest of the file."""
     collector = Collector(document.file, SubmissionError)
     if document.data is None:
         collector.add("S-SCHEMA", "the file is empty; a submission needs at least district and some figures, documents or schools")
         collector.raise_if_any()
-    if contracts.validate(document, "submission", collector, "S-SCHEMA"):
-        check_content(document, collector)
-    collector.raise_if_any()
+    contracts.validate(document, "submission", collector, "S-SCHEMA")
+    if not unshadowed(loader_problems, collector.problems):
+        check_content(document, collector)  # the schema holds, except where the loader refused a value
+    elif isinstance(document.data, dict) and isinstance(document.data.get("district"), str):
+        check_district(document, collector)
+    problems = list(loader_problems) + unshadowed(loader_problems, collector.problems)
+    if problems:
+        raise SubmissionError(problems)
     return to_facts(document)
 
 
