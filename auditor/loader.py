@@ -217,7 +217,13 @@ def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
 
 
 def parse_yaml(text: str, file: str, collector: Collector) -> Document:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: YAML checks the whole text up front
+        offset = max(0, min(exc.position, len(text)))
+        line, column = text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        collector.add("E-ENCODING", f"character U+{exc.character:04X} is a control character, not text: the file is not plain YAML text", line, column)
+        return Document(file, None)
     try:
         try:
             node = loader.get_single_node()
