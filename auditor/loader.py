@@ -86,11 +86,23 @@ def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | No
     return decode_bytes(raw, collector, encodings)
 
 
+def _looks_utf16(raw: bytes) -> bool:
+    sample = raw[:4000]
+    even, odd = sample[0::2], sample[1::2]
+    return len(sample) >= 4 and (even.count(0) > 0.4 * len(even) or odd.count(0) > 0.4 * len(odd))
+
+
 def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str | None:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         collector.add("E-ENCODING", "file is UTF-16; save it as UTF-8")
+        return None
+    if raw.startswith((b"\x00\x00\xfe\xff",)):
+        collector.add("E-ENCODING", "file is UTF-32; save it as UTF-8")
+        return None
+    if b"\x00" in raw and _looks_utf16(raw):
+        collector.add("E-ENCODING", "file looks like UTF-16 without a byte-order mark (every other byte is 0); save it as UTF-8")
         return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
@@ -107,9 +119,15 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
     line = raw[: exc.start].count(b"\n") + 1
     column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
     accepted = " or ".join(e.upper() for e in encodings)
+    hint = ""
+    try:
+        raw.decode("gb18030")
+        hint = " (it reads as GBK/GB18030, the Chinese Windows encoding)"
+    except UnicodeDecodeError:
+        pass
     collector.add(
         "E-ENCODING",
-        f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {accepted}; save the file as UTF-8",
+        f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {accepted}{hint}; save the file as UTF-8",
         line=line,
         column=column,
     )
@@ -163,8 +181,11 @@ class _Walker:
         if isinstance(node, yaml.MappingNode):
             result: dict = {}
             first: dict = {}
-            self.loader.flatten_mapping(node)
+            merges = []
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base": filled in after the explicit keys
+                    merges.append(value_node)
+                    continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.collector.add("E-SYNTAX", "mapping keys must be plain text", key_node.start_mark.line + 1, key_node.start_mark.column + 1, path_text(path))
                     continue
@@ -179,6 +200,8 @@ class _Walker:
                 self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
                 result[key] = self.walk(value_node, path + (key,), depth + 1)
                 self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
+            for merge in merges:
+                self._merge(merge, result, path, depth)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
@@ -200,6 +223,26 @@ class _Walker:
         return value
 
 
+    def _merge(self, merge: yaml.Node, result: dict, path: Path, depth: int) -> None:
+        """YAML merge keys: explicit keys win, then earlier merged mappings over later ones."""
+        sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+        for source in sources:
+            line, column = source.start_mark.line + 1, source.start_mark.column + 1
+            if not isinstance(source, yaml.MappingNode):
+                self.collector.add("E-SYNTAX", "<< (merge) must name a mapping, such as *base", line, column, path_text(path))
+                continue
+            outer = self.positions
+            self.positions = {}
+            merged = self.walk(source, path, depth + 1)
+            inner, self.positions = self.positions, outer
+            added = {key for key in (merged or {}) if key not in result}
+            for key in added:
+                result[key] = merged[key]
+            for where, position in inner.items():
+                if len(where) > len(path) and where[len(path)] in added:
+                    self.positions.setdefault(where, position)
+
+
 class _Stop(Exception):
     def __init__(self, code, message, line, column):
         super().__init__(message)
@@ -211,6 +254,8 @@ def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
     text = exc.problem or exc.context or "malformed YAML"
     if exc.context and exc.problem:
         text = f"{exc.problem} ({exc.context})"
+        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            text += f" — it began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
     if mark is None:
         return 0, 0, text
     return mark.line + 1, mark.column + 1, text

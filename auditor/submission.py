@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 
 from . import contracts
 from .errors import Collector, Problem, SubmissionError, did_you_mean
@@ -55,42 +56,54 @@ def check_district(document: Document, collector: Collector) -> None:
         collector.add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', line, column, "district")
 
 
-def check_content(document: Document, collector: Collector) -> None:
-    """What the schema cannot say: known district, real dates, unique ids, not empty."""
+_DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def check_content(document: Document, collector: Collector, partial: bool = False) -> None:
+    """What the schema cannot say: known district, real dates, unique ids, not empty.
+
+    Runs on any mapping, valid or not, so that every problem of a file is reported
+    together; it only judges values of the right type (the schema reports the others).
+    ``partial``: the loader refused some values, so "empty" is not judged."""
     data = document.data
+    if not isinstance(data, dict):
+        return
 
     def add(code, message, path):
         line, column = document.where(path)
         collector.add(code, message, line, column, path_text(path))
 
     check_district(document, collector)
-    if not any(data.get(k) for k in ("figures", "documents", "schools")):
+    if not partial and not any(data.get(k) for k in ("figures", "documents", "schools")):
         add("S-SCHEMA", "the submission is empty: it holds no figures, documents or schools", ())
-    date_fields = [("reported_on",)]
-    date_fields += [("documents", i, "filed_on") for i in range(len(data.get("documents") or []))]
-    for path in date_fields:
-        value = data
-        for part in path:
-            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) and part < len(value) else None
-        if isinstance(value, str) and _real_date(value) is None:
+    date_fields = [(("reported_on",), data.get("reported_on"))]
+    for i, d in enumerate(_list(data.get("documents"))):
+        if isinstance(d, dict):
+            date_fields.append((("documents", i, "filed_on"), d.get("filed_on")))
+    for path, value in date_fields:
+        if isinstance(value, str) and _DATE_FORM.fullmatch(value) and _real_date(value) is None:
             add("E-DATE", f'"{value}" is not a real date', path)
     seen_schools: dict[str, int] = {}
-    for i, school in enumerate(data.get("schools") or []):
+    for i, school in enumerate(_list(data.get("schools"))):
         if not isinstance(school, dict):
-            continue  # refused by the loader and reported there
+            continue
         sid = school.get("id")
-        if sid is None:
+        if not isinstance(sid, str):
             pass
         elif sid in seen_schools:
             add("S-DUPLICATE-ID", f'school id "{sid}" is used twice (first at schools[{seen_schools[sid]}])', ("schools", i, "id"))
         else:
             seen_schools[sid] = i
         seen_classes: dict[str, int] = {}
-        for j, klass in enumerate(school.get("classes") or []):
+        for j, klass in enumerate(_list(school.get("classes"))):
             if not isinstance(klass, dict):
                 continue
             cid = klass.get("id")
-            if cid is None:
+            if not isinstance(cid, str):
                 pass
             elif cid in seen_classes:
                 add("S-DUPLICATE-ID", f'class id "{cid}" is used twice in school {sid} (first at classes[{seen_classes[cid]}])', ("schools", i, "classes", j, "id"))
@@ -98,8 +111,8 @@ def check_content(document: Document, collector: Collector) -> None:
                 seen_classes[cid] = j
             grade = klass.get("grade")
             stage = school.get("stage")
-            if not isinstance(grade, int):
-                continue  # refused by the loader and reported there
+            if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 9:
+                continue  # the schema reports it
             if stage == "primary" and grade > 6 or stage == "junior" and grade < 7:
                 add("S-SCHEMA", f"grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)", ("schools", i, "classes", j, "grade"))
 
@@ -153,11 +166,8 @@ def facts_from_document(document: Document, loader_problems: list[Problem] = ())
     if document.data is None:
         collector.add("S-SCHEMA", "the file is empty; a submission needs at least district and some figures, documents or schools")
         collector.raise_if_any()
-    contracts.validate(document, "submission", collector, "S-SCHEMA")
-    if not unshadowed(loader_problems, collector.problems):
-        check_content(document, collector)  # the schema holds, except where the loader refused a value
-    elif isinstance(document.data, dict) and isinstance(document.data.get("district"), str):
-        check_district(document, collector)
+    valid = contracts.validate(document, "submission", collector, "S-SCHEMA")
+    check_content(document, collector, partial=bool(loader_problems) or not valid)
     problems = list(loader_problems) + unshadowed(loader_problems, collector.problems)
     if problems:
         raise SubmissionError(problems)
