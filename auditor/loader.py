@@ -168,7 +168,7 @@ class _Walker:
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         self.positions.setdefault(path, (line, column))
-        if id(node) in self.seen and not isinstance(node, yaml.ScalarNode):
+        if id(node) in self.seen:  # reached again through an alias (scalars count too)
             self.alias_nodes += 1
         self.seen.add(id(node))
         if self.alias_nodes > MAX_ALIAS_NODES:
