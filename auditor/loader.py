@@ -397,15 +397,9 @@ def _check_json_values(value, path, depth, collector, positions):
 
 def load_document(file: str, error_class: type[AuditorError]) -> Document:
     """Load one YAML or JSON file; raise ``error_class`` with every problem found."""
-    collector = Collector(file, error_class)
-    text = read_text(file, collector)
-    document = Document(file, None)
-    if text is not None:
-        if file.lower().endswith(".json"):
-            document = parse_json(text, file, collector)
-        else:
-            document = parse_yaml(text, file, collector)
-    collector.raise_if_any()
+    document, problems = load_partial(file, error_class)
+    if problems:
+        raise error_class(problems)
     return document
 
 

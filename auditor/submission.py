@@ -50,7 +50,7 @@ def _real_date(text: str) -> _dt.date | None:
 
 def check_district(document: Document, collector: Collector) -> None:
     districts = plan()["districts"]
-    name = document.data["district"]
+    name = document.data.get("district")
     if isinstance(name, str) and name not in districts:
         line, column = document.where(("district",))
         collector.add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', line, column, "district")
@@ -87,28 +87,24 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
     for path, value in date_fields:
         if isinstance(value, str) and _DATE_FORM.fullmatch(value) and _real_date(value) is None:
             add("E-DATE", f'"{value}" is not a real date', path)
-    seen_schools: dict[str, int] = {}
-    for i, school in enumerate(_list(data.get("schools"))):
-        if not isinstance(school, dict):
-            continue
-        sid = school.get("id")
-        if not isinstance(sid, str):
-            pass
-        elif sid in seen_schools:
-            add("S-DUPLICATE-ID", f'school id "{sid}" is used twice (first at schools[{seen_schools[sid]}])', ("schools", i, "id"))
-        else:
-            seen_schools[sid] = i
-        seen_classes: dict[str, int] = {}
-        for j, klass in enumerate(_list(school.get("classes"))):
-            if not isinstance(klass, dict):
+
+    def unique(items: list, path: tuple, what: str) -> list[tuple[int, dict]]:
+        """The mappings among ``items``; an id used twice is reported at its second use."""
+        seen: dict[str, int] = {}
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
                 continue
-            cid = klass.get("id")
-            if not isinstance(cid, str):
-                pass
-            elif cid in seen_classes:
-                add("S-DUPLICATE-ID", f'class id "{cid}" is used twice in school {sid} (first at classes[{seen_classes[cid]}])', ("schools", i, "classes", j, "id"))
-            else:
-                seen_classes[cid] = j
+            out.append((i, item))
+            ident = item.get("id")
+            if isinstance(ident, str) and ident in seen:
+                add("S-DUPLICATE-ID", f'{what} id "{ident}" is used twice (first at {path[-1]}[{seen[ident]}])', path + (i, "id"))
+            elif isinstance(ident, str):
+                seen[ident] = i
+        return out
+
+    for i, school in unique(_list(data.get("schools")), ("schools",), "school"):
+        for j, klass in unique(_list(school.get("classes")), ("schools", i, "classes"), f"school {school.get('id')}: class"):
             grade = klass.get("grade")
             stage = school.get("stage")
             if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 9:
