@@ -31,7 +31,7 @@ class Problem:
             text += f" (at {self.path}{f', column {self.column}' if self.column else ''})"
         elif self.column:
             text += f" (at column {self.column})"
-        return text
+        return _printable(text)
 
     def as_dict(self) -> dict:
         return {
@@ -42,6 +42,12 @@ class Problem:
             "message": self.message,
             "path": self.path,
         }
+
+
+def _printable(text: str) -> str:
+    """No control characters or lone surrogates from a file reach the terminal as such."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for ch in text)
 
 
 class AuditorError(Exception):

@@ -150,6 +150,20 @@ def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, c
     return True
 
 
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_text(value: str, collector: Collector, line: int, column: int, path: Path) -> bool:
+    """Text written with escapes ("\\u0000", "\\ud800") must still be text: no control
+    characters (tab and newlines aside) and no lone surrogates, which cannot be written out."""
+    bad = _BAD_TEXT.search(value)
+    if bad:
+        kind = "a lone surrogate, not a character" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
+        collector.add("E-ENCODING", f"text contains U+{ord(bad.group()):04X}, {kind}", line, column, path_text(path))
+        return False
+    return True
+
+
 def check_number(value: Any, collector: Collector, line: int, column: int, path: Path) -> None:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         collector.add("E-NUMBER", f"{value} is not a number that can be audited", line, column, path_text(path))
@@ -219,6 +233,8 @@ class _Walker:
             value = value.isoformat()
         elif isinstance(value, _dt.date):
             value = value.isoformat()
+        if isinstance(value, str) and not check_text(value, self.collector, line, column, path):
+            return None
         check_number(value, self.collector, line, column, path)
         return value
 
@@ -385,13 +401,18 @@ def _check_json_values(value, path, depth, collector, positions):
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *positions.get(path, (0, 0)))
         return
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in list(value.items()):
+            if not check_text(key, collector, *positions.get(path + (key,), positions.get(path, (0, 0))), path):
+                del value[key]
+                continue
             _check_json_values(item, path + (key,), depth + 1, collector, positions)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_json_values(item, path + (i,), depth + 1, collector, positions)
     else:
         line, column = positions.get(path, (0, 0))
+        if isinstance(value, str):
+            check_text(value, collector, line, column, path)
         check_number(value, collector, line, column, path)
 
 
