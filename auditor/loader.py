@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,12 +75,18 @@ def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | No
         if os.path.isdir(file):
             collector.add("E-READ", "is a folder, not a file")
             return None
+        if not stat.S_ISREG(os.stat(file).st_mode):  # a device or pipe could block or never end
+            collector.add("E-READ", "is not a regular file")
+            return None
         size = os.path.getsize(file)
         if size > MAX_FILE_BYTES:
             collector.add("E-SIZE", f"file is {size} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
             return None
         with open(file, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow while we read
+        if len(raw) > MAX_FILE_BYTES:
+            collector.add("E-SIZE", f"file is over {MAX_FILE_BYTES} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
+            return None
     except OSError as exc:
         collector.add("E-READ", f"cannot read the file: {exc.strerror or exc}")
         return None

@@ -159,12 +159,15 @@ def run_cli(args, capsys):
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/file.txt/out", "--policies", POLICIES], "U-OUT", "cannot create"),
     (["check", "--policies", "{tmp}/dirpolicy"], "E-READ", "is a folder"),
     (["validate", "{tmp}/folder.yaml"], "S-NONE", "holds no submission files"),
+    (["validate", "/dev/zero"], "E-READ", "not a regular file"),
+    (["validate", "{tmp}/pipe.yaml"], "E-READ", "not a regular file"),
 ])
 def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     (tmp_path / "dirpolicy" / "x.yaml").mkdir(parents=True)
     (tmp_path / "folder.yaml").mkdir()
     (tmp_path / "file.txt").write_text("x")
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block for ever
     before = tree(tmp_path) | tree(Path(FIXTURES))
     rc, found = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
     assert rc == 2
