@@ -5,6 +5,7 @@ may escape; anything else is a bug. HYPOTHESIS_PROFILE=deep runs longer.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import tempfile
@@ -126,3 +127,54 @@ def test_policy_structures_near_a_real_one(changes, check_changes):
 
 def test_the_error_types_are_the_projects_own():
     assert issubclass(PolicyError, AuditorError) and issubclass(SubmissionError, AuditorError)
+
+
+# --------------------------------------------------------------------------- valid but odd submissions, end to end
+def _valid_submission():
+    count = st.integers(0, 100000)
+    classes = st.lists(st.fixed_dictionaries(
+        {"id": st.text("abc123-", min_size=1, max_size=4), "grade": st.integers(1, 9), "size": st.integers(0, 150)}),
+        max_size=4)
+    school = st.fixed_dictionaries(
+        {"id": st.text("ABC123", min_size=1, max_size=4), "name": st.text(min_size=1, max_size=8),
+         "stage": st.sampled_from(["primary", "junior", "nine_year"])},
+        optional={"rural": st.booleans(), "pupils": st.integers(0, 20000), "has_practice_room": st.booleans(),
+                  "classes": classes})
+    figures = st.fixed_dictionaries({}, optional={
+        "disabled_enrolment_rate": st.floats(0, 1), "demo_schools_created": count, "pupils_total": count,
+        "pupils_quality_covered": count})
+    document = st.fixed_dictionaries(
+        {"kind": st.sampled_from(["layout_plan", "action_plan"]),
+         "filed_on": st.dates(min_value=datetime.date(1900, 1, 1)).map(lambda d: d.isoformat())},
+        optional={"title": st.text(max_size=8), "ref": st.text(max_size=8)})
+    return st.fixed_dictionaries(
+        {"district": st.sampled_from(["和平区", "沈河区"])},
+        optional={"figures": figures, "documents": st.lists(document, max_size=3), "schools": st.lists(school, max_size=3),
+                  "sample_data": st.booleans()})
+
+
+@given(_valid_submission(), st.dates(min_value=datetime.date(2018, 1, 1),
+                                     max_value=datetime.date(2024, 1, 1)),
+       st.sampled_from(["reference", "durable"]))
+def test_any_valid_submission_audits_and_renders(value, as_of, engine):
+    """Whatever passes validation goes through derive, verdicts and the reports without an exception."""
+    from auditor.audit import Auditor
+    from auditor.report import render
+
+    try:
+        facts = facts_from_document(Document("fuzz.yaml", value))
+    except SubmissionError:
+        return  # e.g. duplicate ids, a grade not in the school's stage, an empty submission
+    policy_set = _policies()
+    findings = Auditor(policy_set, engine).audit([facts], as_of, [facts.district])
+    pages = render(findings, policy_set, "zh")
+    assert "findings.json" in pages
+
+
+_POLICY_SET = []
+
+
+def _policies():
+    if not _POLICY_SET:
+        _POLICY_SET.append(load_policies(POLICIES))
+    return _POLICY_SET[0]
