@@ -213,3 +213,31 @@ def test_the_readme_lists_every_code_once():
     used = set(re.findall(r'"([EPSUI]-[A-Z0-9-]+)"', "".join(
         p.read_text(encoding="utf-8") for p in (Path(ROOT) / "auditor").glob("*.py"))))
     assert used <= set(CODES), f"codes raised but not in errors.CODES: {used - set(CODES)}"
+
+
+# --------------------------------------------------------------------------- what is accepted
+GOOD = "district: 和平区\nfigures: {pupils_total: 10, disabled_enrolment_rate: 0.985}\n"
+
+
+@pytest.mark.parametrize("name, data", [
+    ("bom.yaml", b"\xef\xbb\xbf" + GOOD.encode()),
+    ("bom.json", b'\xef\xbb\xbf{"district": "\xe5\x92\x8c\xe5\xb9\xb3\xe5\x8c\xba", "figures": {"pupils_total": 10}}'),
+    ("crlf.yaml", GOOD.replace("\n", "\r\n").encode()),
+    ("merge.yaml", "district: 和平区\nfigures:\n  <<: {pupils_total: 1, pupils_quality_covered: 1}\n  pupils_total: 2\n".encode()),
+    ("exponent.json", '{"district": "和平区", "figures": {"disabled_enrolment_rate": 1e-05}}'.encode()),
+    ("tab-in-text.yaml", "district: 和平区\nschools: [{id: S1, name: \"第一\\t小学\", stage: primary}]\n".encode()),
+])
+def test_accepted_variants(name, data, tmp_path, capsys):
+    file = tmp_path / name
+    file.write_bytes(data)
+    assert main(["validate", str(file)]) == 0, capsys.readouterr().err
+    assert file.read_bytes() == data
+
+
+def test_a_merge_key_gives_explicit_keys_precedence(tmp_path):
+    from auditor.loader import load_document
+    from auditor.errors import SubmissionError
+
+    file = tmp_path / "m.yaml"
+    file.write_text("a: &a {x: 1, y: 1}\nb: {<<: [*a, {y: 2, z: 2}], x: 0}\n", encoding="utf-8")
+    assert load_document(str(file), SubmissionError).data["b"] == {"x": 0, "y": 1, "z": 2}
