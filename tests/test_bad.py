@@ -79,6 +79,7 @@ def test_bad_submission_validate(name, tmp_path, monkeypatch, capsys):
     rc = main(["validate", name])
     check_output(capsys.readouterr().err, name, want, rc)
     assert tree(tmp_path) == before, "validate wrote or changed something"
+    assert not os.path.exists("/tmp/auditor-pwned"), "a YAML tag was executed"  # python-tag.yaml would write it
 
 
 @pytest.mark.parametrize("name", sorted(EXPECT["policies"]))
