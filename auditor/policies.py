@@ -14,7 +14,7 @@ from jinja2 import TemplateSyntaxError
 
 from . import contracts, expr
 from .errors import Collector, PolicyError, Problem, did_you_mean
-from .loader import Document, load_partial, path_text, unshadowed
+from .loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
 from .messages import compile_message, template_problems
 from .model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
 
@@ -260,10 +260,11 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
     digest = hashlib.sha256()
     for file in files:
         try:
-            with open(file, "rb") as handle:
-                digest.update(os.path.basename(file).encode() + b"\0" + handle.read() + b"\0")
+            if os.path.isfile(file) and os.path.getsize(file) <= MAX_FILE_BYTES:  # no pipes, devices, giants
+                with open(file, "rb") as handle:
+                    digest.update(os.path.basename(file).encode() + b"\0" + handle.read(MAX_FILE_BYTES + 1) + b"\0")
         except OSError:
-            pass  # read_policy reports it (E-READ)
+            pass  # read_policy reports it (E-READ, E-SIZE)
         collector = Collector(file, PolicyError)
         try:
             loaded = read_policy(file, collector)

@@ -159,6 +159,7 @@ def run_cli(args, capsys):
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", FIXTURES, "--policies", POLICIES], "U-OUT", "must not be a submission"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/file.txt/out", "--policies", POLICIES], "U-OUT", "cannot create"),
     (["check", "--policies", "{tmp}/dirpolicy"], "E-READ", "is a folder"),
+    (["check", "--policies", "{tmp}/pipepolicy"], "E-READ", "not a regular file"),
     (["validate", "{tmp}/folder.yaml"], "S-NONE", "holds no submission files"),
     (["validate", "/dev/zero"], "E-READ", "not a regular file"),
     (["validate", "{tmp}/pipe.yaml"], "E-READ", "not a regular file"),
@@ -169,6 +170,8 @@ def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
     (tmp_path / "folder.yaml").mkdir()
     (tmp_path / "file.txt").write_text("x")
     os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block for ever
+    (tmp_path / "pipepolicy").mkdir()
+    os.mkfifo(tmp_path / "pipepolicy" / "p.yaml")
     before = tree(tmp_path) | tree(Path(FIXTURES))
     rc, found = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
     assert rc == 2
