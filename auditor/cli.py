@@ -69,6 +69,9 @@ def _districts(text: str | None) -> list[str] | None:
     bad = [n for n in names if n not in known]
     if bad:
         raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'unknown district "{bad[0]}"{did_you_mean(bad[0], known)}'))
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # it would be counted twice in city-wide figures
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'district "{twice[0]}" is named twice'))
     return names
 
 

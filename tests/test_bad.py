@@ -154,6 +154,7 @@ def run_cli(args, capsys):
     (["audit", FIXTURES, "--as-of", "31.12.2022", "--out", "{tmp}/out", "--policies", POLICIES], "U-ARGS", "YYYY-MM-DD"),
     (["audit", FIXTURES, "--as-of", "", "--out", "{tmp}/out", "--policies", POLICIES], "U-ARGS", "YYYY-MM-DD"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平", "--policies", POLICIES], "U-ARGS", "did you mean"),
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平区,和平区", "--policies", POLICIES], "U-ARGS", "named twice"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/empty"], "P-NONE", "no .yaml policy files"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/nope"], "P-NONE", "does not exist"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", FIXTURES, "--policies", POLICIES], "U-OUT", "must not be a submission"),
