@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import math
 import os
 from typing import Any
 
@@ -247,9 +248,31 @@ def _check_types(policies: list[Policy], documents: dict[str, Document], problem
                     if node is None:
                         continue
                     try:
-                        compile_condition(node)
+                        number = _unreadable_number(compile_condition(node))
                     except expr.ExprError as exc:
                         report(policy, ("checks", i, key), exc.code, exc.message)
+                        continue
+                    if number is not None:
+                        where = f" (schedule step from {step.due})" if c.scheduled else ""
+                        report(policy, ("checks", i, key), "P-ENGINE",
+                               f"the number {number!r}{where} cannot be given to durable_rules: it reads neither exponent "
+                               f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
+                               f"for example a percentage instead of a tiny fraction")
+
+
+def _unreadable_number(condition):
+    """A number in a compiled condition that durable_rules would refuse (error 202/204), or None."""
+    stack = [condition]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if not math.isfinite(item) or abs(item) >= 2**53 or "e" in repr(float(item)) and item != 0:
+                return item
+    return None
 
 
 def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
