@@ -265,3 +265,23 @@ def test_dumps_writes_floats_positionally_and_exactly(value):
     text = dumps({"x": value})
     assert "e" not in text.lower()
     assert float(json.loads(text)["x"]) == value
+
+
+def test_a_ruleset_durable_rules_refuses_is_an_engine_error(policy_set, monkeypatch):
+    """Policies are checked for numbers durable_rules cannot read (P-ENGINE); should one slip
+    through, registering the rules stops with I-ENGINE, not a crash."""
+    from auditor.compiler import CompiledSet
+
+    original = CompiledSet.definitions
+
+    def poisoned(self):
+        definitions = original(self)
+        for rules in definitions.values():
+            for rule in rules.values():
+                rule["all"][0]["m"] = {"$lt": {"size": 1e-05}}
+        return definitions
+
+    monkeypatch.setattr(CompiledSet, "definitions", poisoned)
+    with pytest.raises(EngineError) as info:
+        audit(policy_set, [submission()])
+    assert info.value.codes == ["I-ENGINE"] and "refused the compiled rules" in str(info.value)
