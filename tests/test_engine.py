@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 
 import pytest
 from hypothesis import given
@@ -24,7 +25,9 @@ from auditor.policies import load_policies
 from auditor.report import findings_json
 from auditor.submission import facts_from_document
 
-from .conftest import POLICIES
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = os.path.join(ROOT, "policies")
+FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 AS_OF = _dt.date(2022, 12, 31)
 

@@ -19,7 +19,9 @@ from auditor.loader import Document, load_document
 from auditor.policies import load_policies
 from auditor.submission import facts_from_document, load_submission
 
-from .conftest import FIXTURES, POLICIES
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = os.path.join(ROOT, "policies")
+FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 with open(os.path.join(FIXTURES, "03-dd.yaml"), encoding="utf-8") as _h:
     SUBMISSION_TEXT = _h.read()

@@ -23,7 +23,9 @@ from auditor.policies import load_policies
 from auditor.report import _inside, render, safe_name, write_reports
 from auditor.submission import facts_from_document
 
-from .conftest import FIXTURES, POLICIES, ROOT
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = os.path.join(ROOT, "policies")
+FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
