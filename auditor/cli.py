@@ -78,6 +78,9 @@ def _districts(text: str | None) -> list[str] | None:
     bad = [n for n in names if n not in known]
     if bad:
         raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'unknown district "{bad[0]}"{did_you_mean(bad[0], known)}'))
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # it would be counted twice in city-wide figures
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'district "{twice[0]}" is named twice'))
     return names
 
 
@@ -89,7 +92,7 @@ def _rectify_days(text: str) -> int:
 
 def cmd_audit(args) -> int:
     from .audit import Auditor
-    from .policies import load_policies
+    from .policies import load_policies, policy_files
     from .report import render, write_reports
     from .submission import load_submissions
 
@@ -97,14 +100,16 @@ def cmd_audit(args) -> int:
     districts = _districts(args.districts)
     rectify_days = _rectify_days(args.rectify_days)
     out = os.path.abspath(args.out)
-    for path in args.submissions:
-        if os.path.abspath(path) == out:
-            raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission folder"))
+    for path in list(args.submissions) + [args.policies]:
+        if os.path.realpath(path) == os.path.realpath(out):
+            raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
+    # everything is loaded, validated, audited and rendered in memory before anything is written
     policy_set = load_policies(args.policies)
     submissions = load_submissions(args.submissions)
     findings = Auditor(policy_set, args.engine).audit(submissions, as_of, districts)
     files = render(findings, policy_set, args.lang, rectify_days=rectify_days)
-    write_reports(files, args.out)
+    inputs = tuple(f for s in submissions for f in s.files) + tuple(policy_files(args.policies))
+    write_reports(files, args.out, protect=inputs)
     totals: dict[str, int] = {}
     for v in findings["verdicts"]:
         totals[v["status"]] = totals.get(v["status"], 0) + 1

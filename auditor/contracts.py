@@ -75,6 +75,8 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, tuple]:
     if v == "pattern":
         if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in error.validator_value:
             return f'"{error.instance}" is not a date in YYYY-MM-DD form', path
+        if error.validator_value == "^[^\\s/\\\\]+$":
+            return f'"{error.instance}" is not allowed: an id must not contain spaces, "/" or "\\"', path
         return f'"{error.instance}" does not have the required form ({error.validator_value})', path
     if v == "oneOf" and isinstance(error.instance, dict) and "due" in str(error.schema):
         has = [k for k in ("due", "schedule") if k in error.instance]

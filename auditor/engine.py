@@ -129,7 +129,10 @@ class Engine:
             for rule_name, rule in rules.items():
                 rule["run"] = self._recorder(rule_name)
         with _LOCK:
-            host().set_rulesets({self.prefix + name: rules for name, rules in definitions.items()})
+            try:
+                host().set_rulesets({self.prefix + name: rules for name, rules in definitions.items()})
+            except Exception as exc:  # the C core raises plain errors with numeric codes (202, 204, ...)
+                raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f"durable_rules refused the compiled rules: {str(exc)[:200]}")) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
 
     def _recorder(self, rule_name: str):

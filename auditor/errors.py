@@ -29,7 +29,9 @@ class Problem:
         text = f"{where}: {self.code}: {self.message}"
         if self.path:
             text += f" (at {self.path}{f', column {self.column}' if self.column else ''})"
-        return text
+        elif self.column:
+            text += f" (at column {self.column})"
+        return _printable(text)
 
     def as_dict(self) -> dict:
         return {
@@ -40,6 +42,12 @@ class Problem:
             "message": self.message,
             "path": self.path,
         }
+
+
+def _printable(text: str) -> str:
+    """No control characters or lone surrogates from a file reach the terminal as such."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for ch in text)
 
 
 class AuditorError(Exception):
@@ -112,13 +120,13 @@ CODES: dict[str, str] = {
     # loading (any file)
     "E-READ": "the file cannot be read (missing, a folder, unreadable)",
     "E-SIZE": "the file is larger than the per-file limit",
-    "E-ENCODING": "the bytes are not valid text in an accepted encoding",
+    "E-ENCODING": "the bytes are not valid UTF-8 text (UTF-16, GBK, binary, control characters)",
     "E-SYNTAX": "the YAML or JSON is malformed or truncated",
     "E-YAML-TAG": "a YAML tag that could construct objects (only plain data is allowed)",
     "E-DUPLICATE-KEY": "the same key appears twice in one mapping",
-    "E-ALIAS": "too many YAML aliases (alias bombs are refused)",
+    "E-ALIAS": "too many nodes reached through YAML aliases or merge keys (alias bombs are refused)",
     "E-DEPTH": "nesting deeper than allowed",
-    "E-NUMBER": "a number that is NaN, infinite or too large to evaluate exactly",
+    "E-NUMBER": "a number that is NaN, infinite, too large to evaluate exactly, or not plain decimal",
     "E-DATE": "a date that does not exist or is not YYYY-MM-DD",
     # policies
     "P-SCHEMA": "a policy does not match the policy schema (unknown key, wrong type, missing key)",
@@ -146,7 +154,7 @@ CODES: dict[str, str] = {
     "S-NONE": "nothing to audit (no submission files given or found)",
     # usage
     "U-ARGS": "a bad command-line argument (for example --as-of)",
-    "U-OUT": "the output folder cannot be written",
+    "U-OUT": "the output folder cannot be written, a name would leave it, or an input would be overwritten",
     # the program's own
     "I-ENGINE": "durable_rules lost, refused or mis-evaluated a record",
     "I-DISAGREE": "durable_rules and the reference evaluator disagree",

@@ -335,10 +335,33 @@ class _Parser:
         raise ExprError(f'expected a value but found "{found}"', tok.offset)
 
 
+MAX_NESTING = 32  # later stages recurse over the tree: bound it here
+
+
+def _depth(node) -> int:
+    """The tree's depth, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for value in vars(item).values() if hasattr(item, "__dataclass_fields__") else ():
+            for child in value if isinstance(value, tuple) else (value,):
+                if hasattr(child, "__dataclass_fields__"):
+                    stack.append((child, depth + 1))
+    return deepest
+
+
 def parse(text: str) -> Node:
     if not isinstance(text, str):
         raise ExprError("an expression must be text")
-    return _Parser(text).parse()
+    too_deep = ExprError(f"the expression is nested more than {MAX_NESTING} levels deep; split it or simplify it")
+    try:
+        node = _Parser(text).parse()
+    except RecursionError:
+        raise too_deep from None
+    if _depth(node) > MAX_NESTING:
+        raise too_deep
+    return node
 
 
 # --------------------------------------------------------------------------- helpers

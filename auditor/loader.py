@@ -11,6 +11,8 @@ import datetime as _dt
 import json
 import math
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,16 +75,28 @@ def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | No
         if os.path.isdir(file):
             collector.add("E-READ", "is a folder, not a file")
             return None
+        if not stat.S_ISREG(os.stat(file).st_mode):  # a device or pipe could block or never end
+            collector.add("E-READ", "is not a regular file")
+            return None
         size = os.path.getsize(file)
         if size > MAX_FILE_BYTES:
             collector.add("E-SIZE", f"file is {size} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
             return None
         with open(file, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow while we read
+        if len(raw) > MAX_FILE_BYTES:
+            collector.add("E-SIZE", f"file is over {MAX_FILE_BYTES} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
+            return None
     except OSError as exc:
         collector.add("E-READ", f"cannot read the file: {exc.strerror or exc}")
         return None
     return decode_bytes(raw, collector, encodings)
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    sample = raw[:4000]
+    even, odd = sample[0::2], sample[1::2]
+    return len(sample) >= 4 and (even.count(0) > 0.4 * len(even) or odd.count(0) > 0.4 * len(odd))
 
 
 def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str | None:
@@ -90,6 +104,12 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         collector.add("E-ENCODING", "file is UTF-16; save it as UTF-8")
+        return None
+    if raw.startswith((b"\x00\x00\xfe\xff",)):
+        collector.add("E-ENCODING", "file is UTF-32; save it as UTF-8")
+        return None
+    if b"\x00" in raw and _looks_utf16(raw):
+        collector.add("E-ENCODING", "file looks like UTF-16 without a byte-order mark (every other byte is 0); save it as UTF-8")
         return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
@@ -106,13 +126,49 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
     line = raw[: exc.start].count(b"\n") + 1
     column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
     accepted = " or ".join(e.upper() for e in encodings)
+    hint = ""
+    try:
+        raw.decode("gb18030")
+        hint = " (it reads as GBK/GB18030, the Chinese Windows encoding)"
+    except UnicodeDecodeError:
+        pass
     collector.add(
         "E-ENCODING",
-        f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {accepted}; save the file as UTF-8",
+        f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {accepted}{hint}; save the file as UTF-8",
         line=line,
         column=column,
     )
     return None
+
+
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, column: int, path: Path) -> bool:
+    """YAML 1.1 reads 045 as octal 37, 1:10 as 70, 1_000 as 1000, 0x1F as 31: refuse them all."""
+    text = node.value.strip()
+    if node.tag == "tag:yaml.org,2002:int" and not _PLAIN_INT.fullmatch(text):
+        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number (YAML would read it as octal, hex, base 60 or with separators); write it with the digits 0-9 only, or quote it if it is text', line, column, path_text(path))
+        return False
+    if node.tag == "tag:yaml.org,2002:float" and not _PLAIN_FLOAT.fullmatch(text) and text.lower().lstrip("+-") not in (".nan", ".inf"):
+        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number; write it like 0.97 or 12.5', line, column, path_text(path))
+        return False
+    return True
+
+
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_text(value: str, collector: Collector, line: int, column: int, path: Path) -> bool:
+    """Text written with escapes ("\\u0000", "\\ud800") must still be text: no control
+    characters (tab and newlines aside) and no lone surrogates, which cannot be written out."""
+    bad = _BAD_TEXT.search(value)
+    if bad:
+        kind = "a lone surrogate, not a character" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
+        collector.add("E-ENCODING", f"text contains U+{ord(bad.group()):04X}, {kind}", line, column, path_text(path))
+        return False
+    return True
 
 
 def check_number(value: Any, collector: Collector, line: int, column: int, path: Path) -> None:
@@ -133,7 +189,7 @@ class _Walker:
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         self.positions.setdefault(path, (line, column))
-        if id(node) in self.seen and not isinstance(node, yaml.ScalarNode):
+        if id(node) in self.seen:  # reached again through an alias (scalars count too)
             self.alias_nodes += 1
         self.seen.add(id(node))
         if self.alias_nodes > MAX_ALIAS_NODES:
@@ -146,8 +202,11 @@ class _Walker:
         if isinstance(node, yaml.MappingNode):
             result: dict = {}
             first: dict = {}
-            self.loader.flatten_mapping(node)
+            merges = []
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base": filled in after the explicit keys
+                    merges.append(value_node)
+                    continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.collector.add("E-SYNTAX", "mapping keys must be plain text", key_node.start_mark.line + 1, key_node.start_mark.column + 1, path_text(path))
                     continue
@@ -162,9 +221,13 @@ class _Walker:
                 self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
                 result[key] = self.walk(value_node, path + (key,), depth + 1)
                 self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
+            for merge in merges:
+                self._merge(merge, result, path, depth)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if not check_plain_number(node, self.collector, line, column, path):
+            return None
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. 2019-02-30
@@ -177,8 +240,30 @@ class _Walker:
             value = value.isoformat()
         elif isinstance(value, _dt.date):
             value = value.isoformat()
+        if isinstance(value, str) and not check_text(value, self.collector, line, column, path):
+            return None
         check_number(value, self.collector, line, column, path)
         return value
+
+
+    def _merge(self, merge: yaml.Node, result: dict, path: Path, depth: int) -> None:
+        """YAML merge keys: explicit keys win, then earlier merged mappings over later ones."""
+        sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+        for source in sources:
+            line, column = source.start_mark.line + 1, source.start_mark.column + 1
+            if not isinstance(source, yaml.MappingNode):
+                self.collector.add("E-SYNTAX", "<< (merge) must name a mapping, such as *base", line, column, path_text(path))
+                continue
+            outer = self.positions
+            self.positions = {}
+            merged = self.walk(source, path, depth + 1)
+            inner, self.positions = self.positions, outer
+            added = {key for key in (merged or {}) if key not in result}
+            for key in added:
+                result[key] = merged[key]
+            for where, position in inner.items():
+                if len(where) > len(path) and where[len(path)] in added:
+                    self.positions.setdefault(where, position)
 
 
 class _Stop(Exception):
@@ -192,25 +277,35 @@ def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
     text = exc.problem or exc.context or "malformed YAML"
     if exc.context and exc.problem:
         text = f"{exc.problem} ({exc.context})"
+        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            text += f" — it began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
     if mark is None:
         return 0, 0, text
     return mark.line + 1, mark.column + 1, text
 
 
 def parse_yaml(text: str, file: str, collector: Collector) -> Document:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: YAML checks the whole text up front
+        offset = max(0, min(exc.position, len(text)))
+        line, column = text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        collector.add("E-ENCODING", f"character U+{exc.character:04X} is a control character, not text: the file is not plain YAML text", line, column)
+        return Document(file, None)
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             line, column, message = _yaml_mark_problem(exc)
+            if "end of stream" in message or "<stream end>" in message:
+                message += "; the file ends here: is it truncated?"
             collector.add("E-SYNTAX", message, line, column)
             return Document(file, None)
         except yaml.YAMLError as exc:
             collector.add("E-SYNTAX", str(exc).splitlines()[0])
             return Document(file, None)
         except RecursionError:
-            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", loader.line + 1, loader.column + 1)
             return Document(file, None)
         if node is None:
             return Document(file, None)
@@ -228,29 +323,49 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
         loader.dispose()
 
 
+def _json_depth_position(text: str) -> tuple[int, int]:
+    """Where JSON nesting first goes deeper than MAX_DEPTH (strings skipped)."""
+    depth = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = match.start()
+                return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        elif token in "]}":
+            depth -= 1
+    return 0, 0
+
+
+_JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def parse_json(text: str, file: str, collector: Collector) -> Document:
+    if not text.strip():
+        return Document(file, None)  # empty: the caller says what the file should hold
+    duplicates: list[str] = []
+
     def pairs(items):
         out = {}
         for key, value in items:
             if key in out:
-                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+                duplicates.append(key)
                 continue
             out[key] = value
         return out
 
-    def constant(name):
-        raise ValueError(f"{name} is not a number that can be audited")
-
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        # NaN/Infinity become floats here and are refused, with their position, below
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_JSON_CONSTANTS.__getitem__)
     except json.JSONDecodeError as exc:
-        collector.add("E-SYNTAX", exc.msg, exc.lineno, exc.colno)
-        return Document(file, None)
-    except ValueError as exc:
-        collector.add("E-NUMBER", str(exc))
+        message = exc.msg
+        if exc.pos >= len(text.rstrip()):
+            message += "; the file ends here: is it truncated?"
+        collector.add("E-SYNTAX", message, exc.lineno, exc.colno)
         return Document(file, None)
     except RecursionError:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
     # Positions: JSON is close enough to YAML for the composer to give us marks.
     positions: dict = {}
@@ -260,8 +375,32 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
         positions = located.positions
     except Exception:  # positions are a convenience; the JSON parse above is authoritative
         positions = {}
+    if duplicates:
+        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]
+        if len(found) == len(duplicates):
+            collector.problems.extend(found)
+        else:
+            for key in duplicates:
+                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+    if _json_depth(data) > MAX_DEPTH:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
+        return Document(file, None)
     _check_json_values(data, (), 0, collector, positions)
     return Document(file, data, positions)
+
+
+def _json_depth(value) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        nxt = []
+        for item in level:
+            if isinstance(item, dict):
+                nxt.extend(item.values())
+            elif isinstance(item, list):
+                nxt.extend(item)
+        level = nxt
+    return depth - 1
 
 
 def _check_json_values(value, path, depth, collector, positions):
@@ -269,18 +408,36 @@ def _check_json_values(value, path, depth, collector, positions):
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *positions.get(path, (0, 0)))
         return
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in list(value.items()):
+            if not check_text(key, collector, *positions.get(path + (key,), positions.get(path, (0, 0))), path):
+                del value[key]
+                continue
             _check_json_values(item, path + (key,), depth + 1, collector, positions)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_json_values(item, path + (i,), depth + 1, collector, positions)
     else:
         line, column = positions.get(path, (0, 0))
+        if isinstance(value, str):
+            check_text(value, collector, line, column, path)
         check_number(value, collector, line, column, path)
 
 
 def load_document(file: str, error_class: type[AuditorError]) -> Document:
     """Load one YAML or JSON file; raise ``error_class`` with every problem found."""
+    document, problems = load_partial(file, error_class)
+    if problems:
+        raise error_class(problems)
+    return document
+
+
+def load_partial(file: str, error_class: type[AuditorError]) -> tuple[Document, list[Problem]]:
+    """Like :func:`load_document`, but value-level problems (a bad number or date, a
+    duplicate key, a tag) do not stop loading: the offending value is left out (None)
+    and the problems are returned, so that the caller can validate the rest of the file
+    and report every problem of the file together. Problems that leave no usable data
+    (unreadable, undecodable, malformed, alias bomb, too deep) are raised at once.
+    """
     collector = Collector(file, error_class)
     text = read_text(file, collector)
     document = Document(file, None)
@@ -289,5 +446,16 @@ def load_document(file: str, error_class: type[AuditorError]) -> Document:
             document = parse_json(text, file, collector)
         else:
             document = parse_yaml(text, file, collector)
-    collector.raise_if_any()
-    return document
+    if document.data is None or any(not p.path for p in collector.problems):
+        collector.raise_if_any()
+    return document, list(collector.problems)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+
+
+def unshadowed(loader_problems: list[Problem], later: list[Problem]) -> list[Problem]:
+    """``later`` problems, minus those about a value the loader already refused."""
+    refused = [p.path for p in loader_problems if p.path and p.code != "E-DUPLICATE-KEY"]  # a duplicate keeps its first value
+    return [p for p in later if not any(_under(p.path, r) for r in refused)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import math
 import os
 from typing import Any
 
@@ -14,8 +15,8 @@ from jinja2 import TemplateSyntaxError
 
 from . import contracts, expr
 from .errors import Collector, PolicyError, Problem, did_you_mean
-from .loader import Document, load_document, path_text
-from .messages import compile_message
+from .loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
+from .messages import compile_message, template_problems
 from .model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
 
 DEFAULT_FOLDER = "policies"
@@ -76,9 +77,14 @@ def _date(text: str) -> _dt.date | None:
 
 
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
-    document = load_document(file, PolicyError)
+    document, loaded = load_partial(file, PolicyError)
     if document.data is None:
         collector.add("P-SCHEMA", "the file is empty; a policy needs clause, id, title, text, responsible and checks")
+        return None
+    if loaded:  # values the loader refused: report them with the schema problems of the rest
+        schema = Collector(file, PolicyError)
+        contracts.validate(document, "policy", schema, "P-SCHEMA")
+        collector.problems.extend(loaded + unshadowed(loaded, schema.problems))
         return None
     if not contracts.validate(document, "policy", collector, "P-SCHEMA"):
         return None
@@ -145,8 +151,12 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
                 if key in c:
                     try:
                         compile_message(c[key][lang])
+                        refused = template_problems(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
                         r.problem("P-MESSAGE", f"template does not parse: {exc}", base + (key, lang))
+                        continue
+                    for text in refused:
+                        r.problem("P-MESSAGE", text, base + (key, lang))
         if where is None and "where" in c or require is None or not steps:
             continue
         line, _ = r.at(base)
@@ -238,9 +248,31 @@ def _check_types(policies: list[Policy], documents: dict[str, Document], problem
                     if node is None:
                         continue
                     try:
-                        compile_condition(node)
+                        number = _unreadable_number(compile_condition(node))
                     except expr.ExprError as exc:
                         report(policy, ("checks", i, key), exc.code, exc.message)
+                        continue
+                    if number is not None:
+                        where = f" (schedule step from {step.due})" if c.scheduled else ""
+                        report(policy, ("checks", i, key), "P-ENGINE",
+                               f"the number {number!r}{where} cannot be given to durable_rules: it reads neither exponent "
+                               f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
+                               f"for example a percentage instead of a tiny fraction")
+
+
+def _unreadable_number(condition):
+    """A number in a compiled condition that durable_rules would refuse (error 202/204), or None."""
+    stack = [condition]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if not math.isfinite(item) or abs(item) >= 2**53 or "e" in repr(float(item)) and item != 0:
+                return item
+    return None
 
 
 def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
@@ -250,8 +282,12 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
     documents: dict[str, Document] = {}
     digest = hashlib.sha256()
     for file in files:
-        with open(file, "rb") as handle:
-            digest.update(os.path.basename(file).encode() + b"\0" + handle.read() + b"\0")
+        try:
+            if os.path.isfile(file) and os.path.getsize(file) <= MAX_FILE_BYTES:  # no pipes, devices, giants
+                with open(file, "rb") as handle:
+                    digest.update(os.path.basename(file).encode() + b"\0" + handle.read(MAX_FILE_BYTES + 1) + b"\0")
+        except OSError:
+            pass  # read_policy reports it (E-READ, E-SIZE)
         collector = Collector(file, PolicyError)
         try:
             loaded = read_policy(file, collector)
@@ -282,6 +318,7 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
                 seen[(what, ident)] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
             known = {c.id for p in policies for c in p.checks}
+            known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
             for check_id in e.expect:
                 if check_id not in known:
                     line, column = doc.where(("examples", i, "expect", check_id))

@@ -808,31 +808,55 @@ def _fixed_zip(data: bytes, stamp: _dt.datetime) -> bytes:
 
 
 # ----------------------------------------------------------------------------- writing
-def write_reports(files: dict[str, str | bytes], out_dir: str) -> list[str]:
+def write_reports(files: dict[str, str | bytes], out_dir: str, protect: tuple[str, ...] = ()) -> list[str]:
+    """Write every file or none: each is written in full to a temporary file in the output
+    folder first; only when all of them are complete are they renamed into place (a rename
+    within one folder is atomic). On a failure the temporary files are removed, so the
+    previous reports stay as they were — and a folder this call created is removed again.
+    ``protect``: files that must never be overwritten (the inputs)."""
     folder = Path(out_dir)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot create the output folder: {exc.strerror or exc}")) from None
-    targets = [(_inside(folder, name), text) for name, text in sorted(files.items())]
-    written = []
-    for target, text in targets:
-        tmp = None
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=str(folder))
-            if isinstance(text, bytes):
-                with os.fdopen(fd, "wb") as handle:
+    protected = {os.path.realpath(p) for p in protect}
+    staged: list[tuple[str, Path]] = []
+    try:
+        targets = [(_inside(folder, name), text) for name, text in sorted(files.items())]
+        for target, _text in targets:
+            if os.path.realpath(target) in protected:
+                raise UsageError(Problem(str(target), 0, 0, "U-OUT", "the output would overwrite an input file; choose another --out"))
+        for target, text in targets:
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=str(folder))
+                staged.append((tmp, target))
+                if isinstance(text, bytes):
+                    handle = os.fdopen(fd, "wb")
+                else:
+                    handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+                with handle:
                     handle.write(text)
-            else:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise UsageError(Problem(str(target), 0, 0, "U-OUT", f"cannot write: {exc.strerror or exc}")) from None
+        written = []
+        while staged:
+            tmp, target = staged[0]
             os.replace(tmp, target)
-        except OSError as exc:
-            if tmp:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-            raise UsageError(Problem(str(target), 0, 0, "U-OUT", f"cannot write: {exc.strerror or exc}")) from None
-        written.append(str(target))
-    return written
+            staged.pop(0)
+            written.append(str(target))
+        return written
+    finally:
+        for tmp, _target in staged:  # only after a failure
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if created:
+            try:
+                if not any(folder.iterdir()):
+                    folder.rmdir()
+            except OSError:
+                pass

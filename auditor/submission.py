@@ -14,7 +14,7 @@ import re
 
 from . import contracts
 from .errors import Collector, Problem, SubmissionError, did_you_mean
-from .loader import Document, load_document, path_text
+from .loader import Document, load_partial, path_text, unshadowed
 from .model import Facts, Record, plan
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
@@ -48,50 +48,68 @@ def _real_date(text: str) -> _dt.date | None:
         return None
 
 
-def check_content(document: Document, collector: Collector) -> None:
+def check_district(document: Document, collector: Collector) -> None:
+    districts = plan()["districts"]
+    name = document.data.get("district")
+    if isinstance(name, str) and name not in districts:
+        line, column = document.where(("district",))
+        collector.add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', line, column, "district")
+
+
+_DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def check_content(document: Document, collector: Collector, partial: bool = False) -> None:
     """What the schema cannot say: known district, real dates, unique ids, not empty.
 
-    Runs even when the schema found problems, so that all problems of a file are
-    reported together; every access is defensive for that reason.
-    """
-    data = document.data if isinstance(document.data, dict) else {}
+    Runs on any mapping, valid or not, so that every problem of a file is reported
+    together; it only judges values of the right type (the schema reports the others).
+    ``partial``: the loader refused some values, so "empty" is not judged."""
+    data = document.data
+    if not isinstance(data, dict):
+        return
 
     def add(code, message, path):
         line, column = document.where(path)
         collector.add(code, message, line, column, path_text(path))
 
-    def items(value):
-        return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)] if isinstance(value, list) else []
-
-    districts = plan()["districts"]
-    name = data.get("district")
-    if isinstance(name, str) and name not in districts:
-        add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', ("district",))
-    if not any(data.get(k) for k in ("figures", "documents", "schools")):
+    check_district(document, collector)
+    if not partial and not any(data.get(k) for k in ("figures", "documents", "schools")):
         add("S-SCHEMA", "the submission is empty: it holds no figures, documents or schools", ())
-    dates = [(("reported_on",), data.get("reported_on"))]
-    dates += [(("documents", i, "filed_on"), d.get("filed_on")) for i, d in items(data.get("documents"))]
-    for path, value in dates:
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and _real_date(value) is None:
+    date_fields = [(("reported_on",), data.get("reported_on"))]
+    for i, d in enumerate(_list(data.get("documents"))):
+        if isinstance(d, dict):
+            date_fields.append((("documents", i, "filed_on"), d.get("filed_on")))
+    for path, value in date_fields:
+        if isinstance(value, str) and _DATE_FORM.fullmatch(value) and _real_date(value) is None:
             add("E-DATE", f'"{value}" is not a real date', path)
-    seen_schools: dict = {}
-    for i, school in items(data.get("schools")):
-        sid = school.get("id")
-        if isinstance(sid, str):
-            if sid in seen_schools:
-                add("S-DUPLICATE-ID", f'school id "{sid}" is used twice (first at schools[{seen_schools[sid]}])', ("schools", i, "id"))
-            else:
-                seen_schools[sid] = i
-        seen_classes: dict = {}
-        for j, klass in items(school.get("classes")):
-            cid = klass.get("id")
-            if isinstance(cid, str):
-                if cid in seen_classes:
-                    add("S-DUPLICATE-ID", f'class id "{cid}" is used twice in school {sid} (first at classes[{seen_classes[cid]}])', ("schools", i, "classes", j, "id"))
-                else:
-                    seen_classes[cid] = j
-            grade, stage = klass.get("grade"), school.get("stage")
-            if isinstance(grade, int) and (stage == "primary" and grade > 6 or stage == "junior" and grade < 7):
+
+    def unique(items: list, path: tuple, what: str) -> list[tuple[int, dict]]:
+        """The mappings among ``items``; an id used twice is reported at its second use."""
+        seen: dict[str, int] = {}
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            out.append((i, item))
+            ident = item.get("id")
+            if isinstance(ident, str) and ident in seen:
+                add("S-DUPLICATE-ID", f'{what} id "{ident}" is used twice (first at {path[-1]}[{seen[ident]}])', path + (i, "id"))
+            elif isinstance(ident, str):
+                seen[ident] = i
+        return out
+
+    for i, school in unique(_list(data.get("schools")), ("schools",), "school"):
+        for j, klass in unique(_list(school.get("classes")), ("schools", i, "classes"), f"school {school.get('id')}: class"):
+            grade = klass.get("grade")
+            stage = school.get("stage")
+            if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 9:
+                continue  # the schema reports it
+            if stage == "primary" and grade > 6 or stage == "junior" and grade < 7:
                 add("S-SCHEMA", f"grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)", ("schools", i, "classes", j, "grade"))
 
 
@@ -133,18 +151,22 @@ def to_facts(document: Document) -> Facts:
 
 
 def load_submission(file: str) -> Facts:
-    document = load_document(file, SubmissionError)
-    return facts_from_document(document)
+    document, problems = load_partial(file, SubmissionError)
+    return facts_from_document(document, problems)
 
 
-def facts_from_document(document: Document) -> Facts:
+def facts_from_document(document: Document, loader_problems: list[Problem] = ()) -> Facts:
+    """Validate and convert; ``loader_problems`` (values the loader refused) are reported
+    together with the schema and content problems of the rest of the file."""
     collector = Collector(document.file, SubmissionError)
     if document.data is None:
         collector.add("S-SCHEMA", "the file is empty; a submission needs at least district and some figures, documents or schools")
         collector.raise_if_any()
-    contracts.validate(document, "submission", collector, "S-SCHEMA")
-    check_content(document, collector)
-    collector.raise_if_any()
+    valid = contracts.validate(document, "submission", collector, "S-SCHEMA")
+    check_content(document, collector, partial=bool(loader_problems) or not valid)
+    problems = list(loader_problems) + unshadowed(loader_problems, collector.problems)
+    if problems:
+        raise SubmissionError(problems)
     return to_facts(document)
 
 

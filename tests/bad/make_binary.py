@@ -1,0 +1,44 @@
+"""Writes the corpus files that cannot be written by hand (UTF-16, Latin-1, binary, deep, bombs).
+
+    python tests/bad/make_binary.py   # rewrites them; the files are committed
+"""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUB = os.path.join(HERE, "submissions")
+POL = os.path.join(HERE, "policies")
+
+
+def write(folder, name, data: bytes):
+    with open(os.path.join(folder, name), "wb") as handle:
+        handle.write(data)
+
+
+def laughs(head: str) -> str:
+    lines = [head, 'l0: &l0 ["哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈"]']
+    for i in range(1, 12):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+write(SUB, "utf16.yaml", "district: 和平区\nfigures: {pupils_total: 1}\n".encode("utf-16"))
+write(SUB, "utf16-no-bom.json", '{"district": "和平区"}'.encode("utf-16-le"))
+write(SUB, "latin1.yaml", "district: 和平区\nschools:\n  - {id: S1, name: École, stage: primary}\n".replace("和平区", "Heping").encode("latin-1"))
+write(SUB, "gbk.yaml", "district: 和平区\nfigures: {pupils_total: 1}\n".encode("gbk"))
+write(SUB, "binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
+write(SUB, "control-char.yaml", "district: 和平区\nschools:\n  - {id: S1, name: \"第一\x07小学\", stage: primary}\n".encode())
+write(SUB, "alias-bomb.yaml", laughs("district: 和平区").encode())
+write(SUB, "deep-nesting.yaml", ("district: 和平区\nfigures: " + "[" * 100 + "]" * 100 + "\n").encode())
+write(SUB, "deep-nesting.json", ('{"district": "和平区",\n "figures": ' + "[" * 100000 + "]" * 100000 + "}\n").encode())
+write(POL, "alias-bomb.yaml", laughs("clause: 二（一）4").encode())
+write(POL, "utf16.yaml", "clause: 二（一）4\n".encode("utf-16"))
+
+
+def merge_bomb(head: str) -> str:
+    lines = [head, "m0: &m0 {k0: 哈, k1: 哈, k2: 哈, k3: 哈, k4: 哈, k5: 哈, k6: 哈, k7: 哈}"]
+    for i in range(1, 30):
+        lines.append(f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}, *m{i - 1}, *m{i - 1}], x{i}: 1}}")
+    return "\n".join(lines) + "\n"
+
+
+write(SUB, "merge-bomb.yaml", merge_bomb("district: 和平区").encode())

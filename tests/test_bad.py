@@ -1,0 +1,251 @@
+"""The tests/bad/ corpus: one file per failure mode, run through the real command line.
+
+tests/bad/expect.yaml names, for every file, the code it must raise and a fragment of the
+message (and where it matters the line). Every run must: exit 2, name the file on stderr,
+print the code and the fragment, print no traceback, write nothing and leave the input as
+it was. `auditor validate` for submissions, `auditor check` for a policy alone in a folder,
+and `auditor audit` (in a separate process) for the files marked audit: true.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.cli import main
+from auditor.errors import CODES
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = os.path.join(ROOT, "policies")
+FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
+
+BAD = Path(__file__).parent / "bad"
+EXPECT = yaml.safe_load((BAD / "expect.yaml").read_text(encoding="utf-8"))
+LINE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+))?: (?P<code>[A-Z]-[A-Z0-9-]+): ")
+
+
+def tree(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def problems(stderr: str) -> list[dict]:
+    out = []
+    for text in stderr.splitlines():
+        match = LINE.match(text)
+        assert match, f"not a `file:line: code: message` line: {text!r}"
+        out.append({"file": match["file"], "line": int(match["line"] or 0), "code": match["code"], "text": text})
+    return out
+
+
+def check_output(stderr: str, file: str, want: dict, rc: int):
+    assert rc == 2, stderr
+    assert "Traceback" not in stderr
+    found = problems(stderr)
+    assert found, "no problem reported"
+    assert any(p["file"] == file for p in found), f"{file} not named: {stderr}"
+    mine = [p for p in found if p["code"] == want["code"]]
+    assert mine, f"expected {want['code']}, got {[p['code'] for p in found]}: {stderr}"
+    mine = [p for p in mine if want["fragment"] in p["text"]]
+    assert mine, f"fragment {want['fragment']!r} missing: {stderr}"
+    if "line" in want:
+        assert mine[0]["line"] == want["line"], f"expected line {want['line']}: {stderr}"
+    if "all" in want:
+        assert [p["code"] for p in found] == want["all"], stderr
+    assert [(p["line"]) for p in found if p["file"] == file] == sorted(p["line"] for p in found if p["file"] == file), \
+        "problems are not sorted by position"
+    for p in found:
+        assert p["code"] in CODES
+
+
+def test_every_corpus_file_has_an_expectation():
+    for kind in ("submissions", "policies"):
+        files = sorted(p.name for p in (BAD / kind).iterdir())
+        assert files == sorted(EXPECT[kind]), f"{kind}: files and tests/bad/expect.yaml differ"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT["submissions"]))
+def test_bad_submission_validate(name, tmp_path, monkeypatch, capsys):
+    want = EXPECT["submissions"][name]
+    file = tmp_path / name
+    shutil.copy(BAD / "submissions" / name, file)
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    rc = main(["validate", name])
+    check_output(capsys.readouterr().err, name, want, rc)
+    assert tree(tmp_path) == before, "validate wrote or changed something"
+    assert not os.path.exists("/tmp/auditor-pwned"), "a YAML tag was executed"  # python-tag.yaml would write it
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT["policies"]))
+def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
+    want = EXPECT["policies"][name]
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copy(BAD / "policies" / name, folder / name)
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    rc = main(["check", "--policies", "policies"])
+    check_output(capsys.readouterr().err, f"policies/{name}", want, rc)
+    assert tree(tmp_path) == before
+
+
+AUDITED = sorted(n for n, w in EXPECT["submissions"].items() if w.get("audit"))
+
+
+@pytest.mark.parametrize("name", AUDITED)
+def test_bad_submission_audit_in_a_real_process(name, tmp_path):
+    """The real command in its own process, beside good submissions: exit 2, nothing written."""
+    want = EXPECT["submissions"][name]
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), subs / "01-hp.yaml")
+    shutil.copy(BAD / "submissions" / name, subs / ("00-" + name))
+    before = tree(tmp_path)
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "auditor.cli", "audit", str(subs), "--as-of", "2022-12-31",
+                          "--out", str(out), "--policies", POLICIES],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    check_output(run.stderr, str(subs / ("00-" + name)), want, run.returncode)
+    assert run.stdout == ""
+    assert not out.exists(), "a failed audit created its output folder"
+    assert tree(tmp_path) == before
+
+
+def test_a_bad_policy_stops_an_audit(tmp_path, capsys):
+    policies = tmp_path / "policies"
+    shutil.copytree(POLICIES, policies)
+    shutil.copy(BAD / "policies" / "message-globals.yaml", policies / "zz.yaml")
+    out = tmp_path / "out"
+    rc = main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(out), "--policies", str(policies)])
+    check_output(capsys.readouterr().err, str(policies / "zz.yaml"), EXPECT["policies"]["message-globals.yaml"], rc)
+    assert not out.exists()
+
+
+def test_every_problem_of_every_file_is_reported_together(tmp_path, capsys):
+    for name in ("many-errors.yaml", "unknown-district.yaml", "truncated.json"):
+        shutil.copy(BAD / "submissions" / name, tmp_path / name)
+    rc = main(["validate", str(tmp_path)])
+    found = problems(capsys.readouterr().err)
+    assert rc == 2
+    assert {Path(p["file"]).name for p in found} == {"many-errors.yaml", "unknown-district.yaml", "truncated.json"}
+    assert len(found) == len(EXPECT["submissions"]["many-errors.yaml"]["all"]) + 2
+
+
+# --------------------------------------------------------------------------- what is not a file
+def run_cli(args, capsys):
+    rc = main(args)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return rc, problems(err)
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (["validate", "{tmp}/empty"], "S-NONE", "holds no submission files"),
+    (["validate", "{tmp}/nothing-here.yaml"], "E-READ", "no such file"),
+    (["validate", "{tmp}/folder.yaml/.."], "E-READ", "is a folder"),
+    (["audit", "{tmp}/empty", "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", POLICIES], "S-NONE", "no submission"),
+    (["audit", FIXTURES, "--as-of", "2019-02-30", "--out", "{tmp}/out", "--policies", POLICIES], "U-ARGS", "not a real date"),
+    (["audit", FIXTURES, "--as-of", "31.12.2022", "--out", "{tmp}/out", "--policies", POLICIES], "U-ARGS", "YYYY-MM-DD"),
+    (["audit", FIXTURES, "--as-of", "", "--out", "{tmp}/out", "--policies", POLICIES], "U-ARGS", "YYYY-MM-DD"),
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平", "--policies", POLICIES], "U-ARGS", "did you mean"),
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平区,和平区", "--policies", POLICIES], "U-ARGS", "named twice"),
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/empty"], "P-NONE", "no .yaml policy files"),
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/nope"], "P-NONE", "does not exist"),
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", FIXTURES, "--policies", POLICIES], "U-OUT", "must not be a submission"),
+    (["audit", FIXTURES + "/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "{tmp}/file.txt/out",
+      "--policies", POLICIES], "U-OUT", "cannot create"),
+    (["check", "--policies", "{tmp}/dirpolicy"], "E-READ", "is a folder"),
+    (["check", "--policies", "{tmp}/pipepolicy"], "E-READ", "not a regular file"),
+    (["validate", "{tmp}/folder.yaml"], "S-NONE", "holds no submission files"),
+    (["validate", "/dev/zero"], "E-READ", "not a regular file"),
+    (["validate", "{tmp}/pipe.yaml"], "E-READ", "not a regular file"),
+])
+def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "dirpolicy" / "x.yaml").mkdir(parents=True)
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block for ever
+    (tmp_path / "pipepolicy").mkdir()
+    os.mkfifo(tmp_path / "pipepolicy" / "p.yaml")
+    before = tree(tmp_path) | tree(Path(FIXTURES))
+    rc, found = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
+    assert rc == 2
+    assert any(p["code"] == code and fragment in p["text"] for p in found), found
+    assert not (tmp_path / "out").exists()
+    assert tree(tmp_path) | tree(Path(FIXTURES)) == before
+
+
+def test_a_file_over_the_size_limit(tmp_path, capsys):
+    from auditor.loader import MAX_FILE_BYTES
+
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    rc, found = run_cli(["validate", str(big)], capsys)
+    assert rc == 2 and found[0]["code"] == "E-SIZE" and "at most" in found[0]["text"]
+
+
+def test_a_district_submitted_twice(tmp_path, capsys):
+    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), tmp_path / "a.yaml")
+    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), tmp_path / "b.yaml")
+    rc, found = run_cli(["validate", str(tmp_path)], capsys)
+    assert rc == 2 and found[0]["code"] == "S-DUPLICATE-ID" and "already submitted" in found[0]["text"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file(tmp_path, capsys):
+    file = tmp_path / "locked.yaml"
+    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), file)
+    file.chmod(0)
+    try:
+        rc, found = run_cli(["validate", str(file)], capsys)
+    finally:
+        file.chmod(0o644)
+    assert rc == 2 and found[0]["code"] == "E-READ"
+
+
+def test_the_readme_lists_every_code_once():
+    readme = (Path(ROOT) / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| `([A-Z]-[A-Z0-9-]+)` \|", readme, re.M)
+    assert sorted(table) == sorted(CODES), "README error-code table and errors.CODES differ"
+    assert len(table) == len(set(table))
+    used = set(re.findall(r'"([EPSUI]-[A-Z0-9-]+)"', "".join(
+        p.read_text(encoding="utf-8") for p in (Path(ROOT) / "auditor").glob("*.py"))))
+    assert used <= set(CODES), f"codes raised but not in errors.CODES: {used - set(CODES)}"
+
+
+# --------------------------------------------------------------------------- what is accepted
+GOOD = "district: 和平区\nfigures: {pupils_total: 10, disabled_enrolment_rate: 0.985}\n"
+
+
+@pytest.mark.parametrize("name, data", [
+    ("bom.yaml", b"\xef\xbb\xbf" + GOOD.encode()),
+    ("bom.json", b'\xef\xbb\xbf{"district": "\xe5\x92\x8c\xe5\xb9\xb3\xe5\x8c\xba", "figures": {"pupils_total": 10}}'),
+    ("crlf.yaml", GOOD.replace("\n", "\r\n").encode()),
+    ("merge.yaml", "district: 和平区\nfigures:\n  <<: {pupils_total: 1, pupils_quality_covered: 1}\n  pupils_total: 2\n".encode()),
+    ("exponent.json", '{"district": "和平区", "figures": {"disabled_enrolment_rate": 1e-05}}'.encode()),
+    ("tab-in-text.yaml", "district: 和平区\nschools: [{id: S1, name: \"第一\\t小学\", stage: primary}]\n".encode()),
+])
+def test_accepted_variants(name, data, tmp_path, capsys):
+    file = tmp_path / name
+    file.write_bytes(data)
+    assert main(["validate", str(file)]) == 0, capsys.readouterr().err
+    assert file.read_bytes() == data
+
+
+def test_a_merge_key_gives_explicit_keys_precedence(tmp_path):
+    from auditor.loader import load_document
+    from auditor.errors import SubmissionError
+
+    file = tmp_path / "m.yaml"
+    file.write_text("a: &a {x: 1, y: 1}\nb: {<<: [*a, {y: 2, z: 2}], x: 0}\n", encoding="utf-8")
+    assert load_document(str(file), SubmissionError).data["b"] == {"x": 0, "y": 1, "z": 2}

@@ -1,0 +1,242 @@
+"""Output safety: escaping in HTML, sandboxed message templates, file names that stay in
+the output folder, all-or-nothing writes, inputs never modified."""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor import report
+from auditor.audit import Auditor
+from auditor.cli import main
+from auditor.errors import PolicyError, UsageError
+from auditor.loader import Document
+from auditor.messages import render_message, template_problems
+from auditor.policies import load_policies
+from auditor.report import _inside, render, safe_name, write_reports
+from auditor.submission import facts_from_document
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = os.path.join(ROOT, "policies")
+FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+
+def hostile_policy(tmp_path, message="{{ school_name }} {{ class }} 班额{{ size }}人"):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    policy = {
+        "clause": "二（一）4", "id": "hostile", "title": {"zh": f"标题{SCRIPT}", "en": f"title {IMG}"},
+        "text": f"正文{SCRIPT}", "responsible": [f"单位{IMG}"],
+        "checks": [{"id": "hostile.size", "title": {"zh": f"班额{SCRIPT}", "en": "size"}, "over": "class",
+                    "due": "2019-12-31", "require": "size <= 55", "severity": "major",
+                    "message": {"zh": message, "en": message}}],
+    }
+    (folder / "p.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    return str(folder)
+
+
+def hostile_facts():
+    data = {"district": "和平区", "figures": {"pupils_total": 1},
+            "documents": [{"kind": "action_plan", "title": SCRIPT, "ref": IMG, "filed_on": "2019-01-01"}],
+            "schools": [{"id": "S1", "name": SCRIPT, "stage": "primary",
+                         "classes": [{"id": IMG, "grade": 1, "size": 60}]}]}
+    return facts_from_document(Document("hostile.yaml", data))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hostile_names_are_escaped_in_html(tmp_path, lang):
+    policy_set = load_policies(hostile_policy(tmp_path))
+    findings = Auditor(policy_set, "reference").audit([hostile_facts()], _dt.date(2022, 12, 31), ["和平区"])
+    pages = render(findings, policy_set, lang)
+    html = {name: text for name, text in pages.items() if name.endswith(".html")}
+    assert html
+    everything = "".join(html.values())
+    assert "&lt;script&gt;" in everything, "the hostile school name does not appear (escaped) at all"
+    for name, text in html.items():
+        assert SCRIPT not in text, f"{name}: unescaped <script>"
+        assert "<img" not in text, f"{name}: unescaped <img>"
+        assert "onerror=alert(1)>" not in text.replace("&gt;", "")  # the attribute never closes a tag
+    # findings.json keeps the values as data (it is JSON, not HTML)
+    assert SCRIPT in pages["findings.json"]
+
+
+# --------------------------------------------------------------------------- message templates
+ESCAPES = [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ lipsum.__globals__['os'].system('id') }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ size|attr('__class__') }}",
+    "{{ range(10)|list }}",
+    "{{ 9 ** 9 ** 9 }}",
+    "{% for i in school %}{{ i }}{% endfor %}",
+    "{% set x = 1 %}{{ x }}",
+    "{% include '/etc/passwd' %}",
+    "{% import 'x' as y %}",
+    "{{ namespace() }}",
+]
+
+
+@pytest.mark.parametrize("template", ESCAPES)
+def test_hostile_message_templates_are_refused_at_load(tmp_path, template):
+    """Decision: a template that tries anything beyond printing values is refused with P-MESSAGE."""
+    assert template_problems(template)
+    with pytest.raises(PolicyError) as info:
+        load_policies(hostile_policy(tmp_path, template))
+    assert "P-MESSAGE" in info.value.codes, str(info.value)
+    assert "checks[0].message" in str(info.value)
+
+
+@pytest.mark.parametrize("template", ESCAPES + ["{{ 'x' * 100000000 }}", "{{ '%0999999999d' % 1 }}", "{{ namespace }}"])
+def test_the_sandbox_renders_a_marked_fallback_never_internals(template):
+    """Defence in depth: even unchecked, rendering never reaches Python internals or blows up."""
+    text = render_message(template, {"size": 3, "school": {"name": "x"}, "school_name": "x"})
+    assert len(text) <= 4000
+    for leak in ("<class", "object at 0x", "function", "module", "uid=", "built-in"):
+        assert leak not in text, text
+
+
+@pytest.mark.parametrize("template", ["{{ school_name }} {{ size }}人", "{{ (rate * 100)|round(1) }}%",
+                                      "{{ school.name }}", "{% if size > 45 %}超{% endif %}", "{{ size|default('—') }}"])
+def test_ordinary_templates_are_allowed(template):
+    assert template_problems(template) == []
+
+
+# --------------------------------------------------------------------------- file names
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "..", ".", "", "a/b", "a\\b", "和平区\x00", "．．／x",
+                                  "C:\\x", "~root", "x" * 500, "\u202e lmth.exe"])
+def test_safe_name_stays_inside(tmp_path, name):
+    file = safe_name(name) + ".html"
+    target = _inside(tmp_path, file)
+    assert target.parent == tmp_path.resolve()
+    assert "/" not in file and "\\" not in file and "\x00" not in file and not file.startswith(".")
+
+
+@given(st.text(max_size=80))
+def test_any_district_name_gives_a_file_inside(name):
+    folder = Path(ROOT) / "reports"  # never written: _inside only resolves
+    file = safe_name(name) + ".html"
+    assert _inside(folder, file).parent == folder.resolve()
+
+
+@pytest.mark.parametrize("name", ["../x.html", "sub/x.html", "/tmp/x.html", ".."])
+def test_inside_refuses_names_that_leave(tmp_path, name):
+    with pytest.raises(UsageError) as info:
+        _inside(tmp_path, name)
+    assert info.value.codes == ["U-OUT"]
+
+
+def test_write_reports_refuses_a_name_that_leaves_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(UsageError):
+        write_reports({"a.html": "a", "../escape.html": "x"}, str(out))
+    assert not out.exists() and not (tmp_path / "escape.html").exists()
+
+
+# --------------------------------------------------------------------------- atomic writes
+def snapshot(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+NEW = {f"{i}.html": f"new {i}\n" * 1000 for i in range(5)} | {"findings.json": "{}\n"}
+
+
+class Boom(Exception):
+    pass
+
+
+def fail_on(monkeypatch, name, call, exc=OSError(28, "No space left on device")):
+    original = getattr(os, name)
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == call:
+            raise exc
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, flaky)
+
+
+@pytest.mark.parametrize("exc", [OSError(28, "No space left on device"), Boom("killed")], ids=["oserror", "other"])
+def test_failure_while_writing_leaves_the_previous_output(tmp_path, monkeypatch, exc):
+    out = tmp_path / "out"
+    write_reports({name: "old\n" for name in NEW}, str(out))
+    before = snapshot(out)
+    fail_on(monkeypatch, "fsync", 3, exc)
+    with pytest.raises((UsageError, Boom)):
+        write_reports(NEW, str(out))
+    assert snapshot(out) == before, "a failed write changed the previous output"
+
+
+def test_failure_while_writing_a_new_folder_leaves_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "fresh" / "out"
+    fail_on(monkeypatch, "fsync", 2)
+    with pytest.raises(UsageError) as info:
+        write_reports(NEW, str(out))
+    assert info.value.codes == ["U-OUT"]
+    assert not out.exists()
+
+
+def test_failure_while_renaming_leaves_only_whole_files(tmp_path, monkeypatch):
+    """Renames are atomic one by one: each file is wholly old or wholly new, no temporary files remain."""
+    out = tmp_path / "out"
+    write_reports({name: "old\n" for name in NEW}, str(out))
+    fail_on(monkeypatch, "replace", 3)
+    with pytest.raises(OSError):
+        write_reports(NEW, str(out))
+    after = snapshot(out)
+    assert sorted(after) == sorted(NEW)
+    for name, data in after.items():
+        assert data in (b"old\n", NEW[name].encode()), f"{name} is partial"
+
+
+def test_cli_failure_before_writing_creates_no_folder(tmp_path, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(report, "render", broken)
+    out = tmp_path / "out"
+    rc = main(["audit", os.path.join(FIXTURES, "03-dd.yaml"), "--districts", "大东区", "--as-of", "2022-12-31",
+               "--out", str(out), "--policies", POLICIES])
+    err = capsys.readouterr().err
+    assert rc == 3 and "I-BUG" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_output_never_overwrites_an_input(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(os.path.join(FIXTURES, "03-dd.yaml"), out / "findings.json")  # an input named like an output
+    (out / "findings.json").write_text('{"district": "大东区", "figures": {"pupils_total": 1}}', encoding="utf-8")
+    before = snapshot(out)
+    rc = main(["audit", str(out / "findings.json"), "--districts", "大东区", "--as-of", "2022-12-31", "--out", str(out),
+               "--policies", POLICIES])
+    assert rc == 2 and "U-OUT" in capsys.readouterr().err
+    assert snapshot(out) == before
+
+
+def digest(folder) -> dict:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def test_an_audit_never_modifies_its_inputs(tmp_path):
+    subs, pols = tmp_path / "subs", tmp_path / "pols"
+    shutil.copytree(FIXTURES, subs, ignore=lambda folder, names: [n for n in names if n[:2] not in ("03", "09")])
+    shutil.copytree(POLICIES, pols)
+    before = digest(tmp_path)
+    assert main(["audit", str(subs), "--as-of", "2022-12-31", "--out", str(tmp_path / "out"), "--policies", str(pols)]) == 0
+    after = {k: v for k, v in digest(tmp_path).items() if not k.startswith(str(tmp_path / "out"))}
+    assert after == before
+    assert main(["validate", str(subs)]) == 0 and main(["check", "--policies", str(pols)]) == 0
+    assert {k: v for k, v in digest(tmp_path).items() if not k.startswith(str(tmp_path / "out"))} == before
