@@ -4,6 +4,7 @@
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]
+    auditor template --out DIR [--district NAME] [--policies DIR] [--force]
 
 Exit status: 0 done; 1 `check`/`test` found a problem in valid files; 2 bad
 input or usage (one ``file:line: code: message`` line per problem on stderr,
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check that the policy files are valid")
     check.add_argument("--policies", default=DEFAULT_POLICIES)
+
+    template = sub.add_parser("template", help="write a fill-in workbook (.xlsx) per district, generated from the policies")
+    template.add_argument("--out", required=True, help="output folder")
+    template.add_argument("--district", help="only this district (default: all thirteen)")
+    template.add_argument("--policies", default=DEFAULT_POLICIES)
+    template.add_argument("--force", action="store_true", help="overwrite workbooks that already exist in --out")
 
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", default=DEFAULT_POLICIES)
@@ -115,6 +122,18 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from .model import plan
+    from .policies import load_policies
+    from .spreadsheet import write_templates
+
+    districts = _districts(args.district) or plan()["districts"]
+    policy_set = load_policies(args.policies)
+    written = write_templates(policy_set, args.out, districts, force=args.force)
+    print(f"wrote {len(written)} template(s) to {args.out}: {', '.join(os.path.basename(w) for w in written)}")
+    return 0
+
+
 def cmd_test(args) -> int:
     from .examples import run_examples
     from .policies import load_policies
@@ -131,7 +150,7 @@ def cmd_test(args) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test}
+COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "template": cmd_template}
 
 
 def main(argv: list[str] | None = None) -> int:
