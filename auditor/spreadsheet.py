@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from . import contracts, expr
-from .errors import Collector, Problem, SubmissionError, did_you_mean
+from .errors import Collector, Problem, SubmissionError
 from .loader import MAX_FILE_BYTES, Document, decode_bytes, path_text
 from .model import Facts, plan
 
@@ -545,6 +545,18 @@ class ExcelError(str):
     """An error value (#N/A, #DIV/0!) a cell holds instead of data."""
 
 
+def _suggest(word, choices) -> str:
+    """'是否应为“小学”？' for a near miss, or ''."""
+    import difflib
+
+    match = difflib.get_close_matches(str(word), sorted(str(c) for c in choices), n=1, cutoff=0.5)
+    return f"是否应为“{match[0]}”？" if match else ""
+
+
+def _paren(text: str) -> str:
+    return f"（{text}）" if text else ""
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).strip("*").lower()
 
@@ -645,7 +657,7 @@ def convert(f: Field, raw) -> tuple[object, str | None]:
             for code, label in zip(f.enum, f.labels):
                 if text in (label, unicodedata.normalize("NFKC", label), code):
                     return code, None
-            return bad(did_you_mean(text, f.labels).strip("; "))
+            return bad(_suggest(text, f.labels))
         return bad()
     if f.type == "date":
         if isinstance(raw, _dt.datetime):
@@ -751,9 +763,9 @@ class _Reader:
                 continue
             match = next((f for f, names in candidates if name in names), None)
             if match is None:
-                hint = did_you_mean(str(v).strip(), allowed).strip("; ")
+                hint = _suggest(str(v).strip(), allowed)
                 self.add(grid.loc(header_row, c), "S-SHEET",
-                         f"不认识的列名“{str(v).strip()}”" + (f"（{hint}）" if hint else "") + f"；「{grid.title}」的列名有：{'、'.join(allowed)}；不读的列请以“备注”开头")
+                         f"不认识的列名“{str(v).strip()}”{_paren(hint)}" + f"；「{grid.title}」的列名有：{'、'.join(allowed)}；不读的列请以“备注”开头")
                 continue
             if match.key in seen:
                 self.add(grid.loc(header_row, c), "S-SHEET", f"「{match.title}」列出现了两次（另一列在第 {seen[match.key]} 列）")
@@ -792,8 +804,8 @@ class _Reader:
                 continue
             f = next((f for f, names in fields if _norm(name) in names), None)
             if f is None:
-                hint = did_you_mean(str(name).strip(), [x.title for x, _ in fields]).strip("; ")
-                self.add(grid.loc(row, cols["name"]), "S-SHEET", f"不认识的指标“{str(name).strip()}”" + (f"（{hint}）" if hint else ""))
+                hint = _suggest(str(name).strip(), [x.title for x, _ in fields])
+                self.add(grid.loc(row, cols["name"]), "S-SHEET", f"不认识的指标“{str(name).strip()}”{_paren(hint)}")
                 continue
             if f.key in seen:
                 self.add(grid.loc(row, cols["name"]), "S-SHEET", f"指标「{f.title}」填了两次（另一次在第 {seen[f.key]} 行）")
@@ -814,8 +826,12 @@ class _Reader:
             data_target[path[-1]] = value
             self.place(path, loc)
 
-    def read_rows(self, grid: Grid, sheet: Sheet) -> list[tuple[dict, dict, int, Loc]]:
-        """[(record, parent id or None, row, loc of the row)] from a row sheet."""
+    def read_rows(self, grid: Grid, sheet: Sheet) -> list[tuple]:
+        """[(record, (parent id, loc) or None, row, loc of the row, broken)] from a row sheet.
+
+        Records map field -> (value, loc). A broken row (a required value absent or
+        unreadable, already reported) is left out of the submission, so that the
+        remaining data still goes through every other check."""
         candidates = [(f, _header_names(f)) for f in sheet.fields]
         known = set().union(*(names for _, names in candidates))
         found = self.header(grid, known)
@@ -835,10 +851,12 @@ class _Reader:
                 self.bad_rows.update((grid.file, grid.sheet, r) for r in data_rows)
         out = []
         headerless = set()
+        missing_column = any(f.required and f.key not in present for f, _ in candidates)
         for row in data_rows:
             cells = grid.rows[row]
             record: dict = {}
             parent = None
+            broken = missing_column  # a required value is absent or unreadable: the row is left out of the data
             for c, raw in sorted(cells.items()):
                 if c not in columns:
                     if raw not in (None, "") and c not in headerless and not (isinstance(raw, str) and not raw.strip(_SPACES)) \
@@ -852,14 +870,16 @@ class _Reader:
                 value, problem = convert(f, cells.get(c))
                 if problem:
                     self.add(loc, "S-SCHEMA", problem)
+                    broken |= f.required
                 elif value is ABSENT:
                     if f.required:
                         self.add(loc, "S-SCHEMA", f"「{f.title}」必填，这一格是空的；应填写{f.expected()}")
+                        broken = True
                 elif f.link:
                     parent = (value, loc)
                 else:
                     record[f.key] = (value, loc)
-            out.append((record, parent, row, grid.loc(row, first_col)))
+            out.append((record, parent, row, grid.loc(row, first_col), broken))
         return out
 
     # ---- the submission
@@ -875,12 +895,16 @@ class _Reader:
             loc = self.locs.get("district")
             if loc is not None:
                 self.add(loc, "S-DISTRICT", f"区县名称“{data.get('district')}”与文件名中的“{district_hint}”不一致")
+        districts = plan()["districts"]
+        if "district" in data and data["district"] not in districts and self.locs.get("district"):
+            self.add(self.locs["district"], "S-DISTRICT", f"区县名称“{data['district']}”不在十三个区县之中{_paren(_suggest(data['district'], districts))}；应为 {'、'.join(districts)} 之一")
         if "district" not in data:
             where = grid.loc(1, 1) if grid is not None else Loc(self.label, "", 0, 0)
             self.add(where, "S-SCHEMA", f"没有填写区县名称：请在「{by_kind['district'].name}」表填写「{by_kind['district'].field('district').title}」")
         top_level = [s for s in sheets() if not s.vertical and not s.parent]
         children = [s for s in sheets() if s.parent]
         rows_by_kind = {}
+        dropped: set = set()  # (kind, id) of broken parent rows: their children are not orphans
         for sheet in top_level + children:
             if sheet.kind in grids:
                 rows_by_kind[sheet.kind] = self.read_rows(grids[sheet.kind], sheet)
@@ -890,15 +914,19 @@ class _Reader:
                 continue
             records = []
             seen_ids: dict = {}
-            for i, (record, _, row, rowloc) in enumerate(rows):
-                path = (sheet.key, i)
+            for record, _, row, rowloc, broken in rows:
+                if broken:
+                    if "id" in record:
+                        dropped.add((sheet.kind, record["id"][0]))
+                    continue
+                path = (sheet.key, len(records))
                 self.place(path, rowloc)
                 if "id" in record:
                     ident, loc = record["id"]
                     if ident in seen_ids:
-                        self.add(loc, "S-DUPLICATE-ID", f"{sheet.field('id').title}“{ident}”重复（第 {seen_ids[ident]} 行已填过）", path + ("id",))
-                    else:
-                        seen_ids[ident] = row
+                        self.add(loc, "S-DUPLICATE-ID", f"{sheet.field('id').title}“{ident}”重复（第 {seen_ids[ident]} 行已填过）")
+                        continue
+                    seen_ids[ident] = row
                 for key, (value, loc) in record.items():
                     self.place(path + (key,), loc)
                 records.append({k: v for k, (v, _) in record.items()})
@@ -914,25 +942,25 @@ class _Reader:
             for i, p in enumerate(parents):
                 index.setdefault(p.get("id"), i)
             seen_ids = {}
-            for record, parent, row, rowloc in rows:
-                if parent is None:
-                    continue  # already reported: the link column is required
+            for record, parent, row, rowloc, broken in rows:
+                if parent is None or broken:
+                    continue  # already reported
                 parent, link_loc = parent
-                if parent not in index:
-                    self.add(link_loc, "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有" +
-                             (did_you_mean(parent, list(index)).replace("; did you mean", "（是否应为").replace("?", "）") if index else ""))
-                    continue
-                i = index[parent]
-                children_list = parents[i].setdefault(sheet.key, [])
-                j = len(children_list)
-                path = (parent_sheet.key, i, sheet.key, j)
-                self.place(path, rowloc)
                 if "id" in record:
                     ident, loc = record["id"]
                     if (parent, ident) in seen_ids:
-                        self.add(loc, "S-DUPLICATE-ID", f"学校“{parent}”的{sheet.field('id').title}“{ident}”重复（第 {seen_ids[(parent, ident)]} 行已填过）", path + ("id",))
-                    else:
-                        seen_ids[(parent, ident)] = row
+                        self.add(loc, "S-DUPLICATE-ID", f"{parent_sheet.name}“{parent}”的{sheet.field('id').title}“{ident}”重复（第 {seen_ids[(parent, ident)]} 行已填过）")
+                        continue
+                    seen_ids[(parent, ident)] = row
+                if (parent_sheet.kind, parent) in dropped:
+                    continue
+                if parent not in index:
+                    self.add(link_loc, "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{_paren(_suggest(parent, index))}")
+                    continue
+                i = index[parent]
+                children_list = parents[i].setdefault(sheet.key, [])
+                path = (parent_sheet.key, i, sheet.key, len(children_list))
+                self.place(path, rowloc)
                 for key, (value, loc) in record.items():
                     self.place(path + (key,), loc)
                 children_list.append({k: v for k, (v, _) in record.items()})
@@ -1019,7 +1047,7 @@ def workbook_grids(file: str, reader: _Reader) -> dict[str, Grid] | None:
         if sheet is None:
             if rows:
                 known = [s.name for s in sheets()]
-                reader.add(Loc(file, title, 0, 0), "S-SHEET", f"不认识的工作表“{title}”{did_you_mean(title, known)}；工作表应为 {'、'.join(known)}（不要改工作表名）")
+                reader.add(Loc(file, title, 0, 0), "S-SHEET", f"不认识的工作表“{title}”{_paren(_suggest(title, known))}；工作表应为 {'、'.join(known)}（不要改工作表名）")
             continue
         if sheet.kind in grids:
             reader.add(Loc(file, title, 0, 0), "S-SHEET", f"工作表「{sheet.name}」出现了两次")
