@@ -107,10 +107,12 @@ def cmd_audit(args) -> int:
 def cmd_validate(args) -> int:
     from .submission import load_submissions
 
+    from .spreadsheet import unit_label
+
     submissions = load_submissions(args.submissions)
     for s in submissions:
         n = {k: len(v) for k, v in s.records.items()}
-        print(f"{s.files[0]}: ok — {s.district}: {n.get('school', 0)} schools, {n.get('class', 0)} classes, {n.get('document', 0)} documents")
+        print(f"{unit_label(s.files if len(s.files) > 1 else s.files[0])}: ok — {s.district}: {n.get('school', 0)} schools, {n.get('class', 0)} classes, {n.get('document', 0)} documents")
     return 0
 
 

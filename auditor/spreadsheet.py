@@ -1063,7 +1063,8 @@ def csv_grid(file: str, reader: _Reader, sheet: Sheet) -> Grid | None:
     if text is None:
         for p in collector.problems:
             if p.code == "E-ENCODING":
-                p = Problem(p.file, p.line, p.column, p.code, p.message.replace("save the file as UTF-8", "save it as UTF-8 or GBK (Excel: CSV UTF-8 或 CSV 逗号分隔)"), p.path)
+                message = re.sub(r"save (the file|it) as UTF-8$", "save it as CSV UTF-8 or GBK (Excel 另存为“CSV UTF-8”或“CSV (逗号分隔)”)", p.message)
+                p = Problem(p.file, p.line, p.column, p.code, message, p.path)
             reader.problems.append(p)
         return None
     rows: dict = {}
