@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 from . import contracts, expr
 from .errors import Collector, Problem, SubmissionError
-from .loader import MAX_FILE_BYTES, Document, decode_bytes, path_text
+from .loader import Document, decode_bytes, path_text, read_bytes
 from .model import Facts, plan
 
 WORKBOOK_SUFFIXES = (".xlsx",)
@@ -981,28 +981,12 @@ class _Reader:
 
 
 # ----------------------------------------------------------------------------- grids from files
-def _read_bytes(file: str, collector: Collector) -> bytes | None:
-    try:
-        if os.path.isdir(file):
-            collector.add("E-READ", "is a folder, not a file")
-            return None
-        size = os.path.getsize(file)
-        if size > MAX_FILE_BYTES:
-            collector.add("E-SIZE", f"file is {size} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
-            return None
-        with open(file, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        collector.add("E-READ", f"cannot read the file: {exc.strerror or exc}")
-        return None
-
-
 def workbook_grids(file: str, reader: _Reader) -> dict[str, Grid] | None:
     collector = Collector(file, SubmissionError)
     if file.lower().endswith(OLD_EXCEL_SUFFIXES):
         collector.add("E-READ", "旧版 Excel 97-2003 文件（.xls）不能读取：请在 Excel 中“另存为”Excel 工作簿（.xlsx）")
         collector.raise_if_any()
-    raw = _read_bytes(file, collector)
+    raw = read_bytes(file, collector)
     collector.raise_if_any()
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -1058,7 +1042,7 @@ def workbook_grids(file: str, reader: _Reader) -> dict[str, Grid] | None:
 
 def csv_grid(file: str, reader: _Reader, sheet: Sheet) -> Grid | None:
     collector = Collector(file, SubmissionError)
-    raw = _read_bytes(file, collector)
+    raw = read_bytes(file, collector)
     text = decode_bytes(raw, collector, CSV_ENCODINGS) if raw is not None else None
     if text is None:
         for p in collector.problems:
