@@ -6,7 +6,6 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 
 import pytest
 import yaml
@@ -68,32 +67,50 @@ def test_filled_templates_give_the_yaml_verdicts(policy_set, tmp_path):
     assert _verdicts(policy_set, [str(tmp_path)]) == _verdicts(policy_set, [FIXTURES])
 
 
-def test_bundled_workbooks_and_csv_sets_mix_with_yaml(policy_set):
-    """fixtures/*-xlsx (one clean, one hand-edited) and *-csv (GBK, UTF-8 BOM) beside the other districts' YAML."""
-    spread = {f.district for f in load_submissions([XLSX, CSV])}
-    assert len(spread) == 4
-    by_district = {_data(f)["district"]: f for f in YAML_FILES}
-    mixed = [XLSX, CSV] + [f for d, f in by_district.items() if d not in spread]
-    assert _verdicts(policy_set, mixed) == _verdicts(policy_set, [FIXTURES])
-    assert any(v["status"] == "fail" for v in _verdicts(policy_set, [XLSX], ["大东区"]))
-
-
-def test_bundled_fixtures_are_what_the_script_writes(tmp_path, monkeypatch):
-    """fixtures/spreadsheets.py is deterministic and reproduces the committed files byte for byte."""
+def _run_fixture_script(monkeypatch, xlsx: str, csv: str) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("fixture_script", os.path.join(ROOT, "fixtures", "spreadsheets.py"))
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    monkeypatch.setattr(script, "XLSX", str(tmp_path / "x"))
-    monkeypatch.setattr(script, "CSV", str(tmp_path / "c"))
+    monkeypatch.setattr(script, "XLSX", xlsx)
+    monkeypatch.setattr(script, "CSV", csv)
     script.main()
-    for committed, fresh in ((XLSX, tmp_path / "x"), (CSV, tmp_path / "c")):
-        names = sorted(os.listdir(committed))
-        assert names == sorted(os.listdir(fresh))
-        for name in names:
-            with open(os.path.join(committed, name), "rb") as a, open(fresh / name, "rb") as b:
-                assert a.read() == b.read(), name
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {name: open(os.path.join(folder, name), "rb").read() for name in sorted(os.listdir(folder))}
+
+
+@pytest.fixture(scope="module")
+def script_output(tmp_path_factory):
+    """What fixtures/spreadsheets.py writes from the current YAML fixtures and policies."""
+    folder = tmp_path_factory.mktemp("sheets")
+    with pytest.MonkeyPatch.context() as mp:
+        _run_fixture_script(mp, str(folder / "xlsx"), str(folder / "csv"))
+    return str(folder / "xlsx"), str(folder / "csv")
+
+
+def test_hand_made_workbook_and_csv_sets_mix_with_yaml(policy_set, script_output):
+    """A clean and a hand-edited workbook, a GBK and a UTF-8 CSV set, beside the other districts' YAML."""
+    xlsx, csv_folder = script_output
+    spread = {f.district for f in load_submissions([xlsx, csv_folder])}
+    assert len(spread) == 4
+    by_district = {_data(f)["district"]: f for f in YAML_FILES}
+    mixed = [xlsx, csv_folder] + [f for d, f in by_district.items() if d not in spread]
+    assert _verdicts(policy_set, mixed) == _verdicts(policy_set, [FIXTURES])
+    assert any(v["status"] == "fail" for v in _verdicts(policy_set, [xlsx], ["大东区"]))
+
+
+def test_bundled_spreadsheet_fixtures_are_current(script_output, monkeypatch, update_golden):
+    """The committed fixtures are byte for byte what the script writes now (the script is deterministic).
+
+    New policies or regenerated YAML fixtures change them: rerun `python fixtures/spreadsheets.py`
+    (or `pytest --update-golden`) and review the diff."""
+    if update_golden:
+        _run_fixture_script(monkeypatch, XLSX, CSV)
+    for committed, fresh in zip((XLSX, CSV), script_output):
+        assert _files(committed) == _files(fresh), "stale: run .venv/bin/python fixtures/spreadsheets.py"
 
 
 def test_input_files_are_never_modified(policy_set, tmp_path):
@@ -156,9 +173,27 @@ checks:
 """
 
 
+BASE = """
+clause: 二（一）4
+id: base
+title: {zh: 班额, en: class size}
+text: 班额
+responsible: [市教育局]
+checks:
+  - id: base.size
+    title: {zh: 班额, en: size}
+    over: class
+    due: 2022-12-31
+    require: size <= 55
+    severity: minor
+    message: {zh: "x", en: "x"}
+"""
+
+
 def test_a_field_a_new_policy_reads_gains_a_column(tmp_path):
     folder = tmp_path / "policies"
-    shutil.copytree(POLICIES, folder)
+    folder.mkdir()
+    (folder / "1-base.yaml").write_text(BASE, encoding="utf-8")
     before = _headers(ss.write_templates(load_policies(str(folder)), str(tmp_path / "a"), ["沈河区"])[0])
     (folder / "9-scratch.yaml").write_text(SCRATCH, encoding="utf-8")
     after = _headers(ss.write_templates(load_policies(str(folder)), str(tmp_path / "b"), ["沈河区"])[0])
@@ -180,7 +215,7 @@ def test_template_has_guide_dropdowns_ranges_and_links(policy_set, tmp_path):
     classes = wb["班级"]
     assert classes["A1"].value == "*学校代码"
     assert any(dv.type == "list" and dv.formula1.startswith("'学校'!$A$2") for dv in classes.data_validations.dataValidation)
-    assert "size" in classes["D1"].comment.text
+    assert "size" in classes.cell(1, _col(classes, "班额")).comment.text
 
 
 def test_template_refuses_to_overwrite_without_force(tmp_path):
@@ -274,27 +309,35 @@ def test_a_percentage_is_the_fraction(permille):
 
 
 # ----------------------------------------------------------------------------- errors at the cell
+def _col(ws, title: str) -> int:
+    return next(c.column for c in ws[1] if c.value and str(c.value).lstrip("*").split("（")[0] == title)
+
+
 def test_errors_point_to_the_cell_and_come_together(policy_set, tmp_path):
+    from openpyxl.utils import get_column_letter as letter
+
     path, wb = _filled(policy_set, tmp_path)
     classes, schools, figures = wb["班级"], wb["学校"], wb["区级指标"]
-    classes["D17"] = "四十五"
-    classes["C19"] = 12
-    classes["A21"] = "HP999"
-    classes["D22"] = None
-    classes["A23"], classes["B23"] = classes["A24"].value, classes["B24"].value
-    schools["C3"] = "小学校"
+    code, cid, grade, size = (letter(_col(classes, t)) for t in ("学校代码", "班级编号", "年级", "班额"))
+    stage = letter(_col(schools, "学段"))
+    classes[f"{size}17"] = "四十五"
+    classes[f"{grade}19"] = 12
+    classes[f"{code}21"] = "XX999"
+    classes[f"{size}22"] = None
+    classes[f"{code}23"], classes[f"{cid}23"] = classes[f"{code}24"].value, classes[f"{cid}24"].value
+    schools[f"{stage}3"] = "小学校"
     figures["B2"] = "和平"
     wb.save(path)
     name = os.path.basename(path)
     lines = [line.replace(str(tmp_path) + os.sep, "") for line in _problems([path])]
     expected = [
         f"{name}:区级指标!B2: S-DISTRICT: 区县名称“和平”不在十三个区县之中（是否应为“和平区”？）",
-        f"{name}:学校!C3: S-SCHEMA: 「学段」应填写下拉列表中的一项：小学、初中、九年一贯制，实际是“小学校”；是否应为“小学”？",
-        f"{name}:班级!D17: S-SCHEMA: 「班额」应填写0到150之间的整数，实际是“四十五”",
-        f"{name}:班级!C19: S-SCHEMA: 「年级」应填写1到9之间的整数，实际是数字 12",
-        f"{name}:班级!A21: S-SCHEMA: 「学校代码」“HP999”在「学校」表中没有",
-        f"{name}:班级!D22: S-SCHEMA: 「班额」必填，这一格是空的",
-        f"{name}:班级!B24: S-DUPLICATE-ID: 学校“HP001”的班级编号“6-3”重复（第 23 行已填过）",
+        f"{name}:学校!{stage}3: S-SCHEMA: 「学段」应填写下拉列表中的一项：小学、初中、九年一贯制，实际是“小学校”；是否应为“小学”？",
+        f"{name}:班级!{size}17: S-SCHEMA: 「班额」应填写0到150之间的整数，实际是“四十五”",
+        f"{name}:班级!{grade}19: S-SCHEMA: 「年级」应填写1到9之间的整数，实际是数字 12",
+        f"{name}:班级!{code}21: S-SCHEMA: 「学校代码」“XX999”在「学校」表中没有",
+        f"{name}:班级!{size}22: S-SCHEMA: 「班额」必填，这一格是空的",
+        f"{name}:班级!{cid}24: S-DUPLICATE-ID: 学校“{classes[f'{code}24'].value}”的班级编号“{classes[f'{cid}24'].value}”重复（第 23 行已填过）",
     ]
     for want in expected:
         assert any(line.startswith(want) for line in lines), (want, lines)
@@ -307,26 +350,29 @@ def test_content_errors_from_validation_are_located_too(policy_set, tmp_path):
     classes = wb["班级"]
     school_stage = {r[0].value: r[2].value for r in wb["学校"].iter_rows(min_row=2) if r[0].value}
     row = next(r for r in range(2, classes.max_row + 1) if school_stage.get(classes.cell(r, 1).value) == "小学")
-    classes.cell(row, 3).value = 8
+    classes.cell(row, _col(classes, "年级")).value = 8
     wb.save(path)
     (line,) = _problems([path])
-    assert f":班级!C{row}: S-SCHEMA: 「年级」grade 8 does not exist in a primary school" in line
+    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」grade 8 does not exist in a primary school" in line
 
 
 def test_layout_mistakes(policy_set, tmp_path):
     path, wb = _filled(policy_set, tmp_path)
-    wb["学校"]["F1"] = "地址"
-    wb["学校"]["F2"] = "和平路1号"
-    wb["学校"]["G1"] = "备注"
-    wb["学校"]["G2"] = "不读"
+    schools = wb["学校"]
+    extra = schools.max_column + 1
+    schools.cell(1, extra, "地址")
+    schools.cell(2, extra, "和平路1号")
+    schools.cell(1, extra + 1, "备注")
+    schools.cell(2, extra + 1, "不读")
+    address, note = schools.cell(1, extra).coordinate, schools.cell(1, extra + 1).coordinate
     wb["班级"].merge_cells("C2:D2")
     wb["报备文件"].merge_cells("A1:B1")
     wb.create_sheet("Sheet1")["A1"] = "草稿"
     wb.create_sheet("Sheet2")  # empty: ignored
     wb.save(path)
     lines = "\n".join(_problems([path]))
-    assert ":学校!F1: S-SHEET: 不认识的列名“地址”" in lines
-    assert "G1" not in lines
+    assert f":学校!{address}: S-SHEET: 不认识的列名“地址”" in lines
+    assert f"学校!{note}" not in lines
     assert ":班级!C2: S-SHEET: 单元格 C2:D2 横向合并" in lines
     assert ":报备文件!A1: S-SHEET: 表头单元格 A1:B1 是合并的" in lines
     assert ":Sheet1: S-SHEET: 不认识的工作表“Sheet1”" in lines
@@ -335,10 +381,11 @@ def test_layout_mistakes(policy_set, tmp_path):
 
 def test_formula_without_a_saved_result(policy_set, tmp_path):
     path, wb = _filled(policy_set, tmp_path)
-    wb["学校"]["D2"] = "=SUM(1,2)"  # openpyxl saves no computed value, as a program (not Excel) would
+    cell = wb["学校"].cell(2, _col(wb["学校"], "在校生数"))
+    cell.value = "=SUM(1,2)"  # openpyxl saves no computed value, as a program (not Excel) would
     wb.save(path)
     (line,) = _problems([path])
-    assert ":学校!D2: S-SCHEMA: 公式没有保存计算结果" in line
+    assert f":学校!{cell.coordinate}: S-SCHEMA: 公式没有保存计算结果" in line
 
 
 def test_damaged_and_old_workbooks(tmp_path):
@@ -390,7 +437,7 @@ def test_other_encodings_are_refused_with_the_encoding_named(policy_set, tmp_pat
 def test_csv_errors_name_file_row_and_header(policy_set, tmp_path):
     def edit(sheet, rows):
         if sheet == "班级":
-            rows[5][3] = "很多"
+            rows[5][[h.lstrip("*").split("（")[0] for h in rows[0]].index("班额")] = "很多"
 
     _csv_set(policy_set, tmp_path, "gbk", edit=edit)
     (line,) = _problems([str(tmp_path)])
