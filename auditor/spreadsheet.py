@@ -72,7 +72,7 @@ VERTICAL_HEADERS = {"name": ("指标", "field", "name"), "value": ("数值", "va
 READING_RULES = (
     "第一行（前10行中第一个含有已知列名的行）是表头；表头以上的行不读。列名可带单位和必填星号，如“*班额（人）”。",
     "空行（整行无内容）跳过；文字前后的空格（含全角空格）去掉。",
-    "数字可以是文本格式的数字、全角数字（１２）或千位分隔（1,234）；整数列不接受小数。",
+    "数字可以是文本格式的数字、全角数字（１２）、千位分隔（1,234）或带本列单位（45人）；整数列不接受小数。",
     "比例填小数（0.97）或带百分号（97%）；比例列填 97 不会被当作 97%，而是报错。",
     "是/否列：是、否、有、无、true、false（不接受 1/0）。",
     "选项列：填下拉列表中的中文（如“小学”）或其英文代码（primary）。",
@@ -272,7 +272,7 @@ def _comment(f: Field, readers: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _validation(f: Field, ws_name: str, options):
+def _validation(f: Field, options):
     from openpyxl.worksheet.datavalidation import DataValidation
 
     prompt = f.expected()[:250]
@@ -343,7 +343,7 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
                 value.number_format = _number_format(f)
                 ws.cell(r, 3, "比例（可填 97%）" if f.fraction else f.unit)
                 ws.cell(r, 4, f"{f.description}；应填{f.expected()}").alignment = Alignment(wrap_text=True)
-                dv = _validation(f, sheet.name, options)
+                dv = _validation(f, options)
                 if dv is not None:
                     ws.add_data_validation(dv)
                     dv.add(f"B{r}")
@@ -361,7 +361,7 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
                 dv.error, dv.errorTitle = f"「{f.title}」应为{sheets_by_kind()[sheet.parent].name}表中已填的代码", "填写有误"
                 dv.showErrorMessage = True
             else:
-                dv = _validation(f, sheet.name, options)
+                dv = _validation(f, options)
             if dv is not None:
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
@@ -379,7 +379,7 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
         for c, items in enumerate(option_lists, start=1):
             for r, item in enumerate(items, start=1):
                 ws.cell(r, c, item)
-    _write_guide(guide, policy_set, district, layout, read, data)
+    _write_guide(guide, policy_set, district, layout, read)
     return wb
 
 
@@ -395,7 +395,7 @@ def _records(data: dict, sheet: Sheet) -> list[tuple[dict, dict]]:
     return [(record, {}) for record in data.get(sheet.key, [])]
 
 
-def _write_guide(ws, policy_set, district, layout, read, data) -> None:
+def _write_guide(ws, policy_set, district, layout, read) -> None:
     from openpyxl.styles import Alignment, Font
 
     rows = [
@@ -613,6 +613,8 @@ def convert(f: Field, raw) -> tuple[object, str | None]:
             return bad("Excel 把输入识别成了日期，请把该列设为“常规”或“数值”格式后重新输入")
         if isinstance(raw, str):
             text = unicodedata.normalize("NFKC", raw).replace(" ", "")
+            if f.unit and not f.fraction and text.endswith(f.unit) and text != f.unit:
+                text = text[: -len(f.unit)]  # "45人" in a column whose unit is 人
             percent = text.endswith("%")
             if percent:
                 text = text[:-1]

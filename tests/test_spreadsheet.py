@@ -241,6 +241,7 @@ READ = [  # (sheet, field, cell value, value read)
     ("班级", "size", " 45\u3000", 45),
     ("班级", "size", 45.0, 45),
     ("学校", "pupils", "1,234", 1234),
+    ("班级", "size", "45人", 45),
     ("区级指标", "disabled_enrolment_rate", "97%", 0.97),
     ("区级指标", "disabled_enrolment_rate", "９８.５％", 0.985),
     ("区级指标", "disabled_enrolment_rate", 0.97, 0.97),
@@ -271,6 +272,8 @@ REFUSED = [  # (sheet, field, cell value, fragment of the problem)
     ("班级", "size", True, "逻辑值"),
     ("班级", "size", 151, "实际是数字 151"),
     ("学校", "pupils", "无", "不适用或没有数据请留空"),
+    ("班级", "size", "45个", "实际是“45个”"),
+    ("班级", "size", "4,5", "实际是“4,5”"),
     ("区级指标", "disabled_enrolment_rate", 97, "比例请填小数（0.97）或百分数（97%）"),
     ("区级指标", "disabled_enrolment_rate", "1e-2", "0到1之间的比例"),
     ("学校", "has_practice_room", 1, "应填写“是”或“否”"),
@@ -396,6 +399,22 @@ def test_damaged_and_old_workbooks(tmp_path):
     lines = "\n".join(_problems([str(tmp_path)]))
     assert "和平区.xlsx: E-READ: 不是有效的 .xlsx 工作簿" in lines
     assert "沈河区.xls: E-READ: 旧版 Excel 97-2003 文件" in lines
+
+
+def test_entity_bomb_in_a_workbook_is_refused(policy_set, tmp_path):
+    """XML entity expansion inside the .xlsx package stops at the parser (expat's amplification limit)."""
+    import zipfile
+
+    path, _ = _filled(policy_set, tmp_path)
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefgh", "bcdefghi"))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE x [{entities}]><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&i;</t></is></c></row></sheetData></worksheet>'
+    with zipfile.ZipFile(path) as src:
+        items = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w") as dst:
+        for info, data in items:
+            dst.writestr(info, bomb.encode() if info.filename == "xl/worksheets/sheet2.xml" else data)
+    (line,) = _problems([path])
+    assert "E-READ: 不是有效的 .xlsx 工作簿" in line
 
 
 def test_open_workbook_lock_files_are_skipped(policy_set, tmp_path):
