@@ -704,6 +704,7 @@ class _Reader:
         self.positions: dict = {}
         self.bad_rows: set = set()  # (file, sheet, row) already reported
         self.top = set(contracts.schema("submission")["properties"])
+        self.rows_of: dict[str, Loc] = {}  # figure -> its value cell on the district sheet, filled or not
         self.by_name = {}
         for sheet in sheets():
             for name in (sheet.name, sheet.key):
@@ -814,6 +815,7 @@ class _Reader:
                 continue
             seen[f.key] = row
             loc = grid.loc(row, cols["value"], f.title)
+            self.rows_of[f.key] = loc
             value, problem = convert(f, raw)
             path = (f.key,) if f.key in self.top else ("figures", f.key)
             if problem:
@@ -901,7 +903,8 @@ class _Reader:
         if "district" in data and data["district"] not in districts and self.locs.get("district"):
             self.add(self.locs["district"], "S-DISTRICT", f"区县名称“{data['district']}”不在十三个区县之中{_paren(_suggest(data['district'], districts))}；应为 {'、'.join(districts)} 之一")
         if "district" not in data:
-            where = grid.loc(1, 1) if grid is not None else Loc(self.label, "", 0, 0)
+            where = self.rows_of.get("district") or (grid.loc(1, 1) if grid is not None else Loc(self.label, "", 0, 0))
+            self.bad_rows.add((self.label, "", 0))  # the schema's "required key district" says the same
             self.add(where, "S-SCHEMA", f"没有填写区县名称：请在「{by_kind['district'].name}」表填写「{by_kind['district'].field('district').title}」")
         top_level = [s for s in sheets() if not s.vertical and not s.parent]
         children = [s for s in sheets() if s.parent]
