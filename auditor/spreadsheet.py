@@ -704,7 +704,8 @@ class _Reader:
         self.positions: dict = {}
         self.bad_rows: set = set()  # (file, sheet, row) already reported
         self.top = set(contracts.schema("submission")["properties"])
-        self.rows_of: dict[str, Loc] = {}  # figure -> its value cell on the district sheet, filled or not
+        self.rows_of: dict[str, Loc] = {}
+        self.unreadable: set[str] = set()  # kinds whose sheet could not be read at all  # figure -> its value cell on the district sheet, filled or not
         self.by_name = {}
         for sheet in sheets():
             for name in (sheet.name, sheet.key):
@@ -719,8 +720,8 @@ class _Reader:
         self.positions[path] = (loc.row, loc.column)
 
     # ---- layout
-    def header(self, grid: Grid, known: set[str]) -> tuple[int, int] | None:
-        """(header row, first data row) or None."""
+    def header(self, grid: Grid, known: set[str]) -> tuple[int, int] | None | bool:
+        """(header row, first data row); None when no header is found; False when it is reported unreadable."""
         for row in sorted(grid.rows)[:HEADER_SEARCH_ROWS]:
             cells = grid.rows[row]
             if any(_norm(v) in known for v in cells.values() if isinstance(v, str)):
@@ -736,7 +737,7 @@ class _Reader:
                     for c, v in grid.rows.get(r, {}).items():
                         if v not in (None, "") and not any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in grid.merges):
                             self.add(grid.loc(r, c), "S-SHEET", "表头只能占一行（合并的表头下面不能再有子表头）")
-                            return None
+                            return False
                 return row, bottom + 1
         return None
 
@@ -781,6 +782,8 @@ class _Reader:
     def read_vertical(self, grid: Grid, sheet: Sheet, data: dict) -> None:
         known = {n for names in VERTICAL_HEADERS.values() for n in map(_norm, names)}
         found = self.header(grid, known)
+        if found is False:
+            return
         if found is None:
             self.add(grid.loc(1, 1), "S-SHEET", f"「{grid.title}」找不到表头：第一行应为“指标 | 数值 | 单位 | 说明”")
             return
@@ -839,6 +842,10 @@ class _Reader:
         candidates = [(f, _header_names(f)) for f in sheet.fields]
         known = set().union(*(names for _, names in candidates))
         found = self.header(grid, known)
+        if not found:
+            self.unreadable.add(sheet.kind)
+        if found is False:
+            return []
         if found is None:
             if grid.rows:
                 self.add(grid.loc(1, 1), "S-SHEET", f"「{grid.title}」找不到表头：第一行应为列名，如 {'、'.join(f.header for f, _ in candidates[:4])}")
@@ -947,6 +954,7 @@ class _Reader:
             for i, p in enumerate(parents):
                 index.setdefault(p.get("id"), i)
             seen_ids = {}
+            orphans: dict = {}  # parent id -> [loc of its first row, rows]
             for record, parent, row, rowloc, broken in rows:
                 if parent is None or broken:
                     continue  # already reported
@@ -960,7 +968,7 @@ class _Reader:
                 if (parent_sheet.kind, parent) in dropped:
                     continue
                 if parent not in index:
-                    self.add(link_loc, "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{_paren(_suggest(parent, index))}")
+                    orphans.setdefault(parent, [link_loc, 0])[1] += 1
                     continue
                 i = index[parent]
                 children_list = parents[i].setdefault(sheet.key, [])
@@ -969,6 +977,11 @@ class _Reader:
                 for key, (value, loc) in record.items():
                     self.place(path + (key,), loc)
                 children_list.append({k: v for k, (v, _) in record.items()})
+            if parent_sheet.kind in self.unreadable:
+                continue  # that sheet's own problem explains it
+            for parent, (loc, count) in orphans.items():  # one problem per unknown parent, at its first row
+                rows_text = f"（共 {count} 行）" if count > 1 else ""
+                self.add(loc, "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{rows_text}{_paren(_suggest(parent, index))}")
         return data
 
     def locate(self, problem: Problem) -> Problem:
