@@ -1119,6 +1119,27 @@ def unit_label(unit) -> str:
     return unit
 
 
+MAX_PER_COLUMN = 20
+
+
+def _cap(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PER_COLUMN problems of one code in one column; the rest are counted in one more line."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in sorted(problems, key=lambda p: (p.file, p.sheet, p.column, p.code, p.line)):
+        groups.setdefault((p.file, p.sheet, p.column, p.code), []).append(p)
+    out = []
+    for (file, sheet, column, code), items in groups.items():
+        if column == 0 or len(items) <= MAX_PER_COLUMN:
+            out.extend(items)
+            continue
+        out.extend(items[:MAX_PER_COLUMN])
+        rest = items[MAX_PER_COLUMN:]
+        first = rest[0]
+        out.append(Problem(file, first.line, column, code,
+                           f"这一列从第 {first.line} 行到第 {rest[-1].line} 行还有 {len(rest)} 处同类问题，未逐一列出；请整列检查", "", sheet=sheet))
+    return out
+
+
 def load_spreadsheet(unit) -> Facts:
     """A workbook (path) or a CSV set (tuple of paths) -> validated Facts; every problem located at its cell."""
     from .submission import facts_from_document
@@ -1159,6 +1180,6 @@ def load_spreadsheet(unit) -> Facts:
                     continue  # the cell's own problem already says it, in the clerk's words
                 problems.append(located)
     if problems:
-        raise SubmissionError(problems)
+        raise SubmissionError(_cap(problems))
     facts.files = tuple(files)
     return facts

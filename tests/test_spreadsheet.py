@@ -494,3 +494,16 @@ def test_header_cells_merged_down_are_one_header(policy_set, tmp_path):
     wb.save(path)
     (line,) = _problems([path])  # the classes of the unreadable school sheet are not blamed
     assert ":学校!A2: S-SHEET: 表头只能占一行" in line
+
+
+def test_a_whole_column_gone_wrong_is_summarised(policy_set, tmp_path):
+    path, wb = _filled(policy_set, tmp_path)
+    classes = wb["班级"]
+    size = _col(classes, "班额")
+    for r in range(2, classes.max_row + 1):
+        if classes.cell(r, size).value is not None:
+            classes.cell(r, size).value = f"{classes.cell(r, size).value}名"
+    wb.save(path)
+    lines = _problems([path])
+    assert len(lines) == ss.MAX_PER_COLUMN + 1
+    assert "还有" in lines[-1] and "处同类问题" in lines[-1] and ":班级!" in lines[-1]
