@@ -365,9 +365,8 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
             if dv is not None:
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
-            fmt = _number_format(f) if not f.link else "@"
-            for r in range(2, 2 + max(len(_records(data, sheet)), 200)):
-                ws.cell(r, c).number_format = fmt
+            # the column's own format applies to every cell typed into it (text keeps "1-1" a class id)
+            ws.column_dimensions[letter].number_format = _number_format(f) if not f.link else "@"
         for r, (record, parent) in enumerate(_records(data, sheet), start=2):
             for c, f in enumerate(cols, start=1):
                 value = parent.get("id") if f.link else record.get(f.key)
