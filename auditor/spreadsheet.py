@@ -339,7 +339,7 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
                 name.font = red if f.required else Font()
                 name.comment = Comment(_comment(f, read.get((sheet.kind, f.key), [])), "auditor", width=320, height=160)
                 source = data if f.key in top else data.get("figures", {})
-                value = ws.cell(r, 2, _cell_value(f, source.get(f.key)))
+                value = _put(ws, r, 2, _cell_value(f, source.get(f.key)))
                 value.number_format = _number_format(f)
                 ws.cell(r, 3, "比例（可填 97%）" if f.fraction else f.unit)
                 ws.cell(r, 4, f"{f.description}；应填{f.expected()}").alignment = Alignment(wrap_text=True)
@@ -370,7 +370,7 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
         for r, (record, parent) in enumerate(_records(data, sheet), start=2):
             for c, f in enumerate(cols, start=1):
                 value = parent.get("id") if f.link else record.get(f.key)
-                cell = ws.cell(r, c, _cell_value(f, value))
+                cell = _put(ws, r, c, _cell_value(f, value))
                 cell.number_format = _number_format(f) if not f.link else "@"
     if option_lists:
         ws = wb.create_sheet(OPTIONS)
@@ -380,6 +380,14 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
                 ws.cell(r, c, item)
     _write_guide(guide, policy_set, district, layout, read)
     return wb
+
+
+def _put(ws, row: int, column: int, value):
+    """Write a value; text is always text (openpyxl would make "=…" a formula)."""
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def sheets_by_kind() -> dict[str, Sheet]:
@@ -544,6 +552,10 @@ class ExcelError(str):
     """An error value (#N/A, #DIV/0!) a cell holds instead of data."""
 
 
+class NoResult(ExcelError):
+    """A formula saved without its computed value (written by a program, never opened in Excel)."""
+
+
 def _suggest(word, choices) -> str:
     """'是否应为“小学”？' for a near miss, or ''."""
     import difflib
@@ -603,6 +615,8 @@ def convert(f: Field, raw) -> tuple[object, str | None]:
     def bad(hint: str = ""):
         return ABSENT, f"「{f.title}」应填写{expected}，实际是{found}" + (f"；{hint}" if hint else "")
 
+    if isinstance(raw, NoResult):
+        return ABSENT, f"「{f.title}」的公式没有保存计算结果：请在 Excel 中打开并保存后再交，或直接填写数值"
     if isinstance(raw, ExcelError):
         return bad("公式出错，请改为数值")
     if f.type in ("integer", "number"):
@@ -1037,8 +1051,7 @@ def workbook_grids(file: str, reader: _Reader) -> dict[str, Grid] | None:
             for cell in row:
                 value = vs[cell.coordinate].value
                 if cell.data_type == "f" and value is None:
-                    reader.add(Loc(file, title, cell.row, cell.column), "S-SCHEMA", "公式没有保存计算结果：请在 Excel 中打开并保存后再交")
-                    continue
+                    value = NoResult(str(cell.value))
                 if cell.data_type == "e" or vs[cell.coordinate].data_type == "e":
                     value = ExcelError(value)
                 if value is not None:
