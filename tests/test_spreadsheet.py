@@ -426,15 +426,20 @@ def test_open_workbook_lock_files_are_skipped(policy_set, tmp_path):
 
 
 # ----------------------------------------------------------------------------- CSV
-def _csv_set(policy_set, folder, encoding, yaml_file=os.path.join(FIXTURES, "01-hp.yaml"), edit=None):
-    data = _data(yaml_file)
+def _csv_set(policy_set, folder, encoding, data=None, edit=None):
+    """A district's CSV set as Excel writes it (quoted where needed, CRLF)."""
+    import csv
+    import io
+
+    data = data or _data(os.path.join(FIXTURES, "01-hp.yaml"))
     os.makedirs(folder, exist_ok=True)
     for sheet, rows in ss.sheet_rows(policy_set, data["district"], data).items():
         if edit:
             edit(sheet, rows)
-        text = "".join(",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) + "\r\n" for row in rows)
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
         with open(os.path.join(folder, f"{data['district']}-{sheet}.csv"), "wb") as handle:
-            handle.write(text.encode(encoding))
+            handle.write(buffer.getvalue().encode(encoding))
     return data["district"]
 
 
@@ -572,14 +577,17 @@ def submissions(draw, policy_set):
 @given(data=st.data())
 def test_written_then_read_gives_the_same_facts(policy_set, tmp_path_factory, data):
     """Any valid submission (built from the schema's types and ranges), written into its template
-    and read back, gives the records the YAML path gives — also for text like "001", "1-1", "=1+1"."""
+    or a CSV set and read back, gives the records the YAML path gives — also for text like "001", "1-1", "=1+1"."""
     from auditor.loader import Document
     from auditor.submission import facts_from_document
 
     submission = data.draw(submissions(policy_set))
-    path = str(tmp_path_factory.mktemp("rt") / "x.xlsx")
+    folder = tmp_path_factory.mktemp("rt")
+    path = str(folder / "x.xlsx")
     ss.save_workbook(ss.build_workbook(policy_set, submission["district"], submission), path)
+    _csv_set(policy_set, str(folder / "csv"), data.draw(st.sampled_from(["utf-8-sig", "gbk"])), submission)
     want = facts_from_document(Document("x", submission, {}))
-    got = ss.load_spreadsheet(path)
-    for kind in ("district", "document", "school", "class"):
-        assert [r.data for r in got.of(kind)] == [r.data for r in want.of(kind)], kind
+    (from_csv,) = load_submissions([str(folder / "csv")])
+    for got in (ss.load_spreadsheet(path), from_csv):
+        for kind in ("district", "document", "school", "class"):
+            assert [r.data for r in got.of(kind)] == [r.data for r in want.of(kind)], kind
