@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 AS_OF  ?= 2022-12-31
 OUT    ?= out
 
-.PHONY: audit test install clean
+.PHONY: audit test install clean browser
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 (durable_rules does not import on 3.13)" >&2; exit 2; }
@@ -23,8 +23,18 @@ install: $(STAMP)
 audit: $(STAMP)
 	$(BIN)/auditor audit fixtures/shenyang-2022 --as-of $(AS_OF) --out $(OUT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium for tests/test_browser.py, from the distribution's packages when absent (as root with
+# apt-get); elsewhere the browser tests are skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser tests (apt-get)"; \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >/dev/null \
+	      || echo "warning: could not install chromium; the browser tests will be skipped" >&2; \
+	  else echo "note: no chromium and no root apt-get; the browser tests will be skipped" >&2; fi; }
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

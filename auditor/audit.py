@@ -65,9 +65,8 @@ class Auditor:
         """Findings for ``submissions`` as of ``as_of``; ``districts`` is the set expected (default: all)."""
         expected = list(districts) if districts else list(plan()["districts"])
         measures = self.policy_set.measures
+        submissions = [derive.derive_district(facts, measures) for facts in submissions]
         by_name = {f.district: f for f in submissions}
-        for facts in submissions:
-            derive.derive_district(facts, measures)
         city = derive.derive_city(submissions, measures, expected)
         policies = {p.id: p for p in self.policy_set.policies}
         verdicts = []
@@ -100,6 +99,7 @@ class Auditor:
                            "policies": len(self.policy_set.policies), "checks": len(self.policy_set.checks)},
             "engine": self.engine_name,
             "submissions": files,
+            "submitted_by": {s.district: sorted(os.path.normpath(f) for f in s.files) for s in submissions},
             "districts": expected,
             "sample_data": sorted(s.district for s in submissions if s.sample_data),
             "verdicts": verdicts,

@@ -1,12 +1,15 @@
 """The `auditor` command.
 
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
+                  [--districts A,B] [--rectify-days N]
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]
     auditor template --out DIR [--district NAME] [--policies DIR] [--force]
+    auditor coverage [--policies DIR] [--format text|json]
 
-Exit status: 0 done; 1 `check`/`test` found a problem in valid files; 2 bad
+Exit status: 0 done; 1 `check`/`test` found a problem in valid files (or
+`coverage` found a clause without a policy); 2 bad
 input or usage (one ``file:line: code: message`` line per problem on stderr,
 nothing written); 3 an internal error (a bug, or the engine disagreeing with
 the reference evaluator).
@@ -46,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    audit.add_argument("--rectify-days", default="30", metavar="N",
+                       help="rectification deadline in the notices: N days after the audit date (default: 30)")
 
     validate = sub.add_parser("validate", help="validate submissions only")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION")
@@ -62,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", default=DEFAULT_POLICIES)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable")
+
+    cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
+    cover.add_argument("--policies", default=DEFAULT_POLICIES)
+    cover.add_argument("--format", choices=("text", "json"), default="text", help="text table (default) or JSON")
     return parser
 
 
@@ -79,6 +88,12 @@ def _districts(text: str | None) -> list[str] | None:
     return names
 
 
+def _rectify_days(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
+        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", f'"{text}" is not a number of days from 1 to 3650'))
+    return int(text)
+
+
 def cmd_audit(args) -> int:
     from .audit import Auditor
     from .policies import load_policies
@@ -87,6 +102,7 @@ def cmd_audit(args) -> int:
 
     as_of = _date(args.as_of)
     districts = _districts(args.districts)
+    rectify_days = _rectify_days(args.rectify_days)
     out = os.path.abspath(args.out)
     for path in args.submissions:
         if os.path.abspath(path) == out:
@@ -94,7 +110,7 @@ def cmd_audit(args) -> int:
     policy_set = load_policies(args.policies)
     submissions = load_submissions(args.submissions)
     findings = Auditor(policy_set, args.engine).audit(submissions, as_of, districts)
-    files = render(findings, policy_set, args.lang)
+    files = render(findings, policy_set, args.lang, rectify_days=rectify_days)
     write_reports(files, args.out)
     totals: dict[str, int] = {}
     for v in findings["verdicts"]:
@@ -152,7 +168,17 @@ def cmd_test(args) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "template": cmd_template}
+def cmd_coverage(args) -> int:
+    from .coverage import coverage, render_json, render_text
+    from .policies import load_policies
+
+    matrix = coverage(load_policies(args.policies))
+    sys.stdout.write(render_json(matrix) if args.format == "json" else render_text(matrix))
+    return 1 if matrix["totals"]["uncovered"] else 0
+
+
+COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
+            "template": cmd_template}
 
 
 def main(argv: list[str] | None = None) -> int:

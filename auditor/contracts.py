@@ -65,7 +65,7 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, tuple]:
             words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         else:
             words = _TYPE_WORDS.get(expected, expected)
-        return f"expected {words}, found {_describe(error.instance)} {json.dumps(error.instance, ensure_ascii=False)[:60]}", path
+        return f"expected {words}, found {_describe(error.instance)} {json.dumps(error.instance, ensure_ascii=False, default=str)[:60]}", path
     if v == "enum":
         allowed = [str(x) for x in error.validator_value]
         return (f'"{error.instance}" is not allowed{did_you_mean(error.instance, allowed)}; allowed values are {", ".join(allowed)}', path)

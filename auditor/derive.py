@@ -79,9 +79,15 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
     raise ValueError(agg)  # pragma: no cover - the schema allows only the above
 
 
-def derive_district(facts: Facts, measures: list[Measure]) -> None:
-    """Put district-level measures on the district record (in place)."""
-    record = facts.of("district")[0]
+def derive_district(facts: Facts, measures: list[Measure]) -> Facts:
+    """A copy of ``facts`` whose district record carries the district-level measures.
+
+    The input is left untouched, so the same facts can be audited again (with
+    other policies, another date or another engine) without stale figures.
+    """
+    source = facts.of("district")[0]
+    record = Record(source.kind, source.key, dict(source.data), source.ident, source.source)
+    facts = Facts(facts.district, facts.files, {**facts.records, "district": [record]}, {}, facts.sample_data)
     for measure in measures:
         if measure.level != "district":
             continue
@@ -89,6 +95,7 @@ def derive_district(facts: Facts, measures: list[Measure]) -> None:
         facts.notes[measure.id] = result
         if result["status"] == "ok":
             record.data[measure.id] = result["value"]
+    return facts
 
 
 def derive_city(all_facts: list[Facts], measures: list[Measure], districts: list[str]) -> Facts:
@@ -111,7 +118,11 @@ def derive_city(all_facts: list[Facts], measures: list[Measure], districts: list
             record = by_name[name].of("district")[0]
             records.append(record)
             value = expr.lookup(record.data, measure.value) if measure.value else None
-            contributions.append({"district": name, "value": None if value is expr.MISSING else value, "submitted": True})
+            item = {"district": name, "value": None if value is expr.MISSING else value, "submitted": True}
+            if measure.per:  # a ratio: the district's own denominator, so its own figure can be shown
+                per = expr.lookup(record.data, measure.per)
+                item["per"] = None if per is expr.MISSING else per
+            contributions.append(item)
         result = measure_value(measure, records)
         if absent:
             result = {"status": "missing", "reason": f"{len(absent)} district(s) did not submit",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 
 from . import contracts
 from .errors import Collector, Problem, SubmissionError, did_you_mean
@@ -48,43 +49,49 @@ def _real_date(text: str) -> _dt.date | None:
 
 
 def check_content(document: Document, collector: Collector) -> None:
-    """What the schema cannot say: known district, real dates, unique ids, not empty."""
-    data = document.data
+    """What the schema cannot say: known district, real dates, unique ids, not empty.
+
+    Runs even when the schema found problems, so that all problems of a file are
+    reported together; every access is defensive for that reason.
+    """
+    data = document.data if isinstance(document.data, dict) else {}
 
     def add(code, message, path):
         line, column = document.where(path)
         collector.add(code, message, line, column, path_text(path))
 
+    def items(value):
+        return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)] if isinstance(value, list) else []
+
     districts = plan()["districts"]
-    if data["district"] not in districts:
-        add("S-DISTRICT", f'unknown district "{data["district"]}"{did_you_mean(data["district"], districts)}; the districts are {", ".join(districts)}', ("district",))
+    name = data.get("district")
+    if isinstance(name, str) and name not in districts:
+        add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', ("district",))
     if not any(data.get(k) for k in ("figures", "documents", "schools")):
         add("S-SCHEMA", "the submission is empty: it holds no figures, documents or schools", ())
-    date_fields = [("reported_on",)]
-    date_fields += [("documents", i, "filed_on") for i in range(len(data.get("documents", [])))]
-    for path in date_fields:
-        value = data
-        for part in path:
-            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) and part < len(value) else None
-        if isinstance(value, str) and _real_date(value) is None:
+    dates = [(("reported_on",), data.get("reported_on"))]
+    dates += [(("documents", i, "filed_on"), d.get("filed_on")) for i, d in items(data.get("documents"))]
+    for path, value in dates:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and _real_date(value) is None:
             add("E-DATE", f'"{value}" is not a real date', path)
-    seen_schools: dict[str, int] = {}
-    for i, school in enumerate(data.get("schools", [])):
-        sid = school["id"]
-        if sid in seen_schools:
-            add("S-DUPLICATE-ID", f'school id "{sid}" is used twice (first at schools[{seen_schools[sid]}])', ("schools", i, "id"))
-        else:
-            seen_schools[sid] = i
-        seen_classes: dict[str, int] = {}
-        for j, klass in enumerate(school.get("classes", [])):
-            cid = klass["id"]
-            if cid in seen_classes:
-                add("S-DUPLICATE-ID", f'class id "{cid}" is used twice in school {sid} (first at classes[{seen_classes[cid]}])', ("schools", i, "classes", j, "id"))
+    seen_schools: dict = {}
+    for i, school in items(data.get("schools")):
+        sid = school.get("id")
+        if isinstance(sid, str):
+            if sid in seen_schools:
+                add("S-DUPLICATE-ID", f'school id "{sid}" is used twice (first at schools[{seen_schools[sid]}])', ("schools", i, "id"))
             else:
-                seen_classes[cid] = j
-            grade = klass["grade"]
-            stage = school["stage"]
-            if stage == "primary" and grade > 6 or stage == "junior" and grade < 7:
+                seen_schools[sid] = i
+        seen_classes: dict = {}
+        for j, klass in items(school.get("classes")):
+            cid = klass.get("id")
+            if isinstance(cid, str):
+                if cid in seen_classes:
+                    add("S-DUPLICATE-ID", f'class id "{cid}" is used twice in school {sid} (first at classes[{seen_classes[cid]}])', ("schools", i, "classes", j, "id"))
+                else:
+                    seen_classes[cid] = j
+            grade, stage = klass.get("grade"), school.get("stage")
+            if isinstance(grade, int) and (stage == "primary" and grade > 6 or stage == "junior" and grade < 7):
                 add("S-SCHEMA", f"grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)", ("schools", i, "classes", j, "grade"))
 
 
@@ -140,8 +147,8 @@ def facts_from_document(document: Document) -> Facts:
     if document.data is None:
         collector.add("S-SCHEMA", "the file is empty; a submission needs at least district and some figures, documents or schools")
         collector.raise_if_any()
-    if contracts.validate(document, "submission", collector, "S-SCHEMA"):
-        check_content(document, collector)
+    contracts.validate(document, "submission", collector, "S-SCHEMA")
+    check_content(document, collector)
     collector.raise_if_any()
     return to_facts(document)
 

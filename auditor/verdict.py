@@ -15,6 +15,7 @@ Missing data is never ``pass``: a record that lacks a field the rule reads is
 from __future__ import annotations
 
 import datetime as _dt
+import os
 
 from . import expr
 from .compiler import Rule
@@ -24,6 +25,12 @@ from .model import Check, Facts, Policy, Record
 from .reference import FAIL, MISSING, NA, PASS, judge_all
 
 MAX_EVIDENCE = 100_000
+
+
+def source_text(source) -> str:
+    """A policy's place as "policies/file.yaml:line", whatever folder path the audit was given."""
+    folder = os.path.basename(os.path.dirname(os.path.abspath(source.file)))
+    return f"{folder}/{os.path.basename(source.file)}:{source.line}"
 
 
 def display(value, path: str, types: dict[str, str]):
@@ -111,8 +118,11 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
                    "missing": counts[MISSING], "not_applicable": counts[NA]},
         "evidence": evidence[:MAX_EVIDENCE],
         "measures": measures,
-        "source": str(check.source),
+        "source": source_text(check.source),
     }
+    if check.over in ("district", "city") and records:
+        # the one record's figures the rule reads, whatever the outcome: reports show them against the target
+        verdict["observed"] = _values(records[0], rule, types)
     if due:
         verdict["progress"] = {"status_if_due_now": status, "failing": counts[FAIL], "checked": len(records)}
     if check.remedy:
@@ -134,6 +144,6 @@ def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) 
         "counts": {"checked": 0, "pass": 0, "fail": 0, "missing": 0, "not_applicable": 0},
         "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
                       "reason": "no submission received from this district"}],
-        "measures": {}, "source": str(check.source),
+        "measures": {}, "source": source_text(check.source),
         **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0}} if current is None else {}),
     }

@@ -52,7 +52,10 @@ def pytest_collect_file(parent, file_path):
 
 class CaseFile(pytest.File):
     def collect(self):
-        data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        from auditor.errors import AuditorError
+        from auditor.loader import load_document
+
+        data = load_document(str(self.path), AuditorError).data  # dates stay YYYY-MM-DD text, as in real files
         for index, case in enumerate(data["cases"]):
             name = case.get("name", f"case {index}")
             if "error" in case:

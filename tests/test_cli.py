@@ -1,0 +1,134 @@
+"""End to end through the `auditor` command: the findings contract on the bundled fixtures."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from auditor.cli import main
+from auditor.contracts import schema
+from auditor.model import plan
+
+from conftest import FIXTURES, POLICIES, ROOT
+
+STATUSES = {"pass", "fail", "missing", "not_due", "not_applicable", "waived"}
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory):
+    out = tmp_path_factory.mktemp("audit")
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(out), "--policies", POLICIES]) == 0
+    return out
+
+
+def test_findings_contract(audited):
+    findings = json.loads((audited / "findings.json").read_text(encoding="utf-8"))
+    jsonschema.validate(findings, schema("findings"))
+    districts = {v["district"] for v in findings["verdicts"]}
+    assert set(plan()["districts"]) <= districts and len(plan()["districts"]) == 13
+    assert {v["status"] for v in findings["verdicts"]} >= {"pass", "fail", "missing"}
+    assert all(v["status"] in STATUSES for v in findings["verdicts"])
+    assert all(v["clause"] in plan()["clauses"] for v in findings["verdicts"])
+    for v in findings["verdicts"]:
+        for key in ("district", "clause", "check", "status", "severity", "due", "responsible", "evidence"):
+            assert key in v
+        if v["status"] in ("fail", "missing"):
+            assert v["evidence"], v
+        if v["status"] == "fail":
+            assert any(e["problem"] == "fail" and e.get("values") for e in v["evidence"])
+    assert findings["sample_data"], "the fixtures are marked as invented sample data"
+
+
+def test_every_check_has_one_verdict_per_district(audited):
+    findings = json.loads((audited / "findings.json").read_text(encoding="utf-8"))
+    seen = {}
+    for v in findings["verdicts"]:
+        key = (v["district"], v["check"])
+        assert key not in seen, f"two verdicts for {key}"
+        seen[key] = v["status"]
+
+
+def test_reports_cite_clauses_and_evidence(audited):
+    findings = json.loads((audited / "findings.json").read_text(encoding="utf-8"))
+    index = (audited / "index.html").read_text(encoding="utf-8")
+    for district in plan()["districts"]:
+        assert district in index
+    failing = [v for v in findings["verdicts"] if v["status"] == "fail" and v["district"] in plan()["districts"]]
+    assert failing
+    for v in failing:
+        page = audited / f"{v['district']}.html"
+        html = page.read_text(encoding="utf-8")
+        assert v["clause"] in html and v["check"] in html
+        assert v["due"] in html
+        for e in v["evidence"]:
+            if e["problem"] == "fail" and "school_name" in e:
+                assert e["school_name"] in html
+
+
+def test_reruns_are_byte_identical(audited, tmp_path):
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path), "--policies", POLICIES]) == 0
+    assert (tmp_path / "findings.json").read_bytes() == (audited / "findings.json").read_bytes()
+
+
+def test_reference_engine_gives_the_same_verdicts(audited, tmp_path):
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path), "--engine", "reference"]) == 0
+    a = json.loads((audited / "findings.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert b["engine"] == "reference"
+    assert a["verdicts"] == b["verdicts"]
+
+
+def test_before_the_deadlines_nothing_fails(tmp_path):
+    assert main(["audit", FIXTURES, "--as-of", "2019-06-30", "--out", str(tmp_path)]) == 0
+    findings = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert {v["status"] for v in findings["verdicts"]} == {"not_due"}
+
+
+def test_bad_submission_exits_2_names_the_file_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("district: 和平\nschools: [{id: a, name: x, stage: primary, classes: [{id: '1', grade: 1, size: -3}]}]\n", encoding="utf-8")
+    before = hashlib.sha256(bad.read_bytes()).hexdigest()
+    out = tmp_path / "out"
+    assert main(["audit", str(bad), "--as-of", "2022-12-31", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:1: S-DISTRICT" in err and "did you mean" in err
+    assert f"{bad}:2: S-SCHEMA" in err and "at least 0" in err
+    assert not out.exists()
+    assert hashlib.sha256(bad.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("as_of", ["2022-13-01", "31/12/2022", "2022-02-30"])
+def test_bad_as_of(as_of, tmp_path, capsys):
+    assert main(["audit", FIXTURES, "--as-of", as_of, "--out", str(tmp_path / "o")]) == 2
+    assert "U-ARGS" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_check_and_test_commands(capsys):
+    assert main(["validate", FIXTURES]) == 0
+    assert main(["check", "--policies", POLICIES]) == 0
+    assert main(["test", "--policies", POLICIES]) == 0
+    out = capsys.readouterr().out
+    assert " 0 failed" in out
+
+
+def test_test_command_fails_on_a_wrong_example(tmp_path, capsys):
+    text = open(os.path.join(POLICIES, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    (tmp_path / "p.yaml").write_text(text.replace("expect: {special-groups.disabled-enrolment-97: fail}",
+                                                  "expect: {special-groups.disabled-enrolment-97: pass}"), encoding="utf-8")
+    assert main(["test", "--policies", str(tmp_path)]) == 1
+    assert "expected pass, got fail" in capsys.readouterr().err
+
+
+def test_the_installed_command_prints_no_traceback(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"district": "和平区", "schools": [', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "auditor.cli", "validate", str(bad)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2
+    assert f"{bad}:1: E-SYNTAX" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,214 @@
+"""The documents: golden HTML for a small fixed audit, escaping of hostile names, the spreadsheet, --rectify-days.
+
+The goldens come from tests/golden/input/ (two policies and two small submissions, one with hostile school
+names), not from policies/ and fixtures/, so that extending those does not churn them. Regenerate with
+
+    .venv/bin/pytest tests/test_reports.py --update-golden
+
+and review the diff.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import os
+import re
+
+import pytest
+
+from auditor.cli import main
+from auditor.policies import load_policies
+from auditor.report import css_string, render, safe_name
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GOLDEN = os.path.join("tests", "golden")
+INPUT = os.path.join(GOLDEN, "input")
+GOLDEN_ARGS = [os.path.join(INPUT, "dd-hostile.yaml"), os.path.join(INPUT, "hp.yaml"), "--policies", os.path.join(INPUT, "policies"),
+               "--districts", "和平区,大东区", "--as-of", "2022-12-31", "--engine", "reference"]
+GOLDEN_FILES = ["大东区.html", "大东区-整改通知.html", "和平区.html", "index.html"]
+
+
+def audit_into(out: str, *args: str) -> int:
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # paths in the findings are relative to the project, as a user would type them
+    try:
+        return main(["audit", *args, "--out", out])
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def golden_out(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("golden"))
+    assert audit_into(out, *GOLDEN_ARGS) == 0
+    return out
+
+
+def read(folder: str, name: str) -> str:
+    with open(os.path.join(folder, name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+@pytest.mark.parametrize("name", GOLDEN_FILES)
+def test_golden_html(golden_out, update_golden, name):
+    got = read(golden_out, name)
+    path = os.path.join(ROOT, GOLDEN, name)
+    if update_golden:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(got)
+        return
+    assert os.path.exists(path), f"no golden {path}: run pytest tests/test_reports.py --update-golden"
+    assert got == read(os.path.join(ROOT, GOLDEN), name), f"{name} differs from its golden: rerun with --update-golden and review"
+
+
+def test_the_same_audit_gives_the_same_bytes(golden_out, tmp_path):
+    assert audit_into(str(tmp_path), *GOLDEN_ARGS) == 0
+    for name in sorted(os.listdir(golden_out)):
+        with open(os.path.join(golden_out, name), "rb") as a, open(tmp_path / name, "rb") as b:
+            assert a.read() == b.read(), name
+
+
+def test_hostile_school_names_are_text(golden_out):
+    for name in os.listdir(golden_out):
+        if not name.endswith(".html"):
+            continue
+        html = read(golden_out, name)
+        assert "<script" not in html.lower(), name
+        assert "<img" not in html.lower(), name
+        assert "onerror=" not in html.replace("onerror=&#34;", "").replace("onerror=&quot;", ""), name
+    page = read(golden_out, "大东区.html")
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;大东区第1小学" in page
+    assert "=HYPERLINK(&#34;http://example.invalid&#34;,&#34;x&#34;)&lt;img src=x onerror=&#34;window.__pwned=2&#34;&gt;" in page
+
+
+def test_a_hostile_district_name_is_escaped_everywhere(tmp_path):
+    policy_set = load_policies(os.path.join(ROOT, INPUT, "policies"))
+    out = str(tmp_path)
+    assert audit_into(out, *GOLDEN_ARGS) == 0
+    findings = json.loads(read(out, "findings.json"))
+    evil = '</style><script>alert(1)</script>"\\'
+    for v in findings["verdicts"]:
+        if v["district"] == "大东区":
+            v["district"] = evil
+    files = render(findings, policy_set, "zh")
+    page = files[safe_name(evil) + ".html"]
+    assert "/" not in safe_name(evil) and "<" not in safe_name(evil)
+    assert "<script" not in page and "</style><" not in page
+    assert "&lt;/style&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    style = page[page.index("<style>"):page.index("</style>")]
+    assert "<" not in style.replace("<style>", "")  # the page header's CSS string is escaped
+    assert str(css_string(evil))[1:-1] in style
+
+
+def test_css_string_keeps_only_letters_literal():
+    assert str(css_string("大东区 · x")) == '"大东区 \\0000b7 x"'
+    assert "<" not in css_string("</style>") and '"' not in str(css_string('a"b'))[1:-1]
+
+
+def test_every_document_states_date_policy_hash_and_files(golden_out):
+    findings = json.loads(read(golden_out, "findings.json"))
+    digest = findings["policy_set"]["hash"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)
+    for name in os.listdir(golden_out):
+        if name.endswith(".html"):
+            html = read(golden_out, name)
+            assert findings["as_of"] in html and digest in html, name
+    assert "tests/golden/input/dd-hostile.yaml" in read(golden_out, "大东区.html")
+    assert "tests/golden/input/hp.yaml" not in read(golden_out, "大东区.html").split("复现命令")[0]
+    for f in findings["submissions"]:
+        assert f in read(golden_out, "index.html")
+
+
+def test_report_sections_follow_the_verdicts(golden_out):
+    findings = json.loads(read(golden_out, "findings.json"))
+    page = read(golden_out, "大东区.html")
+    mine = [v for v in findings["verdicts"] if v["district"] == "大东区"]
+    for v in mine:
+        assert f'id="v-{v["check"]}" data-status="{v["status"]}"' in page
+    for status in ("fail", "missing", "not_due", "pass"):
+        n = sum(1 for v in mine if v["status"] == status)
+        assert f'data-status="{status}" data-count="{n}"' in page
+    # failed findings come first, the more severe first: the minor school-size check after the major ones
+    order = [m.group(1) for m in re.finditer(r'<div class="finding fail" id="v-([^"]+)"', page)]
+    assert order == ["golden-classes.56", "golden-classes.primary-45", "golden-classes.school-size"]
+    # the not-yet-due rate shows its progress towards the target
+    assert "95.1%" in page and "≥ 97%" in page
+
+
+def test_notice_numbers_items_with_deadline_and_remedy(golden_out):
+    notice = read(golden_out, "大东区-整改通知.html")
+    items = re.findall(r'<div class="item" id="item-(\d+)" data-status="(\w+)"', notice)
+    assert items == [("1", "fail"), ("2", "fail"), ("3", "fail")]
+    assert "2023年1月30日" in notice  # 30 days after 2022-12-31
+    assert "分流超额学生，将班额降至55人以内" in notice  # the policy's remedy
+    assert "对照“小学班额不超过45人”的要求" in notice  # the default remedy from the requirement
+    assert "沈阳市人民政府教育督导室" in notice and "签发人" in notice and "大东区人民政府：" in notice
+    missing = read(golden_out, "和平区-整改通知.html")
+    assert re.findall(r'data-status="(\w+)"', missing.split('class="item"', 1)[1])[0] == "missing"
+    assert "补报“基本消除大校额”所需数据（在校生数）" in missing
+
+
+def test_rectify_days(tmp_path, capsys):
+    assert audit_into(str(tmp_path), *GOLDEN_ARGS, "--rectify-days", "45") == 0
+    deadline = _dt.date(2022, 12, 31) + _dt.timedelta(days=45)
+    assert f"{deadline.year}年{deadline.month}月{deadline.day}日" in read(str(tmp_path), "大东区-整改通知.html")
+    for bad in ("0", "x", "-3", "99999"):
+        assert audit_into(str(tmp_path / "bad"), *GOLDEN_ARGS, "--rectify-days", bad) == 2
+        assert "U-ARGS" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_english_documents(tmp_path):
+    assert audit_into(str(tmp_path), *GOLDEN_ARGS, "--lang", "en") == 0
+    names = sorted(os.listdir(tmp_path))
+    assert "大东区-rectification-notice.html" in names and "大东区-整改通知.html" not in names
+    page = read(str(tmp_path), "大东区.html")
+    assert 'lang="en"' in page and "Findings" in page and "Rectification notice" in page
+    assert "Rectify by" in read(str(tmp_path), "大东区-rectification-notice.html")
+
+
+def test_spreadsheet_one_row_per_finding(golden_out):
+    from openpyxl import load_workbook
+
+    findings = json.loads(read(golden_out, "findings.json"))
+    with open(os.path.join(golden_out, "findings.xlsx"), "rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    sheet = book["检查结论"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + len(findings["verdicts"])
+    header = rows[0]
+    got = {(r[header.index("区县（市）")], r[header.index("检查项")]): r[header.index("结论")] for r in rows[1:]}
+    names = {"pass": "达标", "fail": "未达标", "missing": "数据缺失", "not_due": "未到期", "not_applicable": "不适用"}
+    assert got == {(v["district"], v["check"]): names[v["status"]] for v in findings["verdicts"]}
+    detail = book["问题明细"]
+    units = [c.value for c in detail["F"]]
+    formula = [c for c in detail["F"] if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert formula and all(c.data_type == "s" for c in formula), units  # shown as text, never a formula
+    assert book["说明"]["B3"].value == findings["policy_set"]["hash"]
+
+
+def test_findings_still_match_their_schema(golden_out):
+    from auditor.contracts import validator
+
+    findings = json.loads(read(golden_out, "findings.json"))
+    validator("findings").validate(findings)
+    assert findings["submitted_by"] == {"和平区": ["tests/golden/input/hp.yaml"], "大东区": ["tests/golden/input/dd-hostile.yaml"]}
+    rate = next(v for v in findings["verdicts"] if v["check"] == "golden-special.disabled-97" and v["district"] == "和平区")
+    assert rate["status"] == "not_due" and rate["observed"] == {"disabled_enrolment_rate": 0.985}
+
+
+def test_long_evidence_is_summarised_with_the_full_list_in_the_appendix(tmp_path):
+    classes = [{"id": f"1-{i}", "grade": 1, "size": 46 + i} for i in range(14)]
+    school = {"id": "S1", "name": "一校", "stage": "primary", "rural": False, "pupils": 900, "classes": classes}
+    submission = tmp_path / "sh.json"
+    submission.write_text(json.dumps({"district": "沈河区", "schools": [school]}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    assert audit_into(str(out), str(submission), "--policies", os.path.join(INPUT, "policies"), "--districts", "沈河区",
+                      "--as-of", "2022-12-31", "--engine", "reference") == 0
+    page = read(str(out), "沈河区.html")
+    finding = page.split('id="v-golden-classes.primary-45"')[1].split('<h2')[0]
+    assert finding.count("<tr><td class=\"num\">") == 10 and 'href="#appendix-golden-classes.primary-45"' in finding
+    assert "其余4条见附件" in finding
+    appendix = page.split('id="appendix-golden-classes.primary-45"')[1].split("</table>")[0]
+    assert appendix.count("<tr><td class=\"num\">") == 14 and 'href="#v-golden-classes.primary-45"' in appendix
