@@ -1023,7 +1023,10 @@ def workbook_grids(file: str, reader: _Reader) -> dict[str, Grid] | None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             total = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        collector.add("E-READ", "不是有效的 .xlsx 工作簿（文件已损坏，或只是改了扩展名）；请用 Excel 另存为 .xlsx")
+        if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel 97-2003, or an encrypted workbook
+            collector.add("E-READ", "这是设置了打开密码的工作簿或 Excel 97-2003 文件：请取消密码，另存为 Excel 工作簿（.xlsx）")
+        else:
+            collector.add("E-READ", "不是有效的 .xlsx 工作簿（文件已损坏，或只是改了扩展名）；请用 Excel 另存为 .xlsx")
         collector.raise_if_any()
     if total > MAX_UNZIPPED_BYTES:
         collector.add("E-SIZE", f"the workbook unpacks to {total} bytes; at most {MAX_UNZIPPED_BYTES} are allowed")

@@ -398,8 +398,10 @@ def test_damaged_and_old_workbooks(tmp_path):
     bad.write_bytes(b"not a zip")
     old = tmp_path / "沈河区.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    (tmp_path / "大东区.xlsx").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)  # what an encrypted workbook looks like
     lines = "\n".join(_problems([str(tmp_path)]))
     assert "和平区.xlsx: E-READ: 不是有效的 .xlsx 工作簿" in lines
+    assert "大东区.xlsx: E-READ: 这是设置了打开密码的工作簿" in lines
     assert "沈河区.xls: E-READ: 旧版 Excel 97-2003 文件" in lines
 
 
