@@ -353,7 +353,7 @@ def build_workbook(policy_set, district: str, submission: dict | None = None):
             cell.font, cell.fill = (red if f.required else bold), head_fill
             cell.comment = Comment(_comment(f, read.get((sheet.kind, f.key), [])), "auditor", width=320, height=160)
             letter = get_column_letter(c)
-            ws.column_dimensions[letter].width = max(10, min(40, 2 * len(f.header) + 4))
+            ws.column_dimensions[letter].width = max(24 if f.type == "string" and not f.link and f.key != "id" else 10, min(40, 2 * len(f.header) + 4))
             if f.key == "id":
                 link_target[sheet.kind] = f"'{sheet.name}'!${letter}$2:${letter}${TEMPLATE_ROWS}"
             if f.link:
