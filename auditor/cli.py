@@ -5,6 +5,7 @@
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]
+    auditor template --out DIR [--district NAME] [--policies DIR] [--force]
     auditor coverage [--policies DIR] [--format text|json]
 
 Exit status: 0 done; 1 `check`/`test` found a problem in valid files (or
@@ -56,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check that the policy files are valid and their rules consistent (exit 1 on a finding)")
     check.add_argument("--policies", default=DEFAULT_POLICIES)
+
+    template = sub.add_parser("template", help="write a fill-in workbook (.xlsx) per district, generated from the policies")
+    template.add_argument("--out", required=True, help="output folder")
+    template.add_argument("--district", help="only this district (default: all thirteen)")
+    template.add_argument("--policies", default=DEFAULT_POLICIES)
+    template.add_argument("--force", action="store_true", help="overwrite workbooks that already exist in --out")
 
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", default=DEFAULT_POLICIES)
@@ -121,10 +128,12 @@ def cmd_audit(args) -> int:
 def cmd_validate(args) -> int:
     from .submission import load_submissions
 
+    from .spreadsheet import unit_label
+
     submissions = load_submissions(args.submissions)
     for s in submissions:
         n = {k: len(v) for k, v in s.records.items()}
-        print(f"{s.files[0]}: ok — {s.district}: {n.get('school', 0)} schools, {n.get('class', 0)} classes, {n.get('document', 0)} documents")
+        print(f"{unit_label(s.files if len(s.files) > 1 else s.files[0])}: ok — {s.district}: {n.get('school', 0)} schools, {n.get('class', 0)} classes, {n.get('document', 0)} documents")
     return 0
 
 
@@ -140,6 +149,18 @@ def cmd_check(args) -> int:
         print(f"{args.policies}: {len(findings)} problem(s) in the rules — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
         return 1
     print(f"{args.policies}: ok — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from .model import plan
+    from .policies import load_policies
+    from .spreadsheet import write_templates
+
+    districts = _districts(args.district) or plan()["districts"]
+    policy_set = load_policies(args.policies)
+    written = write_templates(policy_set, args.out, districts, force=args.force)
+    print(f"wrote {len(written)} template(s) to {args.out}: {', '.join(os.path.basename(w) for w in written)}")
     return 0
 
 
@@ -168,7 +189,8 @@ def cmd_coverage(args) -> int:
     return 1 if matrix["totals"]["uncovered"] else 0
 
 
-COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage}
+COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
+            "template": cmd_template}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,14 +22,19 @@ class Problem:
     column: int
     code: str
     message: str
-    path: str = ""  # e.g. "checks[1].require" or "班级!D17"
+    path: str = ""  # e.g. "checks[1].require" or "schools[3].classes[2].size"
+    sheet: str = ""  # a workbook's sheet: line/column are then its row and column (和平区.xlsx:班级!D17)
 
     def format(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.sheet:
+            where = f"{self.file}:{self.sheet}" + (f"!{_cell(self.line, self.column)}" if self.line else "")
+        else:
+            where = f"{self.file}:{self.line}" if self.line else self.file
         text = f"{where}: {self.code}: {self.message}"
         if self.path:
-            text += f" (at {self.path}{f', column {self.column}' if self.column else ''})"
-        elif self.column:
+            column = f", column {self.column}" if self.column and not self.sheet else ""
+            text += f" (at {self.path}{column})"
+        elif self.column and not self.sheet:
             text += f" (at column {self.column})"
         return _printable(text)
 
@@ -41,6 +46,7 @@ class Problem:
             "code": self.code,
             "message": self.message,
             "path": self.path,
+            **({"sheet": self.sheet} if self.sheet else {}),
         }
 
 
@@ -48,6 +54,15 @@ def _printable(text: str) -> str:
     """No control characters or lone surrogates from a file reach the terminal as such."""
     return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
                    for ch in text)
+
+
+def _cell(row: int, column: int) -> str:
+    """(17, 4) -> "D17"; a whole row when the column is unknown."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}" if letters else f"{row}:{row}"
 
 
 class AuditorError(Exception):
@@ -59,7 +74,7 @@ class AuditorError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.code, p.path, p.message))
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.sheet, p.line, p.column, p.code, p.path, p.message))
         super().__init__("\n".join(p.format() for p in self.problems))
 
     @property
@@ -152,6 +167,7 @@ CODES: dict[str, str] = {
     "S-DISTRICT": "an unknown district name",
     "S-DUPLICATE-ID": "two schools or classes share an id, or a district is submitted twice",
     "S-NONE": "nothing to audit (no submission files given or found)",
+    "S-SHEET": "a workbook or CSV set whose layout cannot be read (unknown sheet or column, missing required column, merged header cells)",
     # usage
     "U-ARGS": "a bad command-line argument (for example --as-of)",
     "U-OUT": "the output folder cannot be written, a name would leave it, or an input would be overwritten",

@@ -71,6 +71,12 @@ class Document:
 
 def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | None:
     """Read a file as text. UTF-8 with or without BOM; other encodings only if listed."""
+    raw = read_bytes(file, collector)
+    return None if raw is None else decode_bytes(raw, collector, encodings)
+
+
+def read_bytes(file: str, collector: Collector) -> bytes | None:
+    """A file's bytes, or None with E-READ/E-SIZE in ``collector``. Opened read-only."""
     try:
         if os.path.isdir(file):
             collector.add("E-READ", "is a folder, not a file")
@@ -87,10 +93,10 @@ def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | No
         if len(raw) > MAX_FILE_BYTES:
             collector.add("E-SIZE", f"file is over {MAX_FILE_BYTES} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
             return None
+        return raw
     except OSError as exc:
         collector.add("E-READ", f"cannot read the file: {exc.strerror or exc}")
         return None
-    return decode_bytes(raw, collector, encodings)
 
 
 def _looks_utf16(raw: bytes) -> bool:

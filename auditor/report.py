@@ -701,12 +701,18 @@ EVIDENCE_COLUMNS = [("district", "区县（市）"), ("clause", "条款"), ("che
                     ("owed_by", "应报送单位")]
 
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: E402  (beside its one use)
+
+
 def _cell_text(value):
     """A value for a spreadsheet cell; text never becomes a formula."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return "、".join(str(x) for x in value)
+        value = "、".join(str(x) for x in value)
+    if isinstance(value, str):
+        # control characters cannot be stored in a worksheet: show them, escaped, instead of failing
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     return value
 
 
@@ -781,7 +787,7 @@ def spreadsheet(findings: dict, fmt: Formatter) -> bytes:
     info.append(["规则集" if fmt.lang == "zh" else "policy set", findings["policy_set"]["hash"]])
     info.append(["引擎" if fmt.lang == "zh" else "engine", findings["engine"]])
     for f in findings["submissions"]:
-        info.append(["数据来源" if fmt.lang == "zh" else "submission", f])
+        info.append(["数据来源" if fmt.lang == "zh" else "submission", _cell_text(f)])
     for row in info.iter_rows():
         for cell in row:
             cell.data_type = "s"

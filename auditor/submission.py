@@ -17,7 +17,7 @@ from .errors import Collector, Problem, SubmissionError, did_you_mean
 from .loader import Document, load_partial, path_text, unshadowed
 from .model import Facts, Record, plan
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -26,7 +26,7 @@ def expand_paths(paths: list[str]) -> list[str]:
     problems: list[Problem] = []
     for path in paths:
         if os.path.isdir(path):
-            names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith("."))
+            names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
             if not names:
                 problems.append(Problem(path, 0, 0, "S-NONE", f"the folder holds no submission files ({', '.join(SUBMISSION_SUFFIXES)})"))
             files.extend(os.path.join(path, n) for n in names)
@@ -150,7 +150,12 @@ def to_facts(document: Document) -> Facts:
     return facts
 
 
-def load_submission(file: str) -> Facts:
+def load_submission(file) -> Facts:
+    """One submission: a YAML/JSON file, a workbook, or a district's CSV files (a tuple)."""
+    from .spreadsheet import SPREADSHEET_SUFFIXES, load_spreadsheet
+
+    if isinstance(file, tuple) or file.lower().endswith(SPREADSHEET_SUFFIXES):
+        return load_spreadsheet(file)
     document, problems = load_partial(file, SubmissionError)
     return facts_from_document(document, problems)
 
@@ -172,13 +177,16 @@ def facts_from_document(document: Document, loader_problems: list[Problem] = ())
 
 def load_submissions(paths: list[str]) -> list[Facts]:
     """Every file, all problems of all files together; one Facts per district."""
+    from .spreadsheet import group_units, unit_label
+
     files = expand_paths(paths)
     problems: list[Problem] = []
     out: list[Facts] = []
     seen: dict[str, str] = {}
-    for file in files:
+    for unit in group_units(files):  # a district's CSV files are one unit
+        file = unit_label(unit)
         try:
-            facts = load_submission(file)
+            facts = load_submission(unit)
         except SubmissionError as exc:
             problems.extend(exc.problems)
             continue
