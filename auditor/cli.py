@@ -18,6 +18,7 @@ import os
 import re
 import sys
 
+from . import timing
 from .errors import AuditorError, Problem, UsageError
 
 DEFAULT_POLICIES = "policies"
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    audit.add_argument("--jobs", default=None, metavar="N",
+                       help="worker processes auditing districts side by side (default: all cores); the findings do not depend on N")
 
     validate = sub.add_parser("validate", help="validate submissions only")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION")
@@ -72,11 +75,21 @@ def _districts(text: str | None) -> list[str] | None:
     return names
 
 
+def _jobs(text: str | None) -> int:
+    from .parallel import default_jobs
+
+    if text is None:
+        return default_jobs()
+    if not re.fullmatch(r"[1-9][0-9]{0,3}", text.strip()):
+        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", f'"{text}" is not a number of worker processes (1 or more)'))
+    return int(text)
+
+
 def cmd_audit(args) -> int:
     from .audit import Auditor
     from .policies import load_policies
     from .report import render, write_reports
-    from .submission import load_submissions
+    from .submission import expand_paths
 
     as_of = _date(args.as_of)
     districts = _districts(args.districts)
@@ -84,16 +97,18 @@ def cmd_audit(args) -> int:
     for path in args.submissions:
         if os.path.abspath(path) == out:
             raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission folder"))
+    jobs = _jobs(args.jobs)
     policy_set = load_policies(args.policies)
-    submissions = load_submissions(args.submissions)
-    findings = Auditor(policy_set, args.engine).audit(submissions, as_of, districts)
-    files = render(findings, policy_set, args.lang)
-    write_reports(files, args.out)
+    findings = Auditor(policy_set, args.engine).audit_files(expand_paths(args.submissions), as_of, districts, jobs)
+    with timing.stage("render"):
+        files = render(findings, policy_set, args.lang)
+    with timing.stage("write"):
+        write_reports(files, args.out)
     totals: dict[str, int] = {}
     for v in findings["verdicts"]:
         totals[v["status"]] = totals.get(v["status"], 0) + 1
     summary = ", ".join(f"{k} {totals[k]}" for k in sorted(totals))
-    print(f"audited {len(submissions)} submission(s) as of {as_of}: {len(findings['verdicts'])} verdicts ({summary}); wrote {len(files)} files to {args.out}")
+    print(f"audited {len(findings['submissions'])} submission(s) as of {as_of}: {len(findings['verdicts'])} verdicts ({summary}); wrote {len(files)} files to {args.out}")
     return 0
 
 

@@ -21,7 +21,7 @@ from .compiler import Rule
 from .contracts import DATE
 from .messages import render_message
 from .model import Check, Facts, Policy, Record
-from .reference import FAIL, MISSING, NA, PASS, judge_all
+from .reference import FAIL, MISSING, NA, PASS, Judged, judge_all
 
 MAX_EVIDENCE = 100_000
 
@@ -56,9 +56,15 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     judged = outcomes[rule.name]
 
     evidence: list[dict] = []
-    counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
-    for record, outcome, lacking in judged:
-        counts[outcome] += 1
+    if isinstance(judged, Judged):  # counted already; holds the failing and missing records only
+        counts = dict(judged.counts)
+        entries = judged.entries
+    else:  # a list of (record, outcome, lacking) for every record
+        counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
+        entries = list(judged)
+        for _, outcome, _ in entries:
+            counts[outcome] += 1
+    for record, outcome, lacking in entries:
         if outcome == FAIL:
             values = _values(record, rule, types)
             context = {**record.ident, **values, **step.params, "district": facts.district,
