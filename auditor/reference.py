@@ -65,6 +65,9 @@ def judger(rule: Rule):
         return cached[1]
     require = expr.compile_expr(rule.require)
     required = [(p, expr.getter(p)) for p in sorted(expr.fields(rule.require))]
+    # Without and/or, a missing field makes the requirement itself MISSING: the
+    # presence test can wait until the evaluation says MISSING (same outcome).
+    strict = not _has_junction(rule.require)
     where = expr.compile_expr(rule.where) if rule.where is not None else None
     conditioned = [(p, expr.getter(p)) for p in sorted(expr.fields(rule.where))] if rule.where is not None else []
     missing = expr.MISSING
@@ -76,16 +79,30 @@ def judger(rule: Rule):
                 return MISSING, [p for p, get in conditioned if get(data) is missing]
             if not applies:
                 return _NA_RESULT
-        for _, get in required:
-            if get(data) is missing:
-                return MISSING, [p for p, get in required if get(data) is missing]
+        if not strict:
+            for _, get in required:
+                if get(data) is missing:
+                    return MISSING, [p for p, get in required if get(data) is missing]
         holds = require(data)
         if holds is missing:
-            return _UNDEFINED_RESULT
+            lacking = [p for p, get in required if get(data) is missing]
+            return (MISSING, lacking) if lacking else _UNDEFINED_RESULT
         return _PASS_RESULT if holds else _FAIL_RESULT
 
     _JUDGES[id(rule)] = (rule, judge_data)
     return judge_data
+
+
+def _has_junction(node) -> bool:
+    if isinstance(node, (expr.And, expr.Or)):
+        return True
+    if isinstance(node, (expr.Arith, expr.Compare)):
+        return _has_junction(node.left) or _has_junction(node.right)
+    if isinstance(node, expr.Member):
+        return _has_junction(node.item)
+    if isinstance(node, expr.Not):
+        return _has_junction(node.item)
+    return False
 
 
 class Judged:
@@ -111,12 +128,9 @@ class Judged:
 def judge_rule(rule: Rule, records: list[Record]) -> Judged:
     """Every record judged by the compiled rule; what the verdict and the reconciliation need."""
     judge_data = judger(rule)
-    counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
-    entries = []
-    append = entries.append
-    for record in records:
-        outcome, lacking = judge_data(record.data)
-        counts[outcome] += 1
-        if outcome is FAIL or outcome is MISSING:
-            append((record, outcome, list(lacking)))
-    return Judged(counts, entries)
+    results = [judge_data(record.data) for record in records]
+    counts = {PASS: results.count(_PASS_RESULT), FAIL: results.count(_FAIL_RESULT), NA: results.count(_NA_RESULT)}
+    counts[MISSING] = len(results) - counts[PASS] - counts[FAIL] - counts[NA]
+    entries = [(record, result[0], list(result[1])) for record, result in zip(records, results)
+               if result is not _PASS_RESULT and result is not _NA_RESULT]
+    return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries)
