@@ -64,13 +64,14 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         entries = list(judged)
         for _, outcome, _ in entries:
             counts[outcome] += 1
+    requirement = rule.requirement_text
     for record, outcome, lacking in entries:
         if outcome == FAIL:
             values = _values(record, rule, types)
             context = {**record.ident, **values, **step.params, "district": facts.district,
-                       "requirement": rule.requirement_text}
+                       "requirement": requirement}
             item = {"problem": "fail", "record": record.key, **record.ident, "values": values,
-                    "requirement": rule.requirement_text, "message": _message(check, context)}
+                    "requirement": requirement, "message": _message(check, context)}
             evidence.append(item)
         elif outcome == MISSING:
             item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
@@ -109,7 +110,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         "due": step.due.isoformat(),
         "final_due": check.final_due.isoformat(),
         "schedule": [{"due": s.due.isoformat(), "params": s.params, **({"cite": s.cite} if s.cite else {})} for s in check.steps] if check.scheduled else [],
-        "requirement": rule.requirement_text,
+        "requirement": requirement,
         "applies_to": check.where_text,
         "over": check.over,
         "responsible": list(policy.responsible),
