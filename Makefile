@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 AS_OF  ?= 2022-12-31
 OUT    ?= out
 
-.PHONY: audit test install clean
+.PHONY: audit test bench install clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 (durable_rules does not import on 3.13)" >&2; exit 2; }
@@ -25,6 +25,11 @@ audit: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The performance benchmark (README, "Performance"): 100 districts, 1,000,000 class records, both engines.
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

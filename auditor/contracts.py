@@ -125,6 +125,9 @@ def _compile_node(node: dict, root: dict, cache: dict):
             raise _Unsupported(ref)
         tests.append(cache[name])
     kind = node.get("type")
+    fused = _fused_leaf(node)
+    if fused is not None:
+        return fused
     if kind is not None:
         if kind == "integer":
             tests.append(lambda v: type(v) is int)
@@ -192,6 +195,22 @@ def _compile_node(node: dict, root: dict, cache: dict):
 
         tests.append(obj)
     return _all(tests)
+
+
+def _fused_leaf(node: dict):
+    """One closure for the common leaves: a bounded integer, a bounded string (with a pattern)."""
+    keys = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")}
+    kind = node.get("type")
+    if kind == "integer" and keys <= {"type", "minimum", "maximum"}:
+        lo, hi = node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
+        return lambda v: type(v) is int and lo <= v <= hi
+    if kind == "string" and keys <= {"type", "minLength", "maxLength", "pattern"}:
+        lo, hi = node.get("minLength", 0), node.get("maxLength", float("inf"))
+        search = re.compile(node["pattern"]).search if "pattern" in node else None
+        if search is None:
+            return lambda v: type(v) is str and lo <= len(v) <= hi
+        return lambda v: type(v) is str and lo <= len(v) <= hi and search(v) is not None
+    return None
 
 
 def _all(tests: list):
