@@ -1,6 +1,6 @@
 """The `auditor` command.
 
-    auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
+    auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference] [--jobs N]
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]

@@ -25,6 +25,7 @@ MAX_SAFE_INT = 2**53  # beyond this, floats (and the engine) lose exactness
 
 Path = tuple  # a path into a document: ("schools", 3, "classes", 0, "size")
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -165,6 +166,8 @@ class _Walker:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:
+            return node.value  # what construct_object returns for text (most keys and values), without its overhead
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. 2019-02-30
