@@ -34,6 +34,7 @@ class Result:
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
     bug: str = ""  # an unexpected exception in a worker, formatted
     seconds: dict = field(default_factory=dict)
+    cpu_seconds: dict = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -86,7 +87,7 @@ def _task(index: int) -> Result:
         return Result(None, bug=traceback.format_exc())
     if result.facts is not None:
         result.facts = _slim(result.facts)
-    result.seconds = timing.seconds()
+    result.seconds, result.cpu_seconds = timing.seconds(), timing.seconds(cpu=True)
     return result
 
 
@@ -111,7 +112,7 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1) -> list[Result]:
     for source, result in zip(sources, results):
         if result.bug:
             raise RuntimeError("a worker process failed:\n" + result.bug)
-        timing.add(result.seconds)
+        timing.add(result.seconds, result.cpu_seconds)
         if isinstance(source, Facts) and result.facts is not None:
             # as in one process: the caller's facts carry the derived measures afterwards
             source.records["district"] = result.facts.records["district"]

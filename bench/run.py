@@ -176,7 +176,7 @@ def one(args) -> dict:
     for v in findings["verdicts"]:
         statuses[v["status"]] = statuses.get(v["status"], 0) + 1
     return {"engine": args.one, "districts": len(names), "classes": args.classes, "jobs": args.jobs,
-            "wall": wall, "audit_wall": audited - start, "stages": timing.seconds(), "peak_tree_mb": sampler.peak / 2**20,
+            "wall": wall, "audit_wall": audited - start, "stages": timing.seconds(), "stages_cpu": timing.seconds(cpu=True), "peak_tree_mb": sampler.peak / 2**20,
             **_maxrss(), "cpu_before": cpu_before, "verdicts": len(findings["verdicts"]), "statuses": statuses,
             "evidence": sum(len(v["evidence"]) for v in findings["verdicts"]),
             "bytes": {name: len(text.encode("utf-8")) for name, text in files.items() if name in ("findings.json", "index.html")},
@@ -209,14 +209,18 @@ STAGES = [("read + validate", ("load",), ()), ("derive", ("derive",), ()), ("ref
 def print_one(r: dict, cores: int) -> None:
     n = r["classes"]
     print(f"\n== end to end, --engine {r['engine']}: {r['districts']} districts, {n:,} class records, --jobs {r['jobs']}")
-    s = r["stages"]
-    print(f"   {'stage':24s} {'seconds':>8s} {'records/s':>12s}   (seconds summed over processes)")
+    s, c = r["stages"], r.get("stages_cpu", {})
+    print(f"   {'stage':24s} {'seconds':>8s} {'records/s':>12s} {'CPU s':>8s} {'µs CPU/record':>14s}   (summed over processes)")
+    total_cpu = 0.0
     for label, keys, minus in STAGES:
         seconds = sum(s.get(k, 0) for k in keys) - sum(s.get(k, 0) for k in minus)
+        cpu = sum(c.get(k, 0) for k in keys) - sum(c.get(k, 0) for k in minus)
+        total_cpu += cpu
         if seconds <= 0 and label.startswith(("durable", "reconc")):
             continue
         rate = f"{n / seconds:12,.0f}" if seconds > 0 else " " * 12
-        print(f"   {label:24s} {seconds:8.2f} {rate}")
+        print(f"   {label:24s} {seconds:8.2f} {rate} {cpu:8.2f} {1e6 * cpu / n:14.2f}")
+    print(f"   {'all stages':24s} {'':8s} {'':12s} {total_cpu:8.2f} {1e6 * total_cpu / n:14.2f}")
     cpu = r["cpu"] - r["cpu_before"]
     print(f"   wall: {r['wall']:.2f} s end to end (read, validate, audit, render, write), {n / r['wall']:,.0f} records/s; "
           f"CPU {cpu:.1f} s over the process and its workers (/ {min(r['jobs'], cores)} cores = {cpu / min(r['jobs'], cores):.1f} s)")
