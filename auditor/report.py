@@ -28,6 +28,7 @@ STATUS_EN = {"pass": "pass", "fail": "fail", "missing": "missing data", "not_due
 SEVERITY_ZH = {"critical": "严重", "major": "重要", "minor": "一般"}
 METHOD_ZH = {"automated": "数据核验", "evidence": "佐证材料", "manual": "人工核查"}
 STATUS_ORDER = ["fail", "missing", "not_due", "waived", "pass", "not_applicable"]
+EVIDENCE_ROWS = 200  # rows of evidence per check on an HTML page; findings.json keeps every one
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
 
 
@@ -118,7 +119,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, METHOD_ZH=METHOD_ZH,
-                       STATUS_ORDER=STATUS_ORDER)
+                       STATUS_ORDER=STATUS_ORDER, EVIDENCE_ROWS=EVIDENCE_ROWS)
     return env
 
 

@@ -558,8 +558,9 @@ def main(argv=None) -> int:
         if not args.no_linearity:
             small = best(one=engine, classes=args.classes // 10)
             ratio = big["wall"] / small["wall"]
+            cpu_small, cpu_big = small["cpu"] - small["cpu_before"], big["cpu"] - big["cpu_before"]
             print(f"   linearity: {args.classes // 10:,} records in {small['wall']:.2f} s, {args.classes:,} in {big['wall']:.2f} s: "
-                  f"10x the records cost {ratio:.1f}x the time (target <= 11x)")
+                  f"10x the records cost {ratio:.1f}x the time (target <= 11x); in CPU seconds {cpu_small:.1f} -> {cpu_big:.1f}: {cpu_big / cpu_small:.1f}x")
     if args.compare_districts:
         print_compare(_child(args, section="compare"), results.get("durable"))
     if args.disk_districts:
