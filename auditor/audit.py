@@ -84,7 +84,7 @@ class Auditor:
         return self._audit([f for f in submissions if by_name[f.district] is f], as_of, districts, jobs)
 
     def audit_files(self, files: list[str], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
-        """Load, validate and audit submission files, each district in a worker when ``jobs`` > 1.
+        """Load, validate and audit submission files (paths, or callables returning ``Facts``), each district in a worker when ``jobs`` > 1.
 
         Districts are independent: a worker loads a file, derives its measures,
         evaluates and reconciles its records and returns its verdicts with the
