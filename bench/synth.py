@@ -7,7 +7,9 @@ classes), stages are mixed (primary, junior, nine-year), class sizes are
 drawn around 38 (primary) / 44 (junior) with a tail above the limits, so
 every class check has some failures; a few schools lack their pupil count or
 practice-room answer (``missing``); district figures vary around the
-targets. The data is INVENTED (``sample_data: true``).
+targets. Fields that the submission schema gains later (for new policies)
+are filled with plausible values by their schema type, so the benchmark runs
+with whatever ``policies/`` holds. The data is INVENTED (``sample_data: true``).
 
 A province has about a hundred counties and districts, the plan names
 thirteen: :func:`register_districts` adds synthetic names (虚构县001, ...)
@@ -37,6 +39,45 @@ def register_districts(names: list[str]) -> None:
             known.append(name)
 
 
+KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_total", "pupils_quality_covered"},
+         "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes"},
+         "class": {"id", "grade", "size"}}
+
+
+def _fillers() -> dict:
+    """For fields the schema has and this generator does not know (added by newer policies): a plausible value maker each."""
+    from auditor import contracts
+
+    root = contracts.schema("submission")
+    out: dict = {}
+    for defname, known in KNOWN.items():
+        makers = {}
+        for name, prop in root["$defs"][defname].get("properties", {}).items():
+            if name in known:
+                continue
+            node = contracts._resolve(prop, root)
+            kind, lo, hi = node.get("type"), node.get("minimum", 0), node.get("maximum")
+            if kind == "boolean":
+                makers[name] = lambda rng: rng.random() < 0.8
+            elif kind == "integer":
+                top = lo + 100 if hi is None else min(hi, lo + 100)
+                makers[name] = lambda rng, lo=lo, top=top: rng.randint(lo, top)
+            elif kind == "number":
+                makers[name] = (lambda rng: round(rng.uniform(0.9, 1.0), 3)) if hi == 1 else (lambda rng, lo=lo: round(rng.uniform(lo, lo + 100), 2))
+            elif "enum" in node:
+                makers[name] = lambda rng, choices=tuple(node["enum"]): rng.choice(choices)
+            elif node.get("format") == "date":
+                makers[name] = lambda rng: f"2020-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        out[defname] = makers
+    return out
+
+
+def _fill(rng: random.Random, makers: dict, row: dict) -> dict:
+    for name, make in makers.items():
+        row[name] = make(rng)
+    return row
+
+
 def _size(rng: random.Random, grade: int, rural: bool) -> int:
     limit = 45 if grade <= 6 else 50
     if rng.random() < 0.015:  # a tail above the limits: 46..60
@@ -48,6 +89,7 @@ def _size(rng: random.Random, grade: int, rural: bool) -> int:
 def submission(name: str, classes: int, seed: int = 0) -> dict:
     """One district's submission with exactly ``classes`` class records."""
     rng = random.Random(f"{seed}/{name}")
+    fillers = _fillers()
     schools = []
     made = 0
     number = 0
@@ -61,11 +103,12 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
             for k in range(1, per_grade + 1):
                 if made + len(rows) >= classes:
                     break
-                rows.append({"id": f"{grade}-{k}", "grade": grade, "size": _size(rng, grade, rural)})
+                rows.append(_fill(rng, fillers["class"], {"id": f"{grade}-{k}", "grade": grade, "size": _size(rng, grade, rural)}))
         made += len(rows)
         school = {"id": f"S{number:05d}", "name": f"{name}第{number}{STAGE_ZH[stage]}", "stage": stage, "rural": rural,
                   "pupils": sum(r["size"] for r in rows) + (rng.randint(400, 900) if rng.random() < 0.01 else 0),
                   "has_practice_room": rng.random() < 0.75, "classes": rows}
+        _fill(rng, fillers["school"], school)
         if rng.random() < 0.003:
             del school["pupils"]
         if rng.random() < 0.003:
@@ -74,6 +117,7 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
     pupils = sum(s.get("pupils", 0) for s in schools)
     figures = {"disabled_enrolment_rate": round(rng.uniform(0.95, 0.999), 3), "demo_schools_created": rng.randint(0, 8),
                "pupils_total": pupils, "pupils_quality_covered": pupils - (rng.randint(0, 300) if rng.random() < 0.3 else 0)}
+    _fill(rng, fillers["figures"], figures)
     if rng.random() < 0.05:
         del figures["disabled_enrolment_rate"]
     filed = f"2019-12-{rng.randint(10, 28)}" if rng.random() < 0.9 else "2020-01-15"
