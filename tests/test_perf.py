@@ -100,11 +100,22 @@ def _sample() -> dict:
 MUTATIONS = [None, 1, -1, 2.5, 3.0, True, "x", "", " ", "2019-1-1", [], {}, 10**9, "a/b", "x" * 200]
 
 
+def _mappings(value):
+    """Every mapping in a document, outermost first."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _mappings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mappings(item)
+
+
 @given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(MUTATIONS)), min_size=1, max_size=3))
 def test_fast_schema_check_never_accepts_what_jsonschema_refuses(picks):
     data = _sample_submission()
     for where, key, value in picks:
-        targets = [data, data["figures"], *data["documents"], *data["schools"], *[c for s in data["schools"] for c in s["classes"]]]
+        targets = list(_mappings(data))
         target = targets[where % len(targets)]
         keys = sorted(target) + ["unknown_key"]
         target[keys[key % len(keys)]] = copy.deepcopy(value)
