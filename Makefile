@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 AS_OF  ?= 2022-12-31
 OUT    ?= out
 
-.PHONY: audit test install clean browser
+.PHONY: audit test bench install clean browser
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 (durable_rules does not import on 3.13)" >&2; exit 2; }
@@ -35,6 +35,11 @@ browser:
 	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >/dev/null \
 	      || echo "warning: could not install chromium; the browser tests will be skipped" >&2; \
 	  else echo "note: no chromium and no root apt-get; the browser tests will be skipped" >&2; fi; }
+
+# The performance benchmark (README, "Performance"): 100 districts, 1,000,000 class records, both engines.
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

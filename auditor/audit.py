@@ -5,11 +5,13 @@ import datetime as _dt
 import os
 
 from . import derive
+from . import parallel, timing
+from .spreadsheet import unit_label
 from .compiler import CompiledSet, Rule, compile_policies
-from .errors import EngineError, Problem
+from .errors import EngineError, Problem, SubmissionError
 from .model import Facts, PolicySet, clause_order, district_order, plan
 from .policies import field_types_for
-from .reference import FAIL, judge_all
+from .reference import judge_rule
 from .verdict import judge_check, not_submitted
 
 FORMAT = "auditor-findings/1"
@@ -38,18 +40,32 @@ class Auditor:
 
     def _evaluate(self, facts: Facts) -> dict[str, list]:
         """Reference outcomes for every rule on this district's records, reconciled with the engine."""
-        outcomes = {rule.name: judge_all(rule, facts.of(rule.kind)) for rule in self.compiled.rules}
+        with timing.stage("reference"):
+            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind)) for rule in self.compiled.rules}
         if self.engine_name == "durable":
-            expected = {rule.name: {record.key for record, outcome, _ in outcomes[rule.name] if outcome == FAIL}
-                        for rule in self.compiled.rules}
-            hits = self.engine.run(facts.district, facts.records, expected)
-            self._reconcile(facts, outcomes, hits)
+            with timing.stage("reconcile"):
+                expected = {rule.name: outcomes[rule.name].failing() for rule in self.compiled.rules}
+            with timing.stage("engine"):
+                hits = self.engine.run(facts.district, facts.records, expected)
+            with timing.stage("reconcile"):
+                self._reconcile(facts, outcomes, hits)
         return outcomes
+
+    def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:
+        """One district's verdicts (its measures are derived in place first)."""
+        with timing.stage("derive"):
+            derive.derive_district(facts, self.policy_set.measures)
+        outcomes = self._evaluate(facts)
+        policies = {p.id: p for p in self.policy_set.policies}
+        with timing.stage("verdicts"):
+            return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
+                                self.types[check.over], outcomes)
+                    for check in self.policy_set.checks if check.over != "city"]
 
     def _reconcile(self, facts: Facts, outcomes: dict[str, list], hits: dict[str, set]) -> None:
         problems = []
         for rule in self.compiled.rules:
-            expected = {record.key for record, outcome, _ in outcomes[rule.name] if outcome == FAIL}
+            expected = outcomes[rule.name].failing()
             found = hits.get(rule.name, set())
             if expected != found:
                 only_engine = sorted(found - expected)[:3]
@@ -61,33 +77,69 @@ class Auditor:
         if problems:
             raise EngineError(problems)
 
-    def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None) -> dict:
-        """Findings for ``submissions`` as of ``as_of``; ``districts`` is the set expected (default: all)."""
+    def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
+        """Findings for ``submissions`` as of ``as_of``; ``districts`` is the set expected (default: all).
+
+        ``jobs`` > 1 audits the districts in that many worker processes (see :meth:`audit_files`).
+        """
+        by_name = {f.district: f for f in submissions}  # a district given twice: the last one counts
+        return self._audit([f for f in submissions if by_name[f.district] is f], as_of, districts, jobs)
+
+    def audit_files(self, files: list[str], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
+        """Load, validate and audit submission files (paths, or callables returning ``Facts``), each district in a worker when ``jobs`` > 1.
+
+        Districts are independent: a worker loads a file, derives its measures,
+        evaluates and reconciles its records and returns its verdicts with the
+        district record (city-wide measures need every district's). The parent
+        derives the city, judges the city-wide checks and sorts everything, so
+        the findings are the same, byte for byte, whatever ``jobs`` is. Every
+        file's problems are reported together, as :func:`submission.load_submissions` does.
+        """
+        return self._audit(list(files), as_of, districts, jobs)
+
+    def _audit(self, sources: list, as_of: _dt.date, districts: list[str] | None, jobs: int) -> dict:
         expected = list(districts) if districts else list(plan()["districts"])
-        measures = self.policy_set.measures
-        submissions = [derive.derive_district(facts, measures) for facts in submissions]
+        results = parallel.run_districts(self, sources, as_of, jobs)
+        problems = [p for r in results if r.load_problems for p in r.load_problems]
+        submissions: list[Facts] = []
+        seen: dict[str, str] = {}
+        for source, result in zip(sources, results):
+            if result.facts is None:
+                continue
+            name = result.facts.district
+            label = source if isinstance(source, str) else unit_label(source) if isinstance(source, tuple) else name
+            if name in seen:
+                problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", f'district "{name}" is already submitted in {seen[name]}'))
+                continue
+            seen[name] = label
+            submissions.append(result.facts)
+        if problems:
+            raise SubmissionError(problems)
+        for result in results:
+            if result.error is not None:
+                error_class, error_problems = result.error
+                raise error_class(error_problems)
         by_name = {f.district: f for f in submissions}
-        city = derive.derive_city(submissions, measures, expected)
+        verdicts_of = {r.facts.district: r.verdicts for r in results if r.facts is not None}
+        measures = self.policy_set.measures
+        with timing.stage("derive"):
+            city = derive.derive_city(submissions, measures, expected)
         policies = {p.id: p for p in self.policy_set.policies}
         verdicts = []
         for name in sorted(set(expected) | set(by_name), key=lambda n: (district_order(n), n)):
-            facts = by_name.get(name)
-            outcomes = self._evaluate(facts) if facts else None
+            if name in by_name:
+                verdicts.extend(verdicts_of[name])
+                continue
             for check in self.policy_set.checks:
-                if check.over == "city":
-                    continue
-                policy = policies[check.policy]
-                if facts is None:
-                    verdicts.append(not_submitted(check, name, as_of, policy))
-                else:
-                    verdicts.append(judge_check(check, self.compiled.by_check[check.id], facts, as_of, policy,
-                                                self.types[check.over], outcomes))
+                if check.over != "city":
+                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy]))
         if any(c.over == "city" for c in self.policy_set.checks):
             outcomes = self._evaluate(city)
-            for check in self.policy_set.checks:
-                if check.over == "city":
-                    verdicts.append(judge_check(check, self.compiled.by_check[check.id], city, as_of,
-                                                policies[check.policy], self.types["city"], outcomes))
+            with timing.stage("verdicts"):
+                for check in self.policy_set.checks:
+                    if check.over == "city":
+                        verdicts.append(judge_check(check, self.compiled.by_check[check.id], city, as_of,
+                                                    policies[check.policy], self.types["city"], outcomes))
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
         verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], clause_order(v["clause"]), order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})

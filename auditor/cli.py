@@ -1,7 +1,7 @@
 """The `auditor` command.
 
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
-                  [--districts A,B] [--rectify-days N]
+                  [--districts A,B] [--rectify-days N] [--jobs N]
     auditor validate SUBMISSION...
     auditor check [--policies DIR]
     auditor test [--policies DIR]
@@ -22,6 +22,7 @@ import os
 import re
 import sys
 
+from . import timing
 from .errors import AuditorError, Problem, UsageError
 
 DEFAULT_POLICIES = "policies"
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
     audit.add_argument("--rectify-days", default="30", metavar="N",
                        help="rectification deadline in the notices: N days after the audit date (default: 30)")
+    audit.add_argument("--jobs", default=None, metavar="N",
+                       help="worker processes auditing districts side by side (default: all cores); the findings do not depend on N")
 
     validate = sub.add_parser("validate", help="validate submissions only")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION")
@@ -97,11 +100,22 @@ def _rectify_days(text: str) -> int:
     return int(text)
 
 
+def _jobs(text: str | None) -> int:
+    from .parallel import default_jobs
+
+    if text is None:
+        return default_jobs()
+    if not re.fullmatch(r"[1-9][0-9]{0,3}", text.strip()):
+        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", f'"{text}" is not a number of worker processes (1 or more)'))
+    return int(text)
+
+
 def cmd_audit(args) -> int:
     from .audit import Auditor
     from .policies import load_policies, policy_files
     from .report import render, write_reports
-    from .submission import load_submissions
+    from .spreadsheet import group_units
+    from .submission import expand_paths
 
     as_of = _date(args.as_of)
     districts = _districts(args.districts)
@@ -110,18 +124,21 @@ def cmd_audit(args) -> int:
     for path in list(args.submissions) + [args.policies]:
         if os.path.realpath(path) == os.path.realpath(out):
             raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
+    jobs = _jobs(args.jobs)
     # everything is loaded, validated, audited and rendered in memory before anything is written
     policy_set = load_policies(args.policies)
-    submissions = load_submissions(args.submissions)
-    findings = Auditor(policy_set, args.engine).audit(submissions, as_of, districts)
-    files = render(findings, policy_set, args.lang, rectify_days=rectify_days)
-    inputs = tuple(f for s in submissions for f in s.files) + tuple(policy_files(args.policies))
-    write_reports(files, args.out, protect=inputs)
+    units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
+    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs)
+    with timing.stage("render"):
+        files = render(findings, policy_set, args.lang, rectify_days=rectify_days)
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
+    with timing.stage("write"):
+        write_reports(files, args.out, protect=inputs)
     totals: dict[str, int] = {}
     for v in findings["verdicts"]:
         totals[v["status"]] = totals.get(v["status"], 0) + 1
     summary = ", ".join(f"{k} {totals[k]}" for k in sorted(totals))
-    print(f"audited {len(submissions)} submission(s) as of {as_of}: {len(findings['verdicts'])} verdicts ({summary}); wrote {len(files)} files to {args.out}")
+    print(f"audited {len(findings['submissions'])} submission(s) as of {as_of}: {len(findings['verdicts'])} verdicts ({summary}); wrote {len(files)} files to {args.out}")
     return 0
 
 

@@ -80,14 +80,16 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
 
 
 def derive_district(facts: Facts, measures: list[Measure]) -> Facts:
-    """A copy of ``facts`` whose district record carries the district-level measures.
+    """Put district-level measures on the district record (in place) and return ``facts``.
 
-    The input is left untouched, so the same facts can be audited again (with
-    other policies, another date or another engine) without stale figures.
+    Values left by an earlier derivation are cleared first, so the same facts can be
+    audited again (another date, engine or policy set) without stale figures.
     """
-    source = facts.of("district")[0]
-    record = Record(source.kind, source.key, dict(source.data), source.ident, source.source)
-    facts = Facts(facts.district, facts.files, {**facts.records, "district": [record]}, {}, facts.sample_data)
+    record = facts.of("district")[0]
+    for measure in measures:
+        if measure.level == "district":
+            record.data.pop(measure.id, None)
+            facts.notes.pop(measure.id, None)
     for measure in measures:
         if measure.level != "district":
             continue

@@ -90,6 +90,45 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _plain(value) -> bool:
+    """True when the standard encoder writes ``value`` as durable_rules reads it (no exponent-form float)."""
+    kind = type(value)
+    if kind is int or kind is str or kind is bool:
+        return True
+    return kind is float and "e" not in repr(value) and "n" not in repr(value)
+
+
+def encode(facts: list[dict], plain: bool) -> str:
+    """A batch as JSON: the C encoder when every value is ``_plain``, else :func:`dumps`."""
+    return _ENCODE(facts) if plain else dumps(facts)
+
+
+def projector(paths: list[str]):
+    """``_project`` specialised for ``paths``: a closure ``data -> (fact, plain)``."""
+    simple = tuple(p for p in paths if "." not in p)
+    nested = [p for p in paths if "." in p]
+
+    def project(data: dict) -> tuple[dict, bool]:
+        out = {}
+        plain = True
+        for name in simple:
+            value = data.get(name)
+            if value is not None:  # absent stays absent: the compiled rules guard with $ex
+                out[name] = value
+                if plain and not _plain(value):
+                    plain = False
+        if nested:
+            for key, value in _project(data, nested).items():
+                out[key] = value
+                if plain and not (isinstance(value, dict) and all(_plain(v) for v in value.values())):
+                    plain = False
+        return out, plain
+    return project
+
+
 def _project(data: dict, paths: list[str]) -> dict:
     out: dict = {}
     for path in paths:
@@ -134,6 +173,7 @@ class Engine:
             except Exception as exc:  # the C core raises plain errors with numeric codes (202, 204, ...)
                 raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f"durable_rules refused the compiled rules: {str(exc)[:200]}")) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
+        self._projectors = {kind: projector(paths) for kind, paths in compiled.projection.items()}
 
     def _recorder(self, rule_name: str):
         hits = self._hits
@@ -162,8 +202,8 @@ class Engine:
         if errors:
             raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"an engine action failed: {type(errors[0]).__name__}"))
 
-    def _assert(self, ruleset, facts: list[dict]) -> None:
-        text = dumps(facts)
+    def _assert(self, ruleset, facts: list[dict], plain: bool = False) -> None:
+        text = encode(facts, plain)
         try:
             result = _core.assert_facts(ruleset._handle, text)
         except Exception as exc:  # the C core raises plain Exceptions with numeric codes
@@ -194,22 +234,25 @@ class Engine:
             for name, ruleset in self._rulesets.items():
                 kind = self.compiled.rulesets[name]["kind"]
                 rules = self.compiled.rulesets[name]["rules"]
-                paths = self.compiled.projection.get(kind, [])
+                project = self._projectors[kind]
                 facts: dict[str, dict] = {}
                 batch: list[dict] = []
+                plain = True
                 touched.append(ruleset)
                 for record in records.get(kind, []):
-                    fact = _project(record.data, paths)
+                    fact, plain_fact = project(record.data)
+                    plain = plain and plain_fact
                     fact["sid"] = sid
                     fact[KEY_FIELD] = record.key
                     fact[KIND_FIELD] = kind
                     facts[record.key] = fact
                     batch.append(fact)
                     if len(batch) >= BATCH:
-                        self._assert(ruleset, batch)
+                        self._assert(ruleset, batch, plain)
                         batch = []
+                        plain = True
                 if batch:
-                    self._assert(ruleset, batch)
+                    self._assert(ruleset, batch, plain)
                 self._resalt(ruleset, sid, facts, {r: expected.get(r, set()) for r in rules})
                 self._sentinel(ruleset, sid)
             return {rule: set(keys) for rule, keys in self._hits.items() if rule != SENTINEL}

@@ -27,6 +27,7 @@ MAX_SAFE_INT = 2**53  # beyond this, floats (and the engine) lose exactness
 
 Path = tuple  # a path into a document: ("schools", 3, "classes", 0, "size")
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -232,6 +233,9 @@ class _Walker:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:  # text: what construct_object returns, without its overhead
+            value = node.value
+            return value if check_text(value, self.collector, line, column, path) else None
         if not check_plain_number(node, self.collector, line, column, path):
             return None
         try:
@@ -290,7 +294,26 @@ def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
     return mark.line + 1, mark.column + 1, text
 
 
+# libyaml composes about ten times faster than the pure-Python parser. Only
+# composition is delegated to it: the walker below (tags, aliases, duplicate
+# keys, depth, numbers, positions) is the same. Whatever libyaml refuses is
+# parsed again by the pure-Python loader, so that errors read as they always do.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
 def parse_yaml(text: str, file: str, collector: Collector) -> Document:
+    if _FAST_LOADER is not None:
+        loader = _FAST_LOADER(text)
+        try:
+            node = loader.get_single_node()
+        except (yaml.YAMLError, RecursionError, ValueError):
+            node = False  # let the pure-Python loader say what is wrong
+        if node is not False:
+            try:
+                return _walk(loader, node, file, collector)
+            finally:
+                loader.dispose()
+        loader.dispose()
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character: YAML checks the whole text up front
@@ -313,20 +336,24 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
         except RecursionError:
             collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", loader.line + 1, loader.column + 1)
             return Document(file, None)
-        if node is None:
-            return Document(file, None)
-        walker = _Walker(loader, collector)
-        try:
-            data = walker.walk(node, (), 0)
-        except _Stop as stop:
-            collector.add(stop.code, stop.message, stop.line, stop.column)
-            return Document(file, None)
-        except RecursionError:
-            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
-            return Document(file, None)
-        return Document(file, data, walker.positions)
+        return _walk(loader, node, file, collector)
     finally:
         loader.dispose()
+
+
+def _walk(loader, node, file: str, collector: Collector) -> Document:
+    if node is None:
+        return Document(file, None)
+    walker = _Walker(loader, collector)
+    try:
+        data = walker.walk(node, (), 0)
+    except _Stop as stop:
+        collector.add(stop.code, stop.message, stop.line, stop.column)
+        return Document(file, None)
+    except RecursionError:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+        return Document(file, None)
+    return Document(file, data, walker.positions)
 
 
 def _json_depth_position(text: str) -> tuple[int, int]:

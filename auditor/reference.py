@@ -43,3 +43,94 @@ def judge_all(rule: Rule, records: list[Record]) -> list[tuple[Record, str, list
 
 def violations(rule: Rule, records: list[Record]) -> set[str]:
     return {record.key for record in records if judge(rule, record)[0] == FAIL}
+
+
+# --------------------------------------------------------------------------- compiled, for scale
+_NA_RESULT = (NA, [])
+_PASS_RESULT = (PASS, [])
+_FAIL_RESULT = (FAIL, [])
+_UNDEFINED_RESULT = (MISSING, [])
+_JUDGES: dict[int, tuple] = {}
+
+
+def judger(rule: Rule):
+    """``judge`` compiled once per rule: a closure ``record data -> (outcome, lacking fields)``.
+
+    The same decisions as :func:`judge` (``tests/test_perf.py`` holds them
+    together); the expressions are turned into closures by ``expr.compile_expr``.
+    Results that carry no lacking fields are shared tuples: treat them as read-only.
+    """
+    cached = _JUDGES.get(id(rule))
+    if cached is not None and cached[0] is rule:
+        return cached[1]
+    require = expr.compile_expr(rule.require)
+    required = [(p, expr.getter(p)) for p in sorted(expr.fields(rule.require))]
+    # Without and/or, a missing field makes the requirement itself MISSING: the
+    # presence test can wait until the evaluation says MISSING (same outcome).
+    strict = not _has_junction(rule.require)
+    where = expr.compile_expr(rule.where) if rule.where is not None else None
+    conditioned = [(p, expr.getter(p)) for p in sorted(expr.fields(rule.where))] if rule.where is not None else []
+    missing = expr.MISSING
+
+    def judge_data(data: dict) -> tuple[str, list[str]]:
+        if where is not None:
+            applies = where(data)
+            if applies is missing:
+                return MISSING, [p for p, get in conditioned if get(data) is missing]
+            if not applies:
+                return _NA_RESULT
+        if not strict:
+            for _, get in required:
+                if get(data) is missing:
+                    return MISSING, [p for p, get in required if get(data) is missing]
+        holds = require(data)
+        if holds is missing:
+            lacking = [p for p, get in required if get(data) is missing]
+            return (MISSING, lacking) if lacking else _UNDEFINED_RESULT
+        return _PASS_RESULT if holds else _FAIL_RESULT
+
+    _JUDGES[id(rule)] = (rule, judge_data)
+    return judge_data
+
+
+def _has_junction(node) -> bool:
+    if isinstance(node, (expr.And, expr.Or)):
+        return True
+    if isinstance(node, (expr.Arith, expr.Compare)):
+        return _has_junction(node.left) or _has_junction(node.right)
+    if isinstance(node, expr.Member):
+        return _has_junction(node.item)
+    if isinstance(node, expr.Not):
+        return _has_junction(node.item)
+    return False
+
+
+class Judged:
+    """One rule's outcomes over a list of records: counts, plus the failing and missing records.
+
+    Iterating yields ``(record, outcome, lacking)`` for the failing and missing
+    records only, in record order (passing and not-applicable ones are counted).
+    """
+
+    __slots__ = ("counts", "entries")
+
+    def __init__(self, counts: dict, entries: list):
+        self.counts = counts
+        self.entries = entries
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def failing(self) -> set[str]:
+        return {record.key for record, outcome, _ in self.entries if outcome == FAIL}
+
+
+def judge_rule(rule: Rule, records: list[Record]) -> Judged:
+    """Every record judged by the compiled rule; what the verdict and the reconciliation need."""
+    judge_data = judger(rule)
+    results = [judge_data(record.data) for record in records]
+    counts = {PASS: results.count(_PASS_RESULT), FAIL: results.count(_FAIL_RESULT), NA: results.count(_NA_RESULT)}
+    counts[MISSING] = len(results) - counts[PASS] - counts[FAIL] - counts[NA]
+    entries = [(record, result[0], list(result[1])) for record, result in zip(records, results)
+               if result is not _PASS_RESULT and result is not _NA_RESULT]
+    return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries)

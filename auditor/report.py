@@ -57,7 +57,8 @@ STATUS_COLOURS = {"pass": ("#d4edda", "#155724"), "fail": ("#f8d7da", "#721c24")
 BAR_COLOURS = {"pass": "#2e8b57", "fail": "#c0392b", "missing": "#d4a017", "not_due": "#17a2b8",
                "not_applicable": "#999999", "waived": "#6f42c1"}
 ISSUER = {"zh": "沈阳市人民政府教育督导室", "en": "Education Supervision Office, Shenyang Municipal People's Government"}
-EVIDENCE_INLINE = 10  # evidence rows shown inside a finding; the full list goes to the appendix
+EVIDENCE_INLINE = 10  # evidence rows shown inside a finding; the longer list goes to the appendix
+EVIDENCE_ROWS = 200  # rows per list in the appendix; findings.json and findings.xlsx keep every one
 DEFAULT_RECTIFY_DAYS = 30
 
 LABELS = {
@@ -72,7 +73,7 @@ LABELS = {
         "deadline": "完成时限", "responsible": "责任单位", "scope": "核查范围", "records": "条记录",
         "rule": "规则来源", "evidence": "问题清单", "no": "序号", "unit": "学校/单位", "class": "班级",
         "value": "数值", "limit": "标准", "finding": "说明", "lacks": "缺少的数据", "owed_by": "应报送单位",
-        "reason": "原因", "more": "其余{n}条见附件", "full_list": "完整清单（共{n}条）",
+        "reason": "原因", "more": "其余{n}条见附件", "full_list": "完整清单（共{n}条）", "unlisted": "另有{n}条未列出，完整清单见 findings.json 与 findings.xlsx",
         "if_due_now": "若现在到期", "progress": "当前进展", "days_left": "距截止还有{n}天", "target": "目标",
         "current": "当前", "complying": "符合要求的记录", "measure": "指标",
         "district": "区县（市）", "status": "结论", "matrix": "各区县（市）× 条款督导结论", "city_targets": "全市目标及各区贡献",
@@ -99,7 +100,7 @@ LABELS = {
         "deadline": "Deadline", "responsible": "Responsible", "scope": "Checked", "records": "records",
         "rule": "Rule", "evidence": "Evidence", "no": "#", "unit": "School / unit", "class": "Class",
         "value": "Value", "limit": "Limit", "finding": "Finding", "lacks": "Data lacking", "owed_by": "Owed by",
-        "reason": "Reason", "more": "{n} more in the appendix", "full_list": "Full list ({n})",
+        "reason": "Reason", "more": "{n} more in the appendix", "full_list": "Full list ({n})", "unlisted": "{n} more not listed; the full list is in findings.json and findings.xlsx",
         "if_due_now": "If due now", "progress": "Progress", "days_left": "{n} days left", "target": "Target",
         "current": "Now", "complying": "records complying", "measure": "Measure",
         "district": "District", "status": "Status", "matrix": "Districts × clauses", "city_targets": "City-wide targets and each district's contribution",
@@ -593,7 +594,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                    "headline": headline(_counts(verdicts), lang),
                    "files": files, "appendix": [x for x in groups["fail"] + groups["missing"]
                                                 if len(x["rows"]) > EVIDENCE_INLINE or len(x["gaps"]) > EVIDENCE_INLINE],
-                   "inline": EVIDENCE_INLINE, "page_header": f"{district} · {t['report_short']}"}
+                   "inline": EVIDENCE_INLINE, "appendix_rows": EVIDENCE_ROWS, "page_header": f"{district} · {t['report_short']}"}
         out[pages[district]] = env.get_template("district.html").render(**context)
         if district in notices:
             addressee, you = _addressee(district, lang)

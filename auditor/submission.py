@@ -141,10 +141,12 @@ def to_facts(document: Document) -> Facts:
         scalars = {k: v for k, v in s.items() if k != "classes"}
         row = {"district": district, **scalars}
         schools.append(Record("school", f"school:{s['id']}", row, {"school": s["id"], "school_name": s["name"]}, f"{file}:schools[{i}]"))
+        school_id, school_name = s["id"], s["name"]
+        key_prefix, source_prefix = f"class:{school_id}/", f"{file}:schools[{i}].classes["
         for j, c in enumerate(s.get("classes", [])):
             crow = {"district": district, **c, "stage": "primary" if c["grade"] <= 6 else "junior", "school": scalars}
-            ident = {"school": s["id"], "school_name": s["name"], "class": c["id"], "grade": c["grade"]}
-            classes.append(Record("class", f"class:{s['id']}/{c['id']}", crow, ident, f"{file}:schools[{i}].classes[{j}]"))
+            ident = {"school": school_id, "school_name": school_name, "class": c["id"], "grade": c["grade"]}
+            classes.append(Record("class", key_prefix + c["id"], crow, ident, f"{source_prefix}{j}]"))
     facts.records["school"] = schools
     facts.records["class"] = classes
     return facts

@@ -22,7 +22,7 @@ from .compiler import Rule
 from .contracts import DATE
 from .messages import render_message
 from .model import Check, Facts, Policy, Record
-from .reference import FAIL, MISSING, NA, PASS, judge_all
+from .reference import FAIL, MISSING, NA, PASS, Judged, judge_all
 
 MAX_EVIDENCE = 100_000
 
@@ -63,15 +63,22 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     judged = outcomes[rule.name]
 
     evidence: list[dict] = []
-    counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
-    for record, outcome, lacking in judged:
-        counts[outcome] += 1
+    if isinstance(judged, Judged):  # counted already; holds the failing and missing records only
+        counts = dict(judged.counts)
+        entries = judged.entries
+    else:  # a list of (record, outcome, lacking) for every record
+        counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
+        entries = list(judged)
+        for _, outcome, _ in entries:
+            counts[outcome] += 1
+    requirement = rule.requirement_text
+    for record, outcome, lacking in entries:
         if outcome == FAIL:
             values = _values(record, rule, types)
             context = {**record.ident, **values, **step.params, "district": facts.district,
-                       "requirement": rule.requirement_text}
+                       "requirement": requirement}
             item = {"problem": "fail", "record": record.key, **record.ident, "values": values,
-                    "requirement": rule.requirement_text, "message": _message(check, context)}
+                    "requirement": requirement, "message": _message(check, context)}
             evidence.append(item)
         elif outcome == MISSING:
             item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
@@ -110,7 +117,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         "due": step.due.isoformat(),
         "final_due": check.final_due.isoformat(),
         "schedule": [{"due": s.due.isoformat(), "params": s.params, **({"cite": s.cite} if s.cite else {})} for s in check.steps] if check.scheduled else [],
-        "requirement": rule.requirement_text,
+        "requirement": requirement,
         "applies_to": check.where_text,
         "over": check.over,
         "responsible": list(policy.responsible),

@@ -102,7 +102,7 @@ def _dropping(drop_key, times):
     original = Engine._assert
     dropped = []
 
-    def fake(self, ruleset, facts):
+    def fake(self, ruleset, facts, *rest):
         kept = []
         for fact in facts:
             if fact.get(KEY_FIELD) == drop_key and len(dropped) < times:
@@ -110,7 +110,7 @@ def _dropping(drop_key, times):
                 continue
             kept.append(fact)
         if kept:
-            original(self, ruleset, kept)
+            original(self, ruleset, kept, *rest)
 
     return fake, dropped
 

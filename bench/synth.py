@@ -1,0 +1,137 @@
+"""Synthetic submissions at province scale, for the benchmark only.
+
+    submission(name, classes, seed) -> dict   # the same dict the YAML loader produces
+
+Seeded and plausible: about a quarter of the schools are rural (smaller
+classes), stages are mixed (primary, junior, nine-year), class sizes are
+drawn around 38 (primary) / 44 (junior) with a tail above the limits, so
+every class check has some failures; a few schools lack their pupil count or
+practice-room answer (``missing``); district figures vary around the
+targets. Fields that the submission schema gains later (for new policies)
+are filled with plausible values by their schema type, so the benchmark runs
+with whatever ``policies/`` holds. The data is INVENTED (``sample_data: true``).
+
+A province has about a hundred counties and districts, the plan names
+thirteen: :func:`register_districts` adds synthetic names (虚构县001, ...)
+to the plan's list in this process, so that the submissions validate.
+"""
+from __future__ import annotations
+
+import random
+
+from auditor.model import plan
+
+STAGES = ("primary", "primary", "junior", "nine_year")
+GRADES = {"primary": range(1, 7), "junior": range(7, 10), "nine_year": range(1, 10)}
+STAGE_ZH = {"primary": "小学", "junior": "中学", "nine_year": "九年一贯制学校"}
+
+
+def district_names(count: int) -> list[str]:
+    real = list(plan()["districts"])[:13]
+    return (real + [f"虚构县{i:03d}" for i in range(1, count - len(real) + 1)])[:count]
+
+
+def register_districts(names: list[str]) -> None:
+    """Make ``names`` known districts in this process (the plan lists thirteen)."""
+    known = plan()["districts"]
+    for name in names:
+        if name not in known:
+            known.append(name)
+
+
+KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_total", "pupils_quality_covered"},
+         "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes"},
+         "class": {"id", "grade", "size"}}
+
+
+def _fillers() -> dict:
+    """For fields the schema has and this generator does not know (added by newer policies): a plausible value maker each."""
+    from auditor import contracts
+
+    root = contracts.schema("submission")
+    out: dict = {}
+    for defname, known in KNOWN.items():
+        makers = {}
+        for name, prop in root["$defs"][defname].get("properties", {}).items():
+            if name in known:
+                continue
+            node = contracts._resolve(prop, root)
+            kind, lo, hi = node.get("type"), node.get("minimum", 0), node.get("maximum")
+            if kind == "boolean":
+                makers[name] = lambda rng: rng.random() < 0.8
+            elif kind == "integer":
+                top = lo + 100 if hi is None else min(hi, lo + 100)
+                makers[name] = lambda rng, lo=lo, top=top: rng.randint(lo, top)
+            elif kind == "number":
+                makers[name] = (lambda rng: round(rng.uniform(0.9, 1.0), 3)) if hi == 1 else (lambda rng, lo=lo: round(rng.uniform(lo, lo + 100), 2))
+            elif "enum" in node:
+                makers[name] = lambda rng, choices=tuple(node["enum"]): rng.choice(choices)
+            elif node.get("format") == "date":
+                makers[name] = lambda rng: f"2020-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        out[defname] = makers
+    return out
+
+
+def _fill(rng: random.Random, makers: dict, row: dict) -> dict:
+    for name, make in makers.items():
+        row[name] = make(rng)
+    return row
+
+
+def _size(rng: random.Random, grade: int, rural: bool) -> int:
+    limit = 45 if grade <= 6 else 50
+    if rng.random() < 0.015:  # a tail above the limits: 46..60
+        return rng.randint(limit + 1, 60)
+    mean = (30 if rural else 38) if grade <= 6 else (36 if rural else 44)
+    return max(8, min(limit, int(rng.gauss(mean, 5))))
+
+
+def submission(name: str, classes: int, seed: int = 0) -> dict:
+    """One district's submission with exactly ``classes`` class records."""
+    rng = random.Random(f"{seed}/{name}")
+    fillers = _fillers()
+    schools = []
+    made = 0
+    number = 0
+    while made < classes:
+        number += 1
+        stage = rng.choice(STAGES)
+        rural = rng.random() < 0.25
+        per_grade = rng.randint(1, 2) if rural else rng.randint(2, 6)
+        rows = []
+        for grade in GRADES[stage]:
+            for k in range(1, per_grade + 1):
+                if made + len(rows) >= classes:
+                    break
+                rows.append(_fill(rng, fillers["class"], {"id": f"{grade}-{k}", "grade": grade, "size": _size(rng, grade, rural)}))
+        made += len(rows)
+        school = {"id": f"S{number:05d}", "name": f"{name}第{number}{STAGE_ZH[stage]}", "stage": stage, "rural": rural,
+                  "pupils": sum(r["size"] for r in rows) + (rng.randint(400, 900) if rng.random() < 0.01 else 0),
+                  "has_practice_room": rng.random() < 0.75, "classes": rows}
+        _fill(rng, fillers["school"], school)
+        if rng.random() < 0.003:
+            del school["pupils"]
+        if rng.random() < 0.003:
+            del school["has_practice_room"]
+        schools.append(school)
+    pupils = sum(s.get("pupils", 0) for s in schools)
+    figures = {"disabled_enrolment_rate": round(rng.uniform(0.95, 0.999), 3), "demo_schools_created": rng.randint(0, 8),
+               "pupils_total": pupils, "pupils_quality_covered": pupils - (rng.randint(0, 300) if rng.random() < 0.3 else 0)}
+    _fill(rng, fillers["figures"], figures)
+    if rng.random() < 0.05:
+        del figures["disabled_enrolment_rate"]
+    filed = f"2019-12-{rng.randint(10, 28)}" if rng.random() < 0.9 else "2020-01-15"
+    documents = [
+        {"kind": "layout_plan", "title": f"{name}城乡学校布局规划（2019—2022年）", "ref": f"{name}政发〔2019〕{rng.randint(10, 40)}号",
+         "filed_on": f"2019-08-{rng.randint(10, 28)}", "filed_with": "市教育局"},
+        {"kind": "action_plan", "title": f"{name}推进义务教育一体化优质均衡发展行动计划", "ref": f"{name}政办发〔{filed[:4]}〕{rng.randint(1, 60)}号",
+         "filed_on": filed, "filed_with": "市教育局"},
+    ]
+    return {"district": name, "sample_data": True, "reported_on": "2023-01-10", "figures": figures,
+            "documents": documents, "schools": schools}
+
+
+def split(total: int, parts: int) -> list[int]:
+    """``total`` records over ``parts`` districts, as evenly as possible."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
