@@ -138,7 +138,7 @@ def cmd_audit(args) -> int:
     for v in findings["verdicts"]:
         totals[v["status"]] = totals.get(v["status"], 0) + 1
     summary = ", ".join(f"{k} {totals[k]}" for k in sorted(totals))
-    print(f"audited {len(findings['submissions'])} submission(s) as of {as_of}: {len(findings['verdicts'])} verdicts ({summary}); wrote {len(files)} files to {args.out}")
+    print(f"audited {len(findings['submitted_by'])} district submission(s) ({len(findings['submissions'])} files) as of {as_of}: {len(findings['verdicts'])} verdicts ({summary}); wrote {len(files)} files to {args.out}")
     return 0
 
 

@@ -44,7 +44,7 @@ def default_jobs() -> int:
 def load(source) -> Facts:
     if isinstance(source, Facts):
         return source
-    if isinstance(source, str):
+    if isinstance(source, (str, tuple)):  # a file, or a district's CSV files
         return submission.load_submission(source)
     return source()
 
