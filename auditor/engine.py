@@ -158,7 +158,6 @@ class Engine:
                     raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f'field "{path}" is reserved by durable_rules and cannot be read by a rule'))
         self.prefix = f"audit{next(_SERIAL)}_"
         self._hits: dict[str, set] = {}
-        self._fired = 0
         self._sentinel_seen: dict = {}
         self.refused = 0  # facts refused as "already observed" and re-asserted, over this engine's life
         definitions = compiled.definitions()
@@ -180,7 +179,6 @@ class Engine:
 
         def record(c):
             hits.setdefault(rule_name, set()).add(c.m[KEY_FIELD])
-            self._fired += 1
 
         return record
 

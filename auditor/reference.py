@@ -41,10 +41,6 @@ def judge_all(rule: Rule, records: list[Record]) -> list[tuple[Record, str, list
     return [(record, *judge(rule, record)) for record in records]
 
 
-def violations(rule: Rule, records: list[Record]) -> set[str]:
-    return {record.key for record in records if judge(rule, record)[0] == FAIL}
-
-
 # --------------------------------------------------------------------------- compiled, for scale
 _NA_RESULT = (NA, [])
 _PASS_RESULT = (PASS, [])
