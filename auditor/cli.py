@@ -129,8 +129,7 @@ def cmd_audit(args) -> int:
     policy_set = load_policies(args.policies)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs)
-    with timing.stage("render"):
-        files = render(findings, policy_set, args.lang, rectify_days=rectify_days)
+    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs)
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     with timing.stage("write"):
         write_reports(files, args.out, protect=inputs)

@@ -32,9 +32,6 @@ class Result:
     verdicts: list = field(default_factory=list)
     load_problems: list | None = None  # the submission's problems, when it could not be loaded
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
-    bug: str = ""  # an unexpected exception in a worker, formatted
-    seconds: dict = field(default_factory=dict)
-    cpu_seconds: dict = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -75,26 +72,55 @@ def _slim(facts: Facts) -> Facts:
     return Facts(facts.district, facts.files, {"district": facts.of("district")}, facts.notes, facts.sample_data)
 
 
-_WORK: tuple | None = None  # (auditor, sources, as_of), inherited by forked workers
+_WORK = None  # the function a forked worker calls with an index (inherited, never pickled)
 
 
-def _task(index: int) -> Result:
-    auditor, sources, as_of = _WORK
+def _call(index: int):
     timing.reset()
     try:
-        result = audit_one(auditor, sources[index], as_of)
+        result = _WORK(index)
     except Exception:  # a bug: send it back as text (exceptions may not pickle)
-        return Result(None, bug=traceback.format_exc())
-    if result.facts is not None:
-        result.facts = _slim(result.facts)
-    result.seconds, result.cpu_seconds = timing.seconds(), timing.seconds(cpu=True)
-    return result
+        return None, traceback.format_exc(), {}, {}
+    return result, "", timing.seconds(), timing.seconds(cpu=True)
+
+
+def forked_map(work, count: int, jobs: int) -> list | None:
+    """``[work(0), ..., work(count - 1)]`` computed in ``jobs`` forked worker processes, in index order.
+
+    ``work`` is inherited by the workers (it may be a closure over anything); only the results are
+    pickled back. Each worker's stage timings are added to this process's. ``None`` when fork is not
+    available or one process is asked for: the caller then does the work itself. A worker's
+    unexpected exception is raised here as a RuntimeError with its traceback.
+    """
+    global _WORK
+    jobs = min(jobs or 1, count)
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    _WORK = work
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            answers = list(pool.imap(_call, range(count), chunksize=1))
+    finally:
+        _WORK = None
+    results = []
+    for result, bug, seconds, cpu_seconds in answers:
+        if bug:
+            raise RuntimeError("a worker process failed:\n" + bug)
+        timing.add(seconds, cpu_seconds)
+        results.append(result)
+    return results
 
 
 def run_districts(auditor, sources: list, as_of, jobs: int = 1) -> list[Result]:
     """One :class:`Result` per source, in the order of ``sources``."""
-    jobs = max(1, min(jobs or 1, len(sources)))
-    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    def work(index: int) -> Result:
+        result = audit_one(auditor, sources[index], as_of)
+        if result.facts is not None:
+            result.facts = _slim(result.facts)
+        return result
+
+    results = forked_map(work, len(sources), jobs)
+    if results is None:
         results = []
         for source in sources:
             result = audit_one(auditor, source, as_of)
@@ -102,17 +128,7 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1) -> list[Result]:
                 result.facts = _slim(result.facts)  # let the records go
             results.append(result)
         return results
-    global _WORK
-    _WORK = (auditor, sources, as_of)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = list(pool.imap(_task, range(len(sources)), chunksize=1))
-    finally:
-        _WORK = None
     for source, result in zip(sources, results):
-        if result.bug:
-            raise RuntimeError("a worker process failed:\n" + result.bug)
-        timing.add(result.seconds, result.cpu_seconds)
         if isinstance(source, Facts) and result.facts is not None:
             # as in one process: the caller's facts carry the derived measures afterwards
             source.records["district"] = result.facts.records["district"]

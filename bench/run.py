@@ -167,8 +167,7 @@ def one(args) -> dict:
         sources = [_source(p, n) for p, n in zip(paths, names)]
         findings = auditor.audit_files(sources, _dt.date.fromisoformat(args.as_of), names, args.jobs)
         audited = time.perf_counter()
-        with timing.stage("render"):
-            files = render(findings, policy_set, "zh")
+        files = render(findings, policy_set, "zh", jobs=args.jobs)
         with timing.stage("write"):
             write_reports(files, out)
         wall = time.perf_counter() - start

@@ -4,12 +4,15 @@
 
 Seeded and plausible: about a quarter of the schools are rural (smaller
 classes), stages are mixed (primary, junior, nine-year), class sizes are
-drawn around 38 (primary) / 44 (junior) with a tail above the limits, so
-every class check has some failures; a few schools lack their pupil count or
-practice-room answer (``missing``); district figures vary around the
-targets. Fields that the submission schema gains later (for new policies)
-are filled with plausible values by their schema type, so the benchmark runs
-with whatever ``policies/`` holds. The data is INVENTED (``sample_data: true``).
+drawn around 38 (primary) / 44 (junior) with a tail above the limits,
+homework is none in grades 1–2 and about 40/70 minutes above, and each
+school standard (monitoring, PE time, staffing, ...) is met by about 99% of
+schools, so every check has some failures without the findings being mostly
+failures; a few schools lack their pupil count or practice-room answer
+(``missing``); district figures vary around the targets. Fields that the
+submission schema gains later (for new policies) and this module does not
+know yet get a value by their schema type, so the benchmark runs with
+whatever ``policies/`` holds. The data is INVENTED (``sample_data: true``).
 
 A province has about a hundred counties and districts, the plan names
 thirteen: :func:`register_districts` adds synthetic names (虚构县001, ...)
@@ -39,9 +42,51 @@ def register_districts(names: list[str]) -> None:
             known.append(name)
 
 
-KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_total", "pupils_quality_covered"},
-         "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes"},
-         "class": {"id", "grade", "size"}}
+SLIP = 0.01  # the share of schools that fall short on any one yes/no or numeric standard
+
+
+def _school_fields(rng: random.Random, school: dict) -> dict:
+    """Plausible values for the school fields the policies read: most schools meet each standard, about 1% do not."""
+    rural, pupils = school["rural"], school.get("pupils", 0)
+
+    def ok() -> bool:
+        return rng.random() >= SLIP
+
+    buses = rng.randint(1, 4) if rural and rng.random() < 0.4 else 0
+    posts = max(8, pupils // 15)
+    nutrition = rural and rng.random() < 0.5
+    paired = rng.random() < 0.4
+    out = {"is_small_rural": rural and rng.random() < 0.3, "is_rural_boarding": rural and rng.random() < 0.2,
+           "newly_built": rng.random() < 0.05, "nutrition_pilot": nutrition, "is_paired": paired,
+           "monitoring_coverage": 1.0 if ok() else round(rng.uniform(0.6, 0.99), 2),
+           "school_buses": buses, "school_buses_on_platform": buses if ok() else max(0, buses - 1),
+           "pe_minutes_daily": rng.randint(60, 90) if ok() else rng.randint(30, 59),
+           "teacher_posts": posts, "teachers": posts + rng.randint(0, 3) if ok() else posts - rng.randint(1, 5)}
+    for name in ("meets_building_standard", "safe_route", "has_standardisation_ledger", "has_upgrade_plan", "meets_basic_config",
+                 "built_to_standard", "canteen_supply", "food_safety_officer", "food_safety_records", "alarm_linked_police",
+                 "anti_collision_barrier", "full_curriculum", "practice_teachers_staffed", "after_school_service",
+                 "management_standard_passed", "sync_classroom", "sync_research"):
+        out[name] = ok()
+    if paired:
+        out["paired_school"] = f"{school['id']}-P"
+    return out
+
+
+def _figure_fields(rng: random.Random, pupils: int) -> dict:
+    """Plausible district figures (as :func:`_school_fields`): funds paid in full and no unreturned dropouts, mostly."""
+    entrants = max(1, pupils // 9)
+    due = round(pupils * rng.uniform(700, 900), 2)
+    return {"cohort_entrants": entrants, "cohort_completers": entrants - rng.randint(0, entrants // 50),
+            "dropouts_not_returned": 0 if rng.random() >= 0.05 else rng.randint(1, 3),
+            "public_funds_due": due, "public_funds_paid": due if rng.random() >= 0.05 else round(due * 0.97, 2),
+            "rural_special_fund": round(rng.uniform(1e5, 5e6), 2) if rng.random() >= 0.05 else 0}
+
+
+KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_total", "pupils_quality_covered",
+                     *_figure_fields(random.Random(0), 1000)},
+         "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes",
+                    *_school_fields(random.Random(0), {"id": "x", "rural": True, "pupils": 10}), "paired_school"},
+         "class": {"id", "grade", "size", "homework_minutes"}}
 
 
 def _fillers() -> dict:
@@ -58,7 +103,7 @@ def _fillers() -> dict:
             node = contracts._resolve(prop, root)
             kind, lo, hi = node.get("type"), node.get("minimum", 0), node.get("maximum")
             if kind == "boolean":
-                makers[name] = lambda rng: rng.random() < 0.8
+                makers[name] = lambda rng: rng.random() >= SLIP
             elif kind == "integer":
                 top = lo + 100 if hi is None else min(hi, lo + 100)
                 makers[name] = lambda rng, lo=lo, top=top: rng.randint(lo, top)
@@ -86,6 +131,16 @@ def _size(rng: random.Random, grade: int, rural: bool) -> int:
     return max(8, min(limit, int(rng.gauss(mean, 5))))
 
 
+def _homework(rng: random.Random, grade: int) -> int:
+    """Daily written homework in minutes: none in grades 1–2, about 40 in 3–6, about 70 in 7–9, with a few over the limits."""
+    if grade <= 2:
+        return rng.choice((10, 20, 30)) if rng.random() < 0.01 else 0
+    limit, mean = (60, 40) if grade <= 6 else (90, 70)
+    if rng.random() < 0.01:
+        return rng.randint(limit + 1, limit + 40)
+    return max(0, min(limit, int(rng.gauss(mean, 10))))
+
+
 def submission(name: str, classes: int, seed: int = 0) -> dict:
     """One district's submission with exactly ``classes`` class records."""
     rng = random.Random(f"{seed}/{name}")
@@ -103,11 +158,13 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
             for k in range(1, per_grade + 1):
                 if made + len(rows) >= classes:
                     break
-                rows.append(_fill(rng, fillers["class"], {"id": f"{grade}-{k}", "grade": grade, "size": _size(rng, grade, rural)}))
+                rows.append(_fill(rng, fillers["class"], {"id": f"{grade}-{k}", "grade": grade, "size": _size(rng, grade, rural),
+                                                              "homework_minutes": _homework(rng, grade)}))
         made += len(rows)
         school = {"id": f"S{number:05d}", "name": f"{name}第{number}{STAGE_ZH[stage]}", "stage": stage, "rural": rural,
                   "pupils": sum(r["size"] for r in rows) + (rng.randint(400, 900) if rng.random() < 0.01 else 0),
                   "has_practice_room": rng.random() < 0.75, "classes": rows}
+        school.update(_school_fields(rng, school))
         _fill(rng, fillers["school"], school)
         if rng.random() < 0.003:
             del school["pupils"]
@@ -116,7 +173,8 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
         schools.append(school)
     pupils = sum(s.get("pupils", 0) for s in schools)
     figures = {"disabled_enrolment_rate": round(rng.uniform(0.95, 0.999), 3), "demo_schools_created": rng.randint(0, 8),
-               "pupils_total": pupils, "pupils_quality_covered": pupils - (rng.randint(0, 300) if rng.random() < 0.3 else 0)}
+               "pupils_total": pupils, "pupils_quality_covered": pupils - (rng.randint(0, 300) if rng.random() < 0.3 else 0),
+               **_figure_fields(rng, pupils)}
     _fill(rng, fillers["figures"], figures)
     if rng.random() < 0.05:
         del figures["disabled_enrolment_rate"]

@@ -191,6 +191,16 @@ def test_findings_are_byte_identical_whatever_the_number_of_jobs(engine):
     assert findings_json(Auditor(policy_set, engine).audit(load_submissions(files), as_of)) == texts[1]
 
 
+def test_reports_are_byte_identical_whatever_the_number_of_jobs():
+    from auditor.report import render
+
+    policy_set = load_policies(POLICIES)
+    findings = Auditor(policy_set, "reference").audit_files(expand_paths([FIXTURES]), _dt.date(2022, 12, 31))
+    files = {jobs: render(findings, policy_set, "zh", jobs=jobs) for jobs in (1, 2, 3)}
+    assert files[1] == files[2] == files[3]
+    assert {"findings.json", "findings.xlsx", "index.html", "和平区.html"} <= set(files[1])
+
+
 def test_a_bad_file_among_workers_reports_every_problem_and_nothing_else(tmp_path):
     good = os.path.join(FIXTURES, "01-hp.yaml")
     (tmp_path / "a.yaml").write_text(open(good, encoding="utf-8").read(), encoding="utf-8")
@@ -221,6 +231,12 @@ def test_synthetic_submissions_are_seeded_valid_and_faulty():
         facts = facts_from_document(Document("synthetic.yaml", data))
         assert len(facts.of("class")) == 700
         assert any(r.data["size"] > 45 for r in facts.of("class"))
+        # plausible, not mostly failures: a few schools fall short of each standard, most meet it
+        schools = facts.of("school")
+        meets = {"monitoring_coverage": lambda v: v >= 1, "pe_minutes_daily": lambda v: v >= 60, "full_curriculum": lambda v: v is True}
+        for name, ok in meets.items():
+            assert sum(1 for r in schools if not ok(r.data[name])) < 0.1 * len(schools), name
+        assert all(r.data["homework_minutes"] <= 30 for r in facts.of("class") if r.data["grade"] <= 2)
         assert synth.split(10, 3) == [4, 3, 3]
     finally:
         known[:] = saved  # the plan's district list is shared by every later test in this process
