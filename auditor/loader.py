@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -58,9 +58,12 @@ class Document:
     file: str
     data: Any
     positions: dict = field(default_factory=dict)  # Path -> (line, column), 1-based
+    locate: Callable[[], dict] | None = None  # finds the positions when first asked (a JSON file is read without them)
 
     def where(self, path: Path) -> tuple[int, int]:
         """The position of ``path`` or of its nearest ancestor that has one."""
+        if self.locate is not None:
+            self.positions, self.locate = self.locate(), None
         path = tuple(path)
         while True:
             if path in self.positions:
@@ -167,22 +170,35 @@ def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, c
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def check_text(value: str, collector: Collector, line: int, column: int, path: Path) -> bool:
+def text_problem(value: str) -> str | None:
     """Text written with escapes ("\\u0000", "\\ud800") must still be text: no control
     characters (tab and newlines aside) and no lone surrogates, which cannot be written out."""
     bad = _BAD_TEXT.search(value)
-    if bad:
-        kind = "a lone surrogate, not a character" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
-        collector.add("E-ENCODING", f"text contains U+{ord(bad.group()):04X}, {kind}", line, column, path_text(path))
-        return False
-    return True
+    if bad is None:
+        return None
+    kind = "a lone surrogate, not a character" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
+    return f"text contains U+{ord(bad.group()):04X}, {kind}"
+
+
+def number_problem(value: Any) -> str | None:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return f"{value} is not a number that can be audited"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= MAX_SAFE_INT:
+        return f"{value} is too large; numbers must be below 2**53"
+    return None
+
+
+def check_text(value: str, collector: Collector, line: int, column: int, path: Path) -> bool:
+    problem = text_problem(value)
+    if problem:
+        collector.add("E-ENCODING", problem, line, column, path_text(path))
+    return problem is None
 
 
 def check_number(value: Any, collector: Collector, line: int, column: int, path: Path) -> None:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        collector.add("E-NUMBER", f"{value} is not a number that can be audited", line, column, path_text(path))
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= MAX_SAFE_INT:
-        collector.add("E-NUMBER", f"{value} is too large; numbers must be below 2**53", line, column, path_text(path))
+    problem = number_problem(value)
+    if problem:
+        collector.add("E-NUMBER", problem, line, column, path_text(path))
 
 
 class _Walker:
@@ -374,18 +390,37 @@ def _json_depth_position(text: str) -> tuple[int, int]:
 _JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
+# Anything in a JSON text that could make _check_json_values find a problem: an escape
+# (which may spell a control character or a lone surrogate), a control character, 16
+# digits in a row or an exponent (a number beyond 2**53), NaN or Infinity. A text
+# without any is certainly clean, and the walk over every value is skipped.
+_JSON_SUSPECT = re.compile(r"\\u|[0-9]{16}|[0-9.][eE]|NaN|Infinity|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _json_positions(text: str, file: str) -> dict:
+    """Every value's position, from the YAML composer (JSON is close enough to YAML for its marks)."""
+    try:
+        return parse_yaml(text, file, Collector(file, AuditorError)).positions
+    except Exception:  # positions are a convenience; the JSON parse is authoritative
+        return {}
+
+
 def parse_json(text: str, file: str, collector: Collector) -> Document:
+    """JSON by the C parser; positions only when a problem needs one (finding them costs ten times the parse)."""
     if not text.strip():
         return Document(file, None)  # empty: the caller says what the file should hold
     duplicates: list[str] = []
 
     def pairs(items):
+        out = dict(items)
+        if len(out) == len(items):
+            return out
         out = {}
-        for key, value in items:
+        for key, value in items:  # the first value counts
             if key in out:
                 duplicates.append(key)
-                continue
-            out[key] = value
+            else:
+                out[key] = value
         return out
 
     try:
@@ -400,15 +435,10 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
     except RecursionError:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
-    # Positions: JSON is close enough to YAML for the composer to give us marks.
-    positions: dict = {}
-    shadow = Collector(file, AuditorError)
-    try:
-        located = parse_yaml(text, file, shadow)
-        positions = located.positions
-    except Exception:  # positions are a convenience; the JSON parse above is authoritative
-        positions = {}
+    document = Document(file, data, locate=lambda: _json_positions(text, file))
     if duplicates:
+        shadow = Collector(file, AuditorError)
+        document = Document(file, data, parse_yaml(text, file, shadow).positions)
         found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]
         if len(found) == len(duplicates):
             collector.problems.extend(found)
@@ -418,8 +448,9 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
     if _json_depth(data) > MAX_DEPTH:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
-    _check_json_values(data, (), 0, collector, positions)
-    return Document(file, data, positions)
+    if _JSON_SUSPECT.search(text):
+        _check_json_values(data, (), 0, collector, document)
+    return document
 
 
 def _json_depth(value) -> int:
@@ -436,24 +467,29 @@ def _json_depth(value) -> int:
     return depth - 1
 
 
-def _check_json_values(value, path, depth, collector, positions):
+def _check_json_values(value, path, depth, collector, document):
+    """Text and numbers as in YAML; a value's position is looked up only for a problem."""
     if depth > MAX_DEPTH:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *positions.get(path, (0, 0)))
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *document.where(path))
         return
     if isinstance(value, dict):
         for key, item in list(value.items()):
-            if not check_text(key, collector, *positions.get(path + (key,), positions.get(path, (0, 0))), path):
+            problem = text_problem(key)
+            if problem:
+                collector.add("E-ENCODING", problem, *document.where(path + (key,)), path_text(path))
                 del value[key]
                 continue
-            _check_json_values(item, path + (key,), depth + 1, collector, positions)
+            _check_json_values(item, path + (key,), depth + 1, collector, document)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _check_json_values(item, path + (i,), depth + 1, collector, positions)
+            _check_json_values(item, path + (i,), depth + 1, collector, document)
     else:
-        line, column = positions.get(path, (0, 0))
-        if isinstance(value, str):
-            check_text(value, collector, line, column, path)
-        check_number(value, collector, line, column, path)
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            collector.add("E-ENCODING", problem, *document.where(path), path_text(path))
+        problem = number_problem(value)
+        if problem:
+            collector.add("E-NUMBER", problem, *document.where(path), path_text(path))
 
 
 def load_document(file: str, error_class: type[AuditorError]) -> Document:

@@ -774,21 +774,22 @@ def spreadsheet(findings: dict, fmt: Formatter) -> bytes:
 
     def sheet(title, columns, rows, widths, status_column=None):
         ws = wb.add_worksheet(title)
+        for index, width in enumerate(widths):
+            ws.set_column(index, index, width, wrap)  # the cells below take the column's format
         for index, (_, heading) in enumerate(columns):
             ws.write_string(0, index, heading, bold)
+        keys = [key for key, _ in columns]
         for number, row in enumerate(rows, start=1):
-            for index, (key, _) in enumerate(columns):
+            for index, key in enumerate(keys):
                 value = _cell_text(row.get(key))
                 if isinstance(value, str):
-                    ws.write_string(number, index, value, fills.get(value, wrap) if index == status_column else wrap)
+                    ws.write_string(number, index, value, fills.get(value) if index == status_column else None)
                 elif isinstance(value, bool):
                     ws.write_boolean(number, index, value)
                 else:
                     ws.write_number(number, index, value)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(rows), len(columns) - 1)
-        for index, width in enumerate(widths):
-            ws.set_column(index, index, width)
 
     rows, details = [], []
     for v in findings["verdicts"]:

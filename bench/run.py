@@ -9,8 +9,9 @@ What it prints (see the README's "Performance" section for figures):
 1. **End to end**, once per engine (``reference``, ``durable``), each in a fresh
    process: every district's submission is generated once (untimed) as the
    same dict the YAML loader produces and kept as JSON under
-   ``bench/out/data/``; the timed run reads it (``json.load``), validates it,
-   derives, evaluates (and, for
+   ``bench/out/data/``; the timed run reads those files with the real loader
+   (``auditor.submission.load_submission``, as ``auditor audit`` reads a .json
+   submission), validates them, derives, evaluates (and, for
    ``durable``, asserted into durable_rules and reconciled with the reference
    evaluator record by record), judged, rendered to findings.json + HTML and
    written to ``bench/out/<engine>/`` — the pipeline of ``auditor audit``, with
@@ -29,9 +30,9 @@ What it prints (see the README's "Performance" section for figures):
    numpy, auditor engine / raw durable_rules (target ≤ 1.5×), and what the
    reconciliation (the reference evaluation plus the comparison) adds to
    the durable path (target ≤ 10%).
-4. **Loading from disk**: ``--disk-districts`` districts written as YAML and
-   loaded with the real loader (positions for every value, schema, content
-   checks), records per second.
+4. **Loading from disk**: ``--disk-districts`` districts written as YAML, as
+   JSON and as CSV sets, each loaded with the real loader (schema and content
+   checks included), records per second per format.
 
 The data is invented (see ``bench/synth.py``); the province's districts get
 synthetic names (虚构县001, ...), registered in the process for the run.
@@ -136,18 +137,6 @@ def generate(args, names: list[str], sizes: list[int]) -> list[str]:
         return pool.map(_generate_one, jobs, chunksize=1)
 
 
-def _source(path: str, name: str):
-    """A callable the auditor calls (in a worker) to get this district's facts: read the dicts, validate them."""
-    from auditor.loader import Document
-    from auditor.submission import facts_from_document
-
-    def make():
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        return facts_from_document(Document(f"synthetic/{name}.yaml", data))
-    return make
-
-
 # ----------------------------------------------------------------------------- 1. end to end
 def one(args) -> dict:
     """End to end in this process (and its workers); returns figures as a dict."""
@@ -164,10 +153,10 @@ def one(args) -> dict:
     with PeakSampler() as sampler:
         start = time.perf_counter()
         auditor = Auditor(policy_set, args.one)
-        sources = [_source(p, n) for p, n in zip(paths, names)]
-        findings = auditor.audit_files(sources, _dt.date.fromisoformat(args.as_of), names, args.jobs)
+        findings = auditor.audit_files(paths, _dt.date.fromisoformat(args.as_of), names, args.jobs)
         audited = time.perf_counter()
         files = render(findings, policy_set, "zh", jobs=args.jobs)
+        rendered = time.perf_counter()
         with timing.stage("write"):
             write_reports(files, out)
         wall = time.perf_counter() - start
@@ -175,7 +164,7 @@ def one(args) -> dict:
     for v in findings["verdicts"]:
         statuses[v["status"]] = statuses.get(v["status"], 0) + 1
     return {"engine": args.one, "districts": len(names), "classes": args.classes, "jobs": args.jobs,
-            "wall": wall, "audit_wall": audited - start, "stages": timing.seconds(), "stages_cpu": timing.seconds(cpu=True), "peak_tree_mb": sampler.peak / 2**20,
+            "wall": wall, "audit_wall": audited - start, "render_wall": rendered - audited, "stages": timing.seconds(), "stages_cpu": timing.seconds(cpu=True), "peak_tree_mb": sampler.peak / 2**20,
             **_maxrss(), "cpu_before": cpu_before, "verdicts": len(findings["verdicts"]), "statuses": statuses,
             "evidence": sum(len(v["evidence"]) for v in findings["verdicts"]),
             "bytes": {name: len(text.encode("utf-8")) for name, text in files.items() if name in ("findings.json", "index.html")},
@@ -221,7 +210,8 @@ def print_one(r: dict, cores: int) -> None:
         print(f"   {label:24s} {seconds:8.2f} {rate} {cpu:8.2f} {1e6 * cpu / n:14.2f}")
     print(f"   {'all stages':24s} {'':8s} {'':12s} {total_cpu:8.2f} {1e6 * total_cpu / n:14.2f}")
     cpu = r["cpu"] - r["cpu_before"]
-    print(f"   wall: {r['wall']:.2f} s end to end (read, validate, audit, render, write), {n / r['wall']:,.0f} records/s; "
+    print(f"   wall: {r['wall']:.2f} s end to end (read, validate, audit, render, write), {n / r['wall']:,.0f} records/s "
+          f"(audit {r['audit_wall']:.2f} s, render {r['render_wall']:.2f} s, write {r['wall'] - r['audit_wall'] - r['render_wall']:.2f} s); "
           f"CPU {cpu:.1f} s over the process and its workers (/ {min(r['jobs'], cores)} cores = {cpu / min(r['jobs'], cores):.1f} s)")
     if len(r.get("walls", [])) > 1:
         print(f"   (the fastest of {len(r['walls'])} runs, each in a fresh process; wall times {r['walls']})")
@@ -473,33 +463,55 @@ def print_compare(c: dict, e2e: dict | None) -> None:
 
 # ----------------------------------------------------------------------------- 4. loading from disk
 def disk(args) -> dict:
+    """The same districts written as YAML, JSON and CSV sets, each loaded by the real loader."""
+    import csv
+
     import yaml
 
+    from auditor.spreadsheet import group_units, sheet_rows
     from auditor.submission import load_submission
 
-    names, _ = _setup(args)
+    names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
     k = min(args.disk_districts, len(names))
     folder = os.path.join(args.out, "disk")
     os.makedirs(folder, exist_ok=True)
-    files = []
+    units: dict = {"yaml": [], "json": [], "csv": []}
     for i, (name, size) in enumerate(zip(names[:k], sizes[:k])):
+        data = synth.submission(name, size, args.seed)
         path = os.path.join(folder, f"{i:03d}.yaml")
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(yaml.safe_dump(synth.submission(name, size, args.seed), allow_unicode=True, sort_keys=False,
-                                        default_flow_style=None, width=200))
-        files.append(path)
-    t = time.perf_counter()
-    classes = sum(len(load_submission(p).of("class")) for p in files)
-    seconds = time.perf_counter() - t
-    return {"files": k, "classes": classes, "seconds": seconds, "bytes": sum(os.path.getsize(p) for p in files)}
+            handle.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200))
+        units["yaml"].append(path)
+        path = os.path.join(folder, f"{i:03d}.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+        units["json"].append(path)
+        written = []
+        for sheet, rows in sheet_rows(policy_set, name, data).items():
+            path = os.path.join(folder, f"{name}-{sheet}.csv")
+            with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+                csv.writer(handle).writerows(rows)
+            written.append(path)
+        units["csv"] += group_units(written)
+    out = {"files": k}
+    for kind, items in units.items():
+        t = time.perf_counter()
+        classes = sum(len(load_submission(u).of("class")) for u in items)
+        seconds = time.perf_counter() - t
+        files = [f for u in items for f in (u if isinstance(u, tuple) else (u,))]
+        out[kind] = {"classes": classes, "seconds": seconds, "bytes": sum(os.path.getsize(f) for f in files)}
+    return out
 
 
 def print_disk(d: dict, total: int) -> None:
-    rate = d["classes"] / d["seconds"]
-    print(f"\n== loading from disk (YAML, real loader with positions + schema + content checks), one process: "
-          f"{d['files']} files, {d['bytes'] / 2**20:.1f} MB, {d['classes']:,} class records")
-    print(f"   {d['seconds']:.2f} s, {rate:,.0f} records/s; {total:,} records would take {total / rate:.0f} s in one process")
+    print(f"\n== loading from disk, one process, {d['files']} districts (the real loader: schema and content checks; "
+          "YAML records every value's position as it reads, JSON looks positions up only for a problem, a CSV cell is its own position)")
+    for kind in ("yaml", "json", "csv"):
+        r = d[kind]
+        rate = r["classes"] / r["seconds"]
+        print(f"   {kind:5s} {r['bytes'] / 2**20:6.1f} MB {r['classes']:9,} class records {r['seconds']:7.2f} s {rate:10,.0f} records/s; "
+              f"{total:,} records would take {total / rate:.0f} s in one process")
 
 
 # ----------------------------------------------------------------------------- main

@@ -258,3 +258,32 @@ def test_html_lists_at_most_evidence_rows_per_check_and_findings_json_keeps_all(
     page = render(findings, policy_set, "zh")["和平区.html"]
     assert f"另有{extra}条未列出" in page
     assert f"校{EVIDENCE_ROWS - 1} " in page and f"校{EVIDENCE_ROWS + extra - 1} " not in page
+
+
+# ----------------------------------------------------------------------------- JSON positions on demand
+def _fixture_json() -> str:
+    with open(os.path.join(FIXTURES, "01-hp.yaml"), encoding="utf-8") as handle:
+        return json.dumps(yaml.safe_load(handle), ensure_ascii=False, indent=1, default=str)
+
+
+def test_clean_json_is_read_without_positions_and_they_match_yamls_when_asked():
+    text = _fixture_json()
+    collector = Collector("hp.json", AuditorError)
+    document = loader.parse_json(text, "hp.json", collector)
+    assert not collector.problems
+    assert document.locate is not None and document.positions == {}  # not looked up: nothing needed them
+    path = ("schools", 2, "classes", 1, "size")
+    expected = loader.parse_yaml(text, "hp.json", Collector("hp.json", AuditorError)).positions
+    assert document.where(path) == expected[path] != (0, 0)
+    assert document.locate is None and document.positions == expected
+
+
+@pytest.mark.parametrize("bad, code", [('"\\u0007"', "E-ENCODING"), ("1e300", "E-NUMBER"), ("12345678901234567", "E-NUMBER")])
+def test_a_json_value_problem_is_still_located(bad, code):
+    text = _fixture_json()
+    lines = text.splitlines()
+    target = next(i for i, line in enumerate(lines) if '"size":' in line)
+    lines[target] = lines[target].split(":")[0] + ": " + bad + ("," if lines[target].rstrip().endswith(",") else "")
+    collector = Collector("hp.json", AuditorError)
+    loader.parse_json("\n".join(lines), "hp.json", collector)
+    assert [(p.code, p.line) for p in collector.problems] == [(code, target + 1)]
