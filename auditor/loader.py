@@ -390,11 +390,10 @@ def _json_depth_position(text: str) -> tuple[int, int]:
 _JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-# Anything in a JSON text that could make _check_json_values find a problem: an escape
-# (which may spell a control character or a lone surrogate), a control character, 16
-# digits in a row or an exponent (a number beyond 2**53), NaN or Infinity. A text
-# without any is certainly clean, and the walk over every value is skipped.
-_JSON_SUSPECT = re.compile(r"\\u|[0-9]{16}|[0-9.][eE]|NaN|Infinity|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# A raw character _check_json_values would refuse. The parser refuses raw U+0000-U+001F
+# inside strings, and UTF-8 decoding never yields a lone surrogate: those can only be
+# written as \\u escapes, which parse_json looks for separately.
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
 
 
 def _json_positions(text: str, file: str) -> dict:
@@ -423,9 +422,26 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
                 out[key] = value
         return out
 
+    # Numbers that _check_json_values could refuse: NaN, Infinity, 16 digits or more, an exponent.
+    suspect: list[str] = []
+
+    def constant(name):
+        suspect.append(name)
+        return _JSON_CONSTANTS[name]
+
+    def whole(digits):
+        if len(digits) > 15:
+            suspect.append(digits)
+        return int(digits)
+
+    def decimal(digits):
+        if len(digits) > 15 or "e" in digits or "E" in digits:
+            suspect.append(digits)
+        return float(digits)
+
     try:
         # NaN/Infinity become floats here and are refused, with their position, below
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_JSON_CONSTANTS.__getitem__)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=whole, parse_float=decimal)
     except json.JSONDecodeError as exc:
         message = exc.msg
         if exc.pos >= len(text.rstrip()):
@@ -448,7 +464,9 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
     if _json_depth(data) > MAX_DEPTH:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
-    if _JSON_SUSPECT.search(text):
+    # A text with no suspect number, no escape and no raw control character cannot hold
+    # a value the walk would refuse: the walk over every value is skipped.
+    if suspect or "\\u" in text or _JSON_RAW_CONTROL.search(text):
         _check_json_values(data, (), 0, collector, document)
     return document
 
