@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--rectify-days", default="30", metavar="N",
                        help="rectification deadline in the notices: N days after the audit date (default: 30)")
     audit.add_argument("--jobs", default=None, metavar="N",
-                       help="worker processes auditing districts side by side (default: all cores); the findings do not depend on N")
+                       help="worker processes auditing districts, then rendering the reports, side by side (default: all cores); the output does not depend on N")
 
     validate = sub.add_parser("validate", help="validate submissions only")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION")

@@ -782,6 +782,8 @@ def spreadsheet(findings: dict, fmt: Formatter) -> bytes:
         for number, row in enumerate(rows, start=1):
             for index, key in enumerate(keys):
                 value = _cell_text(row.get(key))
+                if value == "":
+                    continue  # an empty cell is not written at all
                 if isinstance(value, str):
                     ws.write_string(number, index, value, fills.get(value) if index == status_column else None)
                 elif isinstance(value, bool):
