@@ -12,6 +12,7 @@ from .errors import EngineError, Problem, SubmissionError
 from .model import Facts, PolicySet, clause_order, district_order, plan
 from .policies import field_types_for
 from .reference import judge_rule
+from .submission import one_per_district
 from .verdict import judge_check, not_submitted
 
 FORMAT = "auditor-findings/1"
@@ -101,18 +102,10 @@ class Auditor:
         expected = list(districts) if districts else list(plan()["districts"])
         results = parallel.run_districts(self, sources, as_of, jobs)
         problems = [p for r in results if r.load_problems for p in r.load_problems]
-        submissions: list[Facts] = []
-        seen: dict[str, str] = {}
-        for source, result in zip(sources, results):
-            if result.facts is None:
-                continue
-            name = result.facts.district
-            label = source if isinstance(source, str) else unit_label(source) if isinstance(source, tuple) else name
-            if name in seen:
-                problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", f'district "{name}" is already submitted in {seen[name]}'))
-                continue
-            seen[name] = label
-            submissions.append(result.facts)
+        submissions, duplicates = one_per_district(
+            [(source if isinstance(source, str) else unit_label(source) if isinstance(source, tuple) else result.facts.district, result.facts)
+             for source, result in zip(sources, results) if result.facts is not None])
+        problems += duplicates
         if problems:
             raise SubmissionError(problems)
         for result in results:

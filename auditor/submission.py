@@ -177,26 +177,32 @@ def facts_from_document(document: Document, loader_problems: list[Problem] = ())
     return to_facts(document)
 
 
+def one_per_district(submitted: list[tuple[str, Facts]]) -> tuple[list[Facts], list[Problem]]:
+    """The first submission of each district, and an S-DUPLICATE-ID problem (at its file) for every later one."""
+    seen: dict[str, str] = {}
+    kept, problems = [], []
+    for label, facts in submitted:
+        if facts.district in seen:
+            problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", f'district "{facts.district}" is already submitted in {seen[facts.district]}'))
+            continue
+        seen[facts.district] = label
+        kept.append(facts)
+    return kept, problems
+
+
 def load_submissions(paths: list[str]) -> list[Facts]:
     """Every file, all problems of all files together; one Facts per district."""
     from .spreadsheet import group_units, unit_label
 
-    files = expand_paths(paths)
     problems: list[Problem] = []
-    out: list[Facts] = []
-    seen: dict[str, str] = {}
-    for unit in group_units(files):  # a district's CSV files are one unit
-        file = unit_label(unit)
+    submitted: list[tuple[str, Facts]] = []
+    for unit in group_units(expand_paths(paths)):  # a district's CSV files are one unit
         try:
-            facts = load_submission(unit)
+            submitted.append((unit_label(unit), load_submission(unit)))
         except SubmissionError as exc:
             problems.extend(exc.problems)
-            continue
-        if facts.district in seen:
-            problems.append(Problem(file, 0, 0, "S-DUPLICATE-ID", f'district "{facts.district}" is already submitted in {seen[facts.district]}'))
-            continue
-        seen[facts.district] = file
-        out.append(facts)
+    out, duplicates = one_per_district(submitted)
+    problems += duplicates
     if problems:
         raise SubmissionError(problems)
     return out

@@ -9,7 +9,9 @@ homework is none in grades 1–2 and about 40/70 minutes above, and each
 school standard (monitoring, PE time, staffing, ...) is met by about 99% of
 schools, so every check has some failures without the findings being mostly
 failures; a few schools lack their pupil count or practice-room answer
-(``missing``); district figures vary around the targets. Fields that the
+(``missing``); district figures vary around the targets; the documents are
+the fixtures' compliant set for every clause (``fixtures/generate.py``) plus a
+layout plan (5% without a timetable) and an action plan (10% filed late). Fields that the
 submission schema gains later (for new policies) and this module does not
 know yet get a value by their schema type, so the benchmark runs with
 whatever ``policies/`` holds. The data is INVENTED (``sample_data: true``).
@@ -20,9 +22,14 @@ to the plan's list in this process, so that the submissions validate.
 """
 from __future__ import annotations
 
+import os
 import random
+import sys
 
 from auditor.model import plan
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
+from generate import extra_documents  # noqa: E402  (the fixtures' documents of every clause, compliant)
 
 STAGES = ("primary", "primary", "junior", "nine_year")
 GRADES = {"primary": range(1, 7), "junior": range(7, 10), "nine_year": range(1, 10)}
@@ -181,10 +188,11 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
     filed = f"2019-12-{rng.randint(10, 28)}" if rng.random() < 0.9 else "2020-01-15"
     documents = [
         {"kind": "layout_plan", "title": f"{name}城乡学校布局规划（2019—2022年）", "ref": f"{name}政发〔2019〕{rng.randint(10, 40)}号",
-         "filed_on": f"2019-08-{rng.randint(10, 28)}", "filed_with": "市教育局"},
+         "filed_on": f"2019-08-{rng.randint(10, 28)}", "filed_with": "市教育局", "has_timetable": rng.random() < 0.95},
         {"kind": "action_plan", "title": f"{name}推进义务教育一体化优质均衡发展行动计划", "ref": f"{name}政办发〔{filed[:4]}〕{rng.randint(1, 60)}号",
          "filed_on": filed, "filed_with": "市教育局"},
     ]
+    documents += extra_documents(rng, name, f"X{sum(map(ord, name)) % 1000:03d}", any(x["rural"] for x in schools), set())
     return {"district": name, "sample_data": True, "reported_on": "2023-01-10", "figures": figures,
             "documents": documents, "schools": schools}
 
