@@ -194,11 +194,17 @@ def test_a_file_over_the_size_limit(tmp_path, capsys):
     assert rc == 2 and found[0]["code"] == "E-SIZE" and "at most" in found[0]["text"]
 
 
-def test_a_district_submitted_twice(tmp_path, capsys):
-    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), tmp_path / "a.yaml")
-    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), tmp_path / "b.yaml")
-    rc, found = run_cli(["validate", str(tmp_path)], capsys)
-    assert rc == 2 and found[0]["code"] == "S-DUPLICATE-ID" and "already submitted" in found[0]["text"]
+@pytest.mark.parametrize("command", [["validate"], ["audit", "--as-of", "2022-12-31", "--engine", "reference", "--jobs", "2", "--policies", POLICIES]])
+def test_a_district_submitted_twice(tmp_path, capsys, command):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), inputs / "a.yaml")
+    shutil.copy(os.path.join(FIXTURES, "01-hp.yaml"), inputs / "b.yaml")
+    out = ["--out", str(tmp_path / "out")] if command[0] == "audit" else []
+    rc, found = run_cli([command[0], str(inputs), *command[1:], *out], capsys)
+    assert rc == 2 and len(found) == 1 and found[0]["code"] == "S-DUPLICATE-ID"
+    assert found[0]["file"].endswith("b.yaml") and 'district "和平区" is already submitted in' in found[0]["text"]
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
