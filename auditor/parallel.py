@@ -9,9 +9,10 @@ reconciles its records and returns the verdicts plus the district record
 (which the city-wide measures need), never the records themselves: the
 parent holds only one district record per district, whatever the size of the
 submissions. Results come back in the order of the sources, so the findings
-do not depend on ``jobs``.
+do not depend on ``jobs``. The same helper, :func:`forked_map`, renders the
+reports side by side (``report.render``).
 
-Where ``fork`` is not available the districts are audited in this process.
+Where ``fork`` is not available the work is done in this process.
 """
 from __future__ import annotations
 
@@ -116,21 +117,13 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1) -> list[Result]:
     def work(index: int) -> Result:
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
-            result.facts = _slim(result.facts)
+            result.facts = _slim(result.facts)  # let the records go
         return result
 
-    results = forked_map(work, len(sources), jobs)
-    if results is None:
-        results = []
-        for source in sources:
-            result = audit_one(auditor, source, as_of)
-            if result.facts is not None and not isinstance(source, Facts):
-                result.facts = _slim(result.facts)  # let the records go
-            results.append(result)
-        return results
+    results = forked_map(work, len(sources), jobs) or [work(index) for index in range(len(sources))]
     for source, result in zip(sources, results):
         if isinstance(source, Facts) and result.facts is not None:
-            # as in one process: the caller's facts carry the derived measures afterwards
+            # the caller's facts carry the derived measures afterwards, whichever process derived them
             source.records["district"] = result.facts.records["district"]
             source.notes.update(result.facts.notes)
             result.facts = source
