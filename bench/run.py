@@ -13,7 +13,8 @@ What it prints (see the README's "Performance" section for figures):
    (``auditor.submission.load_submission``, as ``auditor audit`` reads a .json
    submission), validates them, derives, evaluates (and, for
    ``durable``, asserted into durable_rules and reconciled with the reference
-   evaluator record by record), judged, rendered to findings.json + HTML and
+   evaluator record by record), judged, rendered (findings.json, findings.xlsx,
+   HTML, in the worker processes) and
    written to ``bench/out/<engine>/`` — the pipeline of ``auditor audit``, with
    ``--jobs`` worker processes. Stage seconds are summed over processes; wall
    time, records per second and peak memory (the largest sum of resident
