@@ -20,6 +20,8 @@ import gc
 import multiprocessing
 import os
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from . import submission, timing
@@ -91,7 +93,8 @@ def forked_map(work, count: int, jobs: int) -> list | None:
     ``work`` is inherited by the workers (it may be a closure over anything); only the results are
     pickled back. Each worker's stage timings are added to this process's. ``None`` when fork is not
     available or one process is asked for: the caller then does the work itself. A worker's
-    unexpected exception is raised here as a RuntimeError with its traceback.
+    unexpected exception is raised here as a RuntimeError with its traceback; a worker that dies
+    is a RuntimeError too, never a wait without end.
     """
     global _WORK
     jobs = min(jobs or 1, count)
@@ -99,8 +102,12 @@ def forked_map(work, count: int, jobs: int) -> list | None:
         return None
     _WORK = work
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            answers = list(pool.imap(_call, range(count), chunksize=1))
+        # not multiprocessing.Pool: it waits for ever when a worker dies (a crash, the OOM killer),
+        # where the executor raises BrokenProcessPool
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            answers = list(pool.map(_call, range(count)))
+    except BrokenProcessPool:
+        raise RuntimeError("a worker process died (killed, out of memory or crashed) before finishing its work") from None
     finally:
         _WORK = None
     results = []

@@ -191,6 +191,23 @@ def test_findings_are_byte_identical_whatever_the_number_of_jobs(engine):
     assert findings_json(Auditor(policy_set, engine).audit(load_submissions(files), as_of)) == texts[1]
 
 
+def test_a_worker_that_dies_stops_the_work_with_an_error_instead_of_a_wait():
+    import signal
+
+    from auditor.parallel import forked_map
+
+    def work(index):
+        if index == 2:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or a crash in durable_rules' C code would
+        return index * 10
+
+    assert forked_map(lambda index: index * 10, 5, 2) == [0, 10, 20, 30, 40]
+    with pytest.raises(RuntimeError, match="worker process died"):
+        forked_map(work, 5, 2)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        forked_map(lambda index: 1 // (index - 3), 5, 2)
+
+
 def test_reports_are_byte_identical_whatever_the_number_of_jobs():
     from auditor.report import render
 
