@@ -1187,7 +1187,7 @@ def load_spreadsheet(unit) -> Facts:
     facts = None
     if data:
         try:
-            facts = facts_from_document(Document(label, data, reader.positions))
+            facts = facts_from_document(Document(label, data, reader.positions), lang="zh")
         except SubmissionError as exc:
             for p in exc.problems:
                 located = reader.locate(p)

@@ -48,12 +48,43 @@ def _real_date(text: str) -> _dt.date | None:
         return None
 
 
-def check_district(document: Document, collector: Collector) -> None:
+# The content checks' messages, in English for YAML and JSON files and in Chinese for the
+# spreadsheets district offices fill in (whose own reading rules speak Chinese too).
+MESSAGES = {
+    "en": {
+        "district": 'unknown district "{name}"{hint}; the districts are {districts}',
+        "empty": "the submission is empty: it holds no figures, documents or schools",
+        "date": '"{value}" is not a real date',
+        "school-id": 'school id "{ident}" is used twice (first at {first})',
+        "class-id": 'school {school}: class id "{ident}" is used twice (first at {first})',
+        "grade": "grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)",
+    },
+    "zh": {
+        "district": "区县“{name}”不在名单中{hint}；区县为：{districts}",
+        "empty": "报送材料是空的：没有区级指标、报备文件或学校",
+        "date": "“{value}”不是实际存在的日期",
+        "school-id": "学校代码“{ident}”重复（{first}已填过）",
+        "class-id": "学校“{school}”的班级编号“{ident}”重复（{first}已填过）",
+        "grade": "{stage}没有{grade}年级（小学为1–6年级，初中为7–9年级）",
+    },
+}
+
+
+def _hint(name: str, choices, lang: str) -> str:
+    hint = did_you_mean(name, choices)
+    if lang == "zh" and hint:
+        return "；是否应为“" + hint.split('"')[1] + "”？"
+    return hint
+
+
+def check_district(document: Document, collector: Collector, lang: str = "en") -> None:
     districts = plan()["districts"]
     name = document.data.get("district")
     if isinstance(name, str) and name not in districts:
         line, column = document.where(("district",))
-        collector.add("S-DISTRICT", f'unknown district "{name}"{did_you_mean(name, districts)}; the districts are {", ".join(districts)}', line, column, "district")
+        text = MESSAGES[lang]["district"].format(name=name, hint=_hint(name, districts, lang),
+                                                 districts=("、" if lang == "zh" else ", ").join(districts))
+        collector.add("S-DISTRICT", text, line, column, "district")
 
 
 _DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -63,7 +94,7 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def check_content(document: Document, collector: Collector, partial: bool = False) -> None:
+def check_content(document: Document, collector: Collector, partial: bool = False, lang: str = "en") -> None:
     """What the schema cannot say: known district, real dates, unique ids, not empty.
 
     Runs on any mapping, valid or not, so that every problem of a file is reported
@@ -73,22 +104,24 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
     if not isinstance(data, dict):
         return
 
+    messages = MESSAGES[lang]
+
     def add(code, message, path):
         line, column = document.where(path)
         collector.add(code, message, line, column, path_text(path))
 
-    check_district(document, collector)
+    check_district(document, collector, lang)
     if not partial and not any(data.get(k) for k in ("figures", "documents", "schools")):
-        add("S-SCHEMA", "the submission is empty: it holds no figures, documents or schools", ())
+        add("S-SCHEMA", messages["empty"], ())
     date_fields = [(("reported_on",), data.get("reported_on"))]
     for i, d in enumerate(_list(data.get("documents"))):
         if isinstance(d, dict):
             date_fields.append((("documents", i, "filed_on"), d.get("filed_on")))
     for path, value in date_fields:
         if isinstance(value, str) and _DATE_FORM.fullmatch(value) and _real_date(value) is None:
-            add("E-DATE", f'"{value}" is not a real date', path)
+            add("E-DATE", messages["date"].format(value=value), path)
 
-    def unique(items: list, path: tuple, what: str) -> list[tuple[int, dict]]:
+    def unique(items: list, path: tuple, what: str, **names) -> list[tuple[int, dict]]:
         """The mappings among ``items``; an id used twice is reported at its second use."""
         seen: dict[str, int] = {}
         out = []
@@ -98,19 +131,21 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
             out.append((i, item))
             ident = item.get("id")
             if isinstance(ident, str) and ident in seen:
-                add("S-DUPLICATE-ID", f'{what} id "{ident}" is used twice (first at {path[-1]}[{seen[ident]}])', path + (i, "id"))
+                first = path_text(path + (seen[ident],)) if lang == "en" else "第 {} 行".format(document.where(path + (seen[ident],))[0])
+                add("S-DUPLICATE-ID", messages[what].format(ident=ident, first=first, **names), path + (i, "id"))
             elif isinstance(ident, str):
                 seen[ident] = i
         return out
 
-    for i, school in unique(_list(data.get("schools")), ("schools",), "school"):
-        for j, klass in unique(_list(school.get("classes")), ("schools", i, "classes"), f"school {school.get('id')}: class"):
+    stages = contracts.scalar_fields("school")["stage"].get("x-enum-zh", {}) if lang == "zh" else {}
+    for i, school in unique(_list(data.get("schools")), ("schools",), "school-id"):
+        for j, klass in unique(_list(school.get("classes")), ("schools", i, "classes"), "class-id", school=school.get("id")):
             grade = klass.get("grade")
             stage = school.get("stage")
             if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 9:
                 continue  # the schema reports it
             if stage == "primary" and grade > 6 or stage == "junior" and grade < 7:
-                add("S-SCHEMA", f"grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)", ("schools", i, "classes", j, "grade"))
+                add("S-SCHEMA", messages["grade"].format(grade=grade, stage=stages.get(stage, stage)), ("schools", i, "classes", j, "grade"))
 
 
 def _date_ordinal(value):
@@ -162,15 +197,16 @@ def load_submission(file) -> Facts:
     return facts_from_document(document, problems)
 
 
-def facts_from_document(document: Document, loader_problems: list[Problem] = ()) -> Facts:
+def facts_from_document(document: Document, loader_problems: list[Problem] = (), lang: str = "en") -> Facts:
     """Validate and convert; ``loader_problems`` (values the loader refused) are reported
-    together with the schema and content problems of the rest of the file."""
+    together with the schema and content problems of the rest of the file. ``lang``: the
+    language of the content checks' messages ("zh" for spreadsheets)."""
     collector = Collector(document.file, SubmissionError)
     if document.data is None:
         collector.add("S-SCHEMA", "the file is empty; a submission needs at least district and some figures, documents or schools")
         collector.raise_if_any()
     valid = contracts.validate(document, "submission", collector, "S-SCHEMA")
-    check_content(document, collector, partial=bool(loader_problems) or not valid)
+    check_content(document, collector, partial=bool(loader_problems) or not valid, lang=lang)
     problems = list(loader_problems) + unshadowed(loader_problems, collector.problems)
     if problems:
         raise SubmissionError(problems)

@@ -358,7 +358,33 @@ def test_content_errors_from_validation_are_located_too(policy_set, tmp_path):
     classes.cell(row, _col(classes, "年级")).value = 8
     wb.save(path)
     (line,) = _problems([path])
-    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」grade 8 does not exist in a primary school" in line
+    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」小学没有8年级（小学为1–6年级，初中为7–9年级）" in line
+
+
+_SCHOOL = {"id": "HP001", "name": "一校", "stage": "primary", "classes": [{"id": "1-1", "grade": 1, "size": 40}]}
+
+
+@pytest.mark.parametrize("data, code, zh", [
+    ({"district": "和平", "schools": [_SCHOOL]}, "S-DISTRICT", "区县“和平”不在名单中；是否应为“和平区”？"),
+    ({"district": "和平区"}, "S-SCHEMA", "报送材料是空的"),
+    ({"district": "和平区", "reported_on": "2019-02-30", "schools": [_SCHOOL]}, "E-DATE", "“2019-02-30”不是实际存在的日期"),
+    ({"district": "和平区", "schools": [_SCHOOL, _SCHOOL]}, "S-DUPLICATE-ID", "学校代码“HP001”重复"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "classes": _SCHOOL["classes"] * 2}]}, "S-DUPLICATE-ID", "学校“HP001”的班级编号“1-1”重复"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "classes": [{"id": "7-1", "grade": 7, "size": 40}]}]}, "S-SCHEMA", "小学没有7年级"),
+])
+def test_content_checks_speak_chinese_for_spreadsheets(data, code, zh):
+    """The checks every submission goes through: English for YAML and JSON, Chinese for the clerks' spreadsheets."""
+    from auditor.errors import Collector
+    from auditor.loader import Document
+    from auditor.submission import check_content
+
+    found = {}
+    for lang in ("en", "zh"):
+        collector = Collector("x", SubmissionError)
+        check_content(Document("x", data), collector, lang=lang)
+        found[lang] = [(p.code, p.message) for p in collector.problems]
+    assert [c for c, _ in found["en"]] == [c for c, _ in found["zh"]] == [code]
+    assert zh in found["zh"][0][1] and zh not in found["en"][0][1]
 
 
 def test_layout_mistakes(policy_set, tmp_path):
