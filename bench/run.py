@@ -465,12 +465,11 @@ def print_compare(c: dict, e2e: dict | None) -> None:
 # ----------------------------------------------------------------------------- 4. loading from disk
 def disk(args) -> dict:
     """The same districts written as YAML, JSON and CSV sets, each loaded by the real loader."""
-    import csv
-
     import yaml
 
-    from auditor.spreadsheet import group_units, sheet_rows
+    from auditor.spreadsheet import group_units
     from auditor.submission import load_submission
+    from spreadsheets import write_csv_set  # fixtures/spreadsheets.py (on the path through bench.synth)
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
@@ -488,13 +487,7 @@ def disk(args) -> dict:
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False, indent=1)
         units["json"].append(path)
-        written = []
-        for sheet, rows in sheet_rows(policy_set, name, data).items():
-            path = os.path.join(folder, f"{name}-{sheet}.csv")
-            with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-                csv.writer(handle).writerows(rows)
-            written.append(path)
-        units["csv"] += group_units(written)
+        units["csv"] += group_units(write_csv_set(policy_set, data, "utf-8-sig", folder))
     out = {"files": k}
     for kind, items in units.items():
         t = time.perf_counter()
