@@ -4,16 +4,20 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-from . import derive
-from . import parallel, timing
-from .spreadsheet import unit_label
-from .compiler import CompiledSet, Rule, compile_policies
-from .errors import EngineError, Problem, SubmissionError
-from .model import Facts, PolicySet, clause_order, district_order, plan
-from .policies import field_types_for
-from .reference import judge_rule
-from .submission import one_per_district
-from .verdict import judge_check, not_submitted
+import gc
+from dataclasses import dataclass, field
+
+from auditor import timing
+from auditor.errors import AuditorError, EngineError, Problem, SubmissionError
+from auditor.evaluate import derive
+from auditor.evaluate.engine import Engine
+from auditor.evaluate.reference import judge_rule
+from auditor.evaluate.verdict import judge_check, not_submitted
+from auditor.intake.submissions import load_submission, one_per_district, unit_label
+from auditor.model import Facts, PolicySet, clause_order, district_order, plan
+from auditor.rules.compiler import CompiledSet, compile_policies
+from auditor.rules.policies import field_types_for
+from auditor.workers import forked_map
 
 FORMAT = "auditor-findings/1"
 ENGINES = ("durable", "reference")
@@ -34,8 +38,6 @@ class Auditor:
     @property
     def engine(self):
         if self._engine is None and self.engine_name == "durable":
-            from .engine import Engine  # the only import of durable_rules, loaded on demand
-
             self._engine = Engine(self.compiled)
         return self._engine
 
@@ -100,7 +102,7 @@ class Auditor:
 
     def _audit(self, sources: list, as_of: _dt.date, districts: list[str] | None, jobs: int) -> dict:
         expected = list(districts) if districts else list(plan()["districts"])
-        results = parallel.run_districts(self, sources, as_of, jobs)
+        results = run_districts(self, sources, as_of, jobs)
         problems = [p for r in results if r.load_problems for p in r.load_problems]
         submissions, duplicates = one_per_district(
             [(source if isinstance(source, str) else unit_label(source) if isinstance(source, tuple) else result.facts.district, result.facts)
@@ -149,3 +151,64 @@ class Auditor:
             "sample_data": sorted(s.district for s in submissions if s.sample_data),
             "verdicts": verdicts,
         }
+
+
+# ----------------------------------------------------------------------------- districts, one by one or in workers
+@dataclass
+class Result:
+    facts: Facts | None  # the district's facts (in a worker: only its district record, measures and notes)
+    verdicts: list = field(default_factory=list)
+    load_problems: list | None = None  # the submission's problems, when it could not be loaded
+    error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
+
+
+def load(source) -> Facts:
+    if isinstance(source, Facts):
+        return source
+    if isinstance(source, (str, tuple)):  # a file, or a district's CSV files
+        return load_submission(source)
+    return source()
+
+
+def audit_one(auditor, source, as_of) -> Result:
+    # One district builds hundreds of thousands of objects and no reference
+    # cycles worth collecting: the cyclic collector only slows that down
+    # (by a third when loading, as measured). It runs again after each district.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            with timing.stage("load"):
+                facts = load(source)
+        except SubmissionError as exc:
+            return Result(None, load_problems=list(exc.problems))
+        try:
+            verdicts = auditor.audit_district(facts, as_of)
+        except AuditorError as exc:
+            return Result(facts, error=(type(exc), list(exc.problems)))
+        return Result(facts, verdicts)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _slim(facts: Facts) -> Facts:
+    return Facts(facts.district, facts.files, {"district": facts.of("district")}, facts.notes, facts.sample_data)
+
+
+def run_districts(auditor, sources: list, as_of, jobs: int = 1) -> list[Result]:
+    """One :class:`Result` per source, in the order of ``sources``."""
+    def work(index: int) -> Result:
+        result = audit_one(auditor, sources[index], as_of)
+        if result.facts is not None:
+            result.facts = _slim(result.facts)  # let the records go
+        return result
+
+    results = forked_map(work, len(sources), jobs) or [work(index) for index in range(len(sources))]
+    for source, result in zip(sources, results):
+        if isinstance(source, Facts) and result.facts is not None:
+            # the caller's facts carry the derived measures afterwards, whichever process derived them
+            source.records["district"] = result.facts.records["district"]
+            source.notes.update(result.facts.notes)
+            result.facts = source
+    return results

@@ -22,8 +22,20 @@ import os
 import re
 import sys
 
-from . import timing
-from .errors import AuditorError, Problem, UsageError
+from auditor import timing
+from auditor.audit import Auditor
+from auditor.errors import AuditorError, Problem, UsageError, did_you_mean
+from auditor.examples import run_examples
+from auditor.intake.sheets.reader import group_units, unit_label
+from auditor.intake.submissions import expand_paths, load_submissions
+from auditor.model import plan
+from auditor.output.files import write_reports
+from auditor.output.report import render
+from auditor.output.templates import write_templates
+from auditor.rules.coverage import coverage, render_json, render_text
+from auditor.rules.lint import lint
+from auditor.rules.policies import load_policies, policy_files
+from auditor.workers import default_jobs
 
 DEFAULT_POLICIES = "policies"
 
@@ -80,8 +92,6 @@ def _parser() -> argparse.ArgumentParser:
 def _districts(text: str | None) -> list[str] | None:
     if not text:
         return None
-    from .errors import did_you_mean
-    from .model import plan
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     known = plan()["districts"]
@@ -101,7 +111,6 @@ def _rectify_days(text: str) -> int:
 
 
 def _jobs(text: str | None) -> int:
-    from .parallel import default_jobs
 
     if text is None:
         return default_jobs()
@@ -111,11 +120,6 @@ def _jobs(text: str | None) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import Auditor
-    from .policies import load_policies, policy_files
-    from .report import render, write_reports
-    from .spreadsheet import group_units
-    from .submission import expand_paths
 
     as_of = _date(args.as_of)
     districts = _districts(args.districts)
@@ -142,9 +146,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .submission import load_submissions
 
-    from .spreadsheet import unit_label
 
     submissions = load_submissions(args.submissions)
     for s in submissions:
@@ -154,8 +156,6 @@ def cmd_validate(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .lint import lint
-    from .policies import load_policies
 
     policy_set = load_policies(args.policies)
     findings = lint(policy_set)
@@ -169,9 +169,6 @@ def cmd_check(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .model import plan
-    from .policies import load_policies
-    from .spreadsheet import write_templates
 
     districts = _districts(args.district) or plan()["districts"]
     policy_set = load_policies(args.policies)
@@ -181,8 +178,6 @@ def cmd_template(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from .examples import run_examples
-    from .policies import load_policies
 
     policy_set = load_policies(args.policies)
     results = run_examples(policy_set, args.engine)
@@ -197,8 +192,6 @@ def cmd_test(args) -> int:
 
 
 def cmd_coverage(args) -> int:
-    from .coverage import coverage, render_json, render_text
-    from .policies import load_policies
 
     matrix = coverage(load_policies(args.policies))
     sys.stdout.write(render_json(matrix) if args.format == "json" else render_text(matrix))

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .audit import Auditor
-from .errors import SubmissionError
-from .loader import Document
-from .model import PolicySet, plan
-from .submission import facts_from_document
+from auditor.audit import Auditor
+from auditor.errors import SubmissionError
+from auditor.intake.loader import Document
+from auditor.model import PolicySet, plan
+from auditor.intake.submission import facts_from_document
 
 
 @dataclass

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from . import expr
+
+Node = Any  # an expression tree of auditor.rules.expr (built and read there; held here as data)
 
 KINDS = ("class", "school", "document", "district", "city")
 STATUSES = ("fail", "missing", "not_due", "waived", "pass", "not_applicable")
@@ -52,8 +53,8 @@ class Measure:
     level: str  # district | city
     agg: str  # count share sum min max mean ratio
     of: str  # record kind aggregated
-    where: expr.Node | None
-    that: expr.Node | None
+    where: Node | None
+    that: Node | None
     value: str | None
     per: str | None
     title: dict
@@ -78,8 +79,8 @@ class Check:
     over: str
     where_text: str | None
     require_text: str
-    where: expr.Node | None
-    require: expr.Node
+    where: Node | None
+    require: Node
     steps: tuple  # of Step, ascending by due; a plain `due:` is one step with no params
     scheduled: bool
     if_none: str

@@ -109,7 +109,7 @@ def _maxrss() -> dict:
 
 # ----------------------------------------------------------------------------- set-up
 def _setup(args):
-    from auditor.policies import load_policies
+    from auditor.rules.policies import load_policies
 
     names = synth.district_names(args.districts)
     synth.register_districts(names)
@@ -143,7 +143,8 @@ def one(args) -> dict:
     """End to end in this process (and its workers); returns figures as a dict."""
     from auditor import timing
     from auditor.audit import Auditor
-    from auditor.report import render, write_reports
+    from auditor.output.report import render
+    from auditor.output.files import write_reports
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
@@ -226,7 +227,7 @@ def _numpy_bound(rules, records_by_kind):
     """Vectorised three-valued evaluation of the same rules; (conversion s, compute s, counts by rule)."""
     import numpy as np
 
-    from auditor import expr
+    from auditor.rules import expr
 
     t0 = time.perf_counter()
     columns: dict = {}
@@ -314,12 +315,12 @@ def _numpy_bound(rules, records_by_kind):
 
 def compare(args) -> dict:
     """Evaluation only, one process, the first --compare-districts districts."""
-    from auditor import derive
-    from auditor.compiler import KEY_FIELD, KIND_FIELD, compile_policies
-    from auditor.engine import Engine, _project, host
-    from auditor.loader import Document
-    from auditor.reference import judge_rule
-    from auditor.submission import facts_from_document
+    from auditor.evaluate import derive
+    from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, compile_policies
+    from auditor.evaluate.engine import Engine, _project, host
+    from auditor.intake.loader import Document
+    from auditor.evaluate.reference import judge_rule
+    from auditor.intake.submission import facts_from_document
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
@@ -467,8 +468,8 @@ def disk(args) -> dict:
     """The same districts written as YAML, JSON and CSV sets, each loaded by the real loader."""
     import yaml
 
-    from auditor.spreadsheet import group_units
-    from auditor.submission import load_submission
+    from auditor.intake.sheets.reader import group_units
+    from auditor.intake.submissions import load_submission
     from spreadsheets import write_csv_set  # fixtures/spreadsheets.py (on the path through bench.synth)
 
     names, policy_set = _setup(args)

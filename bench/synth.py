@@ -98,7 +98,7 @@ KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_
 
 def _fillers() -> dict:
     """For fields the schema has and this generator does not know (added by newer policies): a plausible value maker each."""
-    from auditor import contracts
+    from auditor.intake import contracts
 
     root = contracts.schema("submission")
     out: dict = {}

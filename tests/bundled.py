@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 
 from auditor.audit import Auditor
-from auditor.submission import load_submissions
+from auditor.intake.submissions import load_submissions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")

@@ -53,7 +53,7 @@ def pytest_collect_file(parent, file_path):
 class CaseFile(pytest.File):
     def collect(self):
         from auditor.errors import AuditorError
-        from auditor.loader import load_document
+        from auditor.intake.loader import load_document
 
         data = load_document(str(self.path), AuditorError).data  # dates stay YYYY-MM-DD text, as in real files
         for index, case in enumerate(data["cases"]):
@@ -86,9 +86,9 @@ class StatusCase(pytest.Item):
 
     def runtest(self):
         from auditor.audit import Auditor
-        from auditor.loader import Document
-        from auditor.policies import load_policies
-        from auditor.submission import facts_from_document
+        from auditor.intake.loader import Document
+        from auditor.rules.policies import load_policies
+        from auditor.intake.submission import facts_from_document
 
         case = self.case
         with tempfile.TemporaryDirectory() as tmp:
@@ -117,7 +117,7 @@ class ErrorCase(pytest.Item):
 
     def runtest(self):
         from auditor.errors import AuditorError
-        from auditor.policies import load_policies
+        from auditor.rules.policies import load_policies
 
         case = self.case
         with tempfile.TemporaryDirectory() as tmp:

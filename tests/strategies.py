@@ -19,12 +19,13 @@ from functools import lru_cache
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from auditor import contracts, expr
+from auditor.intake import contracts
+from auditor.rules import expr
 from auditor.errors import SubmissionError
-from auditor.lint import directions
-from auditor.loader import Document
+from auditor.rules.lint import directions
+from auditor.intake.loader import Document
 from auditor.model import Check, PolicySet, plan
-from auditor.submission import facts_from_document
+from auditor.intake.submission import facts_from_document
 
 SCHEMA = contracts.schema("submission")
 DEFS = SCHEMA["$defs"]
@@ -173,7 +174,7 @@ def preferred(policy_set: PolicySet, check: Check) -> dict[tuple[str, str], int]
 
 # --------------------------------------------------------------------------- threshold hints
 def _hint_values(kind: str, node: expr.Node, policy_set: PolicySet, hints: dict) -> None:
-    from auditor.lint import dnf
+    from auditor.rules.lint import dnf
 
     conjuncts = dnf(node) or []
     for conjunct in conjuncts:

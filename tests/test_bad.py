@@ -185,7 +185,7 @@ def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
 
 
 def test_a_file_over_the_size_limit(tmp_path, capsys):
-    from auditor.loader import MAX_FILE_BYTES
+    from auditor.intake.loader import MAX_FILE_BYTES
 
     big = tmp_path / "big.yaml"
     with open(big, "wb") as handle:
@@ -250,7 +250,7 @@ def test_accepted_variants(name, data, tmp_path, capsys):
 
 
 def test_a_merge_key_gives_explicit_keys_precedence(tmp_path):
-    from auditor.loader import load_document
+    from auditor.intake.loader import load_document
     from auditor.errors import SubmissionError
 
     file = tmp_path / "m.yaml"

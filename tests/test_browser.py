@@ -15,7 +15,7 @@ import urllib.parse
 import pytest
 
 from chromium import BrowserError, Chromium, find_chromium
-from auditor.report import STATUS_COLOURS, STATUS_ZH
+from auditor.output.report import STATUS_COLOURS, STATUS_ZH
 from test_reports import audit_into, golden_out  # noqa: F401  (golden_out: the hostile-names audit, a fixture)
 
 BINARY = find_chromium()

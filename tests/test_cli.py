@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from auditor.cli import main
-from auditor.contracts import schema
+from auditor.intake.contracts import schema
 from auditor.model import plan
 
 from conftest import FIXTURES, POLICIES, ROOT

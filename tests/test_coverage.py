@@ -10,11 +10,11 @@ import pytest
 
 from auditor.audit import Auditor
 from auditor.cli import main
-from auditor.coverage import coverage, render_text
+from auditor.rules.coverage import coverage, render_text
 from auditor.examples import run_examples
 from auditor.model import plan
-from auditor.policies import load_policies
-from auditor.submission import load_submissions
+from auditor.rules.policies import load_policies
+from auditor.intake.submissions import load_submissions
 
 from conftest import FIXTURES, POLICIES
 
@@ -159,8 +159,8 @@ def test_manual_checks_need_a_signed_review(policy_set):
     """A manual check passes only on a review of that very check, concluded "met" and signed; otherwise it is
     fail (a signed "not_met") or missing — never pass."""
     from hypothesis import given, strategies as st
-    from auditor.loader import Document
-    from auditor.submission import facts_from_document
+    from auditor.intake.loader import Document
+    from auditor.intake.submission import facts_from_document
 
     manual = _manual_checks(policy_set)
     assert manual

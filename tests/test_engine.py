@@ -14,16 +14,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor import engine as engine_mod
+from auditor.evaluate import engine as engine_mod
 from auditor.audit import Auditor
 from auditor.cli import main
-from auditor.compiler import KEY_FIELD
-from auditor.engine import Engine, dumps
+from auditor.rules.compiler import KEY_FIELD
+from auditor.evaluate.engine import Engine, dumps
 from auditor.errors import EngineError
-from auditor.loader import Document
-from auditor.policies import load_policies
-from auditor.report import findings_json
-from auditor.submission import facts_from_document
+from auditor.intake.loader import Document
+from auditor.rules.policies import load_policies
+from auditor.output.report import findings_json
+from auditor.intake.submission import facts_from_document
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
@@ -273,7 +273,7 @@ def test_dumps_writes_floats_positionally_and_exactly(value):
 def test_a_ruleset_durable_rules_refuses_is_an_engine_error(policy_set, monkeypatch):
     """Policies are checked for numbers durable_rules cannot read (P-ENGINE); should one slip
     through, registering the rules stops with I-ENGINE, not a crash."""
-    from auditor.compiler import CompiledSet
+    from auditor.rules.compiler import CompiledSet
 
     original = CompiledSet.definitions
 

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor import expr
+from auditor.rules import expr
 
 PARSE_ERRORS = [
     ("size = 45", 'use "=="'),
@@ -105,9 +105,9 @@ klass = st.fixed_dictionaries({"grade": st.integers(1, 9)}, optional={"size": st
 def test_engine_agrees_with_reference_on_random_conditions(require, classes):
     """The durable path reconciles with the reference record by record and raises on any difference."""
     from auditor.audit import Auditor
-    from auditor.loader import Document
-    from auditor.policies import load_policies
-    from auditor.submission import facts_from_document
+    from auditor.intake.loader import Document
+    from auditor.rules.policies import load_policies
+    from auditor.intake.submission import facts_from_document
 
     policy = {
         "clause": "二（一）4", "id": "p", "title": {"zh": "t", "en": "t"}, "text": "t", "responsible": ["市教育局"],

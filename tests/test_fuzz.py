@@ -15,9 +15,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from auditor.errors import AuditorError, PolicyError, SubmissionError
-from auditor.loader import Document, load_document
-from auditor.policies import load_policies
-from auditor.submission import facts_from_document, load_submission
+from auditor.intake.loader import Document, load_document
+from auditor.rules.policies import load_policies
+from auditor.intake.submission import facts_from_document
+from auditor.intake.submissions import load_submission
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
@@ -161,7 +162,7 @@ def _valid_submission():
 def test_any_valid_submission_audits_and_renders(value, as_of, engine):
     """Whatever passes validation goes through derive, verdicts and the reports without an exception."""
     from auditor.audit import Auditor
-    from auditor.report import render
+    from auditor.output.report import render
 
     try:
         facts = facts_from_document(Document("fuzz.yaml", value))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from auditor.policies import load_policies
+from auditor.rules.policies import load_policies
 
 from bundled import GOLDEN, bundled_summary, dump, read_golden
 

@@ -17,8 +17,8 @@ import pytest
 
 from auditor import cli
 from auditor.errors import CODES, PolicyError
-from auditor.lint import lint
-from auditor.policies import load_policies
+from auditor.rules.lint import lint
+from auditor.rules.policies import load_policies
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

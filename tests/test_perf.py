@@ -23,13 +23,16 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor import contracts, expr, loader, reference
+from auditor.intake import contracts
+from auditor.rules import expr
+from auditor.intake import loader
+from auditor.evaluate import reference
 from auditor.audit import Auditor
-from auditor.compiler import compile_policies
+from auditor.rules.compiler import compile_policies
 from auditor.errors import AuditorError, Collector
-from auditor.policies import load_policies
-from auditor.report import findings_json
-from auditor.submission import expand_paths
+from auditor.rules.policies import load_policies
+from auditor.output.report import findings_json
+from auditor.intake.submissions import expand_paths
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
@@ -168,7 +171,7 @@ def test_libyaml_composition_reads_like_the_pure_python_loader(text):
 @pytest.mark.parametrize("value", [0.5, 1e-05, 1e16, 12345678901234567.0, -0.0001, 3, True, "班额\"55\"", None])
 def test_engine_batches_encode_like_dumps(value):
     pytest.importorskip("durable")
-    from auditor import engine
+    from auditor.evaluate import engine
 
     fact = {"a": value, "school": {"b": value}}
     projected, plain = engine.projector(["a", "school.b"])(fact)
@@ -186,7 +189,7 @@ def test_findings_are_byte_identical_whatever_the_number_of_jobs(engine):
     as_of = _dt.date(2022, 12, 31)
     texts = {jobs: findings_json(Auditor(policy_set, engine).audit_files(files, as_of, None, jobs)) for jobs in (1, 2, 3)}
     assert texts[1] == texts[2] == texts[3]
-    from auditor.submission import load_submissions
+    from auditor.intake.submissions import load_submissions
 
     assert findings_json(Auditor(policy_set, engine).audit(load_submissions(files), as_of)) == texts[1]
 
@@ -194,7 +197,7 @@ def test_findings_are_byte_identical_whatever_the_number_of_jobs(engine):
 def test_a_worker_that_dies_stops_the_work_with_an_error_instead_of_a_wait():
     import signal
 
-    from auditor.parallel import forked_map
+    from auditor.workers import forked_map
 
     def work(index):
         if index == 2:
@@ -209,7 +212,7 @@ def test_a_worker_that_dies_stops_the_work_with_an_error_instead_of_a_wait():
 
 
 def test_reports_are_byte_identical_whatever_the_number_of_jobs():
-    from auditor.report import render
+    from auditor.output.report import render
 
     policy_set = load_policies(POLICIES)
     findings = Auditor(policy_set, "reference").audit_files(expand_paths([FIXTURES]), _dt.date(2022, 12, 31))
@@ -234,8 +237,8 @@ def test_a_bad_file_among_workers_reports_every_problem_and_nothing_else(tmp_pat
 def test_synthetic_submissions_are_seeded_valid_and_faulty():
     sys.path.insert(0, ROOT)
     from bench import synth
-    from auditor.loader import Document
-    from auditor.submission import facts_from_document
+    from auditor.intake.loader import Document
+    from auditor.intake.submission import facts_from_document
 
     names = synth.district_names(15)
     assert len(set(names)) == 15 and names[:13] == list(synth.plan()["districts"])[:13]
@@ -260,9 +263,9 @@ def test_synthetic_submissions_are_seeded_valid_and_faulty():
 
 
 def test_html_lists_at_most_evidence_rows_per_check_and_findings_json_keeps_all():
-    from auditor.loader import Document
-    from auditor.report import EVIDENCE_ROWS, render
-    from auditor.submission import facts_from_document
+    from auditor.intake.loader import Document
+    from auditor.output.report import EVIDENCE_ROWS, render
+    from auditor.intake.submission import facts_from_document
 
     extra = 7
     schools = [{"id": f"s{i}", "name": f"校{i}", "stage": "primary", "pupils": 100, "has_practice_room": True,

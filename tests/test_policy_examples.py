@@ -9,7 +9,7 @@ import os
 import pytest
 
 from auditor.examples import run_examples
-from auditor.policies import load_policies
+from auditor.rules.policies import load_policies
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))

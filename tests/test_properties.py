@@ -41,17 +41,18 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import strategies as gen
-from auditor import contracts, expr
+from auditor.intake import contracts
+from auditor.rules import expr
 from auditor.audit import Auditor
-from auditor.compiler import compile_policies
-from auditor.derive import derive_city, derive_district
+from auditor.rules.compiler import compile_policies
+from auditor.evaluate.derive import derive_city, derive_district
 from auditor.errors import SubmissionError
-from auditor.lint import directions
-from auditor.loader import Document
+from auditor.rules.lint import directions
+from auditor.intake.loader import Document
 from auditor.model import PolicySet
-from auditor.policies import load_policies
-from auditor.reference import FAIL, NA, PASS, judge
-from auditor.submission import facts_from_document
+from auditor.rules.policies import load_policies
+from auditor.evaluate.reference import FAIL, NA, PASS, judge
+from auditor.intake.submission import facts_from_document
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))

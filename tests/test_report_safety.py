@@ -13,15 +13,16 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor import report
+from auditor import cli
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.errors import PolicyError, UsageError
-from auditor.loader import Document
-from auditor.messages import render_message, template_problems
-from auditor.policies import load_policies
-from auditor.report import _inside, render, safe_name, write_reports
-from auditor.submission import facts_from_document
+from auditor.intake.loader import Document
+from auditor.rules.messages import render_message, template_problems
+from auditor.rules.policies import load_policies
+from auditor.output.files import inside, safe_name, write_reports
+from auditor.output.report import render
+from auditor.intake.submission import facts_from_document
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
@@ -117,22 +118,22 @@ def test_ordinary_templates_are_allowed(template):
                                   "C:\\x", "~root", "x" * 500, "\u202e lmth.exe"])
 def test_safe_name_stays_inside(tmp_path, name):
     file = safe_name(name) + ".html"
-    target = _inside(tmp_path, file)
+    target = inside(tmp_path, file)
     assert target.parent == tmp_path.resolve()
     assert "/" not in file and "\\" not in file and "\x00" not in file and not file.startswith(".")
 
 
 @given(st.text(max_size=80))
 def test_any_district_name_gives_a_file_inside(name):
-    folder = Path(ROOT) / "reports"  # never written: _inside only resolves
+    folder = Path(ROOT) / "reports"  # never written: inside only resolves
     file = safe_name(name) + ".html"
-    assert _inside(folder, file).parent == folder.resolve()
+    assert inside(folder, file).parent == folder.resolve()
 
 
 @pytest.mark.parametrize("name", ["../x.html", "sub/x.html", "/tmp/x.html", ".."])
 def test_inside_refuses_names_that_leave(tmp_path, name):
     with pytest.raises(UsageError) as info:
-        _inside(tmp_path, name)
+        inside(tmp_path, name)
     assert info.value.codes == ["U-OUT"]
 
 
@@ -205,7 +206,7 @@ def test_cli_failure_before_writing_creates_no_folder(tmp_path, monkeypatch, cap
     def broken(*args, **kwargs):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(report, "render", broken)
+    monkeypatch.setattr(cli, "render", broken)
     out = tmp_path / "out"
     rc = main(["audit", os.path.join(FIXTURES, "03-dd.yaml"), "--districts", "大东区", "--as-of", "2022-12-31",
                "--out", str(out), "--policies", POLICIES])

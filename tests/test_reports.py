@@ -18,8 +18,9 @@ import re
 import pytest
 
 from auditor.cli import main
-from auditor.policies import load_policies
-from auditor.report import css_string, render, safe_name
+from auditor.rules.policies import load_policies
+from auditor.output.report import css_string, render
+from auditor.output.files import safe_name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = os.path.join("tests", "golden")
@@ -189,7 +190,7 @@ def test_spreadsheet_one_row_per_finding(golden_out):
 
 
 def test_findings_still_match_their_schema(golden_out):
-    from auditor.contracts import validator
+    from auditor.intake.contracts import validator
 
     findings = json.loads(read(golden_out, "findings.json"))
     validator("findings").validate(findings)

@@ -28,11 +28,11 @@ from functools import lru_cache
 
 import pytest
 
-from auditor import expr
+from auditor.rules import expr
 from auditor.examples import run_examples
-from auditor.lint import directions
+from auditor.rules.lint import directions
 from auditor.model import Check, PolicySet
-from auditor.policies import load_policies
+from auditor.rules.policies import load_policies
 
 from bundled import bundled_summary, read_golden
 

@@ -13,12 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from auditor import spreadsheet as ss
+from auditor.intake.sheets import layout, reader
+from auditor.output import templates
+from auditor.rules.fields import fields_read
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.errors import SubmissionError
-from auditor.policies import load_policies
-from auditor.submission import load_submissions
+from auditor.rules.policies import load_policies
+from auditor.intake.submissions import load_submissions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
@@ -54,7 +56,7 @@ def _filled(policy_set, tmp_path, yaml_file=os.path.join(FIXTURES, "01-hp.yaml")
     """The 和平区 template filled in from its YAML fixture: (path, workbook)."""
     data = _data(yaml_file)
     path = str(tmp_path / f"{data['district']}.xlsx")
-    ss.save_workbook(ss.build_workbook(policy_set, data["district"], data), path)
+    templates.save_workbook(templates.build_workbook(policy_set, data["district"], data), path)
     return path, load_workbook(path)
 
 
@@ -69,7 +71,7 @@ def test_filled_templates_give_the_yaml_verdicts(policy_set, tmp_path, yaml_verd
     """Every fixture district, written into its template and read back, is audited exactly as its YAML."""
     for yaml_file in YAML_FILES:
         data = _data(yaml_file)
-        ss.save_workbook(ss.build_workbook(policy_set, data["district"], data), str(tmp_path / f"{data['district']}.xlsx"))
+        templates.save_workbook(templates.build_workbook(policy_set, data["district"], data), str(tmp_path / f"{data['district']}.xlsx"))
     assert _verdicts(policy_set, [str(tmp_path)]) == yaml_verdicts
 
 
@@ -134,7 +136,7 @@ def _headers(path: str) -> dict[str, list[str]]:
     wb = load_workbook(path)
     out = {}
     for ws in wb.worksheets:
-        if ws.title == ss.GUIDE or ws.sheet_state == "hidden":
+        if ws.title == layout.GUIDE or ws.sheet_state == "hidden":
             continue
         column = [c.value for c in ws["A"]][1:] if ws.title == "区级指标" else [c.value for c in ws[1]]
         out[ws.title] = [str(v).lstrip("*") for v in column if v]
@@ -146,12 +148,12 @@ def test_template_columns_are_exactly_what_the_checks_read(policy_set, tmp_path)
     assert main(["template", "--out", str(tmp_path)]) == 0
     assert len(os.listdir(tmp_path)) == 13
     headers = _headers(str(tmp_path / "和平区.xlsx"))
-    read = ss.fields_read(policy_set)
-    for sheet in ss.sheets():
+    read = fields_read(policy_set)
+    for sheet in layout.sheets():
         shown = {f.key for f in sheet.fields if f.header.lstrip("*") in headers[sheet.name]}
         for f in sheet.fields:
-            needed = f.link or f.required or f.key in ss.IDENTIFYING.get(sheet.kind, ()) or (sheet.kind, f.key) in read \
-                or (sheet.vertical and f.key in ss.META)
+            needed = f.link or f.required or f.key in layout.IDENTIFYING.get(sheet.kind, ()) or (sheet.kind, f.key) in read \
+                or (sheet.vertical and f.key in layout.META)
             assert (f.key in shown) == needed, (sheet.name, f.key)
 
 
@@ -201,9 +203,9 @@ def test_a_field_a_new_policy_reads_gains_a_column(tmp_path):
     folder = tmp_path / "policies"
     folder.mkdir()
     (folder / "1-base.yaml").write_text(BASE, encoding="utf-8")
-    before = _headers(ss.write_templates(load_policies(str(folder)), str(tmp_path / "a"), ["沈河区"])[0])
+    before = _headers(templates.write_templates(load_policies(str(folder)), str(tmp_path / "a"), ["沈河区"])[0])
     (folder / "9-scratch.yaml").write_text(SCRATCH, encoding="utf-8")
-    after = _headers(ss.write_templates(load_policies(str(folder)), str(tmp_path / "b"), ["沈河区"])[0])
+    after = _headers(templates.write_templates(load_policies(str(folder)), str(tmp_path / "b"), ["沈河区"])[0])
     assert "乡村学校" not in before["学校"] and "乡村学校" in after["学校"]
     assert "报送单位" not in before["报备文件"] and "报送单位" in after["报备文件"]
     comment = load_workbook(tmp_path / "b" / "沈河区.xlsx")["学校"].cell(1, after["学校"].index("乡村学校") + 1).comment.text
@@ -211,7 +213,7 @@ def test_a_field_a_new_policy_reads_gains_a_column(tmp_path):
 
 
 def test_template_has_guide_dropdowns_ranges_and_links(policy_set, tmp_path):
-    path = ss.write_templates(policy_set, str(tmp_path), ["和平区"])[0]
+    path = templates.write_templates(policy_set, str(tmp_path), ["和平区"])[0]
     wb = load_workbook(path)
     assert wb.sheetnames[0] == "填表说明"
     assert wb["区级指标"]["B2"].value == "和平区"
@@ -233,8 +235,8 @@ def test_template_refuses_to_overwrite_without_force(tmp_path):
 
 
 # ----------------------------------------------------------------------------- reading rules
-def _field(sheet: str, key: str) -> ss.Field:
-    return next(s for s in ss.sheets() if s.name == sheet).field(key)
+def _field(sheet: str, key: str) -> layout.Field:
+    return next(s for s in layout.sheets() if s.name == sheet).field(key)
 
 
 READ = [  # (sheet, field, cell value, value read)
@@ -263,7 +265,7 @@ READ = [  # (sheet, field, cell value, value read)
 
 @pytest.mark.parametrize("sheet,key,raw,want", READ)
 def test_documented_reading_rules(sheet, key, raw, want):
-    value, problem = ss.convert(_field(sheet, key), raw)
+    value, problem = reader.convert(_field(sheet, key), raw)
     assert problem is None and value == want and type(value) is type(want)
 
 
@@ -285,14 +287,14 @@ REFUSED = [  # (sheet, field, cell value, fragment of the problem)
     ("报备文件", "filed_on", "去年年底", "日期，如 2019-12-14"),
     ("报备文件", "filed_on", _dt.datetime(2019, 12, 14, 9, 30), "日期不要带时间"),
     ("班级", "id", _dt.datetime(2026, 1, 1), "识别成了日期"),
-    ("班级", "size", ss.ExcelError("#N/A"), "错误值 #N/A"),
+    ("班级", "size", reader.ExcelError("#N/A"), "错误值 #N/A"),
 ]
 
 
 @pytest.mark.parametrize("sheet,key,raw,fragment", REFUSED)
 def test_mistakes_are_reported_never_guessed(sheet, key, raw, fragment):
-    value, problem = ss.convert(_field(sheet, key), raw)
-    assert value is ss.ABSENT and fragment in problem
+    value, problem = reader.convert(_field(sheet, key), raw)
+    assert value is reader.ABSENT and fragment in problem
 
 
 FULL = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -302,14 +304,14 @@ FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 def test_a_number_reads_the_same_however_it_was_typed(n):
     f = _field("班级", "size")
     forms = [n, float(n), str(n), f" {n} ", str(n).translate(FULL), f"{n}\u3000"]
-    assert {ss.convert(f, form) for form in forms} == {(n, None)}
+    assert {reader.convert(f, form) for form in forms} == {(n, None)}
 
 
 @given(st.integers(min_value=0, max_value=1000))
 def test_a_percentage_is_the_fraction(permille):
     f = _field("区级指标", "disabled_enrolment_rate")
     text = f"{permille / 10:g}%"
-    value, problem = ss.convert(f, text)
+    value, problem = reader.convert(f, text)
     assert problem is None and abs(value - permille / 1000) < 1e-12
 
 
@@ -375,8 +377,8 @@ _SCHOOL = {"id": "HP001", "name": "一校", "stage": "primary", "classes": [{"id
 def test_content_checks_speak_chinese_for_spreadsheets(data, code, zh):
     """The checks every submission goes through: English for YAML and JSON, Chinese for the clerks' spreadsheets."""
     from auditor.errors import Collector
-    from auditor.loader import Document
-    from auditor.submission import check_content
+    from auditor.intake.loader import Document
+    from auditor.intake.submission import check_content
 
     found = {}
     for lang in ("en", "zh"):
@@ -461,7 +463,7 @@ def _csv_set(policy_set, folder, encoding, data=None, edit=None):
 
     data = data or _data(os.path.join(FIXTURES, "01-hp.yaml"))
     os.makedirs(folder, exist_ok=True)
-    for sheet, rows in ss.sheet_rows(policy_set, data["district"], data).items():
+    for sheet, rows in templates.sheet_rows(policy_set, data["district"], data).items():
         if edit:
             edit(sheet, rows)
         buffer = io.StringIO(newline="")
@@ -538,7 +540,7 @@ def test_a_whole_column_gone_wrong_is_summarised(policy_set, tmp_path):
             classes.cell(r, size).value = f"{classes.cell(r, size).value}名"
     wb.save(path)
     lines = _problems([path])
-    assert len(lines) == ss.MAX_PER_COLUMN + 1
+    assert len(lines) == reader.MAX_PER_COLUMN + 1
     assert "还有" in lines[-1] and "处同类问题" in lines[-1] and ":班级!" in lines[-1]
 
 
@@ -549,7 +551,7 @@ TEXT = st.one_of(
 ).filter(lambda t: t == t.strip() and "/" not in t)
 
 
-def _value(f: ss.Field):
+def _value(f: layout.Field):
     """Any valid value of a schema field, from its type and range (nothing per field)."""
     if f.type == "enum":
         return st.sampled_from(f.enum)
@@ -574,9 +576,9 @@ def _record(fields, fixed=None):
 
 @st.composite
 def submissions(draw, policy_set):
-    read = ss.fields_read(policy_set)
-    sheets = {s.kind: s for s in ss.sheets()}
-    cols = {kind: ss.template_fields(sheet, read) for kind, sheet in sheets.items()}
+    read = fields_read(policy_set)
+    sheets = {s.kind: s for s in layout.sheets()}
+    cols = {kind: templates.template_fields(sheet, read) for kind, sheet in sheets.items()}
     data = {"district": draw(st.sampled_from(["和平区", "法库县"]))}
     top = {f.key for f in cols["district"] if f.key != "district"} & {"reported_on"}
     if top and draw(st.booleans()):
@@ -606,16 +608,16 @@ def submissions(draw, policy_set):
 def test_written_then_read_gives_the_same_facts(policy_set, tmp_path_factory, data):
     """Any valid submission (built from the schema's types and ranges), written into its template
     or a CSV set and read back, gives the records the YAML path gives — also for text like "001", "1-1", "=1+1"."""
-    from auditor.loader import Document
-    from auditor.submission import facts_from_document
+    from auditor.intake.loader import Document
+    from auditor.intake.submission import facts_from_document
 
     submission = data.draw(submissions(policy_set))
     folder = tmp_path_factory.mktemp("rt")
     path = str(folder / "x.xlsx")
-    ss.save_workbook(ss.build_workbook(policy_set, submission["district"], submission), path)
+    templates.save_workbook(templates.build_workbook(policy_set, submission["district"], submission), path)
     _csv_set(policy_set, str(folder / "csv"), data.draw(st.sampled_from(["utf-8-sig", "gbk"])), submission)
     want = facts_from_document(Document("x", submission, {}))
     (from_csv,) = load_submissions([str(folder / "csv")])
-    for got in (ss.load_spreadsheet(path), from_csv):
+    for got in (reader.load_spreadsheet(path), from_csv):
         for kind in ("district", "document", "school", "class"):
             assert [r.data for r in got.of(kind)] == [r.data for r in want.of(kind)], kind

@@ -13,7 +13,7 @@ import json
 import os
 import unicodedata
 
-from .model import PolicySet, plan
+from auditor.model import PolicySet, plan
 
 METHOD_ZH = {"automated": "自动计算", "evidence": "凭证核查", "manual": "人工复核"}
 OVER_ZH = {"class": "班级", "school": "学校", "document": "文件", "district": "区县", "city": "全市"}

@@ -27,21 +27,19 @@ import datetime as _dt
 import functools
 import io
 import json
-import os
 import re
-import tempfile
-import unicodedata
 from pathlib import Path
 
 from markupsafe import Markup
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from . import parallel, timing
-from .contracts import scalar_fields
-from .errors import Problem, UsageError
-from .model import PolicySet, clause_order, district_order, plan
+from auditor import timing
+from auditor.intake.contracts import scalar_fields
+from auditor.model import PolicySet, clause_order, plan
+from auditor.output.files import district_pages, notice_name
+from auditor.workers import forked_map
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "reports" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
 
 STATUS_ZH = {"pass": "达标", "fail": "未达标", "missing": "数据缺失", "not_due": "未到期", "not_applicable": "不适用", "waived": "已豁免"}
 STATUS_EN = {"pass": "pass", "fail": "fail", "missing": "missing data", "not_due": "not yet due", "not_applicable": "not applicable", "waived": "waived"}
@@ -136,41 +134,6 @@ _KEYWORDS = {"and", "or", "not", "in", "true", "false", "date"}
 def findings_json(findings: dict) -> str:
     """The canonical serialisation: sorted keys, UTF-8, stable — byte-identical for the same input."""
     return json.dumps(findings, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
-
-
-def safe_name(name: str) -> str:
-    """A file name from a district name: letters and digits (any script) only."""
-    name = unicodedata.normalize("NFKC", name)
-    cleaned = "".join(ch if (ch.isalnum() or ch in "-_") else "_" for ch in name).strip("._")
-    return cleaned[:60] or "district"
-
-
-def _inside(folder: Path, name: str) -> Path:
-    target = (folder / name).resolve()
-    if target.parent != folder.resolve():
-        raise UsageError(Problem(str(folder), 0, 0, "U-OUT", f'output name "{name}" would leave the output folder'))
-    return target
-
-
-def district_pages(findings: dict) -> dict[str, str]:
-    """district name -> file name, for every district (and the city) in the findings."""
-    names = []
-    for v in findings["verdicts"]:
-        if v["district"] not in names:
-            names.append(v["district"])
-    pages, used = {}, set()
-    for name in names:
-        base = safe_name(name)
-        candidate, n = base, 2
-        while candidate in used:
-            candidate, n = f"{base}-{n}", n + 1
-        used.add(candidate)
-        pages[name] = candidate + ".html"
-    return pages
-
-
-def notice_name(page: str, lang: str) -> str:
-    return page[:-len(".html")] + ("-整改通知.html" if lang == "zh" else "-rectification-notice.html")
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -632,7 +595,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         with timing.stage("render"):
             return parts[number]()
 
-    done = parallel.forked_map(part, len(parts), jobs) or [part(number) for number in range(len(parts))]
+    done = forked_map(part, len(parts), jobs) or [part(number) for number in range(len(parts))]
     out: dict[str, str | bytes] = {}
     for files in done:
         out.update(files)
@@ -830,58 +793,3 @@ def spreadsheet(findings: dict, fmt: Formatter) -> bytes:
     info.set_column(1, 1, 80)
     wb.close()
     return raw.getvalue()
-
-
-# ----------------------------------------------------------------------------- writing
-def write_reports(files: dict[str, str | bytes], out_dir: str, protect: tuple[str, ...] = ()) -> list[str]:
-    """Write every file or none: each is written in full to a temporary file in the output
-    folder first; only when all of them are complete are they renamed into place (a rename
-    within one folder is atomic). On a failure the temporary files are removed, so the
-    previous reports stay as they were — and a folder this call created is removed again.
-    ``protect``: files that must never be overwritten (the inputs)."""
-    folder = Path(out_dir)
-    created = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot create the output folder: {exc.strerror or exc}")) from None
-    protected = {os.path.realpath(p) for p in protect}
-    staged: list[tuple[str, Path]] = []
-    try:
-        targets = [(_inside(folder, name), text) for name, text in sorted(files.items())]
-        for target, _text in targets:
-            if os.path.realpath(target) in protected:
-                raise UsageError(Problem(str(target), 0, 0, "U-OUT", "the output would overwrite an input file; choose another --out"))
-        for target, text in targets:
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=str(folder))
-                staged.append((tmp, target))
-                if isinstance(text, bytes):
-                    handle = os.fdopen(fd, "wb")
-                else:
-                    handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-                with handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            except OSError as exc:
-                raise UsageError(Problem(str(target), 0, 0, "U-OUT", f"cannot write: {exc.strerror or exc}")) from None
-        written = []
-        while staged:
-            tmp, target = staged[0]
-            os.replace(tmp, target)
-            staged.pop(0)
-            written.append(str(target))
-        return written
-    finally:
-        for tmp, _target in staged:  # only after a failure
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        if created:
-            try:
-                if not any(folder.iterdir()):
-                    folder.rmdir()
-            except OSError:
-                pass

@@ -29,10 +29,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import contracts, expr
-from .errors import PolicyError, Problem
-from .loader import Document, load_document, path_text
-from .model import Check, PolicySet, plan
+from auditor.intake import contracts
+from auditor.rules import expr
+from auditor.errors import PolicyError, Problem
+from auditor.intake.loader import Document, load_document, path_text
+from auditor.rules.policies import field_types_for
+from auditor.model import Check, PolicySet, plan
 
 MAX_CONJUNCTS = 512  # beyond this the DNF is abandoned (answer: unknown)
 
@@ -67,8 +69,6 @@ _MEASURE_DOMAINS = {"share": Domain(contracts.NUMBER, 0, 1), "count": Domain(con
 
 def field_domains(policy_set: PolicySet) -> dict[str, dict[str, Domain]]:
     """Per record kind, the domain of every field a check may read (schema + measures)."""
-    from .policies import field_types_for
-
     types = field_types_for(policy_set.measures)
     defs = {"class": "class", "school": "school", "document": "document", "district": "figures"}
     out: dict[str, dict[str, Domain]] = {}

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import yaml
 
-from .errors import AuditorError, Collector, Problem
+from auditor.errors import AuditorError, Collector, Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 64

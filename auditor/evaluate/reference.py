@@ -7,9 +7,9 @@ by record; ``--engine reference`` uses it alone.
 """
 from __future__ import annotations
 
-from . import expr
-from .compiler import Rule
-from .model import Record
+from auditor.rules import expr
+from auditor.rules.compiler import Rule
+from auditor.model import Record
 
 NA, MISSING, PASS, FAIL = "not_applicable", "missing", "pass", "fail"
 

@@ -9,8 +9,8 @@ from importlib import resources
 import jsonschema
 from jsonschema import Draft202012Validator
 
-from .errors import Collector, did_you_mean
-from .loader import Document, path_text
+from auditor.errors import Collector, did_you_mean
+from auditor.intake.loader import Document, path_text
 
 NUMBER, STRING, BOOL, DATE = "number", "string", "boolean", "date"
 

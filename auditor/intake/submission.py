@@ -1,4 +1,4 @@
-"""Load the districts' submissions, validate them, and turn them into records.
+"""One submission document -> validated records (``Facts``).
 
 A submission is one document per district (YAML or JSON): district figures,
 filed documents, schools and their classes. Validation happens before anything
@@ -9,37 +9,12 @@ file are reported together.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
 
-from . import contracts
-from .errors import Collector, Problem, SubmissionError, did_you_mean
-from .loader import Document, load_partial, path_text, unshadowed
-from .model import Facts, Record, plan
-
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
-
-
-def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given; folders contribute their submission files (sorted, not recursive)."""
-    files: list[str] = []
-    problems: list[Problem] = []
-    for path in paths:
-        if os.path.isdir(path):
-            names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
-            if not names:
-                problems.append(Problem(path, 0, 0, "S-NONE", f"the folder holds no submission files ({', '.join(SUBMISSION_SUFFIXES)})"))
-            files.extend(os.path.join(path, n) for n in names)
-        elif os.path.exists(path):
-            files.append(path)
-        else:
-            problems.append(Problem(path, 0, 0, "E-READ", "no such file or folder"))
-    if problems:
-        raise SubmissionError(problems)
-    if not files:
-        raise SubmissionError(Problem("<command line>", 0, 0, "S-NONE", "no submission files were given"))
-    return files
-
+from auditor.errors import Collector, Problem, SubmissionError, did_you_mean
+from auditor.intake import contracts
+from auditor.intake.loader import Document, path_text, unshadowed
+from auditor.model import Facts, Record, plan
 
 def _real_date(text: str) -> _dt.date | None:
     try:
@@ -187,16 +162,6 @@ def to_facts(document: Document) -> Facts:
     return facts
 
 
-def load_submission(file) -> Facts:
-    """One submission: a YAML/JSON file, a workbook, or a district's CSV files (a tuple)."""
-    from .spreadsheet import SPREADSHEET_SUFFIXES, load_spreadsheet
-
-    if isinstance(file, tuple) or file.lower().endswith(SPREADSHEET_SUFFIXES):
-        return load_spreadsheet(file)
-    document, problems = load_partial(file, SubmissionError)
-    return facts_from_document(document, problems)
-
-
 def facts_from_document(document: Document, loader_problems: list[Problem] = (), lang: str = "en") -> Facts:
     """Validate and convert; ``loader_problems`` (values the loader refused) are reported
     together with the schema and content problems of the rest of the file. ``lang``: the
@@ -211,34 +176,3 @@ def facts_from_document(document: Document, loader_problems: list[Problem] = (),
     if problems:
         raise SubmissionError(problems)
     return to_facts(document)
-
-
-def one_per_district(submitted: list[tuple[str, Facts]]) -> tuple[list[Facts], list[Problem]]:
-    """The first submission of each district, and an S-DUPLICATE-ID problem (at its file) for every later one."""
-    seen: dict[str, str] = {}
-    kept, problems = [], []
-    for label, facts in submitted:
-        if facts.district in seen:
-            problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", f'district "{facts.district}" is already submitted in {seen[facts.district]}'))
-            continue
-        seen[facts.district] = label
-        kept.append(facts)
-    return kept, problems
-
-
-def load_submissions(paths: list[str]) -> list[Facts]:
-    """Every file, all problems of all files together; one Facts per district."""
-    from .spreadsheet import group_units, unit_label
-
-    problems: list[Problem] = []
-    submitted: list[tuple[str, Facts]] = []
-    for unit in group_units(expand_paths(paths)):  # a district's CSV files are one unit
-        try:
-            submitted.append((unit_label(unit), load_submission(unit)))
-        except SubmissionError as exc:
-            problems.extend(exc.problems)
-    out, duplicates = one_per_district(submitted)
-    problems += duplicates
-    if problems:
-        raise SubmissionError(problems)
-    return out

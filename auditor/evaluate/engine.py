@@ -31,14 +31,13 @@ import decimal
 import itertools
 import json
 import threading
-from typing import Iterable
 
 import durable_rules_engine as _core
 from durable import engine as _durable
 
-from .compiler import KEY_FIELD, KIND_FIELD, CompiledSet
-from .errors import EngineError, Problem
-from .model import Record
+from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet
+from auditor.errors import EngineError, Problem
+from auditor.model import Record
 
 BATCH = 1000
 MAX_SALT = 8

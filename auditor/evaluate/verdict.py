@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-from . import expr
-from .compiler import Rule
-from .contracts import DATE
-from .messages import render_message
-from .model import Check, Facts, Policy, Record
-from .reference import FAIL, MISSING, NA, PASS, Judged, judge_all
+from auditor.rules import expr
+from auditor.rules.compiler import Rule
+from auditor.intake.contracts import DATE
+from auditor.rules.messages import render_message
+from auditor.model import Check, Facts, Policy, Record
+from auditor.evaluate.reference import FAIL, MISSING, NA, PASS, Judged
 
 MAX_EVIDENCE = 100_000
 

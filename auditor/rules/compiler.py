@@ -17,8 +17,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from . import expr
-from .model import Check, PolicySet
+from auditor.rules import expr
+from auditor.model import Check, PolicySet
 
 RULES_PER_RULESET = 48
 KIND_FIELD = "_kind"

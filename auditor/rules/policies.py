@@ -9,15 +9,15 @@ import datetime as _dt
 import hashlib
 import math
 import os
-from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
-from . import contracts, expr
-from .errors import Collector, PolicyError, Problem, did_you_mean
-from .loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
-from .messages import compile_message, template_problems
-from .model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
+from auditor.intake import contracts
+from auditor.rules import expr
+from auditor.errors import Collector, PolicyError, Problem, did_you_mean
+from auditor.intake.loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
+from auditor.rules.messages import compile_message, template_problems
+from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
 
 DEFAULT_FOLDER = "policies"
 
@@ -195,8 +195,6 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
 
 def _check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:
     """Fields exist for the record kind, types agree, and the engine can compile every check."""
-    from .compiler import compile_condition  # local: compiler imports this module's types
-
     types = field_types_for([m for p in policies for m in p.measures])
 
     def report(policy, path, code, message):
@@ -248,7 +246,7 @@ def _check_types(policies: list[Policy], documents: dict[str, Document], problem
                     if node is None:
                         continue
                     try:
-                        number = _unreadable_number(compile_condition(node))
+                        number = _unreadable_number(expr.to_engine(node))
                     except expr.ExprError as exc:
                         report(policy, ("checks", i, key), exc.code, exc.message)
                         continue

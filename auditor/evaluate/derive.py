@@ -11,8 +11,8 @@ kind is ``missing``.
 """
 from __future__ import annotations
 
-from . import expr
-from .model import Facts, Measure, Record, plan
+from auditor.rules import expr
+from auditor.model import Facts, Measure, Record, plan
 
 
 def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[str]:

@@ -1,0 +1,76 @@
+"""Submission files -> one validated ``Facts`` per district, whatever their format.
+
+A submission is a YAML or JSON document, an Excel workbook, or a district's
+CSV set (one file per sheet, read as one unit). Folders contribute their
+submission files. Every file's problems are reported together.
+"""
+from __future__ import annotations
+
+import os
+
+from auditor.errors import Problem, SubmissionError
+from auditor.intake.loader import load_partial
+from auditor.intake.sheets.layout import SPREADSHEET_SUFFIXES
+from auditor.intake.sheets.reader import group_units, load_spreadsheet, unit_label
+from auditor.intake.submission import facts_from_document
+from auditor.model import Facts
+
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; folders contribute their submission files (sorted, not recursive)."""
+    files: list[str] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if os.path.isdir(path):
+            names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
+            if not names:
+                problems.append(Problem(path, 0, 0, "S-NONE", f"the folder holds no submission files ({', '.join(SUBMISSION_SUFFIXES)})"))
+            files.extend(os.path.join(path, n) for n in names)
+        elif os.path.exists(path):
+            files.append(path)
+        else:
+            problems.append(Problem(path, 0, 0, "E-READ", "no such file or folder"))
+    if problems:
+        raise SubmissionError(problems)
+    if not files:
+        raise SubmissionError(Problem("<command line>", 0, 0, "S-NONE", "no submission files were given"))
+    return files
+
+
+def load_submission(file) -> Facts:
+    """One submission: a YAML/JSON file, a workbook, or a district's CSV files (a tuple)."""
+    if isinstance(file, tuple) or file.lower().endswith(SPREADSHEET_SUFFIXES):
+        return load_spreadsheet(file)
+    document, problems = load_partial(file, SubmissionError)
+    return facts_from_document(document, problems)
+
+
+def one_per_district(submitted: list[tuple[str, Facts]]) -> tuple[list[Facts], list[Problem]]:
+    """The first submission of each district, and an S-DUPLICATE-ID problem (at its file) for every later one."""
+    seen: dict[str, str] = {}
+    kept, problems = [], []
+    for label, facts in submitted:
+        if facts.district in seen:
+            problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", f'district "{facts.district}" is already submitted in {seen[facts.district]}'))
+            continue
+        seen[facts.district] = label
+        kept.append(facts)
+    return kept, problems
+
+
+def load_submissions(paths: list[str]) -> list[Facts]:
+    """Every file, all problems of all files together; one Facts per district."""
+    problems: list[Problem] = []
+    submitted: list[tuple[str, Facts]] = []
+    for unit in group_units(expand_paths(paths)):  # a district's CSV files are one unit
+        try:
+            submitted.append((unit_label(unit), load_submission(unit)))
+        except SubmissionError as exc:
+            problems.extend(exc.problems)
+    out, duplicates = one_per_district(submitted)
+    problems += duplicates
+    if problems:
+        raise SubmissionError(problems)
+    return out

@@ -1,0 +1,33 @@
+"""Which submission fields the policies read, and which checks read each one."""
+from __future__ import annotations
+
+from auditor.rules import expr
+
+
+def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:
+    """(kind, field) -> titles of the checks (and measures) that read it, from the compiled policies."""
+    measures = {m.id: m for m in policy_set.measures}
+    out: dict[tuple[str, str], set] = {}
+
+    def measure_inputs(m):
+        names = (expr.fields(m.where) if m.where else set()) | (expr.fields(m.that) if m.that else set())
+        return m.of, names | {n for n in (m.value, m.per) if n}
+
+    def add(kind, names, reader, seen=()):
+        for name in names:
+            if name in measures and name not in seen:
+                add(*measure_inputs(measures[name]), reader, seen + (name,))
+                continue
+            if kind == "class" and name.startswith("school."):
+                kind_, name_ = "school", name[len("school."):]
+            else:
+                kind_, name_ = kind, name
+            out.setdefault((kind_, name_), set()).add(reader)
+
+    for check in policy_set.checks:
+        params = {p for step in check.steps for p in step.params}
+        names = (expr.fields(check.where) if check.where else set()) | expr.fields(check.require)
+        add(check.over, names - params, check.title.get("zh", check.id))
+    for m in policy_set.measures:
+        add(*measure_inputs(m), m.title.get("zh", m.id))
+    return {k: sorted(v) for k, v in out.items()}

@@ -1,0 +1,65 @@
+"""Work side by side in forked worker processes: :func:`forked_map`.
+
+durable_rules holds the GIL, so threads would not help. The districts of an
+audit (``audit.run_districts``) and the rendered reports (``output.report.render``)
+are spread over forked workers by the same helper; results come back in index
+order, so the output does not depend on the number of workers. Where ``fork``
+is not available the caller does the work in this process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from auditor import timing
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+_WORK = None  # the function a forked worker calls with an index (inherited, never pickled)
+
+
+def _call(index: int):
+    timing.reset()
+    try:
+        result = _WORK(index)
+    except Exception:  # a bug: send it back as text (exceptions may not pickle)
+        return None, traceback.format_exc(), {}, {}
+    return result, "", timing.seconds(), timing.seconds(cpu=True)
+
+
+def forked_map(work, count: int, jobs: int) -> list | None:
+    """``[work(0), ..., work(count - 1)]`` computed in ``jobs`` forked worker processes, in index order.
+
+    ``work`` is inherited by the workers (it may be a closure over anything); only the results are
+    pickled back. Each worker's stage timings are added to this process's. ``None`` when fork is not
+    available or one process is asked for: the caller then does the work itself. A worker's
+    unexpected exception is raised here as a RuntimeError with its traceback; a worker that dies
+    is a RuntimeError too, never a wait without end.
+    """
+    global _WORK
+    jobs = min(jobs or 1, count)
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    _WORK = work
+    try:
+        # not multiprocessing.Pool: it waits for ever when a worker dies (a crash, the OOM killer),
+        # where the executor raises BrokenProcessPool
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            answers = list(pool.map(_call, range(count)))
+    except BrokenProcessPool:
+        raise RuntimeError("a worker process died (killed, out of memory or crashed) before finishing its work") from None
+    finally:
+        _WORK = None
+    results = []
+    for result, bug, seconds, cpu_seconds in answers:
+        if bug:
+            raise RuntimeError("a worker process failed:\n" + bug)
+        timing.add(seconds, cpu_seconds)
+        results.append(result)
+    return results
