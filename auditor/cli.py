@@ -24,6 +24,7 @@ import sys
 
 from auditor import timing
 from auditor.audit import Auditor
+from auditor.dates import real_date
 from auditor.errors import AuditorError, Problem, UsageError, did_you_mean
 from auditor.examples import run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
@@ -43,10 +44,10 @@ DEFAULT_POLICIES = "policies"
 def _date(text: str) -> _dt.date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
         raise UsageError(Problem("--as-of", 0, 0, "U-ARGS", f'"{text}" is not a date in YYYY-MM-DD form'))
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(Problem("--as-of", 0, 0, "U-ARGS", f'"{text}" is not a real date')) from None
+    date = real_date(text)
+    if date is None:
+        raise UsageError(Problem("--as-of", 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+    return date
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -107,10 +107,16 @@ class EngineError(InternalError):
     kind = "engine"
 
 
-def did_you_mean(word: str, choices) -> str:
-    """A ' — did you mean "x"?' suffix, or ''."""
+def closest(word, choices) -> str | None:
+    """The one choice closest to ``word`` (the "did you mean" of every message), or None."""
     match = difflib.get_close_matches(str(word), sorted(str(c) for c in choices), n=1, cutoff=0.6)
-    return f'; did you mean "{match[0]}"?' if match else ""
+    return match[0] if match else None
+
+
+def did_you_mean(word: str, choices) -> str:
+    """A '; did you mean "x"?' suffix, or ''."""
+    match = closest(word, choices)
+    return f'; did you mean "{match}"?' if match else ""
 
 
 class Collector:

@@ -11,17 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from auditor.errors import Collector, Problem, SubmissionError, did_you_mean
+from auditor.dates import real_date
+from auditor.errors import Collector, Problem, SubmissionError, closest, did_you_mean
 from auditor.intake import contracts
 from auditor.intake.loader import Document, path_text, unshadowed
 from auditor.model import Facts, Record, plan
-
-def _real_date(text: str) -> _dt.date | None:
-    try:
-        return _dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-
 
 # The content checks' messages, in English for YAML and JSON files and in Chinese for the
 # spreadsheets district offices fill in (whose own reading rules speak Chinese too).
@@ -46,10 +40,10 @@ MESSAGES = {
 
 
 def _hint(name: str, choices, lang: str) -> str:
-    hint = did_you_mean(name, choices)
-    if lang == "zh" and hint:
-        return "；是否应为“" + hint.split('"')[1] + "”？"
-    return hint
+    if lang == "zh":
+        match = closest(name, choices)
+        return f"；是否应为“{match}”？" if match else ""
+    return did_you_mean(name, choices)
 
 
 def check_district(document: Document, collector: Collector, lang: str = "en") -> None:
@@ -93,7 +87,7 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
         if isinstance(d, dict):
             date_fields.append((("documents", i, "filed_on"), d.get("filed_on")))
     for path, value in date_fields:
-        if isinstance(value, str) and _DATE_FORM.fullmatch(value) and _real_date(value) is None:
+        if isinstance(value, str) and _DATE_FORM.fullmatch(value) and real_date(value) is None:
             add("E-DATE", messages["date"].format(value=value), path)
 
     def unique(items: list, path: tuple, what: str, **names) -> list[tuple[int, dict]]:

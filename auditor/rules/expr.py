@@ -33,6 +33,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
+from auditor.dates import real_date
+
 
 class ExprError(Exception):
     def __init__(self, message: str, offset: int = 0, code: str = "P-EXPR"):
@@ -321,12 +323,8 @@ class _Parser:
                 self.take()
                 self.expect(")")
                 iso = arg.text[1:-1]
-                try:
-                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
-                        raise ValueError("not YYYY-MM-DD")
-                    _dt.date.fromisoformat(iso)
-                except ValueError:
-                    raise ExprError(f'"{iso}" is not a real date in YYYY-MM-DD form', arg.offset) from None
+                if real_date(iso) is None:
+                    raise ExprError(f'"{iso}" is not a real date in YYYY-MM-DD form', arg.offset)
                 return Date(iso, tok.offset)
             head = tok.text.split(".")[0]
             if head in KEYWORDS or any(part in KEYWORDS for part in tok.text.split(".")):

@@ -5,7 +5,6 @@ anything stops; problems are raised together as one :class:`PolicyError`.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import math
 import os
@@ -14,6 +13,7 @@ from jinja2 import TemplateSyntaxError
 
 from auditor.intake import contracts
 from auditor.rules import expr
+from auditor.dates import real_date
 from auditor.errors import Collector, PolicyError, Problem, did_you_mean
 from auditor.intake.loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
 from auditor.rules.messages import compile_message, template_problems
@@ -69,13 +69,6 @@ class _PolicyReader:
         return expr.as_condition(node) if condition else node
 
 
-def _date(text: str) -> _dt.date | None:
-    try:
-        return _dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-
-
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:
@@ -128,7 +121,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         require = r.parse_expr(c["require"], base + ("require",))
         steps: list[Step] = []
         if "due" in c:
-            due = _date(c["due"])
+            due = real_date(c["due"])
             if due is None:
                 r.problem("E-DATE", f'"{c["due"]}" is not a real date', base + ("due",))
             else:
@@ -136,7 +129,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         else:
             names = None
             for j, s in enumerate(c["schedule"]):
-                due = _date(s["due"])
+                due = real_date(s["due"])
                 if due is None:
                     r.problem("E-DATE", f'"{s["due"]}" is not a real date', base + ("schedule", j, "due"))
                     continue
@@ -171,7 +164,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
     examples = []
     for i, e in enumerate(data.get("examples", [])):
         base = ("examples", i)
-        as_of = _date(e["as_of"])
+        as_of = real_date(e["as_of"])
         if as_of is None:
             r.problem("E-DATE", f'"{e["as_of"]}" is not a real date', base + ("as_of",))
             continue

@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from auditor.errors import Collector, Problem, SubmissionError
+from auditor.errors import Collector, Problem, SubmissionError, closest
 from auditor.intake import contracts
 from auditor.intake.loader import Document, decode_bytes, path_text, read_bytes
 from auditor.intake.sheets.layout import (
@@ -73,10 +73,8 @@ class NoResult(ExcelError):
 
 def _suggest(word, choices) -> str:
     """'是否应为“小学”？' for a near miss, or ''."""
-    import difflib
-
-    match = difflib.get_close_matches(str(word), sorted(str(c) for c in choices), n=1, cutoff=0.5)
-    return f"是否应为“{match[0]}”？" if match else ""
+    match = closest(word, choices)
+    return f"是否应为“{match}”？" if match else ""
 
 
 def _paren(text: str) -> str:

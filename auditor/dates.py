@@ -1,0 +1,21 @@
+"""Calendar dates as the auditor reads them: ``YYYY-MM-DD`` and nothing else (the one parser)."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def real_date(text) -> _dt.date | None:
+    """The date ``text`` names in ``YYYY-MM-DD`` form, or None (another form, or a day that does not exist).
+
+    Python's own ``date.fromisoformat`` also takes ``20191231`` and week dates; submissions,
+    policies and the command line take only the one form.
+    """
+    if not isinstance(text, str) or not _FORM.fullmatch(text):
+        return None
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        return None
