@@ -16,7 +16,7 @@ from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
 from auditor.model import Facts, PolicySet, clause_order, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
-from auditor.rules.policies import field_types_for
+from auditor.rules.fields import field_types_for
 from auditor.workers import forked_map
 
 FORMAT = "auditor-findings/1"

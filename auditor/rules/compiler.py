@@ -57,10 +57,6 @@ class CompiledSet:
         return copy.deepcopy({name: rs["rules"] for name, rs in self.rulesets.items()})
 
 
-def compile_condition(node: expr.Node, negate: bool = False) -> dict:
-    return expr.to_engine(node, negate)
-
-
 def expand(policy_set: PolicySet) -> list[tuple[Check, int, expr.Node]]:
     out = []
     for check in policy_set.checks:
@@ -85,8 +81,8 @@ def lower(check: Check, require: expr.Node) -> tuple[dict, frozenset]:
     parts: list[dict] = [{KIND_FIELD: check.over}]
     parts += [{"$ex": {path: 1}} for path in sorted(require_paths)]
     if check.where is not None:
-        parts.append(compile_condition(check.where))
-    parts.append(compile_condition(require, negate=True))
+        parts.append(expr.to_engine(check.where))
+    parts.append(expr.to_engine(require, negate=True))
     return {"$and": parts}, frozenset(where_paths | require_paths)
 
 

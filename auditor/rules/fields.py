@@ -1,7 +1,17 @@
-"""Which submission fields the policies read, and which checks read each one."""
+"""The fields of each record kind with their types (schema + measures), and which of them the policies read."""
 from __future__ import annotations
 
+from auditor.intake import contracts
 from auditor.rules import expr
+
+
+def field_types_for(measures) -> dict[str, dict[str, str]]:
+    """Per record kind, field path -> type: the submission schema's fields, and the fields measures add
+    (district-level ones on `district`, city-level ones on `city`)."""
+    base = {k: dict(v) for k, v in contracts.base_field_types().items()}
+    for m in measures:
+        base["city" if m.level == "city" else "district"][m.id] = contracts.NUMBER
+    return base
 
 
 def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:

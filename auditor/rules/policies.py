@@ -2,22 +2,24 @@
 
 Every problem in every file is collected (with file, line and column) before
 anything stops; problems are raised together as one :class:`PolicyError`.
+Reading and building each file is here; checking the built set's fields and
+types across files is :mod:`auditor.rules.typecheck`.
 """
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 
 from jinja2 import TemplateSyntaxError
 
-from auditor.intake import contracts
-from auditor.rules import expr
 from auditor.dates import real_date
 from auditor.errors import Collector, PolicyError, Problem, did_you_mean
+from auditor.intake import contracts
 from auditor.intake.loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
-from auditor.rules.messages import compile_message, template_problems
 from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
+from auditor.rules import expr
+from auditor.rules.messages import compile_message, template_problems
+from auditor.rules.typecheck import check_types
 
 DEFAULT_FOLDER = "policies"
 
@@ -31,21 +33,6 @@ def policy_files(folder: str) -> list[str]:
     return [os.path.join(folder, n) for n in names]
 
 
-def measure_types(measures) -> dict[str, dict[str, str]]:
-    """Fields that measures add: district-level ones on `district`, city-level on `city`."""
-    out: dict[str, dict[str, str]] = {"district": {}, "city": {}}
-    for m in measures:
-        out["city" if m.level == "city" else "district"][m.id] = contracts.NUMBER
-    return out
-
-
-def field_types_for(measures) -> dict[str, dict[str, str]]:
-    base = {k: dict(v) for k, v in contracts.base_field_types().items()}
-    for kind, extra in measure_types(measures).items():
-        base[kind].update(extra)
-    return base
-
-
 class _PolicyReader:
     def __init__(self, document: Document, collector: Collector):
         self.doc = document
@@ -54,17 +41,16 @@ class _PolicyReader:
     def at(self, path) -> tuple[int, int]:
         return self.doc.where(tuple(path))
 
-    def problem(self, code: str, message: str, path, column_offset: int | None = None) -> None:
+    def problem(self, code: str, message: str, path) -> None:
+        """A problem at the value ``path`` points to (an expression's own offset goes in the message)."""
         line, column = self.at(path)
-        if column_offset is not None and line:
-            column = column  # the value's column; expression offsets are reported in the message
         self.c.add(code, message, line, column, path_text(tuple(path)))
 
     def parse_expr(self, text: str, path, condition: bool = True) -> expr.Node | None:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, f"{exc.message} at character {exc.offset + 1} of \"{text}\"", path)
+            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{text}\"", path)
             return None
         return expr.as_condition(node) if condition else node
 
@@ -186,86 +172,6 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
                   tuple(examples), Source(file, line))
 
 
-def _check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:
-    """Fields exist for the record kind, types agree, and the engine can compile every check."""
-    types = field_types_for([m for p in policies for m in p.measures])
-
-    def report(policy, path, code, message):
-        doc = documents[policy.source.file]
-        line, column = doc.where(path)
-        problems.append(Problem(policy.source.file, line, column, code, message, path_text(path)))
-
-    def typecheck(policy, path, node, kind, params, want_bool=True):
-        table = dict(types[kind])
-        for name, value in params.items():
-            table[name] = contracts.NUMBER if isinstance(value, (int, float)) and not isinstance(value, bool) else contracts.BOOL if isinstance(value, bool) else contracts.STRING
-        try:
-            t = expr.infer_type(node, table)
-        except expr.ExprError as exc:
-            message = exc.message
-            if exc.code == "P-FIELD":
-                name = message.split('"')[1]
-                message = f'{kind} records have no field "{name}"{did_you_mean(name, table)}'
-            report(policy, path, exc.code, message)
-            return False
-        if want_bool and t != contracts.BOOL:
-            report(policy, path, "P-TYPE", f"a condition is needed here, but this is a {t}")
-            return False
-        return True
-
-    for policy in policies:
-        for i, m in enumerate(policy.measures):
-            kind = m.of
-            for key, node in (("where", m.where), ("that", m.that)):
-                if node is not None:
-                    typecheck(policy, ("measures", i, key), node, kind, {})
-            for key in ("value", "per"):
-                name = getattr(m, key)
-                if name is not None:
-                    if name not in types[kind]:
-                        report(policy, ("measures", i, key), "P-FIELD", f'{kind} records have no field "{name}"{did_you_mean(name, types[kind])}')
-                    elif types[kind][name] != contracts.NUMBER:
-                        report(policy, ("measures", i, key), "P-TYPE", f'"{name}" is {types[kind][name]}, not a number')
-        for i, c in enumerate(policy.checks):
-            params = c.steps[0].params
-            ok = True
-            if c.where is not None:
-                ok &= typecheck(policy, ("checks", i, "where"), c.where, c.over, {})
-            ok &= typecheck(policy, ("checks", i, "require"), c.require, c.over, params)
-            if not ok:
-                continue
-            for step in c.steps:
-                for key, node in (("where", c.where), ("require", expr.substitute(c.require, step.params))):
-                    if node is None:
-                        continue
-                    try:
-                        number = _unreadable_number(expr.to_engine(node))
-                    except expr.ExprError as exc:
-                        report(policy, ("checks", i, key), exc.code, exc.message)
-                        continue
-                    if number is not None:
-                        where = f" (schedule step from {step.due})" if c.scheduled else ""
-                        report(policy, ("checks", i, key), "P-ENGINE",
-                               f"the number {number!r}{where} cannot be given to durable_rules: it reads neither exponent "
-                               f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
-                               f"for example a percentage instead of a tiny fraction")
-
-
-def _unreadable_number(condition):
-    """A number in a compiled condition that durable_rules would refuse (error 202/204), or None."""
-    stack = [condition]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, (int, float)) and not isinstance(item, bool):
-            if not math.isfinite(item) or abs(item) >= 2**53 or "e" in repr(float(item)) and item != 0:
-                return item
-    return None
-
-
 def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
     files = policy_files(folder)
     problems: list[Problem] = []
@@ -316,7 +222,7 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
                     problems.append(Problem(policy.source.file, line, column, "P-EXAMPLE",
                                             f'example expects a result for unknown check "{check_id}"{did_you_mean(check_id, known)}',
                                             path_text(("examples", i, "expect", check_id))))
-    _check_types(policies, documents, problems)
+    check_types(policies, documents, problems)
     if problems:
         raise PolicyError(problems)
     policies.sort(key=lambda p: (plan()["clauses"].index(p.clause), p.id))

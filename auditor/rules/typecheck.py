@@ -1,0 +1,97 @@
+"""Type-check loaded policies: every field a rule reads exists for its record kind, types agree, and
+durable_rules can take every check (one side of each comparison a single field, numbers it can read).
+
+Run by :func:`auditor.rules.policies.load_policies` once every file is built, so that measures of one
+policy can be read by checks of another.
+"""
+from __future__ import annotations
+
+import math
+
+from auditor.errors import Problem, did_you_mean
+from auditor.intake import contracts
+from auditor.intake.loader import Document, path_text
+from auditor.model import Policy
+from auditor.rules import expr
+from auditor.rules.fields import field_types_for
+
+
+def _no_field(kind: str, name: str, table) -> str:
+    return f'{kind} records have no field "{name}"{did_you_mean(name, table)}'
+
+
+def check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:
+    """Fields exist for the record kind, types agree, and the engine can compile every check."""
+    types = field_types_for([m for p in policies for m in p.measures])
+
+    def report(policy, path, code, message):
+        doc = documents[policy.source.file]
+        line, column = doc.where(path)
+        problems.append(Problem(policy.source.file, line, column, code, message, path_text(path)))
+
+    def typecheck(policy, path, node, kind, params, want_bool=True):
+        table = dict(types[kind])
+        for name, value in params.items():
+            table[name] = contracts.NUMBER if isinstance(value, (int, float)) and not isinstance(value, bool) else contracts.BOOL if isinstance(value, bool) else contracts.STRING
+        try:
+            t = expr.infer_type(node, table)
+        except expr.ExprError as exc:
+            message = _no_field(kind, exc.field, table) if exc.code == "P-FIELD" else exc.message
+            report(policy, path, exc.code, message)
+            return False
+        if want_bool and t != contracts.BOOL:
+            report(policy, path, "P-TYPE", f"a condition is needed here, but this is a {t}")
+            return False
+        return True
+
+    for policy in policies:
+        for i, m in enumerate(policy.measures):
+            kind = m.of
+            for key, node in (("where", m.where), ("that", m.that)):
+                if node is not None:
+                    typecheck(policy, ("measures", i, key), node, kind, {})
+            for key in ("value", "per"):
+                name = getattr(m, key)
+                if name is not None:
+                    if name not in types[kind]:
+                        report(policy, ("measures", i, key), "P-FIELD", _no_field(kind, name, types[kind]))
+                    elif types[kind][name] != contracts.NUMBER:
+                        report(policy, ("measures", i, key), "P-TYPE", f'"{name}" is {types[kind][name]}, not a number')
+        for i, c in enumerate(policy.checks):
+            params = c.steps[0].params
+            ok = True
+            if c.where is not None:
+                ok &= typecheck(policy, ("checks", i, "where"), c.where, c.over, {})
+            ok &= typecheck(policy, ("checks", i, "require"), c.require, c.over, params)
+            if not ok:
+                continue
+            for step in c.steps:
+                for key, node in (("where", c.where), ("require", expr.substitute(c.require, step.params))):
+                    if node is None:
+                        continue
+                    try:
+                        number = unreadable_number(expr.to_engine(node))
+                    except expr.ExprError as exc:
+                        report(policy, ("checks", i, key), exc.code, exc.message)
+                        continue
+                    if number is not None:
+                        where = f" (schedule step from {step.due})" if c.scheduled else ""
+                        report(policy, ("checks", i, key), "P-ENGINE",
+                               f"the number {number!r}{where} cannot be given to durable_rules: it reads neither exponent "
+                               f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
+                               f"for example a percentage instead of a tiny fraction")
+
+
+def unreadable_number(condition):
+    """A number in a compiled condition that durable_rules would refuse (error 202/204), or None."""
+    stack = [condition]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if not math.isfinite(item) or abs(item) >= 2**53 or "e" in repr(float(item)) and item != 0:
+                return item
+    return None
