@@ -86,24 +86,16 @@ def evaluate(node: Node, record: dict) -> Any:
             return MISSING
         found = any(item == c.value for c in node.choices)  # types were checked statically
         return (not found) if node.negated else found
-    if isinstance(node, And):
+    if isinstance(node, (And, Or)):
+        decisive = isinstance(node, Or)  # the value that settles the result: False for and, True for or
         unknown = False
         for item in node.items:
             value = evaluate(item, record)
             if value is MISSING:
                 unknown = True
-            elif value is False:
-                return False
-        return MISSING if unknown else True
-    if isinstance(node, Or):
-        unknown = False
-        for item in node.items:
-            value = evaluate(item, record)
-            if value is MISSING:
-                unknown = True
-            elif value is True:
-                return True
-        return MISSING if unknown else False
+            elif value is decisive:
+                return decisive
+        return MISSING if unknown else (not decisive)
     if isinstance(node, Not):
         value = evaluate(node.item, record)
         return MISSING if value is MISSING else (not value)
