@@ -1,7 +1,7 @@
 """The bundled audit (fixtures/shenyang-2022 as of 2022-12-31) reduced to its verdicts, for golden comparisons.
 
 Shared by tests/test_golden.py (the verdicts match tests/golden/) and
-tests/test_silent_edit.py (an edited rule set changes them).
+tests/rules/test_silent_edit.py (an edited rule set changes them).
 """
 from __future__ import annotations
 

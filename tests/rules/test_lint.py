@@ -1,4 +1,4 @@
-"""`auditor check`: planted problems in tests/lint/*.yaml are reported with their code and line.
+"""auditor/rules/lint.py and `auditor check`: planted problems in tests/lint/*.yaml are reported with their code and line.
 
 Each planted file is a policy whose offending lines carry ``# expect: CODE``;
 the findings must be exactly those (code, line) pairs — nothing missed,
@@ -20,9 +20,9 @@ from auditor.errors import CODES, PolicyError
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-PLANTED = sorted(glob.glob(os.path.join(HERE, "lint", "*.yaml")))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(TESTS)
+PLANTED = sorted(glob.glob(os.path.join(TESTS, "lint", "*.yaml")))
 LINT_CODES = ("L-NEVER", "L-IMPOSSIBLE", "L-TAUTOLOGY", "L-CONFLICT", "L-LOOSER", "L-PERIOD")
 
 

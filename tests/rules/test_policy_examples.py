@@ -11,7 +11,7 @@ import pytest
 from auditor.examples import run_examples
 from auditor.rules.policies import load_policies
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 RESULTS = {}
 
@@ -34,3 +34,18 @@ def test_every_check_has_examples():
     """Each check is named by at least one example."""
     named = {check for p in POLICY_SET.policies for e in p.examples for check in e.expect}
     assert {c.id for c in POLICY_SET.checks} <= named
+
+
+def test_every_check_has_pass_fail_and_not_due_examples():
+    """Requirement 5: each check's own examples show it passing, failing and before its deadline."""
+    gaps = []
+    for policy in POLICY_SET.policies:
+        seen: dict[str, set] = {}
+        for example in policy.examples:
+            for check, status in example.expect.items():
+                seen.setdefault(check, set()).add(status)
+        for check in policy.checks:
+            lacking = {"pass", "fail", "not_due"} - seen.get(check.id, set())
+            if lacking:
+                gaps.append((check.id, sorted(lacking)))
+    assert not gaps

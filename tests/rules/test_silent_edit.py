@@ -3,7 +3,7 @@
 Policy staff edit YAML. An edit that loosens a threshold (``size <= 45`` to
 ``size <= 46``) or moves a deadline later must not pass unnoticed: either one
 of the policy's own examples fails (``auditor test``; in the suite
-tests/test_policy_examples.py) or the golden verdicts of the bundled audit
+tests/rules/test_policy_examples.py) or the golden verdicts of the bundled audit
 (tests/test_golden.py) change.
 
 Two kinds of test:
@@ -36,7 +36,7 @@ from auditor.rules.policies import load_policies
 
 from bundled import bundled_summary, read_golden
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICIES = os.path.join(ROOT, "policies")
 POLICY_SET = load_policies(POLICIES)
 
