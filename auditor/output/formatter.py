@@ -181,14 +181,10 @@ class Formatter:
             return ""
         return self.words["reasons"][reason["code"]].format(**self._params(reason))
 
-    def lacking(self, name: str) -> str:
-        """A name in an evidence item's ``missing`` list: a field, or ``submission``."""
-        return self.label(name)
-
     def lacks(self, item: dict) -> str:
         """What an evidence item lacks: from its reason where that says (a ledger, a filed document), else its fields."""
         reason = item.get("reason")
         template = self.words["lacks"].get(reason["code"]) if reason else None
         if template is not None:
             return template.format(**self._params(reason))
-        return self.t["list_sep"].join(self.lacking(f) for f in item.get("missing", []))
+        return self.t["list_sep"].join(self.label(f) for f in item.get("missing", []))  # fields, or "submission"
