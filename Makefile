@@ -26,7 +26,7 @@ audit: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-# Headless Chromium for tests/test_browser.py, from the distribution's packages when absent (as root with
+# Headless Chromium for tests/output/test_browser.py, from the distribution's packages when absent (as root with
 # apt-get); elsewhere the browser tests are skipped.
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \

@@ -19,7 +19,7 @@ from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.workers import forked_map
 
-FORMAT = "auditor-findings/1"
+FORMAT = "auditor-findings/2"  # 2: a reason is a code with parameters (in 1, English text)
 ENGINES = ("durable", "reference")
 
 

@@ -24,7 +24,7 @@ def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[s
 def measure_value(measure: Measure, records: list[Record]) -> dict:
     """{"status": "ok"|"missing"|"empty", "value": ..., details}."""
     if not records:
-        return {"status": "missing", "reason": f"no {measure.of} records submitted", "lacking": []}
+        return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     applicable: list[Record] = []
     lacking: list[dict] = []
     for record in records:
@@ -55,7 +55,7 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
         if measure.per:
             per_total += values[1]
     if lacking:
-        return {"status": "missing", "reason": f"{len(lacking)} {measure.of} record(s) lack data", "lacking": lacking}
+        return {"status": "missing", "reason": {"code": "records_lack_data", "kind": measure.of, "count": len(lacking)}, "lacking": lacking}
     n = len(applicable)
     agg = measure.agg
     if agg == "count":
@@ -63,7 +63,7 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
     if agg == "sum":
         return {"status": "ok", "value": sum(numbers), "of": n}
     if n == 0:
-        return {"status": "empty", "reason": f"no applicable {measure.of} records"}
+        return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
     if agg == "share":
         return {"status": "ok", "value": round(hits / n, 6), "numerator": hits, "denominator": n}
     if agg == "min":
@@ -74,7 +74,7 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
         return {"status": "ok", "value": round(sum(numbers) / n, 6), "of": n}
     if agg == "ratio":
         if per_total == 0:
-            return {"status": "empty", "reason": f"the total of {measure.per} is zero"}
+            return {"status": "empty", "reason": {"code": "zero_total", "field": measure.per}}
         return {"status": "ok", "value": round(sum(numbers) / per_total, 6), "numerator": sum(numbers), "denominator": per_total}
     raise ValueError(agg)  # pragma: no cover - the schema allows only the above
 
@@ -127,7 +127,7 @@ def derive_city(all_facts: list[Facts], measures: list[Measure], districts: list
             contributions.append(item)
         result = measure_value(measure, records)
         if absent:
-            result = {"status": "missing", "reason": f"{len(absent)} district(s) did not submit",
+            result = {"status": "missing", "reason": {"code": "districts_not_submitted", "count": len(absent)},
                       "lacking": [{"key": "district", "district": a, "missing": ["submission"]} for a in absent] + result.get("lacking", [])}
         result["contributions"] = contributions
         facts.notes[measure.id] = result

@@ -37,10 +37,6 @@ def judge(rule: Rule, record: Record) -> tuple[str, list[str]]:
     return (PASS if holds else FAIL), []
 
 
-def judge_all(rule: Rule, records: list[Record]) -> list[tuple[Record, str, list[str]]]:
-    return [(record, *judge(rule, record)) for record in records]
-
-
 # --------------------------------------------------------------------------- compiled, for scale
 _NA_RESULT = (NA, [])
 _PASS_RESULT = (PASS, [])

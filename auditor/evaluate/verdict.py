@@ -52,8 +52,8 @@ def _message(check: Check, values: dict) -> dict:
 
 
 def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
-                types: dict[str, str], outcomes: dict[str, list]) -> dict:
-    """The verdict of one check for one district (or the city)."""
+                types: dict[str, str], outcomes: dict[str, Judged]) -> dict:
+    """The verdict of one check for one district (or the city), from each rule's judged records."""
     current = check.step_for(as_of)
     due = current is None
     index = 0 if current is None else current[0]
@@ -63,16 +63,9 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     judged = outcomes[rule.name]
 
     evidence: list[dict] = []
-    if isinstance(judged, Judged):  # counted already; holds the failing and missing records only
-        counts = dict(judged.counts)
-        entries = judged.entries
-    else:  # a list of (record, outcome, lacking) for every record
-        counts = {PASS: 0, FAIL: 0, MISSING: 0, NA: 0}
-        entries = list(judged)
-        for _, outcome, _ in entries:
-            counts[outcome] += 1
+    counts = dict(judged.counts)
     requirement = rule.requirement_text
-    for record, outcome, lacking in entries:
+    for record, outcome, lacking in judged.entries:  # the failing and missing records only
         if outcome == FAIL:
             values = _values(record, rule, types)
             context = {**record.ident, **values, **step.params, "district": facts.district,
@@ -91,7 +84,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     if not records:
         status = MISSING
         evidence.append({"problem": "missing", "record": f"{check.over}:*", "missing": [f"{check.over} records"],
-                         "owed_by": facts.district, "reason": f"no {check.over} records submitted"})
+                         "owed_by": facts.district, "reason": {"code": "no_records", "kind": check.over}})
     elif counts[FAIL]:
         status = FAIL
     elif counts[MISSING]:
@@ -101,8 +94,10 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     else:
         status = MISSING if check.if_none == "missing" else NA
         if status == MISSING:
+            reason = ({"code": "no_match", "kind": check.over, "filter": check.where_text} if check.where_text
+                      else {"code": "no_applicable_records", "kind": check.over})
             evidence.append({"problem": "missing", "record": f"{check.over}:*", "missing": [check.where_text or check.over],
-                             "owed_by": facts.district, "reason": f"no {check.over} record matches: {check.where_text}"})
+                             "owed_by": facts.district, "reason": reason})
     # measures read by the rule, with their inputs (numerator, denominator, contributions)
     measures = {name: facts.notes[name] for name in sorted(rule.fields) if name in facts.notes}
     verdict = {
@@ -150,7 +145,7 @@ def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) 
         "applies_to": check.where_text, "over": check.over, "responsible": list(policy.responsible),
         "counts": {"checked": 0, "pass": 0, "fail": 0, "missing": 0, "not_applicable": 0},
         "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
-                      "reason": "no submission received from this district"}],
+                      "reason": {"code": "no_submission"}}],
         "measures": {}, "source": source_text(check.source),
         **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0}} if current is None else {}),
     }

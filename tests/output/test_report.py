@@ -1,54 +1,25 @@
-"""The documents: golden HTML for a small fixed audit, escaping of hostile names, the spreadsheet, --rectify-days.
+"""The documents: golden HTML for a small fixed audit, escaping of hostile names, --rectify-days, English.
 
-The goldens come from tests/golden/input/ (two policies and two small submissions, one with hostile school
-names), not from policies/ and fixtures/, so that extending those does not churn them. Regenerate with
+The goldens come from tests/golden/input/ (golden_audit.py). Regenerate them with
 
-    .venv/bin/pytest tests/test_reports.py --update-golden
+    .venv/bin/python -m pytest tests/output/test_report.py --update-golden
 
 and review the diff.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import os
 import re
 
 import pytest
 
-from auditor.cli import main
 from auditor.rules.policies import load_policies
 from auditor.output.report import css_string, render
 from auditor.output.files import safe_name
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOLDEN = os.path.join("tests", "golden")
-INPUT = os.path.join(GOLDEN, "input")
-GOLDEN_ARGS = [os.path.join(INPUT, "dd-hostile.yaml"), os.path.join(INPUT, "hp.yaml"), "--policies", os.path.join(INPUT, "policies"),
-               "--districts", "和平区,大东区", "--as-of", "2022-12-31", "--engine", "reference"]
-GOLDEN_FILES = ["大东区.html", "大东区-整改通知.html", "和平区.html", "index.html"]
-
-
-def audit_into(out: str, *args: str) -> int:
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # paths in the findings are relative to the project, as a user would type them
-    try:
-        return main(["audit", *args, "--out", out])
-    finally:
-        os.chdir(cwd)
-
-
-@pytest.fixture(scope="module")
-def golden_out(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("golden"))
-    assert audit_into(out, *GOLDEN_ARGS) == 0
-    return out
-
-
-def read(folder: str, name: str) -> str:
-    with open(os.path.join(folder, name), encoding="utf-8") as handle:
-        return handle.read()
+from golden_audit import GOLDEN, GOLDEN_ARGS, GOLDEN_FILES, INPUT, ROOT, audit_into, golden_out, read  # noqa: F401  (golden_out: a fixture)
 
 
 @pytest.mark.parametrize("name", GOLDEN_FILES)
@@ -59,7 +30,7 @@ def test_golden_html(golden_out, update_golden, name):
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(got)
         return
-    assert os.path.exists(path), f"no golden {path}: run pytest tests/test_reports.py --update-golden"
+    assert os.path.exists(path), f"no golden {path}: run pytest tests/output/test_report.py --update-golden"
     assert got == read(os.path.join(ROOT, GOLDEN), name), f"{name} differs from its golden: rerun with --update-golden and review"
 
 
@@ -169,36 +140,6 @@ def test_english_documents(tmp_path):
     assert "Rectify by" in read(str(tmp_path), "大东区-rectification-notice.html")
 
 
-def test_spreadsheet_one_row_per_finding(golden_out):
-    from openpyxl import load_workbook
-
-    findings = json.loads(read(golden_out, "findings.json"))
-    with open(os.path.join(golden_out, "findings.xlsx"), "rb") as handle:
-        book = load_workbook(io.BytesIO(handle.read()))
-    sheet = book["检查结论"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 1 + len(findings["verdicts"])
-    header = rows[0]
-    got = {(r[header.index("区县（市）")], r[header.index("检查项")]): r[header.index("结论")] for r in rows[1:]}
-    names = {"pass": "达标", "fail": "未达标", "missing": "数据缺失", "not_due": "未到期", "not_applicable": "不适用"}
-    assert got == {(v["district"], v["check"]): names[v["status"]] for v in findings["verdicts"]}
-    detail = book["问题明细"]
-    units = [c.value for c in detail["F"]]
-    formula = [c for c in detail["F"] if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
-    assert formula and all(c.data_type == "s" for c in formula), units  # shown as text, never a formula
-    assert book["说明"]["B3"].value == findings["policy_set"]["hash"]
-
-
-def test_findings_still_match_their_schema(golden_out):
-    from auditor.intake.contracts import validator
-
-    findings = json.loads(read(golden_out, "findings.json"))
-    validator("findings").validate(findings)
-    assert findings["submitted_by"] == {"和平区": ["tests/golden/input/hp.yaml"], "大东区": ["tests/golden/input/dd-hostile.yaml"]}
-    rate = next(v for v in findings["verdicts"] if v["check"] == "golden-special.disabled-97" and v["district"] == "和平区")
-    assert rate["status"] == "not_due" and rate["observed"] == {"disabled_enrolment_rate": 0.985}
-
-
 def test_long_evidence_is_summarised_with_the_full_list_in_the_appendix(tmp_path):
     classes = [{"id": f"1-{i}", "grade": 1, "size": 46 + i} for i in range(14)]
     school = {"id": "S1", "name": "一校", "stage": "primary", "rural": False, "pupils": 900, "classes": classes}
@@ -213,3 +154,17 @@ def test_long_evidence_is_summarised_with_the_full_list_in_the_appendix(tmp_path
     assert "其余4条见附件" in finding
     appendix = page.split('id="appendix-golden-classes.primary-45"')[1].split("</table>")[0]
     assert appendix.count("<tr><td class=\"num\">") == 14 and 'href="#v-golden-classes.primary-45"' in appendix
+
+
+def test_standards_on_the_bundled_documents_are_plain_words(tmp_path):
+    """No code on the pages a district receives: the standards and filters are sentences, not expressions."""
+    assert audit_into(str(tmp_path), "fixtures/shenyang-2022", "--as-of", "2022-12-31", "--engine", "reference") == 0
+    standards = []
+    for name in sorted(os.listdir(tmp_path)):
+        if name.endswith(".html"):
+            standards += re.findall(r"<tr><th>判定标准</th><td>(.*?)</td></tr>", read(str(tmp_path), name))
+    assert len(standards) > 50
+    for text in standards:
+        assert not re.search(r'[A-Za-z_=<>≤≥≠]|&#34;|&lt;|&gt;| 属于 | 且 | 或 ', text), text
+    notice = read(str(tmp_path), "大东区-整改通知.html")
+    assert "<td>班额不超过45人</td>" in notice and "<td>复核结论为达到要求，且已填写复核人</td>" in notice

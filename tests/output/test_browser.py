@@ -15,8 +15,9 @@ import urllib.parse
 import pytest
 
 from chromium import BrowserError, Chromium, find_chromium
-from auditor.output.report import STATUS_COLOURS, STATUS_ZH
-from test_reports import audit_into, golden_out  # noqa: F401  (golden_out: the hostile-names audit, a fixture)
+from auditor.output.labels import STATUS_ZH
+from auditor.output.palette import STATUS_COLOURS
+from golden_audit import audit_into, golden_out  # noqa: F401  (golden_out: the hostile-names audit, a fixture)
 
 BINARY = find_chromium()
 pytestmark = pytest.mark.skipif(BINARY is None, reason="no chromium on this machine (make test installs it as root)")

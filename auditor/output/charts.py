@@ -1,0 +1,86 @@
+"""Chart geometry for the city summary: plain numbers and texts; the SVG is drawn by the templates (macros.html)."""
+from __future__ import annotations
+
+from auditor.output.formatter import Formatter
+from auditor.output.palette import BAR_COLOURS, STATUS_ORDER
+from auditor.output.views import OPS
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    span = hi - lo
+    if span <= 0:
+        return [lo]
+    raw = span / n
+    mag = 10 ** int(f"{raw:e}".split("e")[1])
+    step = next(s * mag for s in (1, 2, 2.5, 5, 10) if s * mag >= raw)
+    first = int(lo / step) * step
+    ticks, t = [], first
+    while t <= hi + 1e-9:
+        if t >= lo - 1e-9:
+            ticks.append(round(t, 10))
+        t += step
+    return ticks
+
+
+def bar_chart(rows: list[dict], fmt: Formatter, field: str, target: float | None = None, op: str = ">=",
+              title: str = "", width: int = 680) -> dict:
+    """Horizontal bars, one per row ({label, value, status, href}), against a target line."""
+    label_w, value_w, row_h, top, bottom = 96, 86, 22, 20, 20  # the target's label goes above the bars
+    plot_w = width - label_w - value_w
+    numbers = [r["value"] for r in rows if isinstance(r.get("value"), (int, float))] + ([target] if target is not None else [])
+    hi = max(numbers) if numbers else 1.0
+    lo = 0.0
+    if field in fmt.percent:
+        hi = max(hi, 1.0)
+        low = min(numbers) if numbers else 0.0
+        if low > 0.6:  # rates close to 1: start the axis lower than zero would show them, and say so on the axis
+            lo = max(0.0, int((low - 0.05) * 20) / 20)
+    elif hi > 0:
+        hi = hi * 1.05  # counts: a little room past the longest bar
+    else:
+        hi = 1.0
+    scale = plot_w / (hi - lo) if hi > lo else 0
+
+    def x(value: float) -> float:
+        return round(label_w + (value - lo) * scale, 1)
+
+    bars = []
+    for i, r in enumerate(rows):
+        y = top + i * row_h
+        value = r.get("value")
+        bar = {"label": r["label"], "y": y, "ty": y + row_h - 7, "status": r.get("status", "pass"), "href": r.get("href"),
+               "colour": BAR_COLOURS.get(r.get("status", "pass"), "#999"), "text": fmt.value(field, value)}
+        if isinstance(value, (int, float)):
+            bar.update(x=label_w, w=max(1.0, round(x(max(value, lo)) - label_w, 1)), h=row_h - 6)
+        bar["tx"] = (bar.get("x", label_w) + bar.get("w", 0)) + 4
+        if r.get("submitted") is False:
+            bar["text"] = fmt.t["not_submitted"]
+        bars.append(bar)
+    height = top + len(rows) * row_h + bottom
+    ticks = [{"x": x(t), "label": fmt.value(field, t if t != int(t) or field in fmt.percent else int(t))}
+             for t in _nice_ticks(lo, hi)]
+    chart = {"width": width, "height": height, "bars": bars, "ticks": ticks, "axis_y": top + len(rows) * row_h,
+             "plot_x": label_w, "plot_w": plot_w, "title": title, "truncated": lo > 0, "top": top}
+    if target is not None:
+        chart["target"] = {"x": x(target), "label": f"{OPS.get(op, op)} {fmt.value(field, target)}"}
+    return chart
+
+
+def status_chart(rows: list[dict], width: int = 680) -> dict:
+    """One stacked bar per district: how many checks in each status."""
+    label_w, row_h, top = 96, 22, 8
+    plot_w = width - label_w - 20
+    most = max((sum(r["counts"].values()) for r in rows), default=1) or 1
+    out = []
+    for i, r in enumerate(rows):
+        x, segments = float(label_w), []
+        for s in STATUS_ORDER:
+            n = r["counts"].get(s, 0)
+            if not n:
+                continue
+            w = round(n / most * plot_w, 1)
+            segments.append({"x": x, "w": w, "status": s, "n": n, "colour": BAR_COLOURS[s], "tx": round(x + w / 2, 1)})
+            x += w
+        out.append({"label": r["label"], "href": r.get("href"), "y": top + i * row_h, "ty": top + i * row_h + row_h - 7,
+                    "segments": segments})
+    return {"width": width, "height": top + len(rows) * row_h + 8, "rows": out, "h": row_h - 6}

@@ -1,0 +1,190 @@
+"""Numbers, fields, values, conditions and reasons as a reader sees them, in one language.
+
+Everything here reads structured data: field metadata from the submission schema (Chinese titles,
+``x-unit``, ``x-enum-zh``, types) and the policy set (measures' titles and kinds, checks' titles), words
+from ``auditor/data/labels.yaml``, conditions as expression trees (:mod:`auditor.output.plain`) and reasons
+as findings.json's codes with parameters. Nothing re-reads English text.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+
+from auditor.intake.contracts import base_field_types, scalar_fields
+from auditor.model import PolicySet
+from auditor.output.labels import labels
+from auditor.output.plain import Wording
+
+_RECORD_KINDS = ("figures", "school", "class", "document")
+
+
+def zh_date(iso: str) -> str:
+    """2022-12-31 -> 2022年12月31日."""
+    d = _dt.date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _schema_fields() -> dict[str, dict]:
+    """Every scalar field of the submission schema by name (the first kind that has it)."""
+    out: dict[str, dict] = {}
+    for kind in _RECORD_KINDS:
+        for name, prop in scalar_fields(kind).items():
+            out.setdefault(name, prop)
+    return out
+
+
+def _field_kinds(policy_set: PolicySet) -> dict[str, str]:
+    """Field path -> number, percent, date, boolean or string (measures included)."""
+    kinds: dict[str, str] = {}
+    for table in base_field_types().values():
+        for path, kind in table.items():
+            kinds.setdefault(path, kind)
+    for name, prop in _schema_fields().items():
+        if str(prop.get("x-unit", "")).startswith("比例"):
+            kinds[name] = "percent"
+    for m in policy_set.measures:
+        if m.agg in ("share", "ratio"):
+            kinds[m.id] = "percent"
+        elif m.agg in ("sum", "min", "max", "mean") and m.value:
+            kinds[m.id] = kinds.get(m.value, "number")
+        else:
+            kinds[m.id] = "number"
+    return kinds
+
+
+def _field_units(policy_set: PolicySet, lang: str) -> dict[str, str]:
+    """Field path -> the unit shown after its numbers in ``lang`` ("" for none, percents included)."""
+    shown = labels(lang)["units"]
+    units = {name: shown.get(str(prop.get("x-unit", "")), "") for name, prop in _schema_fields().items()}
+    units = {name: unit for name, unit in units.items() if unit}
+    school = scalar_fields("school")
+    units.update({f"school.{name}": unit for name, unit in units.items() if name in school})
+    for m in policy_set.measures:
+        if m.agg in ("sum", "min", "max", "mean") and m.value in units:
+            units[m.id] = units[m.value]
+    return units
+
+
+def field_labels(policy_set: PolicySet, lang: str) -> dict[str, str]:
+    """Field path -> a reader's label: the schema's Chinese titles (the data file's English labels), the measures' titles."""
+    words = labels(lang)
+    out: dict[str, str] = {}
+    if lang == "zh":
+        for name, prop in _schema_fields().items():
+            if prop.get("title"):
+                out[name] = prop["title"]
+        school = {name: "学校" + prop["title"] for name, prop in scalar_fields("school").items() if prop.get("title")}
+    else:
+        out.update({name: entry["label"] for name, entry in words["fields"].items() if entry.get("label")})
+        school = {name: f"school {out[name]}" for name in scalar_fields("school") if name in out}
+    out.update({f"school.{name}": label for name, label in school.items()})
+    for name, label in words["names"].items():
+        out.setdefault(name, label)
+    out.update({m.id: m.title.get(lang, m.id) for m in policy_set.measures if m.title})
+    return out
+
+
+def enum_labels(lang: str) -> dict[str, str]:
+    """Enumerated values -> their names (``primary`` -> 小学): the schema's x-enum-zh, the data file's English."""
+    if lang != "zh":
+        return dict(labels(lang)["values"])
+    out: dict[str, str] = {}
+    for kind in _RECORD_KINDS:
+        for prop in scalar_fields(kind).values():
+            out.update(prop.get("x-enum-zh") or {})
+    return out
+
+
+class Formatter:
+    """Numbers, fields, values, conditions and reasons in one language (the vocabulary of :class:`Wording`)."""
+
+    def __init__(self, policy_set: PolicySet, lang: str):
+        self.lang = lang
+        self.t = labels(lang)["text"]
+        self.words = labels(lang)
+        self.labels = field_labels(policy_set, lang)
+        self.kinds = _field_kinds(policy_set)
+        self.units = _field_units(policy_set, lang)
+        self.percent = {path for path, kind in self.kinds.items() if kind == "percent"}
+        self.enums = enum_labels(lang)
+        self.phrases = self.words["fields"]
+        self.measures = {m.id: m for m in policy_set.measures}
+        # a value that names a check (a manual review's review_of) is shown as the check's title
+        self.checks = {c.id: c.title.get(lang) or c.title.get("zh", c.id) for c in policy_set.checks}
+        self.wording = Wording(self, self.words["words"])
+        # a province's evidence repeats a handful of requirements tens of thousands of times
+        self.requirement = functools.lru_cache(maxsize=None)(self.requirement)
+
+    # ------------------------------------------------------------------ fields and values
+    def label(self, path: str) -> str:
+        return self.labels.get(path, path)
+
+    def kind(self, path: str | None) -> str:
+        return self.kinds.get(path, "number") if path else "number"
+
+    def phrase(self, path: str, truth: bool) -> str | None:
+        """What a boolean field being true (false) says, from the data file; None where it gives nothing."""
+        entry = self.phrases.get(path) or self.phrases.get(path.rsplit(".", 1)[-1]) or {}
+        return entry.get("if_true" if truth else "if_false")
+
+    def date(self, iso: str) -> str:
+        return zh_date(iso) if self.lang == "zh" else iso
+
+    def value(self, path: str | None, value) -> str:
+        if value is None:
+            return self.t["value_missing"]
+        if isinstance(value, bool):
+            return self.words["words"]["value_true" if value else "value_false"]
+        if isinstance(value, (int, float)) and path in self.percent:
+            return f"{value * 100:.4g}%"
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        if isinstance(value, str):
+            if self.kinds.get(path) == "date":
+                return self.date(value)
+            if value in self.checks:  # quoted; quotes inside the title become the inner kind
+                return "“" + self.checks[value].replace("“", "‘").replace("”", "’") + "”"
+            return self.enums.get(value, value)
+        return str(value)
+
+    def quantity(self, path: str | None, value) -> str:
+        """A value with its field's unit (班额 45 -> 45人)."""
+        text = self.value(path, value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and path not in self.percent:
+            return text + self.units.get(path, "")
+        return text
+
+    def values(self, values: dict) -> str:
+        return self.t["comma"].join(f"{self.label(k)} {self.value(k, v)}" for k, v in sorted(values.items()))
+
+    # ------------------------------------------------------------------ conditions and reasons
+    def requirement(self, text: str | None) -> str:
+        """A requirement or filter (canonical expression text) in plain words: ``size <= 55`` -> 班额不超过55人."""
+        return self.wording.text(text)
+
+    def kind_name(self, kind: str) -> str:
+        return self.words["kind"].get(kind, kind)
+
+    def _params(self, reason: dict) -> dict:
+        params = dict(reason)
+        if "kind" in params:
+            params["kind"] = self.kind_name(params["kind"])
+        if "filter" in params:
+            params["filter"] = self.requirement(params["filter"])
+        if "field" in params:
+            params["field"] = self.label(params["field"])
+        return params
+
+    def reason(self, reason: dict | None) -> str:
+        """A reason code with its parameters (findings.json) as a sentence: no_records/class -> 未报送班级台账."""
+        if not reason:
+            return ""
+        return self.words["reasons"][reason["code"]].format(**self._params(reason))
+
+    def lacks(self, item: dict) -> str:
+        """What an evidence item lacks: from its reason where that says (a ledger, a filed document), else its fields."""
+        reason = item.get("reason")
+        template = self.words["lacks"].get(reason["code"]) if reason else None
+        if template is not None:
+            return template.format(**self._params(reason))
+        return self.t["list_sep"].join(self.label(f) for f in item.get("missing", []))  # fields, or "submission"

@@ -1,0 +1,182 @@
+"""A verdict as the documents show it: evidence rows, missing-data rows, progress, rectification items.
+
+Every function takes a verdict of findings.json (a plain dict) and a :class:`Formatter`, and returns plain
+dicts of text for the templates.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+
+from auditor.model import clause_order
+from auditor.output.formatter import Formatter
+from auditor.output.palette import SEVERITY_ORDER, STATUS_ORDER
+from auditor.output.plain import simple, tree
+from auditor.rules.expr import fields
+
+OPS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "<": "<", ">": ">"}  # a target beside a progress bar or chart line
+
+
+def sort_key(v: dict):
+    return (SEVERITY_ORDER.get(v["severity"], 9), clause_order(v["clause"]), v["clause"], v["check"])
+
+
+def counts(verdicts: list[dict]) -> dict[str, int]:
+    return {s: sum(1 for v in verdicts if v["status"] == s) for s in STATUS_ORDER}
+
+
+def headline(numbers: dict[str, int], fmt: Formatter) -> str:
+    """本次督导共核查7项：未达标2项，达标5项。"""
+    t, names = fmt.t, fmt.words["status"]
+    parts = [t["headline_count"].format(status=names[s], n=numbers[s]) for s in STATUS_ORDER if numbers.get(s)]
+    return t["headline_text"].format(total=sum(numbers.values()), counts=t["headline_sep"].join(parts))
+
+
+def target(requirement: str | None) -> tuple[str, str, int | float] | None:
+    """(field, op, number) when a verdict's requirement is one field against a number, from its expression tree."""
+    return simple(tree(requirement)) if requirement else None
+
+
+@functools.lru_cache(maxsize=None)
+def _read(requirement: str) -> frozenset:
+    return frozenset(fields(tree(requirement)))
+
+
+def _unit(e: dict, fmt: Formatter) -> str:
+    """Which school, document or district an evidence item is about."""
+    if e.get("school_name"):
+        return str(e["school_name"])
+    if e.get("document") or e.get("ref"):
+        name = e.get("title") or fmt.value("kind", e.get("document")) if e.get("document") else ""
+        return f"{name}（{e['ref']}）" if e.get("ref") else str(name)
+    if e.get("district"):
+        return str(e["district"])
+    if e.get("city"):
+        return str(e["city"])
+    return str(e.get("record", ""))
+
+
+def _class(e: dict, fmt: Formatter) -> str:
+    if e.get("class") is None:
+        return ""
+    if e.get("grade") is None:
+        return str(e["class"])
+    return fmt.t["grade_class"].format(grade=e["grade"], **{"class": e["class"]})
+
+
+def evidence_rows(v: dict, fmt: Formatter) -> list[dict]:
+    """One row per failing record: which school, which class, what value, what limit."""
+    rows = []
+    for e in v["evidence"]:
+        if e["problem"] != "fail":
+            continue
+        values = e.get("values", {})
+        requirement = e.get("requirement") or v["requirement"]
+        read = _read(requirement) if requirement else frozenset()
+        shown = {k: x for k, x in values.items() if k in read} or values  # the requirement's fields, not the filter's
+        rows.append({"n": len(rows) + 1, "record": e.get("record", ""), "unit": _unit(e, fmt), "class": _class(e, fmt),
+                     "value": fmt.values(shown), "limit": fmt.requirement(requirement),
+                     "message": (e.get("message") or {}).get(fmt.lang, "")})
+    return rows
+
+
+def missing_rows(v: dict, fmt: Formatter) -> list[dict]:
+    """One row per record lacking data (through measures down to the school that lacks the field)."""
+    rows = []
+    for e in v["evidence"]:
+        if e["problem"] != "missing":
+            continue
+        because = e.get("because") or []
+        nested = [item for b in because for item in b.get("lacking", [])]
+        if nested:
+            via = fmt.lacks(e)
+            reasons = "；".join(fmt.reason(b.get("reason")) for b in because)
+            for item in nested:
+                rows.append({"record": item.get("key", ""), "unit": _unit(item, fmt), "class": _class(item, fmt),
+                             "lacks": fmt.lacks(item), "via": via, "owed_by": item.get("district") or e.get("owed_by", ""),
+                             "reason": reasons})
+        else:
+            whole = e.get("record") in ("district", "submission") or str(e.get("record", "")).endswith(":*")
+            rows.append({"record": e.get("record", ""), "unit": "" if whole else _unit(e, fmt),
+                         "class": _class(e, fmt), "lacks": fmt.lacks(e), "via": "",
+                         "owed_by": e.get("owed_by", ""), "reason": fmt.reason(e.get("reason"))})
+    for i, row in enumerate(rows):
+        row["n"] = i + 1
+    return rows
+
+
+def progress(v: dict, fmt: Formatter, as_of: str) -> dict:
+    """How far a not-yet-due check is from its target: a figure against the limit, or the share of records complying."""
+    out = {"days_left": (_dt.date.fromisoformat(v["due"]) - _dt.date.fromisoformat(as_of)).days}
+    p = v.get("progress") or {}
+    out["status_if_due_now"] = p.get("status_if_due_now", "missing")
+    aim = target(v["requirement"])
+    observed = v.get("observed") or {}
+    if aim and aim[0] in observed:
+        field, op, number = aim
+        value = observed[field]
+        out.update(kind="figure", label=fmt.label(field), value=fmt.value(field, value),
+                   target=f"{OPS[op]} {fmt.value(field, number)}")
+        if isinstance(value, (int, float)) and number and op in (">=", ">"):
+            out["percent"] = max(0.0, min(100.0, round(value / number * 100, 1)))
+        return out
+    c = v["counts"]
+    applicable = c["pass"] + c["fail"] + c["missing"]
+    out.update(kind="records", complying=c["pass"], applicable=applicable,
+               percent=round(c["pass"] / applicable * 100, 1) if applicable else None)
+    return out
+
+
+def view(v: dict, fmt: Formatter, as_of: str) -> dict:
+    """A verdict with everything a template shows, already formatted (a plain dict)."""
+    out = dict(v)
+    out["anchor"] = "v-" + v["check"]
+    out["requirement_text"] = fmt.requirement(v["requirement"])
+    out["applies_text"] = fmt.requirement(v.get("applies_to"))
+    out["rows"] = evidence_rows(v, fmt)
+    out["gaps"] = missing_rows(v, fmt)
+    out["observed_text"] = fmt.values(v.get("observed") or {})
+    if v["status"] == "not_due":
+        out["progress_view"] = progress(v, fmt, as_of)
+    out["measure_rows"] = []
+    for name, m in sorted((v.get("measures") or {}).items()):
+        row = {"label": fmt.label(name), "value": fmt.value(name, m.get("value")) if "value" in m else fmt.reason(m.get("reason")),
+               "detail": f"{m['numerator']} / {m['denominator']}" if "numerator" in m else "",
+               "contributions": bool(m.get("contributions"))}
+        out["measure_rows"].append(row)
+    return out
+
+
+def default_remedy(v: dict, fmt: Formatter) -> str:
+    """What must be done, when the policy gives no remedy: built from the requirement or the data lacking."""
+    title = v["title"].get(fmt.lang) or v["title"].get("zh", v["check"])
+    if v["status"] == "missing":
+        gaps = missing_rows(v, fmt)
+        lacks = fmt.t["list_sep"].join(sorted({g["lacks"] or g["via"] for g in gaps if g["lacks"] or g["via"]})) or title
+        return fmt.t["remedy_missing"].format(title=title, lacks=lacks)
+    return fmt.t["remedy_fail"].format(title=title, requirement=fmt.requirement(v["requirement"]))
+
+
+def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, deadline: str) -> list[dict]:
+    """The numbered items of a rectification notice: failed, then missing, each by severity and clause."""
+    items = []
+    for v in sorted((v for v in verdicts if v["status"] in ("fail", "missing")),
+                    key=lambda v: (STATUS_ORDER.index(v["status"]), *sort_key(v))):
+        rows = evidence_rows(v, fmt) if v["status"] == "fail" else []
+        gaps = missing_rows(v, fmt) if v["status"] == "missing" else []
+        if rows:
+            problem = [r["message"] or f"{r['unit']} {r['class']} {r['value']}" for r in rows[:3]]
+            more = len(rows) - len(problem)
+        else:
+            problem = [" ".join(x for x in (g["unit"], g["class"], fmt.t["lacks_prefix"] + (g["lacks"] or g["via"])) if x)
+                       for g in gaps[:3]]
+            more = len(gaps) - len(problem)
+        remedy = (v.get("remedy") or {}).get(fmt.lang)
+        clause = clauses.get(v["clause"], {})
+        items.append({"n": len(items) + 1, "status": v["status"], "clause": v["clause"], "check": v["check"],
+                      "clause_title": (clause.get("title") or {}).get(fmt.lang, ""), "title": v["title"].get(fmt.lang, v["check"]),
+                      "severity": v["severity"], "problem": problem, "more": more, "total": len(rows) or len(gaps),
+                      "remedy": remedy or default_remedy(v, fmt), "remedy_given": bool(remedy), "deadline": deadline,
+                      "responsible": v["responsible"], "requirement_text": fmt.requirement(v["requirement"]),
+                      "anchor": "v-" + v["check"]})
+    return items
