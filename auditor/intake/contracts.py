@@ -10,7 +10,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from auditor.errors import Collector, did_you_mean
-from auditor.intake.loader import Document, path_text
+from auditor.intake.document import Document, path_text
 
 NUMBER, STRING, BOOL, DATE = "number", "string", "boolean", "date"
 

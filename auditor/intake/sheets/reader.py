@@ -21,11 +21,12 @@ from decimal import Decimal, InvalidOperation
 
 from auditor.errors import Collector, Problem, SubmissionError, closest
 from auditor.intake import contracts
-from auditor.intake.loader import Document, decode_bytes, path_text, read_bytes
+from auditor.intake.document import Document, path_text
 from auditor.intake.sheets.layout import (
     CSV_ENCODINGS, CSV_SUFFIX, HEADER_SEARCH_ROWS, IGNORED_HEADERS, MAX_UNZIPPED_BYTES, OLD_EXCEL_SUFFIXES, OPTIONS,
     GUIDE, VERTICAL_HEADERS, Field, Sheet, _num, sheets, sheets_by_kind)
 from auditor.intake.submission import facts_from_document
+from auditor.intake.textfile import decode_bytes, read_bytes
 from auditor.model import Facts, plan
 
 
