@@ -102,11 +102,11 @@ class Field:
     def expected(self) -> str:
         """What the cell must hold, in words a district clerk reads."""
         if self.type == "integer":
-            return f"{_num(self.minimum)}到{_num(self.maximum)}之间的整数" if self.maximum is not None else "整数"
+            return f"{number_text(self.minimum)}到{number_text(self.maximum)}之间的整数" if self.maximum is not None else "整数"
         if self.fraction:
             return "0到1之间的比例，如 0.97 或 97%"
         if self.type == "number":
-            return f"{_num(self.minimum)}到{_num(self.maximum)}之间的数" if self.maximum is not None else "数字"
+            return f"{number_text(self.minimum)}到{number_text(self.maximum)}之间的数" if self.maximum is not None else "数字"
         if self.type == "boolean":
             return "“是”或“否”"
         if self.type == "enum":
@@ -116,15 +116,16 @@ class Field:
         return "文字"
 
 
-def _num(value) -> str:
+def number_text(value) -> str:
+    """45.0 -> '45', 0.5 -> '0.5', None -> '' (how a limit is written to a clerk and in a template)."""
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _field(key: str, node: dict, required: bool, root: dict) -> Field | None:
-    node = contracts._resolve(node, root)
-    kind = contracts._type_of(node, root)
+    node = contracts.resolve(node, root)
+    kind = contracts.type_of(node, root)
     if kind is None:
         return None
     if node.get("format") == "date":

@@ -24,7 +24,7 @@ from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.intake.sheets.layout import (
     CSV_ENCODINGS, CSV_SUFFIX, HEADER_SEARCH_ROWS, IGNORED_HEADERS, MAX_UNZIPPED_BYTES, OLD_EXCEL_SUFFIXES, OPTIONS,
-    GUIDE, VERTICAL_HEADERS, Field, Sheet, _num, sheets, sheets_by_kind)
+    GUIDE, VERTICAL_HEADERS, Field, Sheet, number_text, sheets, sheets_by_kind)
 from auditor.intake.submission import facts_from_document
 from auditor.intake.textfile import decode_bytes, read_bytes
 from auditor.model import Facts, plan
@@ -105,7 +105,7 @@ def _describe(value) -> str:
     if isinstance(value, (_dt.date, _dt.time)):
         return f"日期时间 {value.isoformat()}"
     if isinstance(value, (int, float)):
-        return f"数字 {_num(value) if float(value).is_integer() else value}"
+        return f"数字 {number_text(value) if float(value).is_integer() else value}"
     return f"“{value}”"
 
 
