@@ -44,3 +44,12 @@ def test_csv_file_prefix_and_district_must_agree(policy_set, tmp_path):
         os.rename(tmp_path / name, tmp_path / name.replace("和平区", "沈河区"))
     lines = "\n".join(_problems([str(tmp_path)]))
     assert "S-DISTRICT: 区县名称“和平区”与文件名中的“沈河区”不一致" in lines
+
+
+def test_a_workbook_must_name_its_district(policy_set, tmp_path):
+    path, wb = _filled(policy_set, tmp_path)
+    assert wb["区级指标"]["A2"].value == "*区县（市）"
+    wb["区级指标"].delete_rows(2)
+    wb.save(path)
+    assert _problems([path]) == [f"{path}:区级指标!A1: S-SCHEMA: 没有填写区县名称：请在「区级指标」表填写「区县（市）」"]
+

@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 
+from auditor.intake.sheets import grids
 from spreadsheet_kit import FIXTURES, _col, _csv_set, _filled, _problems, _verdicts, policy_set  # noqa: F401
 
 
@@ -60,3 +61,27 @@ def test_other_encodings_are_refused_with_the_encoding_named(policy_set, tmp_pat
         _csv_set(policy_set, tmp_path, encoding)
     lines = "\n".join(_problems([str(tmp_path)]))
     assert "E-ENCODING" in lines and fragment in lines
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(policy_set, tmp_path, monkeypatch):
+    path, _ = _filled(policy_set, tmp_path)
+    monkeypatch.setattr(grids, "MAX_UNZIPPED_BYTES", 1000)
+    (line,) = _problems([path])
+    assert line.startswith(f"{path}: E-SIZE: the workbook unpacks to ") and line.endswith("bytes; at most 1000 are allowed")
+
+
+def test_a_sheet_given_twice_is_refused(policy_set, tmp_path):
+    path, wb = _filled(policy_set, tmp_path)
+    wb.copy_worksheet(wb["学校"]).title = "schools"  # the sheet's English name names it too
+    wb.save(path)
+    assert _problems([path]) == [f"{path}:schools: S-SHEET: 工作表「学校」出现了两次"]
+
+
+def test_a_csv_file_python_cannot_split_is_refused(policy_set, tmp_path):
+    def edit(sheet, rows):
+        if sheet == "报备文件":
+            rows[1][1] = "长" * 140000  # over the csv module's field limit
+
+    _csv_set(policy_set, tmp_path, "utf-8", edit=edit)
+    assert _problems([str(tmp_path)]) == [
+        f"{tmp_path}{os.sep}和平区-报备文件.csv: E-SYNTAX: CSV cannot be read: field larger than field limit (131072)"]

@@ -6,6 +6,7 @@ import datetime as _dt
 import glob
 import hashlib
 import os
+import shutil
 
 import pytest
 from hypothesis import given, settings
@@ -125,6 +126,12 @@ def test_csv_names_must_say_the_sheet(policy_set, tmp_path):
     (tmp_path / "和平区-其他.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     lines = "\n".join(_problems([str(tmp_path)]))
     assert "和平区-其他.csv: S-SHEET: 看不出是哪一张表" in lines
+
+
+def test_a_sheet_given_twice_in_a_csv_set_is_refused(policy_set, tmp_path):
+    _csv_set(policy_set, tmp_path, "utf-8")
+    shutil.copy(tmp_path / "和平区-学校.csv", tmp_path / "和平区-schools.csv")  # sorted first: it is the one read
+    assert _problems([str(tmp_path)]) == [f"{tmp_path}{os.sep}和平区-学校.csv: S-SHEET: 「学校」已由 {tmp_path}{os.sep}和平区-schools.csv 提供"]
 
 
 # ----------------------------------------------------------------------------- write, then read: the same facts
