@@ -107,7 +107,7 @@ def _fillers() -> dict:
         for name, prop in root["$defs"][defname].get("properties", {}).items():
             if name in known:
                 continue
-            node = contracts._resolve(prop, root)
+            node = contracts.resolve(prop, root)
             kind, lo, hi = node.get("type"), node.get("minimum", 0), node.get("maximum")
             if kind == "boolean":
                 makers[name] = lambda rng: rng.random() >= SLIP

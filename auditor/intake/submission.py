@@ -14,7 +14,7 @@ import re
 from auditor.dates import real_date
 from auditor.errors import Collector, Problem, SubmissionError, closest, did_you_mean
 from auditor.intake import contracts
-from auditor.intake.loader import Document, path_text, unshadowed
+from auditor.intake.document import Document, path_text, unshadowed
 from auditor.model import Facts, Record, plan
 
 # The content checks' messages, in English for YAML and JSON files and in Chinese for the

@@ -17,7 +17,7 @@ from pathlib import Path
 from auditor.errors import Problem, UsageError
 from auditor.intake import contracts
 from auditor.intake.sheets.layout import (
-    FIXED_TIME, GUIDE, IDENTIFYING, META, OPTIONS, READING_RULES, TEMPLATE_ROWS, Field, Sheet, _num, sheets, sheets_by_kind)
+    FIXED_TIME, GUIDE, IDENTIFYING, META, OPTIONS, READING_RULES, TEMPLATE_ROWS, Field, Sheet, number_text, sheets, sheets_by_kind)
 from auditor.model import plan
 from auditor.output.files import inside, safe_name
 from auditor.rules.fields import fields_read
@@ -84,8 +84,8 @@ def _validation(f: Field, options):
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)
     elif f.type in ("integer", "number"):
         dv = DataValidation(type="whole" if f.type == "integer" else "decimal", operator="between",
-                            formula1=_num(f.minimum if f.minimum is not None else -1e15),
-                            formula2=_num(f.maximum if f.maximum is not None else 1e15), allow_blank=True)
+                            formula1=number_text(f.minimum if f.minimum is not None else -1e15),
+                            formula2=number_text(f.maximum if f.maximum is not None else 1e15), allow_blank=True)
     elif f.type == "date":
         dv = DataValidation(type="date", operator="greaterThanOrEqual", formula1="DATE(1990,1,1)", allow_blank=True)
     else:

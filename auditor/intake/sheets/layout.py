@@ -24,8 +24,11 @@ data validation, comments and merged cells); CSV with the standard ``csv``.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
+from auditor.errors import closest
 from auditor.intake import contracts
 
 WORKBOOK_SUFFIXES = (".xlsx",)
@@ -55,6 +58,7 @@ META = ("district", "reported_on")
 # The fields that name a record in the audit's evidence (see submission.to_facts):
 # always a column, whether or not a check reads them.
 IDENTIFYING = {"document": ("kind", "title", "ref", "filed_on"), "school": ("id", "name"), "class": ("id", "grade")}
+SPACES = " \t\r\n\u3000\u00a0\ufeff"  # stripped from both ends of every cell's text, full-width space too
 VERTICAL_HEADERS = {"name": ("指标", "field", "name"), "value": ("数值", "value", "填报值")}
 
 READING_RULES = (
@@ -102,11 +106,11 @@ class Field:
     def expected(self) -> str:
         """What the cell must hold, in words a district clerk reads."""
         if self.type == "integer":
-            return f"{_num(self.minimum)}到{_num(self.maximum)}之间的整数" if self.maximum is not None else "整数"
+            return f"{number_text(self.minimum)}到{number_text(self.maximum)}之间的整数" if self.maximum is not None else "整数"
         if self.fraction:
             return "0到1之间的比例，如 0.97 或 97%"
         if self.type == "number":
-            return f"{_num(self.minimum)}到{_num(self.maximum)}之间的数" if self.maximum is not None else "数字"
+            return f"{number_text(self.minimum)}到{number_text(self.maximum)}之间的数" if self.maximum is not None else "数字"
         if self.type == "boolean":
             return "“是”或“否”"
         if self.type == "enum":
@@ -116,15 +120,16 @@ class Field:
         return "文字"
 
 
-def _num(value) -> str:
+def number_text(value) -> str:
+    """45.0 -> '45', 0.5 -> '0.5', None -> '' (how a limit is written to a clerk and in a template)."""
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _field(key: str, node: dict, required: bool, root: dict) -> Field | None:
-    node = contracts._resolve(node, root)
-    kind = contracts._type_of(node, root)
+    node = contracts.resolve(node, root)
+    kind = contracts.type_of(node, root)
     if kind is None:
         return None
     if node.get("format") == "date":
@@ -182,3 +187,35 @@ def sheets() -> list[Sheet]:
 
 def sheets_by_kind() -> dict[str, Sheet]:
     return {s.kind: s for s in sheets()}
+
+
+# ----------------------------------------------------------------------------- names as people type them
+def norm(text: str) -> str:
+    """A sheet or column name as compared: NFKC, no spaces, no required-star, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).strip("*").lower()
+
+
+def header_names(f: Field) -> set[str]:
+    """Every normalised header text that names ``f``'s column."""
+    names = {norm(f.title), norm(f.key), norm(f.header)}
+    if f.unit:
+        names |= {norm(f"{f.title}({f.unit})"), norm(f"{f.title}（{f.unit}）")}
+    if f.link:
+        names.add(norm(f.key.split(".")[0] + "_id"))
+    return names
+
+
+def sheets_by_name() -> dict[str, Sheet]:
+    """Each sheet under its normalised Chinese and English names."""
+    return {norm(name): sheet for sheet in sheets() for name in (sheet.name, sheet.key)}
+
+
+def suggest(word, choices) -> str:
+    """'是否应为“小学”？' for a near miss, or ''."""
+    match = closest(word, choices)
+    return f"是否应为“{match}”？" if match else ""
+
+
+def paren(text: str) -> str:
+    """``text`` in full-width parentheses, or '' for no text."""
+    return f"（{text}）" if text else ""

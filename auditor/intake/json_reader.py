@@ -1,0 +1,156 @@
+"""JSON text -> a :class:`Document` by the C parser, with positions found only when needed.
+
+The standard library's parser reads the text; the same rules as for YAML then
+apply (duplicate keys, depth, text and numbers: see ``values``). Finding every
+value's position costs ten times the parse, so a clean file is read without
+them: :attr:`Document.locate` finds them (by composing the text as YAML, which
+JSON is close enough to) the first time a problem needs one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from auditor.errors import AuditorError, Collector
+from auditor.intake.document import Document, path_text
+from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
+from auditor.intake.yaml_reader import parse_yaml
+
+
+def _json_depth_position(text: str) -> tuple[int, int]:
+    """Where JSON nesting first goes deeper than MAX_DEPTH (strings skipped)."""
+    depth = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = match.start()
+                return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        elif token in "]}":
+            depth -= 1
+    return 0, 0
+
+
+_JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+# A raw character _check_json_values would refuse. The parser refuses raw U+0000-U+001F
+# inside strings, and UTF-8 decoding never yields a lone surrogate: those can only be
+# written as \\u escapes, which parse_json looks for separately.
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def _json_positions(text: str, file: str) -> dict:
+    """Every value's position, from the YAML composer (JSON is close enough to YAML for its marks)."""
+    try:
+        return parse_yaml(text, file, Collector(file, AuditorError)).positions
+    except Exception:  # positions are a convenience; the JSON parse is authoritative
+        return {}
+
+
+def parse_json(text: str, file: str, collector: Collector) -> Document:
+    """JSON by the C parser; positions only when a problem needs one (finding them costs ten times the parse)."""
+    if not text.strip():
+        return Document(file, None)  # empty: the caller says what the file should hold
+    duplicates: list[str] = []
+
+    def pairs(items):
+        out = dict(items)
+        if len(out) == len(items):
+            return out
+        out = {}
+        for key, value in items:  # the first value counts
+            if key in out:
+                duplicates.append(key)
+            else:
+                out[key] = value
+        return out
+
+    # Numbers that _check_json_values could refuse: NaN, Infinity, 16 digits or more, an exponent.
+    suspect: list[str] = []
+
+    def constant(name):
+        suspect.append(name)
+        return _JSON_CONSTANTS[name]
+
+    def whole(digits):
+        if len(digits) > 15:
+            suspect.append(digits)
+        return int(digits)
+
+    def decimal(digits):
+        if len(digits) > 15 or "e" in digits or "E" in digits:
+            suspect.append(digits)
+        return float(digits)
+
+    try:
+        # NaN/Infinity become floats here and are refused, with their position, below
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=whole, parse_float=decimal)
+    except json.JSONDecodeError as exc:
+        message = exc.msg
+        if exc.pos >= len(text.rstrip()):
+            message += "; the file ends here: is it truncated?"
+        collector.add("E-SYNTAX", message, exc.lineno, exc.colno)
+        return Document(file, None)
+    except RecursionError:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
+        return Document(file, None)
+    document = Document(file, data, locate=lambda: _json_positions(text, file))
+    if duplicates:
+        shadow = Collector(file, AuditorError)
+        document = Document(file, data, parse_yaml(text, file, shadow).positions)
+        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]
+        if len(found) == len(duplicates):
+            collector.problems.extend(found)
+        else:
+            for key in duplicates:
+                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+    if _json_depth(data) > MAX_DEPTH:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
+        return Document(file, None)
+    # A text with no suspect number, no escape and no raw control character cannot hold
+    # a value the walk would refuse: the walk over every value is skipped.
+    if suspect or "\\u" in text or _JSON_RAW_CONTROL.search(text):
+        _check_json_values(data, (), 0, collector, document)
+    return document
+
+
+def _json_depth(value) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        nxt = []
+        for item in level:
+            if isinstance(item, dict):
+                nxt.extend(item.values())
+            elif isinstance(item, list):
+                nxt.extend(item)
+        level = nxt
+    return depth - 1
+
+
+def _check_json_values(value, path, depth, collector, document):
+    """Text and numbers as in YAML; a value's position is looked up only for a problem."""
+    if depth > MAX_DEPTH:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *document.where(path))
+        return
+    if isinstance(value, dict):
+        for key, item in list(value.items()):
+            problem = text_problem(key)
+            if problem:
+                collector.add("E-ENCODING", problem, *document.where(path + (key,)), path_text(path))
+                del value[key]
+                continue
+            _check_json_values(item, path + (key,), depth + 1, collector, document)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json_values(item, path + (i,), depth + 1, collector, document)
+    else:
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            collector.add("E-ENCODING", problem, *document.where(path), path_text(path))
+        problem = number_problem(value)
+        if problem:
+            collector.add("E-NUMBER", problem, *document.where(path), path_text(path))

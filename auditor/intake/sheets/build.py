@@ -1,0 +1,123 @@
+"""The grids of a workbook or CSV set -> the submission dict the YAML loader would have built.
+
+The district sheet gives the district and the figures; the record sheets give
+documents and schools; a class row names its school by the school's id and is
+attached to it. Every value's cell is placed in the :class:`Ledger`, so that a
+problem found later by ``submission.facts_from_document`` lands on its cell.
+Broken rows (already reported) are left out; a child row whose parent row was
+broken is not called an orphan.
+"""
+from __future__ import annotations
+
+from auditor.intake.sheets.layout import Sheet, paren, sheets, sheets_by_kind, suggest
+from auditor.intake.sheets.located import Grid, Ledger, Loc
+from auditor.intake.sheets.rows import RecordRow, read_figures, read_records
+from auditor.model import plan
+
+
+def build_submission(grids: dict[str, Grid], ledger: Ledger, district_hint: str | None = None) -> dict:
+    """The submission dict from ``grids`` (kind -> Grid); ``district_hint`` is the district a CSV set's file names give."""
+    by_kind = sheets_by_kind()
+    data: dict = {}
+    if district_hint:
+        data["district"] = district_hint
+    grid = grids.get("district")
+    rows_of = read_figures(grid, by_kind["district"], data, ledger) if grid is not None else {}
+    _check_district(data, district_hint, ledger, rows_of.get("district") or (grid.loc(1, 1) if grid is not None else None), by_kind["district"])
+    top_level = [s for s in sheets() if not s.vertical and not s.parent]
+    children = [s for s in sheets() if s.parent]
+    rows_by_kind: dict[str, list[RecordRow]] = {}
+    unreadable: set[str] = set()  # kinds whose sheet could not be read at all
+    for sheet in top_level + children:
+        if sheet.kind in grids:
+            rows = read_records(grids[sheet.kind], sheet, ledger)
+            if rows is None:
+                unreadable.add(sheet.kind)
+            rows_by_kind[sheet.kind] = rows or []
+    dropped: set = set()  # (kind, id) of broken parent rows: their children are not orphans
+    for sheet in top_level:
+        rows = rows_by_kind.get(sheet.kind)
+        if rows:
+            data[sheet.key] = _records(sheet, rows, ledger, dropped)
+            ledger.place((sheet.key,), grids[sheet.kind].loc(0, 0))
+    for sheet in children:
+        rows = rows_by_kind.get(sheet.kind)
+        if rows:
+            parent_sheet = by_kind[sheet.parent]
+            _attach(sheet, parent_sheet, data.get(parent_sheet.key, []), rows, ledger, dropped,
+                    blame_orphans=parent_sheet.kind not in unreadable)  # else that sheet's own problem explains it
+    return data
+
+
+def _check_district(data: dict, district_hint: str | None, ledger: Ledger, where: Loc | None, sheet: Sheet) -> None:
+    """The district named, one of the thirteen, and the one the CSV file names give."""
+    if district_hint and data.get("district") != district_hint:
+        loc = ledger.locs.get("district")
+        if loc is not None:
+            ledger.add(loc, "S-DISTRICT", f"区县名称“{data.get('district')}”与文件名中的“{district_hint}”不一致")
+    districts = plan()["districts"]
+    if "district" in data and data["district"] not in districts and ledger.locs.get("district"):
+        ledger.add(ledger.locs["district"], "S-DISTRICT", f"区县名称“{data['district']}”不在十三个区县之中{paren(suggest(data['district'], districts))}；应为 {'、'.join(districts)} 之一")
+    if "district" not in data:
+        ledger.bad_rows.add((ledger.label, "", 0))  # the schema's "required key district" says the same
+        ledger.add(where or Loc(ledger.label, "", 0, 0), "S-SCHEMA", f"没有填写区县名称：请在「{sheet.name}」表填写「{sheet.field('district').title}」")
+
+
+def _records(sheet: Sheet, rows: list[RecordRow], ledger: Ledger, dropped: set) -> list[dict]:
+    """A top-level sheet's records (documents, schools); a repeated id is refused, a broken row left out."""
+    records = []
+    seen_ids: dict = {}
+    for record, _, row, rowloc, broken in rows:
+        if broken:
+            if "id" in record:
+                dropped.add((sheet.kind, record["id"][0]))
+            continue
+        path = (sheet.key, len(records))
+        ledger.place(path, rowloc)
+        if "id" in record:
+            ident, loc = record["id"]
+            if ident in seen_ids:
+                ledger.add(loc, "S-DUPLICATE-ID", f"{sheet.field('id').title}“{ident}”重复（第 {seen_ids[ident]} 行已填过）")
+                continue
+            seen_ids[ident] = row
+        for key, (value, loc) in record.items():
+            ledger.place(path + (key,), loc)
+        records.append({k: v for k, (v, _) in record.items()})
+    return records
+
+
+def _attach(sheet: Sheet, parent_sheet: Sheet, parents: list[dict], rows: list[RecordRow], ledger: Ledger,
+            dropped: set, blame_orphans: bool) -> None:
+    """A child sheet's records (classes) into their parents' lists; one problem per unknown parent id."""
+    index = {}
+    for i, p in enumerate(parents):
+        index.setdefault(p.get("id"), i)
+    seen_ids = {}
+    orphans: dict = {}  # parent id -> [loc of its first row, rows]
+    for record, parent, row, rowloc, broken in rows:
+        if parent is None or broken:
+            continue  # already reported
+        parent, link_loc = parent
+        if "id" in record:
+            ident, loc = record["id"]
+            if (parent, ident) in seen_ids:
+                ledger.add(loc, "S-DUPLICATE-ID", f"{parent_sheet.name}“{parent}”的{sheet.field('id').title}“{ident}”重复（第 {seen_ids[(parent, ident)]} 行已填过）")
+                continue
+            seen_ids[(parent, ident)] = row
+        if (parent_sheet.kind, parent) in dropped:
+            continue
+        if parent not in index:
+            orphans.setdefault(parent, [link_loc, 0])[1] += 1
+            continue
+        i = index[parent]
+        children_list = parents[i].setdefault(sheet.key, [])
+        path = (parent_sheet.key, i, sheet.key, len(children_list))
+        ledger.place(path, rowloc)
+        for key, (value, loc) in record.items():
+            ledger.place(path + (key,), loc)
+        children_list.append({k: v for k, (v, _) in record.items()})
+    if not blame_orphans:
+        return
+    for parent, (loc, count) in orphans.items():  # one problem per unknown parent, at its first row
+        rows_text = f"（共 {count} 行）" if count > 1 else ""
+        ledger.add(loc, "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{rows_text}{paren(suggest(parent, index))}")

@@ -1,0 +1,95 @@
+"""A data file's bytes and text: size limits, read-only opening, and decoding with located errors.
+
+Files are opened read-only and never modified. A file over :data:`MAX_FILE_BYTES`,
+a folder or a device is refused (E-SIZE, E-READ); text must be UTF-8 (with or
+without BOM) unless the caller lists other encodings, and UTF-16/UTF-32, NUL
+bytes and undecodable bytes are refused with the line and column of the first
+bad byte (E-ENCODING).
+"""
+from __future__ import annotations
+
+import os
+import stat
+
+from auditor.errors import Collector
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | None:
+    """Read a file as text. UTF-8 with or without BOM; other encodings only if listed."""
+    raw = read_bytes(file, collector)
+    return None if raw is None else decode_bytes(raw, collector, encodings)
+
+
+def read_bytes(file: str, collector: Collector) -> bytes | None:
+    """A file's bytes, or None with E-READ/E-SIZE in ``collector``. Opened read-only."""
+    try:
+        if os.path.isdir(file):
+            collector.add("E-READ", "is a folder, not a file")
+            return None
+        if not stat.S_ISREG(os.stat(file).st_mode):  # a device or pipe could block or never end
+            collector.add("E-READ", "is not a regular file")
+            return None
+        size = os.path.getsize(file)
+        if size > MAX_FILE_BYTES:
+            collector.add("E-SIZE", f"file is {size} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
+            return None
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow while we read
+        if len(raw) > MAX_FILE_BYTES:
+            collector.add("E-SIZE", f"file is over {MAX_FILE_BYTES} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
+            return None
+        return raw
+    except OSError as exc:
+        collector.add("E-READ", f"cannot read the file: {exc.strerror or exc}")
+        return None
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    sample = raw[:4000]
+    even, odd = sample[0::2], sample[1::2]
+    return len(sample) >= 4 and (even.count(0) > 0.4 * len(even) or odd.count(0) > 0.4 * len(odd))
+
+
+def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str | None:
+    """``raw`` as text in the first of ``encodings`` that reads it, or None with E-ENCODING in ``collector``."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        collector.add("E-ENCODING", "file is UTF-16; save it as UTF-8")
+        return None
+    if raw.startswith((b"\x00\x00\xfe\xff",)):
+        collector.add("E-ENCODING", "file is UTF-32; save it as UTF-8")
+        return None
+    if b"\x00" in raw and _looks_utf16(raw):
+        collector.add("E-ENCODING", "file looks like UTF-16 without a byte-order mark (every other byte is 0); save it as UTF-8")
+        return None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        collector.add("E-ENCODING", "file contains NUL bytes: it is binary, not text", line=line)
+        return None
+    first_error = None
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if first_error is None:
+                first_error = exc
+    exc = first_error
+    line = raw[: exc.start].count(b"\n") + 1
+    column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    accepted = " or ".join(e.upper() for e in encodings)
+    hint = ""
+    try:
+        raw.decode("gb18030")
+        hint = " (it reads as GBK/GB18030, the Chinese Windows encoding)"
+    except UnicodeDecodeError:
+        pass
+    collector.add(
+        "E-ENCODING",
+        f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {accepted}{hint}; save the file as UTF-8",
+        line=line,
+        column=column,
+    )
+    return None

@@ -1,0 +1,237 @@
+"""YAML text -> a :class:`Document` of plain data with the line and column of every value.
+
+Composition is libyaml's (or PyYAML's pure-Python composer, see below); the walk
+over the composed nodes is ours and decides what is accepted: only plain data
+(mappings, sequences, text, numbers, booleans, null and dates). Object tags
+(E-YAML-TAG), alias bombs (E-ALIAS), duplicate keys (E-DUPLICATE-KEY), deep
+nesting (E-DEPTH), numbers YAML 1.1 reads surprisingly such as 045 or 1:10
+(E-NUMBER), NaN/infinite numbers, control characters in text and impossible
+dates (E-DATE) are refused with located problems. Merge keys (``<<: *base``)
+are honoured, explicit keys first.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+import yaml
+
+from auditor.errors import Collector
+from auditor.intake.document import Document, Path, path_text
+from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
+
+MAX_ALIAS_NODES = 10_000  # nodes reached again through aliases, in one file
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, column: int, path: Path) -> bool:
+    """YAML 1.1 reads 045 as octal 37, 1:10 as 70, 1_000 as 1000, 0x1F as 31: refuse them all."""
+    text = node.value.strip()
+    if node.tag == "tag:yaml.org,2002:int" and not _PLAIN_INT.fullmatch(text):
+        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number (YAML would read it as octal, hex, base 60 or with separators); write it with the digits 0-9 only, or quote it if it is text', line, column, path_text(path))
+        return False
+    if node.tag == "tag:yaml.org,2002:float" and not _PLAIN_FLOAT.fullmatch(text) and text.lower().lstrip("+-") not in (".nan", ".inf"):
+        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number; write it like 0.97 or 12.5', line, column, path_text(path))
+        return False
+    return True
+
+
+def check_text(value: str, collector: Collector, line: int, column: int, path: Path) -> bool:
+    problem = text_problem(value)
+    if problem:
+        collector.add("E-ENCODING", problem, line, column, path_text(path))
+    return problem is None
+
+
+def check_number(value: Any, collector: Collector, line: int, column: int, path: Path) -> None:
+    problem = number_problem(value)
+    if problem:
+        collector.add("E-NUMBER", problem, line, column, path_text(path))
+
+
+class _Walker:
+    """Turns composed nodes into plain data, noting positions and refusing what is not plain data."""
+
+    def __init__(self, loader: yaml.SafeLoader, collector: Collector):
+        self.loader = loader
+        self.collector = collector
+        self.positions: dict = {}
+        self.seen: set[int] = set()
+        self.alias_nodes = 0
+
+    def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        self.positions.setdefault(path, (line, column))
+        if id(node) in self.seen:  # reached again through an alias (scalars count too)
+            self.alias_nodes += 1
+        self.seen.add(id(node))
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise _Stop("E-ALIAS", f"more than {MAX_ALIAS_NODES} nodes reached through YAML aliases", line, column)
+        if depth > MAX_DEPTH:
+            raise _Stop("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", line, column)
+        if node.tag not in _ALLOWED_TAGS:
+            self.collector.add("E-YAML-TAG", f"tag {node.tag} is not allowed; only plain data (mappings, lists, text, numbers, dates)", line, column, path_text(path))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            result: dict = {}
+            first: dict = {}
+            merges = []
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base": filled in after the explicit keys
+                    merges.append(value_node)
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.collector.add("E-SYNTAX", "mapping keys must be plain text", key_node.start_mark.line + 1, key_node.start_mark.column + 1, path_text(path))
+                    continue
+                key = self.walk(key_node, path + ("<key>",), depth + 1)
+                if not isinstance(key, str):
+                    key = str(key)  # keys like 2019 or true are read as text
+                kline = key_node.start_mark.line + 1
+                if key in first:
+                    self.collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice (first at line {first[key]})', kline, key_node.start_mark.column + 1, path_text(path + (key,)))
+                    continue
+                first[key] = kline
+                self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
+                result[key] = self.walk(value_node, path + (key,), depth + 1)
+                self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
+            for merge in merges:
+                self._merge(merge, result, path, depth)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:  # text: what construct_object returns, without its overhead
+            value = node.value
+            return value if check_text(value, self.collector, line, column, path) else None
+        if not check_plain_number(node, self.collector, line, column, path):
+            return None
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError as exc:  # e.g. 2019-02-30
+            self.collector.add("E-DATE", f'"{node.value}" is not a real date ({exc})', line, column, path_text(path))
+            return None
+        except yaml.YAMLError as exc:
+            self.collector.add("E-SYNTAX", str(exc).splitlines()[0], line, column, path_text(path))
+            return None
+        if isinstance(value, _dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, _dt.date):
+            value = value.isoformat()
+        if isinstance(value, str) and not check_text(value, self.collector, line, column, path):
+            return None
+        check_number(value, self.collector, line, column, path)
+        return value
+
+    def _merge(self, merge: yaml.Node, result: dict, path: Path, depth: int) -> None:
+        """YAML merge keys: explicit keys win, then earlier merged mappings over later ones."""
+        sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+        for source in sources:
+            line, column = source.start_mark.line + 1, source.start_mark.column + 1
+            if not isinstance(source, yaml.MappingNode):
+                self.collector.add("E-SYNTAX", "<< (merge) must name a mapping, such as *base", line, column, path_text(path))
+                continue
+            outer = self.positions
+            self.positions = {}
+            merged = self.walk(source, path, depth + 1)
+            inner, self.positions = self.positions, outer
+            added = {key for key in (merged or {}) if key not in result}
+            for key in added:
+                result[key] = merged[key]
+            for where, position in inner.items():
+                if len(where) > len(path) and where[len(path)] in added:
+                    self.positions.setdefault(where, position)
+
+
+class _Stop(Exception):
+    def __init__(self, code, message, line, column):
+        super().__init__(message)
+        self.code, self.message, self.line, self.column = code, message, line, column
+
+
+def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    mark = exc.problem_mark or exc.context_mark
+    text = exc.problem or exc.context or "malformed YAML"
+    if exc.context and exc.problem:
+        text = f"{exc.problem} ({exc.context})"
+        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            text += f" — it began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+    if mark is None:
+        return 0, 0, text
+    return mark.line + 1, mark.column + 1, text
+
+
+# libyaml composes about ten times faster than the pure-Python parser. Only
+# composition is delegated to it: the walker above (tags, aliases, duplicate
+# keys, depth, numbers, positions) is the same. Whatever libyaml refuses is
+# parsed again by the pure-Python loader, so that errors read as they always do.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def parse_yaml(text: str, file: str, collector: Collector) -> Document:
+    """One YAML document; its problems go to ``collector``. ``data`` is None when nothing usable was read."""
+    if _FAST_LOADER is not None:
+        loader = _FAST_LOADER(text)
+        try:
+            node = loader.get_single_node()
+        except (yaml.YAMLError, RecursionError, ValueError):
+            node = False  # let the pure-Python loader say what is wrong
+        if node is not False:
+            try:
+                return _walk(loader, node, file, collector)
+            finally:
+                loader.dispose()
+        loader.dispose()
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: YAML checks the whole text up front
+        offset = max(0, min(exc.position, len(text)))
+        line, column = text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        collector.add("E-ENCODING", f"character U+{exc.character:04X} is a control character, not text: the file is not plain YAML text", line, column)
+        return Document(file, None)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            line, column, message = _yaml_mark_problem(exc)
+            if "end of stream" in message or "<stream end>" in message:
+                message += "; the file ends here: is it truncated?"
+            collector.add("E-SYNTAX", message, line, column)
+            return Document(file, None)
+        except yaml.YAMLError as exc:
+            collector.add("E-SYNTAX", str(exc).splitlines()[0])
+            return Document(file, None)
+        except RecursionError:
+            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", loader.line + 1, loader.column + 1)
+            return Document(file, None)
+        return _walk(loader, node, file, collector)
+    finally:
+        loader.dispose()
+
+
+def _walk(loader, node, file: str, collector: Collector) -> Document:
+    if node is None:
+        return Document(file, None)
+    walker = _Walker(loader, collector)
+    try:
+        data = walker.walk(node, (), 0)
+    except _Stop as stop:
+        collector.add(stop.code, stop.message, stop.line, stop.column)
+        return Document(file, None)
+    except RecursionError:
+        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+        return Document(file, None)
+    return Document(file, data, walker.positions)
