@@ -54,7 +54,7 @@ from auditor.rules.policies import load_policies
 from auditor.evaluate.reference import FAIL, NA, PASS, judge
 from auditor.intake.submission import facts_from_document
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 CHECKS = {c.id: c for c in POLICY_SET.checks}
 IDS = sorted(CHECKS)
