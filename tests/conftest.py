@@ -42,6 +42,18 @@ def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files instead of comparing")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Per property test: examples run, examples that exercised the property, and the share (tests/exercised.py)."""
+    import sys
+
+    module = sys.modules.get("exercised")
+    lines = module.summary_lines() if module else []
+    if lines:
+        terminalreporter.write_sep("-", "hypothesis examples that exercised each property")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def update_golden(request):
     return request.config.getoption("--update-golden")

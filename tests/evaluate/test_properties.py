@@ -41,6 +41,7 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import strategies as gen
+from exercised import exercised
 from auditor.intake import contracts
 from auditor.rules import expr
 from auditor.audit import Auditor
@@ -49,7 +50,7 @@ from auditor.evaluate.derive import derive_city, derive_district
 from auditor.errors import SubmissionError
 from auditor.rules.lint import directions
 from auditor.intake.loader import Document
-from auditor.model import PolicySet
+from auditor.model import PolicySet, plan
 from auditor.rules.policies import load_policies
 from auditor.evaluate.reference import FAIL, NA, PASS, judge
 from auditor.intake.submission import facts_from_document
@@ -61,6 +62,7 @@ IDS = sorted(CHECKS)
 ALL_HINTS = gen.thresholds(POLICY_SET, POLICY_SET.checks)
 HINTS = {cid: {**ALL_HINTS, **gen.thresholds(POLICY_SET, [c])} for cid, c in CHECKS.items()}
 AUDITORS: dict[tuple, Auditor] = {}
+CITY = plan()["city"]
 
 
 def only(check_id: str | None) -> PolicySet:
@@ -101,6 +103,8 @@ def engine_agrees_with_reference(check, subs, as_of, reference: dict) -> None:
     durable = audit(subs, as_of, "durable", check.id if check else None)  # the durable audit also reconciles record by record (I-DISAGREE)
     assert statuses(durable) == statuses(reference), "durable_rules and the reference evaluator give different verdicts"
     assert [v["counts"] for v in durable["verdicts"]] == [v["counts"] for v in reference["verdicts"]]
+    exercised("engine agrees with reference" + ("" if check else " (whole rule set)"),
+              any(v["counts"]["pass"] + v["counts"]["fail"] for v in reference["verdicts"]), "no record judged")
 
 
 def _improve(value, prop: dict, direction: int, amount):
@@ -116,43 +120,56 @@ def _improve(value, prop: dict, direction: int, amount):
 
 
 def improving_never_turns_pass_into_fail(check, subs, as_of, before: dict, data) -> None:
+    prop = "improving never turns pass into fail"
     better = gen.preferred(POLICY_SET, check)
     if not better:
+        exercised(prop, False, "nothing ordered")
         return  # nothing is ordered: a check of kinds or flags only
     (defname, name), direction = data.draw(st.sampled_from(sorted(better.items())), label="improved field")
     improved = copy.deepcopy(subs)
-    targets = [r for s in improved for r in gen.records(s, defname) if name in r]
+    targets = [(s["district"], r) for s in improved for r in gen.records(s, defname) if name in r]
     if not targets:
+        exercised(prop, False, "no value to improve")
         return
-    record = data.draw(st.sampled_from(targets), label="improved record")
+    district, record = data.draw(st.sampled_from(targets), label="improved record")
     amount = data.draw(st.sampled_from([1, 2, 10, 100]), label="by")
     old = record[name]
     record[name] = _improve(old, gen.properties(defname)[name], direction, amount)
     note(f"improved {defname}.{name}: {old} -> {record[name]}")
     after = statuses(audit(improved, as_of, check_id=check.id), check.id)
+    exercised(prop, record[name] != old and PASS in (before.get((district, check.id)), before.get((CITY, check.id))),
+              "no pass where the value changed")
     turned = {k: (before[k], after.get(k)) for k in before if before[k] == PASS and after.get(k) == FAIL}
     assert not turned, f"improving {defname}.{name} ({old} -> {record[name]}) turned pass into fail: {turned}"
 
 
 def removing_a_needed_field_never_yields_pass(check, subs, as_of, data) -> None:
+    prop = "removing a needed field never yields pass"
     needed = sorted(gen.needed_fields(POLICY_SET, check))
     if not needed:
+        exercised(prop, False, "no field needed")
         return
     defname, name = data.draw(st.sampled_from(needed), label="removed field")
     stripped = copy.deepcopy(subs)
     removed = 0
+    touched = {CITY}
     for s in stripped:
         for record in gen.records(s, defname):
-            removed += record.pop(name, None) is not None
+            if record.pop(name, None) is not None:
+                removed += 1
+                touched.add(s["district"])
     note(f"removed {defname}.{name} from {removed} record(s)")
     if name in gen.required(defname) and removed:
         with pytest.raises(SubmissionError):  # a required field: the submission is refused, never audited
             [facts_from_document(Document("stripped", s)) for s in stripped]
+        exercised(prop, True)
         return
     if not removed:
+        exercised(prop, False, "nothing removed")
         return  # nothing was taken away
     before = statuses(audit(subs, as_of, check_id=check.id), check.id)
     after = statuses(audit(stripped, as_of, check_id=check.id), check.id)
+    exercised(prop, any(v in (PASS, FAIL) and k[0] in touched for k, v in before.items()), "no judgement where data went")
     # A record that needed the field is now missing, so no new pass or fail can be established.
     # The only judgement allowed to survive is the one already there before, where the filter
     # short-circuits ("district in [...] and nutrition_pilot" never reads the flag of an urban school).
@@ -164,8 +181,11 @@ def removing_a_needed_field_never_yields_pass(check, subs, as_of, data) -> None:
 def nothing_is_fail_before_the_deadline(check, subs, data) -> None:
     first = check.steps[0].due
     early = data.draw(st.one_of(st.just(first - _dt.timedelta(days=1)), st.dates(gen.FIRST_DATE, first - _dt.timedelta(days=1))), label="early as_of")
-    got = statuses(audit(subs, early, check_id=check.id), check.id)
+    findings = audit(subs, early, check_id=check.id)
+    got = statuses(findings, check.id)
     assert set(got.values()) == {"not_due"}, f"before {first} the check is {got}"
+    exercised("nothing is fail before the deadline",
+              any(v.get("progress", {}).get("status_if_due_now") == FAIL for v in findings["verdicts"]), "no fail held back")
 
 
 def _shuffle(value, rnd):
@@ -198,6 +218,10 @@ def order_and_other_districts_do_not_matter(check, subs, as_of, data) -> None:
     crowd = _shuffle(subs, data.draw(st.randoms(use_true_random=False), label="shuffle"))
     together = _district_view(audit(crowd, as_of, check_id=check.id), target["district"])
     assert together == alone, f"{target['district']}'s verdicts change with record order or other districts"
+    moved = len(subs) > 1 or next(c for c in crowd if c["district"] == target["district"]) != target
+    exercised("order and other districts do not matter",
+              moved and any(c["pass"] + c["fail"] + c["missing"] for _, c, _, _ in alone.values()),
+              "nothing judged or nothing moved")
 
 
 @pytest.mark.parametrize("check_id", IDS)
@@ -255,14 +279,17 @@ def test_thresholds_never_loosen_as_deadlines_advance(check_id, data):
     if check_id not in LOOSEN:
         pytest.skip(check_id)
     subs = data.draw(gen.submissions(HINTS[check_id]))
+    judged = False
     for later, earlier in LOOSEN[check_id]:
         for record in _records(subs, later.kind):
             now, then = judge(later, record)[0], judge(earlier, record)[0]
+            judged |= {now, then} <= {PASS, FAIL}
             if NA in (now, then):
                 continue
             assert not (now == PASS and then == FAIL), (
                 f"{record.key} passes {later.check.id} ({later.requirement_text}, due {later.check.steps[later.step].due}) "
                 f"but fails the earlier {earlier.check.id} ({earlier.requirement_text}, due {earlier.check.steps[earlier.step].due})")
+    exercised("thresholds never loosen", judged, "no record judged by both")
 
 
 # --------------------------------------------------------------------------- the whole rule set at once
@@ -281,3 +308,4 @@ def test_findings_survive_a_json_round_trip(subs, as_of):
     assert json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True) == text
     errors = list(contracts.validator("findings").iter_errors(json.loads(text)))
     assert not errors, errors[0].message
+    exercised("findings survive a JSON round trip", any(v["evidence"] for v in findings["verdicts"]), "no evidence")
