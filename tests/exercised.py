@@ -11,24 +11,34 @@ from __future__ import annotations
 
 from hypothesis import event
 
-TALLY: dict[str, list[int]] = {}  # property -> [examples run, examples that exercised it]
+TALLY: dict[str, list[int]] = {}  # property -> [examples run, exercised, the property does not apply]
 
 
-def exercised(prop: str, did: bool, why: str = "") -> bool:
-    """Record whether this example exercised ``prop`` (``why``: a short reason it did not)."""
-    event(f"{prop}: exercised" if did else f"{prop}: not exercised" + (f" ({why})" if why else ""))
-    counts = TALLY.setdefault(prop, [0, 0])
-    counts[0] += 1
-    counts[1] += bool(did)
-    return did
+def exercised(prop: str, did: bool | None, why: str = "") -> None:
+    """Record whether this example exercised ``prop`` (``why``: a short reason it did not).
+
+    ``None``: the property does not apply to the check at all (no value of it has a preferred
+    direction, say); such examples are counted apart and left out of the share."""
+    if did is None:
+        event(f"{prop}: does not apply ({why})")
+    else:
+        event(f"{prop}: exercised" if did else f"{prop}: not exercised" + (f" ({why})" if why else ""))
+    counts = TALLY.setdefault(prop, [0, 0, 0])
+    if did is None:
+        counts[2] += 1
+    else:
+        counts[0] += 1
+        counts[1] += bool(did)
 
 
 def summary_lines() -> list[str]:
     if not TALLY:
         return []
     width = max(len(p) for p in TALLY)
-    lines = [f"{'property':<{width}}  {'run':>6}  {'exercised':>9}  share"]
+    lines = [f"{'property':<{width}}  {'run':>6}  {'exercised':>9}  {'share':>6}  {'n/a':>5}"]
     for prop in sorted(TALLY):
-        run, hit = TALLY[prop]
-        lines.append(f"{prop:<{width}}  {run:>6}  {hit:>9}  {hit / run:6.1%}")
+        run, hit, moot = TALLY[prop]
+        share = f"{hit / run:6.1%}" if run else "     -"
+        lines.append(f"{prop:<{width}}  {run:>6}  {hit:>9}  {share}  {moot:>5}")
+    lines.append("(run: examples the property applied to; n/a: examples of checks it does not apply to)")
     return lines
