@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import sys
 import tempfile
 
 import pytest
@@ -44,8 +45,6 @@ def pytest_addoption(parser):
 
 def pytest_terminal_summary(terminalreporter):
     """Per property test: examples run, examples that exercised the property, and the share (tests/exercised.py)."""
-    import sys
-
     module = sys.modules.get("exercised")
     lines = module.summary_lines() if module else []
     if lines:
