@@ -8,9 +8,10 @@ import gc
 from dataclasses import dataclass, field
 
 from auditor import timing
-from auditor.errors import AuditorError, EngineError, Problem, SubmissionError
+from auditor.errors import AuditorError, SubmissionError
 from auditor.evaluate import derive
 from auditor.evaluate.engine import Engine
+from auditor.evaluate.reconcile import expected_hits, reconcile
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
@@ -47,11 +48,11 @@ class Auditor:
             outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind)) for rule in self.compiled.rules}
         if self.engine_name == "durable":
             with timing.stage("reconcile"):
-                expected = {rule.name: outcomes[rule.name].failing() for rule in self.compiled.rules}
+                expected = expected_hits(self.compiled.rules, outcomes)
             with timing.stage("engine"):
                 hits = self.engine.run(facts.district, facts.records, expected)
             with timing.stage("reconcile"):
-                self._reconcile(facts, outcomes, hits)
+                reconcile(facts.district, self.compiled.rules, outcomes, hits)
         return outcomes
 
     def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:
@@ -64,21 +65,6 @@ class Auditor:
             return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
                                 self.types[check.over], outcomes)
                     for check in self.policy_set.checks if check.over != "city"]
-
-    def _reconcile(self, facts: Facts, outcomes: dict[str, list], hits: dict[str, set]) -> None:
-        problems = []
-        for rule in self.compiled.rules:
-            expected = outcomes[rule.name].failing()
-            found = hits.get(rule.name, set())
-            if expected != found:
-                only_engine = sorted(found - expected)[:3]
-                only_reference = sorted(expected - found)[:3]
-                problems.append(Problem(
-                    str(rule.check.source), 0, 0, "I-DISAGREE",
-                    f"{facts.district}: check {rule.check.id} (step {rule.step + 1}): durable_rules and the reference "
-                    f"evaluator disagree; only the engine flags {only_engine}, only the reference flags {only_reference}"))
-        if problems:
-            raise EngineError(problems)
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
         """Findings for ``submissions`` as of ``as_of``; ``districts`` is the set expected (default: all).

@@ -14,11 +14,15 @@ Table cases live in tests/cases/*.yaml, one file per case family:
         fragment: did you mean
 
 Each status case runs through both engines (durable_rules and the reference).
+The keys are checked when the file is collected (``CASE_KEYS``): an unknown or
+misspelt key (``subjet:``), a missing one, or two that exclude each other fail
+collection with the case's name, the expected keys and the keys it has.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import os
+import sys
 import tempfile
 
 import pytest
@@ -39,9 +43,76 @@ def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files instead of comparing")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Per property test: examples run, examples that exercised the property, and the share (tests/exercised.py)."""
+    module = sys.modules.get("exercised")
+    lines = module.summary_lines() if module else []
+    if lines:
+        terminalreporter.write_sep("-", "hypothesis examples that exercised each property")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def update_golden(request):
     return request.config.getoption("--update-golden")
+
+
+# --------------------------------------------------------------------------- YAML table cases
+FILE_KEYS = {"required": {"cases"}, "optional": {"defaults"}}  # defaults: a place for YAML anchors
+CASE_KEYS = {
+    "status": {"required": {"as_of", "expect"},
+               "optional": {"name", "policy", "policies", "facts", "submissions", "district", "districts", "subject"}},
+    "error": {"required": {"error"}, "optional": {"name", "policy", "policies", "fragment"}},
+}
+EXCLUSIVE = [("policy", "policies"), ("facts", "submissions")]  # the second would silently win
+
+
+class CaseKeyError(Exception):
+    """A table case file whose keys are not the expected ones (shown without a traceback)."""
+
+
+def key_problems(keys, allowed: dict, exclusive=()) -> list[str]:
+    """What is wrong with ``keys`` against ``allowed`` ({"required", "optional"}), one line each."""
+    from auditor.errors import did_you_mean
+
+    keys = set(keys)
+    known = allowed["required"] | allowed["optional"]
+    out = [f"unknown key {k!r}{did_you_mean(k, known - keys)}" for k in sorted(keys - known, key=str)]
+    out += [f"missing key {k!r}" for k in sorted(allowed["required"] - keys)]
+    out += [f"keys {a!r} and {b!r} exclude each other" for a, b in exclusive if a in keys and b in keys]
+    return out
+
+
+def case_problems(data) -> list[str]:
+    """The problems of a table case file's keys: one entry per faulty case (or the file itself), each
+    listing what is wrong, then the expected keys against the actual ones."""
+    def shown(keys) -> str:
+        return ", ".join(sorted(map(str, keys))) or "(none)"
+
+    def entry(label: str, problems: list[str], expected: str, allowed: dict, actual) -> str:
+        return (f"{label}: " + "; ".join(problems) + f"\n    expected keys{expected}: {shown(allowed['required'])}"
+                f" (optional: {shown(allowed['optional'])})\n    actual keys:   {shown(actual)}")
+
+    if not isinstance(data, dict):
+        return [f"the file must be a mapping with a 'cases' list, not {type(data).__name__}"]
+    problems = key_problems(data, FILE_KEYS)
+    out = [entry("file", problems, "", FILE_KEYS, data)] if problems else []
+    cases = data.get("cases")
+    if not isinstance(cases, list):
+        return out + (["file: 'cases' must be a list of cases"] if "cases" in data else [])
+    for index, case in enumerate(cases):
+        label = f"cases[{index}]"
+        if not isinstance(case, dict):
+            out.append(f"{label}: must be a mapping, not {type(case).__name__}")
+            continue
+        if "name" in case:
+            label += f" ({case['name']})"
+        kind = "error" if "error" in case else "status"
+        problems = key_problems(case, CASE_KEYS[kind], EXCLUSIVE)
+        if problems:
+            out.append(entry(label, problems, f" of {'an' if kind == 'error' else 'a'} {kind} case", CASE_KEYS[kind], case))
+    return out
 
 
 def pytest_collect_file(parent, file_path):
@@ -56,6 +127,9 @@ class CaseFile(pytest.File):
         from auditor.intake.loader import load_document
 
         data = load_document(str(self.path), AuditorError).data  # dates stay YYYY-MM-DD text, as in real files
+        problems = case_problems(data)
+        if problems:
+            raise CaseKeyError(f"{self.path}: {len(problems)} problem(s) with the table cases' keys:\n" + "\n".join(problems))
         for index, case in enumerate(data["cases"]):
             name = case.get("name", f"case {index}")
             if "error" in case:
@@ -63,6 +137,11 @@ class CaseFile(pytest.File):
             else:
                 for engine in ("durable", "reference"):
                     yield StatusCase.from_parent(self, name=f"{name} [{engine}]", case=case, engine=engine)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseKeyError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
 
 
 def _policy_folder(case: dict, tmp: str) -> str:

@@ -7,13 +7,32 @@ constants each check compares with (``size <= 45`` makes 44, 45 and 46
 likely), taken from the check's expressions, its schedule parameters and the
 measures it reads.
 
+:func:`submissions` draws what a :class:`Focus` says:
+
+* :func:`focus` (some checks): only the record kinds they and their measures
+  read, with the required fields and the fields they read — what a check's
+  properties need, at a fraction of the cost of whole submissions;
+* :func:`everything` (the whole rule set): every record kind and every field of
+  the schema, read or not (the whole-rule-set properties, and the test that a
+  check's verdicts are the same on what it reads alone).
+
+Either way the draws are aimed so that most examples exercise the properties:
+three records in four satisfy one conjunct of a filter (a check's ``where:``,
+or a measure's it reads), district names come from those a filter names half
+of the time, and half of the examples are drawn to pass (records aimed at a
+requirement at one of its steps, no field it reads left out) so that there is a
+``pass`` to lose; the other half are mixed, fields read present five times in six.
+
 What a schema cannot say is repaired after drawing: ids unique within their
 list, a class's grade inside its school's stage. A drawn submission that the
 loader still refuses is rejected (``hypothesis.reject``), never audited.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import operator
+import re
 from functools import lru_cache
 
 from hypothesis import reject
@@ -22,7 +41,7 @@ from hypothesis import strategies as st
 from auditor.intake import contracts
 from auditor.rules import expr
 from auditor.errors import SubmissionError
-from auditor.rules.lint import directions
+from auditor.rules.lint import directions, dnf
 from auditor.intake.loader import Document
 from auditor.model import Check, PolicySet, plan
 from auditor.intake.submission import facts_from_document
@@ -74,7 +93,9 @@ def records(submission: dict, defname: str) -> list[dict]:
     return [r for r in found if isinstance(r, dict)]
 
 
+@lru_cache(maxsize=None)
 def properties(defname: str) -> dict[str, dict]:
+    """The resolved properties of a $def (shared: do not change them)."""
     return {name: resolve(p) for name, p in DEFS[defname].get("properties", {}).items()}
 
 
@@ -174,8 +195,6 @@ def preferred(policy_set: PolicySet, check: Check) -> dict[tuple[str, str], int]
 
 # --------------------------------------------------------------------------- threshold hints
 def _hint_values(kind: str, node: expr.Node, policy_set: PolicySet, hints: dict) -> None:
-    from auditor.rules.lint import dnf
-
     conjuncts = dnf(node) or []
     for conjunct in conjuncts:
         for atom in conjunct:
@@ -242,7 +261,8 @@ def value_strategy(prop: dict, hints) -> st.SearchStrategy:
         near = _near(prop, hints, date=True)
         base = st.dates(FIRST_DATE, LAST_DATE).map(_dt.date.isoformat)
     elif "enum" in prop:
-        return st.sampled_from(prop["enum"])
+        near = [v for v in prop["enum"] if v in hints]  # the values a check names, half of the time
+        base = st.sampled_from(prop["enum"])
     elif prop.get("type") == "boolean":
         return st.booleans()
     elif prop.get("type") in ("integer", "number"):
@@ -254,7 +274,7 @@ def value_strategy(prop: dict, hints) -> st.SearchStrategy:
         else:
             base = st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 4))
     else:
-        near = sorted(v for v in hints if isinstance(v, str))
+        near = sorted(v for v in hints if isinstance(v, str) and _fits(prop, v))
         if "pattern" in prop:
             base = st.from_regex(prop["pattern"], fullmatch=True).filter(
                 lambda t: prop.get("minLength", 0) <= len(t) <= prop.get("maxLength", 40))
@@ -263,21 +283,10 @@ def value_strategy(prop: dict, hints) -> st.SearchStrategy:
     return st.one_of(st.sampled_from(near), base) if near else base
 
 
-def object_strategy(node: dict, hints: dict, defname: str = "") -> st.SearchStrategy:
-    node = resolve(node)
-    must, may = {}, {}
-    for name, prop in node.get("properties", {}).items():
-        target = _def_of(prop)
-        resolved = resolve(prop)
-        if target and resolve(DEFS[target]).get("type") == "object":
-            child = object_strategy(DEFS[target], hints, target)
-            strategy = st.lists(child, max_size=MAX_ITEMS) if resolved.get("type") == "array" else child
-        elif resolved.get("type") == "array":
-            strategy = st.lists(value_strategy(resolve(resolved.get("items", {})), ()), max_size=MAX_ITEMS)
-        else:
-            strategy = value_strategy(resolved, hints.get((defname, name)))
-        (must if name in node.get("required", []) else may)[name] = strategy
-    return st.fixed_dictionaries(must, optional=may)
+def _fits(prop: dict, text: str) -> bool:
+    """A hinted string the schema admits (``reviewed_by != ""`` hints "", which minLength 1 refuses)."""
+    return prop.get("minLength", 0) <= len(text) <= prop.get("maxLength", 10**9) and (
+        "pattern" not in prop or re.fullmatch(prop["pattern"], text) is not None)
 
 
 # --------------------------------------------------------------------------- repairs and submissions
@@ -302,27 +311,314 @@ def _repair(value, stage=None):
     return value
 
 
-def _has_content(submission: dict) -> bool:
+def has_content(submission: dict) -> bool:
     """Some figures, documents or schools: an empty submission is refused by the loader."""
     return any(isinstance(v, (dict, list)) and v for v in submission.values())
-
-
-@lru_cache(maxsize=None)
-def _submission(hint_items: tuple) -> st.SearchStrategy:
-    # built once per set of hints: building nested strategies is far dearer than drawing from them
-    return object_strategy(SCHEMA, dict(hint_items)).filter(_has_content)
 
 
 def _key(hints: dict) -> tuple:
     return tuple(sorted(hints.items()))
 
 
+# --------------------------------------------------------------------------- what to draw: a focus
+KIND_DEF = {"district": "figures", "school": "school", "class": "class", "document": "document"}
+PRESENT = st.sampled_from((True,) * 5 + (False,))  # a field a check reads: present five times in six
+MAYBE = st.booleans()  # a field no check in focus reads (whole submissions only): present half of the time
+AIMED = st.sampled_from((True, True, True, False))  # a record aimed at a filter: three times in four
+MEETS = st.sampled_from((True,) * 7 + (False,))  # in a passing submission, a record aimed at the requirement
+_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+@dataclasses.dataclass(frozen=True)
+class Focus:
+    """What a set of checks reads, ready for drawing (hashable: strategies are built once per focus).
+
+    An aim is a tuple of conjuncts, a conjunct ``((field, (value, ...)), ...)``:
+    values of schema fields that together satisfy one conjunct of a condition's
+    disjunctive normal form (``lint.dnf``)."""
+
+    fields: tuple  # ((schema $def, (field, ...)), ...) for every $def drawn: the fields read (required ones too)
+    aims: tuple  # ((schema $def, aim), ...): the filters (the checks' and their measures' where:)
+    passes: tuple  # ((schema $def, aim), ...): the requirements met (at any step), or the flags they prefer
+    hints: tuple  # sorted items of thresholds(): ((schema $def, field), frozenset of constants)
+    districts: tuple  # district names that a filter names
+    extra: tuple = ()  # ((schema $def, (optional field, ...)), ...): unread fields, drawn too (whole submissions)
+    whole: bool = False  # every kind, and the submission's own optional fields (reported_on, sample_data)
+
+    def defs(self) -> dict:
+        return dict(self.fields)
+
+
+def _walk(policy_set: PolicySet, checks: list[Check], visit) -> None:
+    """``visit(kind, filter node or None)`` for each check and, transitively, each measure it reads."""
+    seen = set()
+
+    def measures(kind: str, paths) -> None:
+        for path in sorted(paths):
+            m = _measure(policy_set, kind, path)
+            if m is None or m.id in seen:
+                continue
+            seen.add(m.id)
+            inner = _measure_kind(m)
+            visit(inner, m.where)
+            measures(inner, (expr.fields(m.where) if m.where is not None else set())
+                     | (expr.fields(m.that) if m.that is not None else set()) | {p for p in (m.value, m.per) if p})
+
+    for check in checks:
+        visit(check.over, check.where)
+        measures(check.over, expr.fields(check.require) | (expr.fields(check.where) if check.where is not None else set()))
+
+
+def _holds(atom: tuple, value) -> bool:
+    if atom[0] == "in":
+        return (value in atom[2]) != atom[3]
+    _, _, op, constant = atom
+    if isinstance(value, bool) != isinstance(constant, bool):
+        return op == "!="
+    try:
+        return _OPS[op](value, constant)
+    except TypeError:
+        return False
+
+
+def _satisfying(defname: str, name: str, atoms: list[tuple]) -> tuple:
+    """Values of a schema field that satisfy every atom on it (near their constants), or ()."""
+    prop = properties(defname)[name]
+    constants = [a[3] for a in atoms if a[0] == "cmp"] + [v for a in atoms if a[0] == "in" for v in a[2]]
+    date = prop.get("format") == "date"
+    candidates = set(prop.get("enum", ())) | {c for c in constants if isinstance(c, str) and _fits(prop, c)}
+    if prop.get("type") == "boolean":
+        candidates |= {True, False}
+    if prop.get("type") in ("integer", "number") or date:
+        numbers = [c for c in constants if isinstance(c, (int, float)) and not isinstance(c, bool)]
+        if not date:
+            numbers += [prop[k] for k in ("minimum", "maximum") if k in prop]
+        candidates |= set(_near(prop, numbers, date))
+
+    def comparable(value):
+        return _dt.date.fromisoformat(value).toordinal() if date else value
+
+    return tuple(sorted((v for v in candidates if all(_holds(a, comparable(v)) for a in atoms)), key=repr))
+
+
+def _conjuncts(kind: str, node, districts: set) -> list[tuple]:
+    """The conjuncts of ``node`` that can be met by drawing record fields of ``kind`` (atoms on
+    derived fields and measures are left to chance; district names go to ``districts``)."""
+    out = []
+    defname = KIND_DEF[kind]
+    for conjunct in dnf(node) or []:
+        by_field: dict[str, list] = {}
+        for atom in conjunct:
+            if atom[0] == "unknown":
+                continue
+            if atom[1] == "district":  # the submission's own district, not a record field
+                districts.update(v for v in ([atom[3]] if atom[0] == "cmp" else atom[2]) if isinstance(v, str))
+                continue
+            field = raw_field(kind, atom[1])
+            if field and field[0] == defname:  # a derived field (a class's stage) or a measure: not drawn
+                by_field.setdefault(field[1], []).append(atom)
+        # a field with no value near the constants that satisfies its atoms (reviewed_by != "") is left to chance
+        values = tuple((name, found) for name, atoms in sorted(by_field.items()) if (found := _satisfying(defname, name, atoms)))
+        if values and values not in out:
+            out.append(values)
+    return out
+
+
+def _focus(policy_set: PolicySet, checks: list[Check]) -> Focus:
+    kinds: set[str] = set()
+    aims: dict[str, list] = {}
+    passes: dict[str, list] = {}
+    districts: set[str] = set()
+
+    def visit(kind: str, node) -> None:
+        if kind != "city":
+            kinds.add(kind)
+            if node is not None:
+                target = aims.setdefault(KIND_DEF[kind], [])
+                target.extend(c for c in _conjuncts(kind, node, districts) if c not in target)
+
+    _walk(policy_set, checks, visit)
+    if "class" in kinds:
+        kinds.add("school")  # classes live in schools
+    for check in checks:
+        if check.over != "city":
+            target = passes.setdefault(KIND_DEF[check.over], [])
+            for step in check.steps:
+                target.extend(c for c in _conjuncts(check.over, expr.substitute(check.require, step.params), set()) if c not in target)
+        flags: dict[str, list] = {}  # through measures: the flags a share or a count prefers
+        for (defname, name), direction in sorted(preferred(policy_set, check).items()):
+            if properties(defname)[name].get("type") == "boolean":
+                flags.setdefault(defname, []).append((name, (direction > 0,)))
+        for defname, conjunct in flags.items():
+            if not passes.get(defname):
+                passes[defname] = [tuple(conjunct)]
+    read: dict[str, set] = {KIND_DEF[k]: set() for k in kinds}
+    for check in checks:
+        for defname, name in needed_fields(policy_set, check):
+            read.setdefault(defname, set()).add(name)
+    fields = tuple((d, tuple(sorted(names))) for d, names in sorted(read.items()))
+    hints = {**_all_thresholds(policy_set), **thresholds(policy_set, checks)}
+
+    def frozen(found: dict) -> tuple:
+        return tuple((d, tuple(c)) for d, c in sorted(found.items()) if c)
+
+    return Focus(fields, frozen(aims), frozen(passes), _key(hints), tuple(sorted(districts & set(plan()["districts"]))))
+
+
+_FOCI: dict[tuple, Focus] = {}
+_THRESHOLDS: dict[int, dict] = {}
+
+
+def _all_thresholds(policy_set: PolicySet) -> dict:
+    if id(policy_set) not in _THRESHOLDS:
+        _THRESHOLDS[id(policy_set)] = thresholds(policy_set, policy_set.checks)
+    return _THRESHOLDS[id(policy_set)]
+
+
+def focus(policy_set: PolicySet, checks: list[Check]) -> Focus:
+    """What ``checks`` read: record kinds, fields, filters to aim at, threshold hints, district names."""
+    key = (id(policy_set), tuple(sorted(c.id for c in checks)))
+    if key not in _FOCI:
+        _FOCI[key] = _focus(policy_set, checks)
+    return _FOCI[key]
+
+
+def everything(policy_set: PolicySet) -> Focus:
+    """Whole submissions: every record kind and every field of the schema (read or not, the unread
+    ones present half of the time), aimed at the filters and requirements of every check."""
+    key = (id(policy_set), None)
+    if key not in _FOCI:
+        read = focus(policy_set, policy_set.checks)
+        defs = read.defs()
+        fields, extra = [], []
+        for defname in sorted(record_paths()):
+            fields.append((defname, defs.get(defname, ())))
+            extra.append((defname, tuple(n for n, p in DEFS[defname].get("properties", {}).items()
+                                         if n not in required(defname) and not _nested(p) and n not in defs.get(defname, ()))))
+        _FOCI[key] = dataclasses.replace(read, fields=tuple(fields), extra=tuple(extra), whole=True)
+    return _FOCI[key]
+
+
+def _nested(prop: dict) -> bool:
+    """A property holding records of another $def (drawn as children, not as a value)."""
+    target = _def_of(prop)
+    return bool(target) and resolve(DEFS[target]).get("type") == "object"
+
+
+def _scalar_strategy(prop: dict, hints) -> st.SearchStrategy:
+    prop = resolve(prop)
+    if prop.get("type") == "array":  # a list of plain values (no such field today)
+        return st.lists(value_strategy(resolve(prop.get("items", {})), ()), max_size=MAX_ITEMS)
+    return value_strategy(prop, hints)
+
+
+def _aimed(conjuncts: tuple) -> st.SearchStrategy | None:
+    """One conjunct's values drawn: {field: value}, or None when there is no conjunct."""
+    if not conjuncts:
+        return None
+    return st.one_of([st.fixed_dictionaries({name: st.sampled_from(values) for name, values in c}) for c in conjuncts])
+
+
+def _record(defname: str, read: tuple, extra: tuple, aims: tuple, passes: tuple, hints: dict, children: dict) -> st.SearchStrategy:
+    """One record: its required fields, the optional fields ``read`` (present five times in six, or
+    always in a passing submission) and ``extra`` (present half of the time), aimed at a filter three
+    times in four; ``passes``: the conjuncts that meet the requirement, aimed at seven times in eight
+    (a passing submission), or () for a mixed one. ``children``: {property: strategy} for the records
+    nested in it. Every strategy is built here, once: building is far dearer than drawing."""
+    props = DEFS[defname].get("properties", {})
+    must = required(defname) - set(children)
+    optional = [n for n in read if n not in must] + list(extra)
+    plan_ = [(name, name in must or (bool(passes) and name in read), PRESENT if name in read else MAYBE,
+              _scalar_strategy(props[name], hints.get((defname, name))))
+             for name in sorted(must) + optional if name != "id"]  # ids: rewritten by _repair
+    ids = ["id"] if "id" in must else []
+    meets, filters = _aimed(passes), _aimed(aims)
+
+    @st.composite
+    def record(draw) -> dict:
+        aimed = draw(meets) if meets is not None and draw(MEETS) else {}
+        if filters is not None and draw(AIMED):
+            aimed = {**aimed, **draw(filters)}
+        out = dict.fromkeys(ids, "")
+        for name, always, present, strategy in plan_:
+            if name in aimed:
+                out[name] = aimed[name]
+            elif always or draw(present):
+                out[name] = draw(strategy)
+        for name, strategy in children.items():
+            out[name] = draw(strategy)
+        return out
+
+    return record()
+
+
+def _keep_grades(submission: dict, stage_read: bool) -> dict:
+    """A class grade outside its school's stage: make the school nine-year (when no check reads the
+    stage), so a class drawn for ``grade >= 7`` stays in grade 7-9; _repair moves the grade otherwise."""
+    if not stage_read:
+        for school in submission.get("schools", []):
+            grades = [c["grade"] for c in school.get("classes", [])]
+            if any(g > 6 for g in grades) and school["stage"] == "primary" or any(g < 7 for g in grades) and school["stage"] == "junior":
+                school["stage"] = "nine_year"
+    return submission
+
+
+@lru_cache(maxsize=None)
+def _focused_strategy(f: Focus, passing: bool) -> st.SearchStrategy:
+    hints = dict(f.hints)
+    defs, extra, aims, passes = f.defs(), dict(f.extra), dict(f.aims), dict(f.passes) if passing else {}
+
+    def holding(node: dict) -> dict:
+        """{property: strategy} for the properties of ``node`` that hold records of a $def in focus."""
+        out = {}
+        for name, prop in node.get("properties", {}).items():
+            target = _def_of(prop)
+            if target in defs and _nested(prop):
+                one = _record(target, defs[target], extra.get(target, ()), aims.get(target, ()),
+                              passes.get(target, ()), hints, holding(DEFS[target]))
+                out[name] = st.lists(one, max_size=MAX_ITEMS) if resolve(prop).get("type") == "array" else one
+        return out
+
+    top = holding(SCHEMA)
+    optional = {}
+    if f.whole:  # the submission's own optional fields (reported_on, sample_data)
+        optional = {name: _scalar_strategy(prop, ()) for name, prop in SCHEMA["properties"].items()
+                    if name not in SCHEMA.get("required", ()) and not _nested(prop)}
+    return st.fixed_dictionaries(top, optional=optional).filter(has_content)
+
+
+def cut_down(submission: dict, f: Focus) -> dict:
+    """``submission`` holding only what the focus reads: its record kinds, their required fields and the
+    fields read (what :func:`submissions` draws for it); for holding the premise of focused draws."""
+    defs = f.defs()
+
+    def cut(value, defname: str):
+        if isinstance(value, list):
+            return [cut(item, defname) for item in value]
+        keep = required(defname) | set(defs[defname])
+        out = {k: v for k, v in value.items() if k in keep}
+        for child, prop in DEFS[defname].get("properties", {}).items():
+            if _def_of(prop) in defs and child in value:
+                out[child] = cut(value[child], _def_of(prop))
+        return out
+
+    kept = {name: cut(submission[name], _def_of(prop)) for name, prop in SCHEMA["properties"].items()
+            if _def_of(prop) in defs and name in submission}
+    return {"district": submission["district"], **kept}
+
+
 @st.composite
-def submissions(draw, hints: dict, min_size: int = 1, max_size: int = 3) -> list[dict]:
-    """One to three districts' submissions, each district at most once."""
-    names = draw(st.lists(st.sampled_from(plan()["districts"]), min_size=min_size, max_size=max_size, unique=True))
-    strategy = _submission(_key(hints))
-    return [_repair({**draw(strategy), "district": name}) for name in names]
+def submissions(draw, f: Focus, min_size: int = 1, max_size: int = 3) -> list[dict]:
+    """One to three districts' submissions holding only what the focus reads; district names are
+    drawn from those its filters name half of the time. Half of the examples are drawn to pass
+    (records aimed at the requirement, no field left out), half mixed."""
+    names = st.sampled_from(plan()["districts"])
+    if f.districts:
+        names = st.one_of(st.sampled_from(f.districts), names)
+    chosen = draw(st.lists(names, min_size=min_size, max_size=max_size, unique=True))
+    stage_read = "stage" in f.defs().get("school", ())
+    strategy = _focused_strategy(f, draw(st.booleans(), label="passing"))
+    return [_repair(_keep_grades({**draw(strategy), "district": name}, stage_read)) for name in chosen]
 
 
 def to_facts(subs: list[dict]):
@@ -334,6 +630,7 @@ def to_facts(subs: list[dict]):
 
 
 def as_of_for(check: Check) -> st.SearchStrategy:
-    """Audit dates around every deadline of the check, and anywhere in 2018-2024."""
+    """Audit dates around every deadline of the check, after its first deadline, and anywhere in 2018-2024."""
     near = sorted({s.due + _dt.timedelta(days=d) for s in check.steps for d in (-1, 0, 1)} | {check.final_due + _dt.timedelta(days=400)})
-    return st.one_of(st.sampled_from(near), st.dates(FIRST_DATE, LAST_DATE))
+    due = st.dates(check.steps[0].due, max(LAST_DATE, check.final_due + _dt.timedelta(days=400)))
+    return st.one_of(st.sampled_from(near), due, st.dates(FIRST_DATE, LAST_DATE))

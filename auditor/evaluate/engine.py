@@ -2,7 +2,7 @@
 
 durable_rules is a Rete engine with a C core, unmaintained since 2020. What we
 rely on, and what we guard against (see ../shared/notes/durable-rules.md and
-tests/test_engine.py, which provokes each fault):
+tests/evaluate/test_engine.py, which provokes each fault):
 
 * one ``Host`` per process, with its timer threads disabled (``_run`` does
   nothing): every action runs synchronously inside ``assert_facts``;
@@ -23,7 +23,7 @@ tests/test_engine.py, which provokes each fault):
   parser, so facts are serialised here with positional floats.
 
 The engine only reports which records violate which rule. It never decides a
-verdict: ``verdict.py`` reconciles these hits with the reference evaluator.
+verdict: ``reconcile.py`` holds these hits against the reference evaluator.
 """
 from __future__ import annotations
 

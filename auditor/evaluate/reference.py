@@ -48,7 +48,7 @@ _JUDGES: dict[int, tuple] = {}
 def judger(rule: Rule):
     """``judge`` compiled once per rule: a closure ``record data -> (outcome, lacking fields)``.
 
-    The same decisions as :func:`judge` (``tests/test_perf.py`` holds them
+    The same decisions as :func:`judge` (``tests/evaluate/test_reference.py`` holds them
     together); the expressions are turned into closures by ``expr.compile_expr``.
     Results that carry no lacking fields are shared tuples: treat them as read-only.
     """

@@ -25,7 +25,7 @@ from auditor.rules.policies import load_policies
 from auditor.output.report import findings_json
 from auditor.intake.submission import facts_from_document
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICIES = os.path.join(ROOT, "policies")
 FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
@@ -288,3 +288,17 @@ def test_a_ruleset_durable_rules_refuses_is_an_engine_error(policy_set, monkeypa
     with pytest.raises(EngineError) as info:
         audit(policy_set, [submission()])
     assert info.value.codes == ["I-ENGINE"] and "refused the compiled rules" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- engine encoding
+@pytest.mark.parametrize("value", [0.5, 1e-05, 1e16, 12345678901234567.0, -0.0001, 3, True, "班额\"55\"", None])
+def test_engine_batches_encode_like_dumps(value):
+    pytest.importorskip("durable")
+    from auditor.evaluate import engine
+
+    fact = {"a": value, "school": {"b": value}}
+    projected, plain = engine.projector(["a", "school.b"])(fact)
+    text = engine.encode([projected], plain)
+    assert json.loads(text) == json.loads(engine.dumps([projected]))
+    if isinstance(value, float) and "e" in repr(value):
+        assert not plain and "e" not in text  # durable_rules refuses exponent-form floats

@@ -1,0 +1,69 @@
+"""The compiled schema check (``contracts.fast_check``) never accepts what jsonschema refuses.
+
+(Moved from tests/test_perf.py: the fast path says what the slow one says; bench/run.py measures.)
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import os
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.errors import AuditorError
+from auditor.intake import contracts, loader
+from conftest import FIXTURES
+
+
+# ----------------------------------------------------------------------------- schema fast path
+def _sample_submission() -> dict:
+    return copy.deepcopy(_sample())
+
+
+@functools.lru_cache(maxsize=1)
+def _sample() -> dict:
+    with open(os.path.join(FIXTURES, "03-dd.yaml"), encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    data["reported_on"] = str(data["reported_on"])
+    for d in data["documents"]:
+        d["filed_on"] = str(d["filed_on"])
+    data["schools"] = data["schools"][:2]
+    return data
+
+
+MUTATIONS = [None, 1, -1, 2.5, 3.0, True, "x", "", " ", "2019-1-1", [], {}, 10**9, "a/b", "x" * 200]
+
+
+def _mappings(value):
+    """Every mapping in a document, outermost first."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _mappings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mappings(item)
+
+
+@given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(MUTATIONS)), min_size=1, max_size=3))
+def test_fast_schema_check_never_accepts_what_jsonschema_refuses(picks):
+    data = _sample_submission()
+    for where, key, value in picks:
+        targets = list(_mappings(data))
+        target = targets[where % len(targets)]
+        keys = sorted(target) + ["unknown_key"]
+        target[keys[key % len(keys)]] = copy.deepcopy(value)
+    fast = contracts.fast_check("submission")(data)
+    errors = list(contracts.validator("submission").iter_errors(data))
+    if fast:
+        assert not errors
+
+
+def test_fast_schema_check_accepts_the_fixtures_and_skips_schemas_it_cannot_compile():
+    check = contracts.fast_check("submission")
+    for name in sorted(os.listdir(FIXTURES)):
+        document = loader.load_document(os.path.join(FIXTURES, name), AuditorError)
+        assert check(document.data), name
+    assert contracts.fast_check("policy") is None  # oneOf: always jsonschema
