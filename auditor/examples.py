@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from auditor.audit import Auditor
 from auditor.errors import SubmissionError
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.model import PolicySet, plan
 from auditor.intake.submission import facts_from_document
 

@@ -318,7 +318,7 @@ def compare(args) -> dict:
     from auditor.evaluate import derive
     from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, compile_policies
     from auditor.evaluate.engine import Engine, _project, host
-    from auditor.intake.loader import Document
+    from auditor.intake.document import Document
     from auditor.evaluate.reference import judge_rule
     from auditor.intake.submission import facts_from_document
 

@@ -13,9 +13,8 @@ from functools import lru_cache
 
 from auditor.audit import Auditor
 from auditor.intake.submissions import load_submissions
+from conftest import FIXTURES, ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 AS_OF = _dt.date(2022, 12, 31)
 GOLDEN = os.path.join(ROOT, "tests", "golden", f"verdicts-{AS_OF}.json")
 

@@ -165,7 +165,7 @@ class StatusCase(pytest.Item):
 
     def runtest(self):
         from auditor.audit import Auditor
-        from auditor.intake.loader import Document
+        from auditor.intake.document import Document
         from auditor.rules.policies import load_policies
         from auditor.intake.submission import facts_from_document
 

@@ -42,7 +42,7 @@ from auditor.intake import contracts
 from auditor.rules import expr
 from auditor.errors import SubmissionError
 from auditor.rules.lint import directions, dnf
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.model import Check, PolicySet, plan
 from auditor.intake.submission import facts_from_document
 

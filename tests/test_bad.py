@@ -21,10 +21,8 @@ import yaml
 
 from auditor.cli import main
 from auditor.errors import CODES
+from conftest import FIXTURES, POLICIES, ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POLICIES = os.path.join(ROOT, "policies")
-FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 BAD = Path(__file__).parent / "bad"
 EXPECT = yaml.safe_load((BAD / "expect.yaml").read_text(encoding="utf-8"))

@@ -15,14 +15,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from auditor.errors import AuditorError, PolicyError, SubmissionError
-from auditor.intake.loader import Document, load_document
+from auditor.intake.document import Document
+from auditor.intake.loader import load_document
 from auditor.rules.policies import load_policies
 from auditor.intake.submission import facts_from_document
 from auditor.intake.submissions import load_submission
+from conftest import FIXTURES, POLICIES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POLICIES = os.path.join(ROOT, "policies")
-FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 with open(os.path.join(FIXTURES, "03-dd.yaml"), encoding="utf-8") as _h:
     SUBMISSION_TEXT = _h.read()

@@ -13,8 +13,8 @@ import os
 from auditor.rules.policies import load_policies
 
 from bundled import GOLDEN, bundled_summary, dump, read_golden
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_bundled_verdicts_match_golden(update_golden):

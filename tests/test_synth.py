@@ -12,7 +12,7 @@ from conftest import ROOT
 def test_synthetic_submissions_are_seeded_valid_and_faulty():
     sys.path.insert(0, ROOT)
     from bench import synth
-    from auditor.intake.loader import Document
+    from auditor.intake.document import Document
     from auditor.intake.submission import facts_from_document
 
     names = synth.district_names(15)

@@ -16,13 +16,6 @@ from auditor.intake.json_reader import parse_json
 from auditor.intake.textfile import read_text
 from auditor.intake.yaml_reader import parse_yaml
 
-# Importable from here as before the split, for modules and tests outside the intake stage
-# that other people are changing at the same time; new code imports them from their homes.
-# (Rebinding loader._FAST_LOADER does not switch the composer: patch yaml_reader._FAST_LOADER.)
-from auditor.intake.document import path_text, unshadowed  # noqa: F401
-from auditor.intake.textfile import MAX_FILE_BYTES  # noqa: F401
-from auditor.intake.yaml_reader import _FAST_LOADER  # noqa: F401
-
 
 def load_document(file: str, error_class: type[AuditorError]) -> Document:
     """Load one YAML or JSON file; raise ``error_class`` with every problem found."""

@@ -28,7 +28,8 @@ import math
 
 from auditor.errors import PolicyError, Problem
 from auditor.intake import contracts
-from auditor.intake.loader import Document, load_document, path_text
+from auditor.intake.document import Document, path_text
+from auditor.intake.loader import load_document
 from auditor.model import Check, PolicySet, plan
 from auditor.rules import expr
 from auditor.rules.expr.analysis import Domain, directions, dnf, satisfiable

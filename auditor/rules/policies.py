@@ -15,7 +15,9 @@ from jinja2 import TemplateSyntaxError
 from auditor.dates import real_date
 from auditor.errors import Collector, PolicyError, Problem, did_you_mean
 from auditor.intake import contracts
-from auditor.intake.loader import MAX_FILE_BYTES, Document, load_partial, path_text, unshadowed
+from auditor.intake.textfile import MAX_FILE_BYTES
+from auditor.intake.document import Document, path_text, unshadowed
+from auditor.intake.loader import load_partial
 from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
 from auditor.rules import expr
 from auditor.rules.messages import compile_message, template_problems

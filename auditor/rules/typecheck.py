@@ -10,7 +10,7 @@ import math
 
 from auditor.errors import Problem, did_you_mean
 from auditor.intake import contracts
-from auditor.intake.loader import Document, path_text
+from auditor.intake.document import Document, path_text
 from auditor.model import Policy
 from auditor.rules import expr
 from auditor.rules.fields import field_types_for

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 
 import pytest
 from hypothesis import given
@@ -20,14 +19,12 @@ from auditor.cli import main
 from auditor.rules.compiler import KEY_FIELD
 from auditor.evaluate.engine import Engine, dumps
 from auditor.errors import EngineError
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.rules.policies import load_policies
 from auditor.output.report import findings_json
 from auditor.intake.submission import facts_from_document
+from conftest import POLICIES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POLICIES = os.path.join(ROOT, "policies")
-FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 AS_OF = _dt.date(2022, 12, 31)
 

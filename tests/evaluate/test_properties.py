@@ -58,13 +58,13 @@ from auditor.rules.compiler import compile_policies
 from auditor.evaluate.derive import derive_city, derive_district
 from auditor.errors import SubmissionError
 from auditor.rules.lint import directions, field_domains, satisfiable
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.model import PolicySet, plan
 from auditor.rules.policies import load_policies
 from auditor.evaluate.reference import FAIL, NA, PASS, judge
 from auditor.intake.submission import facts_from_document
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 CHECKS = {c.id: c for c in POLICY_SET.checks}
 IDS = sorted(CHECKS)

@@ -11,7 +11,7 @@ import pytest
 from auditor.errors import EngineError
 from auditor.evaluate.reconcile import expected_hits, reconcile
 from auditor.evaluate.reference import judge_rule
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.rules.compiler import compile_policies
 from auditor.rules.policies import load_policies

@@ -21,10 +21,8 @@ from auditor.errors import SubmissionError
 from auditor.intake.submissions import load_submissions
 from auditor.output import templates
 from auditor.rules.policies import load_policies
+from conftest import FIXTURES, POLICIES, ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POLICIES = os.path.join(ROOT, "policies")
-FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 AS_OF = _dt.date(2022, 12, 31)
 XLSX = os.path.join(ROOT, "fixtures", "shenyang-2022-xlsx")

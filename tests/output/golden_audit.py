@@ -10,8 +10,8 @@ import os
 import pytest
 
 from auditor.cli import main
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join("tests", "golden")
 INPUT = os.path.join(GOLDEN, "input")
 GOLDEN_ARGS = [os.path.join(INPUT, "dd-hostile.yaml"), os.path.join(INPUT, "hp.yaml"), "--policies", os.path.join(INPUT, "policies"),

@@ -12,7 +12,7 @@ import yaml
 
 from auditor.audit import Auditor
 from auditor.errors import PolicyError
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.rules.messages import render_message, template_problems
 from auditor.rules.policies import load_policies
 from auditor.output.report import render

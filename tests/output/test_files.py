@@ -14,10 +14,8 @@ from auditor import cli
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.output.files import inside, safe_name, write_reports
+from conftest import FIXTURES, POLICIES, ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POLICIES = os.path.join(ROOT, "policies")
-FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
 
 
 # --------------------------------------------------------------------------- file names

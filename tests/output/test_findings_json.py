@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 
 import pytest
 
 from auditor.audit import Auditor
 from auditor.intake.contracts import validator
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.output.findings import findings_json
 from auditor.rules.policies import load_policies
 
 from golden_audit import ROOT, golden_out, read  # noqa: F401  (golden_out: a fixture)
+from conftest import POLICIES
 
-POLICIES = os.path.join(ROOT, "policies")
 
 
 def test_findings_still_match_their_schema(golden_out):

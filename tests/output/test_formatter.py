@@ -9,8 +9,8 @@ import yaml
 from auditor.model import PolicySet
 from auditor.output.formatter import Formatter, zh_date
 from auditor.rules.policies import load_policies
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 ZH, EN = Formatter(POLICY_SET, "zh"), Formatter(POLICY_SET, "en")
 CASE_KEYS = {"reason", "zh", "en", "lacks_zh"}

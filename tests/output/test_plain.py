@@ -18,8 +18,8 @@ from auditor.output.plain import simple, tree
 from auditor.rules import expr
 from auditor.rules.expr import And, Arith, Compare, Const, Date, Field, Member, Not, Or
 from auditor.rules.policies import load_policies
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 FORMATTERS = {lang: Formatter(POLICY_SET, lang) for lang in ("zh", "en")}
 NODE_TYPES = {And, Arith, Compare, Const, Date, Field, Member, Not, Or}

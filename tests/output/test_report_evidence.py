@@ -11,7 +11,7 @@ from conftest import POLICIES
 
 
 def test_html_lists_at_most_evidence_rows_per_check_and_findings_json_keeps_all():
-    from auditor.intake.loader import Document
+    from auditor.intake.document import Document
     from auditor.output.report import EVIDENCE_ROWS, render
     from auditor.intake.submission import facts_from_document
 

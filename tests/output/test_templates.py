@@ -12,9 +12,8 @@ from auditor.intake.sheets import layout
 from auditor.output import templates
 from auditor.rules.fields import fields_read
 from auditor.rules.policies import load_policies
+from conftest import POLICIES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POLICIES = os.path.join(ROOT, "policies")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from auditor.output.formatter import Formatter
 from auditor.output.views import default_remedy, evidence_rows, headline, missing_rows, progress, rectification_items, target
 from auditor.rules.policies import load_policies
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 ZH, EN = Formatter(POLICY_SET, "zh"), Formatter(POLICY_SET, "en")
 

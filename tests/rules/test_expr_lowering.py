@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.audit import Auditor
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.rules import expr
 from auditor.rules.policies import load_policies

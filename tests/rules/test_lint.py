@@ -21,7 +21,7 @@ from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROOT = os.path.dirname(TESTS)
+from conftest import ROOT  # noqa: E402
 PLANTED = sorted(glob.glob(os.path.join(TESTS, "lint", "*.yaml")))
 LINT_CODES = ("L-NEVER", "L-IMPOSSIBLE", "L-TAUTOLOGY", "L-CONFLICT", "L-LOOSER", "L-PERIOD")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from auditor.audit import Auditor
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.intake.submissions import load_submissions
 from auditor.model import plan

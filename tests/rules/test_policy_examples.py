@@ -10,8 +10,8 @@ import pytest
 
 from auditor.examples import run_examples
 from auditor.rules.policies import load_policies
+from conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY_SET = load_policies(os.path.join(ROOT, "policies"))
 RESULTS = {}
 

@@ -35,9 +35,8 @@ from auditor.model import Check, PolicySet
 from auditor.rules.policies import load_policies
 
 from bundled import bundled_summary, read_golden
+from conftest import POLICIES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POLICIES = os.path.join(ROOT, "policies")
 POLICY_SET = load_policies(POLICIES)
 
 
