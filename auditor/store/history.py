@@ -85,10 +85,13 @@ def district_findings(h: DistrictHistory, kinds: dict) -> list[dict]:
                    "state": state.state if state else None, "submission": h.submission(audit.id)}
             if entry and entry.get("message"):
                 one["message"] = entry["message"]
-            earlier = [a for a in by_round[audit.as_of] if a.id != audit.id]
-            if earlier:
-                one["earlier"] = [{"audit": a.id, "status": h.observe(fid, a).status, "submission": h.submission(a.id)}
-                                  for a in earlier]
+            mine = h.submission(audit.id)
+            earlier = [a for a in by_round[audit.as_of] if a.id != audit.id and h.submission(a.id) != mine]
+            if earlier:  # an earlier version of the district's submission, audited in the same round
+                one["earlier"] = []
+                for a in earlier:
+                    seen = h.observe(fid, a)
+                    one["earlier"].append({"audit": a.id, "status": seen.status, "why": seen.why, "submission": h.submission(a.id)})
             rounds.append(one)
         current = states[-1]
         out.append({**_finding(h, fid, kinds), **_state_fields(current),

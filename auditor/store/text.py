@@ -53,8 +53,20 @@ def table(header: list[str], rows: list[list[str]], indent: str = "") -> list[st
     return lines
 
 
-def _title(title: dict, lang: str) -> str:
-    return title.get(lang) or title.get("zh") or ""
+def clip(text: str, cells: int) -> str:
+    """``text`` cut to ``cells`` terminal cells, with "…" when cut (the JSON output keeps it whole)."""
+    if width(text) <= cells:
+        return text
+    out = ""
+    for ch in text:
+        if width(out + ch) > cells - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _title(title: dict, lang: str, cells: int = 36) -> str:
+    return clip(title.get(lang) or title.get("zh") or "", cells)
 
 
 def _state(f: dict, lang: str) -> str:
@@ -65,7 +77,7 @@ def _state(f: dict, lang: str) -> str:
         details.append(w["since"].format(since=f["since"], rounds=f["rounds_open"]))
     elif f["state"] in ("rectified", "reopened", "new", "rule_changed", "unknown") and f.get("since"):
         details.append(f["since"])
-    for n in f.get("overdue_notices", []):
+    for n in f.get("overdue_notices", [])[:1]:  # the first notice whose deadline passed
         details.append(w["deadline"].format(number=n["number"], deadline=n["deadline"]))
     return text + ("：" if lang == "zh" else ": ") + ("；" if lang == "zh" else "; ").join(details) if details else text
 
@@ -79,8 +91,8 @@ def _cell(one: dict, lang: str) -> str:
     text = word(one["status"], one.get("why", ""))
     if one.get("earlier"):
         v = WORDS[lang]["version"]
-        parts = [f'{v.format(v=e["submission"]["version"]) if e.get("submission") else "#" + str(e["audit"])} {word(e["status"])}'
-                 for e in one["earlier"]]
+        parts = [f'{v.format(v=e["submission"]["version"]) if e.get("submission") else "#" + str(e["audit"])} '
+                 f'{word(e["status"], e.get("why", ""))}' for e in one["earlier"]]
         mine = v.format(v=one["submission"]["version"]) if one.get("submission") else "#" + str(one["audit"])
         text = "→".join(parts + [f"{mine} {text}"])
     return text
@@ -105,7 +117,7 @@ def render_history(data: dict, lang: str = "zh") -> str:
     for f in findings:
         by_round = {r["as_of"]: r for r in f["rounds"]}
         cells = [_cell(by_round[r], lang) if r in by_round else "" for r in rounds]
-        rows.append(([f["district"]] if many else []) + [f["clause"], _title(f["title"], lang), f["label"][lang]]
+        rows.append(([f["district"]] if many else []) + [f["clause"], _title(f["title"], lang), clip(f["label"][lang], 36)]
                     + cells + [_state(f, lang)])
     return "\n".join(lines + table(header, rows)) + "\n"
 
