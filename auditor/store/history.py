@@ -11,7 +11,7 @@ from auditor.intake import contracts
 from auditor.model import clause_order, district_order
 from auditor.store import identity
 from auditor.store.lifecycle import OPEN, STATES
-from auditor.store.query import Audit, DistrictHistory, all_audits, audits_of, districts_of, last_per_round
+from auditor.store.query import Audit, DistrictHistory, all_audits, audits_of, districts_of
 
 HISTORY_FORMAT = "auditor-history/1"
 COMPARE_FORMAT = "auditor-compare/1"
@@ -67,10 +67,9 @@ def _state_fields(state) -> dict:
 
 
 def district_findings(h: DistrictHistory, kinds: dict) -> list[dict]:
-    """Each finding of the district that was ever open, with its state at each round, oldest first."""
-    by_round: dict[str, list[Audit]] = {}
-    for a in h.audits:
-        by_round.setdefault(a.as_of, []).append(a)
+    """Each finding of the district that was ever open, with its state at each round, oldest first.
+
+    A round with two versions of the district's submission shows the last one, the earlier ones beside it."""
     out = []
     for fid in h.findings:
         observations = h.observations(fid)
@@ -78,20 +77,17 @@ def district_findings(h: DistrictHistory, kinds: dict) -> list[dict]:
         if all(s is None for s in states):
             continue
         first = next(o.as_of for o, s in zip(observations, states) if s is not None)
-        rounds = []
+        rounds: list[dict] = []
         for audit, obs, state in zip(h.rounds, observations, states):
-            entry = h.entry(fid, audit.id)
             one = {"audit": audit.id, "as_of": audit.as_of, "status": obs.status, "why": obs.why,
                    "state": state.state if state else None, "submission": h.submission(audit.id)}
+            entry = h.entry(fid, audit.id)
             if entry and entry.get("message"):
                 one["message"] = entry["message"]
-            mine = h.submission(audit.id)
-            earlier = [a for a in by_round[audit.as_of] if a.id != audit.id and h.submission(a.id) != mine]
-            if earlier:  # an earlier version of the district's submission, audited in the same round
-                one["earlier"] = []
-                for a in earlier:
-                    seen = h.observe(fid, a)
-                    one["earlier"].append({"audit": a.id, "status": seen.status, "why": seen.why, "submission": h.submission(a.id)})
+            if rounds and rounds[-1]["as_of"] == audit.as_of:  # a corrected submission in the same round
+                earlier = rounds.pop()
+                one["earlier"] = earlier.pop("earlier", []) + [
+                    {k: earlier[k] for k in ("audit", "status", "why", "state", "submission")}]
             rounds.append(one)
         current = states[-1]
         out.append({**_finding(h, fid, kinds), **_state_fields(current),
@@ -124,11 +120,11 @@ def compare(connection, first: Audit, second: Audit) -> dict:
                        key=lambda d: (district_order(d), d))
     out, totals = [], {s: 0 for s in STATES}
     for name in districts:
-        before = last_per_round(audits_of(connection, name, upto=first))
+        h = DistrictHistory(connection, name, audits_of(connection, name, upto=first) + [second])
+        before = [a for a in h.rounds if a.id != second.id]
         if not before or before[-1].id != first.id:
             continue  # the first audit did not cover this district
         sequence = before + [second]
-        h = DistrictHistory(connection, name, sequence)
         if not any(audit == second.id for audit, _ in h.status):
             continue  # the second audit did not cover it
         rows = []

@@ -19,7 +19,7 @@ and the finding then is in exactly one state (none before it was first open):
 | ``overdue`` | 逾期未整改 | persisting, and a notice issued during this run named it with a deadline before this audit's date |
 | ``rectified`` | 已整改 | clear after being open (and stays so while clear) |
 | ``reopened`` | 再次出现 | open again after being rectified |
-| ``rule_changed`` | 规则变更 | the check's definition differs from the last audit that could tell, and the finding went from open to clear or from clear to open: the policy changed, not the district |
+| ``rule_changed`` | 规则变更 | the check's definition differs from the last audit that could tell, and the finding went from fail to clear or from clear to fail: the policy changed, not the district (data that went missing, or was supplied, is not explained by a rule: it stays new / rectified) |
 | ``unknown`` | 无法判断 | this audit cannot tell (see above) |
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Notice:
 class State:
     state: str
     since: str  # as_of of the audit this state (or this run of open audits) began
-    rounds: int = 0  # open audits in the current run (new: 1)
+    rounds: int = 0  # audit dates (rounds) in the current run of open observations (new: 1)
     overdue: tuple = ()  # the notices of this run whose deadline passed
     notices: tuple = ()  # every notice of this run that named the finding
     rule_changed: bool = False  # the definition differs from the last audit that could tell
@@ -80,20 +80,21 @@ def states(observations: list[Obs], notices: list[Notice] = ()) -> list[State | 
     last: State | None = None  # the state at ``previous``
     ever_open = False
     start: Obs | None = None  # the first observation of the current run of open ones
-    rounds = 0
+    rounds: set[str] = set()  # the audit dates of the current run of open observations
     unknown_since = ""
     for obs in observations:
-        changed = previous is not None and previous.definition != obs.definition
+        changed = (previous is not None and previous.definition != obs.definition
+                   and "missing" not in (previous.status, obs.status))
         if obs.status in OPEN:
             if previous is None or previous.status == "clear":
-                start, rounds = obs, 1
+                start, rounds = obs, {obs.as_of}
                 kind = "rule_changed" if changed else "reopened" if ever_open else "new"
                 state = State(kind, obs.as_of, 1, rule_changed=changed)
             else:
-                rounds += 1
+                rounds.add(obs.as_of)
                 named = tuple(n for n in notices if start.as_of <= n.as_of < obs.as_of)
                 late = tuple(n for n in named if n.deadline < obs.as_of)
-                state = State("overdue" if late else "persisting", start.as_of, rounds, late, named, changed)
+                state = State("overdue" if late else "persisting", start.as_of, len(rounds), late, named, changed)
             ever_open = True
             previous, last = obs, state
         elif obs.status == "clear":

@@ -1,9 +1,10 @@
 """Reading the history: recorded audits, and one district's findings across them.
 
 A *round* is an audit date (``as_of``). A round may hold several audits of a
-district — a corrected submission re-audited — and the lifecycle follows the
-last audit of each round (what was on file at the end of it); the earlier ones
-are kept and shown beside it.
+district: a corrected submission is recorded beside the first one, and the
+lifecycle follows both versions in turn (the correction can rectify a finding
+within the round); an audit that saw the same submission again (re-run after
+another district's correction) counts once.
 """
 from __future__ import annotations
 
@@ -111,7 +112,14 @@ class DistrictHistory:
 
     @cached_property
     def rounds(self) -> list[Audit]:
-        return last_per_round(self.audits)
+        """The audits the lifecycle follows: per round, each version of the district's submission (its last audit)."""
+        out: list[Audit] = []
+        for a in self.audits:
+            if out and out[-1].as_of == a.as_of and self.submission(out[-1].id) == self.submission(a.id):
+                out[-1] = a  # the same submission audited again (another district's correction): the later audit
+            else:
+                out.append(a)
+        return out
 
     def submission(self, audit: int) -> dict | None:
         sid = self._items.get(audit, (None, None))[0]

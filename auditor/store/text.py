@@ -149,8 +149,8 @@ def render_compare(data: dict, lang: str = "zh") -> str:
     changes = data["rule_changes"]
     colon = "：" if lang == "zh" else ": "
     lines.append(w["rule_changes"] + colon + (("；" if lang == "zh" else "; ").join(
-        f'{c["clause"]} {_title(c["title"], lang)}（{w["changed"][c["change"]]}）' if lang == "zh"
-        else f'{c["clause"]} {_title(c["title"], lang)} ({w["changed"][c["change"]]})' for c in changes) or w["none"]))
+        f'{c["clause"]} {_title(c["title"], lang, 80)}（{w["changed"][c["change"]]}）' if lang == "zh"
+        else f'{c["clause"]} {_title(c["title"], lang, 80)} ({w["changed"][c["change"]]})' for c in changes) or w["none"]))
     lines.append("")
     if not data["districts"]:
         return "\n".join(lines + [w["no_changes"]]) + "\n"

@@ -70,13 +70,14 @@ def district_view(connection, audit: Audit, district: str) -> dict:
     rounds = h.rounds
     if not rounds or rounds[-1].id != audit.id:
         return {"district": district, "audit": audit_dict(audit), "covered": False}
-    previous = rounds[-2] if len(rounds) > 1 else None
+    previous = next((a for a in reversed(rounds) if a.as_of < audit.as_of), None)  # the round before
+    at_previous = rounds.index(previous) if previous else None
     comparison = {s: [] for s in STATES}
     carried = []
     for fid in h.findings:
         observations = h.observations(fid, rounds)
         state = lifecycle.states(observations, h.named.get(fid, []))[-1]
-        now, was = observations[-1], observations[-2] if previous else None
+        now, was = observations[-1], observations[at_previous] if previous else None
         if state is None:
             continue
         if now.status in OPEN or (was is not None and was.status in OPEN):
@@ -92,7 +93,7 @@ def district_view(connection, audit: Audit, district: str) -> dict:
     carried.sort(key=_order)
     verdicts = _verdicts(connection, district, rounds)
     earlier_verdicts: dict[str, list] = {}
-    for a in rounds[:-1]:
+    for a in last_per_round([a for a in rounds if a.as_of < audit.as_of]):
         for check, v in verdicts.get(a.id, {}).items():
             earlier_verdicts.setdefault(check, []).append((a.as_of, v))
     current = sorted(verdicts.get(audit.id, {}).values(), key=lambda v: (clause_order(v["clause"]), v["check"]))
