@@ -20,7 +20,7 @@ import sqlite3
 import stat
 from contextlib import contextmanager
 
-from auditor.errors import Problem, StoreError
+from auditor.errors import InternalError, Problem, StoreError
 from auditor.store import schema
 
 BUSY_SECONDS = 60.0  # how long a writer waits for another writer before D-BUSY
@@ -204,12 +204,16 @@ def connect(path: str, *, write: bool, lang: str = "zh", check: bool = True) -> 
             if not write and found == 0:
                 connection.close()
                 return _empty_reader()
-            migrate(connection, found)
+            try:
+                migrate(connection, found)
+            except sqlite3.Error as exc:  # our migration is wrong, not the user's file: it was rolled back
+                raise InternalError(Problem(path, 0, 0, "I-BUG", f"migrating the audit history from version {found} to "
+                                            f"{schema.CURRENT} failed ({exc}); the file is unchanged")) from None
         if write:
             connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA foreign_keys = ON")
         return connection
-    except StoreError:
+    except (StoreError, InternalError):
         connection.close()
         raise
     except sqlite3.Error as exc:
