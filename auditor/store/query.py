@@ -188,3 +188,17 @@ def districts_of(connection) -> list[str]:
 
 def checks_of(connection) -> list[str]:
     return sorted(r[0] for r in connection.execute("SELECT DISTINCT check_id FROM check_defs"))
+
+
+def findings_of(connection, audit: int) -> list[dict]:
+    """The verdicts of a recorded audit, each with its evidence in the order the audit gave it."""
+    evidence: dict[tuple, list] = {}
+    for district, check, position, data in connection.execute(
+            "SELECT f.district, f.check_id, e.position, e.data FROM evidence e JOIN findings f ON f.id = e.finding_id"
+            " WHERE e.audit_id = ? ORDER BY e.position", (audit,)):
+        evidence.setdefault((district, check), []).append(json.loads(data))
+    out = []
+    for district, check, data in connection.execute(
+            "SELECT district, check_id, data FROM verdicts WHERE audit_id = ? ORDER BY rowid", (audit,)):
+        out.append({**json.loads(data), "evidence": evidence.get((district, check), [])})
+    return out

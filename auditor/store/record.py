@@ -156,9 +156,9 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
             on_progress("verdicts")
         ids = _finding_ids(connection, findings["verdicts"])
         connection.executemany(
-            "INSERT INTO evidence (audit_id, finding_id, problem, data) VALUES (?, ?, ?, ?)",
-            [(audit, ids[(v["district"], v["check"], item)], entry.get("problem", ""), _dumps(entry))
-             for v in findings["verdicts"] for item, entry in identity.verdict_items(v)])
+            "INSERT INTO evidence (audit_id, finding_id, position, problem, data) VALUES (?, ?, ?, ?, ?)",
+            [(audit, ids[(v["district"], v["check"], item)], position, entry.get("problem", ""), _dumps(entry))
+             for v in findings["verdicts"] for position, (item, entry) in enumerate(identity.verdict_items(v))])
         if on_progress:
             on_progress("evidence")
         notices = []

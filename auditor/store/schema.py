@@ -97,6 +97,7 @@ CREATE TABLE findings (
 CREATE TABLE evidence (
     audit_id   INTEGER NOT NULL REFERENCES audits (id),
     finding_id INTEGER NOT NULL REFERENCES findings (id),
+    position   INTEGER NOT NULL,
     problem    TEXT NOT NULL,
     data       TEXT NOT NULL,
     PRIMARY KEY (audit_id, finding_id)

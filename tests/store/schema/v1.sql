@@ -37,6 +37,7 @@ CREATE TABLE check_defs (
 CREATE TABLE evidence (
     audit_id   INTEGER NOT NULL REFERENCES audits (id),
     finding_id INTEGER NOT NULL REFERENCES findings (id),
+    position   INTEGER NOT NULL,
     problem    TEXT NOT NULL,
     data       TEXT NOT NULL,
     PRIMARY KEY (audit_id, finding_id)
