@@ -93,9 +93,11 @@ def test_each_finding_has_exactly_one_state_per_round_once_it_appeared(seq, raw_
         else:
             assert s.state in ("rectified", "rule_changed")
             assert any(b.status in OPEN for b in before)  # rectified only after fail or missing
-        if s.state == "rule_changed":
+        if s.state == "rule_changed" and (o.status in OPEN or previous.status in OPEN):  # the change happened here
             assert previous is not None and previous.definition != o.definition
             assert "missing" not in (previous.status, o.status)
+        elif o.status == "clear" and previous.status == "clear":  # the state is carried while clear
+            assert states[len(before) - before[::-1].index(previous) - 1].state == s.state
         if s.state in ("rectified", "reopened", "new") and previous is not None and previous.definition != o.definition:
             assert "missing" in (previous.status, o.status) or s.state == "rectified" and previous.status == "clear"
 
