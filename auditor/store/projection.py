@@ -6,8 +6,9 @@ rate); over classes or schools it is the number of failing records (target 0).
 The line is the least-squares straight line through the recorded rounds
 (``statistics.linear_regression``; through two points it is the line joining
 them) — a plain trend, stated as such, not a forecast model. Where the line
-meets the requirement at the deadline the check is 进度正常 (on track),
-otherwise 进度滞后 (behind).
+meets the requirement at the deadline (a count rounded to a whole number, any
+other figure to four decimals) the check is 进度正常 (on track), otherwise
+进度滞后 (behind).
 """
 from __future__ import annotations
 
@@ -68,7 +69,9 @@ def project(points: list[tuple[str, float]], deadline: str, op: str, target: flo
     ys = [float(v) for _, v in points]
     slope, intercept = statistics.linear_regression(xs, ys)
     projected = slope * _dt.date.fromisoformat(deadline).toordinal() + intercept
-    on_track = bool(_OPS[op](round(projected, 9), target))
+    # a count (every value whole) is judged as a whole number, a rate or figure to four decimals
+    digits = 0 if all(isinstance(v, int) for _, v in points) else 4
+    on_track = bool(_OPS[op](round(projected, digits), target))
     return {"values": [{"as_of": day, "value": value} for day, value in points], "deadline": deadline, "op": op,
             "target": target, "projected": round(projected, 4), "per_year": round(slope * 365.25, 4),
             "on_track": on_track, "label": LABEL[on_track], "method": METHOD}
@@ -86,10 +89,10 @@ def projections(current: list[dict], as_of: str, earlier: dict[str, list[tuple[s
             continue
         name, op, target, value = now
         points = []
-        for as_of, old in earlier.get(v["check"], []):
+        for then, old in earlier.get(v["check"], []):
             past = measure(old)
             if past is not None and past[0] == name:
-                points.append((as_of, past[3]))
+                points.append((then, past[3]))
         line = project(points + [(as_of, value)], v["due"], op, target)
         if line is None:
             continue
