@@ -163,7 +163,14 @@ def _db_path(args) -> str | None:
         if args.db:
             raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", "--db and --no-db contradict each other"))
         return None
-    return args.db or os.path.join(os.path.dirname(os.path.abspath(args.out)), DEFAULT_DB)
+    if args.db:
+        return args.db
+    folder = os.path.abspath(args.out)
+    while not os.path.lexists(folder):  # the default store sits beside --out: a file in the way is --out's problem
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise UsageError(Problem(args.out, 0, 0, "U-OUT", f"cannot create the output folder: {folder} is not a folder"))
+    return os.path.join(os.path.dirname(os.path.abspath(args.out)), DEFAULT_DB)
 
 
 def _recorded_line(done: record.Recorded, path: str, lang: str) -> str:
@@ -234,7 +241,7 @@ def cmd_audits(args) -> int:
 def cmd_history(args) -> int:
     with db.opened(args.db, write=False, lang=args.lang) as connection:
         if args.district:
-            known = list(plan()["districts"]) + [plan()["city"]]
+            known = query.districts_of(connection) or list(plan()["districts"]) + [plan()["city"]]
             if args.district not in known:
                 raise UsageError(Problem("--district", 0, 0, "U-ARGS", f'unknown district "{args.district}"{did_you_mean(args.district, known)}'))
         if args.check:
