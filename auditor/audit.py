@@ -213,7 +213,8 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
             if items:
-                result.items = identity.inventory(result.facts)
+                with timing.stage("inventory"):
+                    result.items = identity.inventory(result.facts)
             result.facts = _slim(result.facts)  # let the records go
         return result
 
