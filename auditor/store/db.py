@@ -139,12 +139,17 @@ def _version(connection: sqlite3.Connection, path: str, lang: str) -> int:
 
 
 def migrate(connection: sqlite3.Connection, found: int) -> None:
-    """Apply the migrations after ``found`` in one transaction (all of them or none)."""
+    """Apply the migrations after ``found`` in one transaction (all of them or none).
+
+    The version is read again once the writer lock is held: another process may have created or
+    migrated the store in the meantime."""
     if found >= schema.CURRENT:
         return
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     connection.execute("BEGIN IMMEDIATE")
     try:
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():
+            found = connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
         for version in range(found + 1, schema.CURRENT + 1):
             for statement in _statements(schema.MIGRATIONS[version]):
                 connection.execute(statement)

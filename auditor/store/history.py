@@ -79,15 +79,16 @@ def district_findings(h: DistrictHistory, kinds: dict) -> list[dict]:
         first = next(o.as_of for o, s in zip(observations, states) if s is not None)
         rounds: list[dict] = []
         for audit, obs, state in zip(h.rounds, observations, states):
+            submission = h.submission(audit.id)
             one = {"audit": audit.id, "as_of": audit.as_of, "status": obs.status, "why": obs.why,
-                   "state": state.state if state else None, "submission": h.submission(audit.id)}
+                   "state": state.state if state else None, "version": submission["version"] if submission else None}
             entry = h.entry(fid, audit.id)
             if entry and entry.get("message"):
                 one["message"] = entry["message"]
             if rounds and rounds[-1]["as_of"] == audit.as_of:  # a corrected submission in the same round
                 earlier = rounds.pop()
                 one["earlier"] = earlier.pop("earlier", []) + [
-                    {k: earlier[k] for k in ("audit", "status", "why", "state", "submission")}]
+                    {k: earlier[k] for k in ("audit", "status", "why", "state", "version")}]
             rounds.append(one)
         current = states[-1]
         out.append({**_finding(h, fid, kinds), **_state_fields(current),
@@ -99,16 +100,20 @@ def district_findings(h: DistrictHistory, kinds: dict) -> list[dict]:
 
 def history(connection, district: str | None = None, check: str | None = None) -> dict:
     districts = [district] if district else districts_of(connection)
-    findings = []
+    findings, submissions = [], []
     rounds: set[str] = set()
     kinds = kinds_zh()
     for name in districts:
         h = DistrictHistory(connection, name, audits_of(connection, name), check)
         rounds.update(a.as_of for a in h.rounds)
         findings.extend(district_findings(h, kinds))
+        for a in h.rounds:  # what was on file at each audit the lifecycle follows
+            on_file = h.submission(a.id)
+            submissions.append({"district": name, "audit": a.id, "as_of": a.as_of,
+                                **(on_file or {"version": None, "sha256": None, "files": []})})
     counts = {s: sum(1 for f in findings if f["state"] == s) for s in STATES}
     return {"format": HISTORY_FORMAT, "district": district, "check": check, "rounds": sorted(rounds),
-            "counts": counts, "findings": findings}
+            "counts": counts, "submissions": submissions, "findings": findings}
 
 
 def compare(connection, first: Audit, second: Audit) -> dict:

@@ -91,9 +91,9 @@ def _cell(one: dict, lang: str) -> str:
     text = word(one["status"], one.get("why", ""))
     if one.get("earlier"):
         v = WORDS[lang]["version"]
-        parts = [f'{v.format(v=e["submission"]["version"]) if e.get("submission") else "#" + str(e["audit"])} '
+        parts = [f'{v.format(v=e["version"]) if e.get("version") else "#" + str(e["audit"])} '
                  f'{word(e["status"], e.get("why", ""))}' for e in one["earlier"]]
-        mine = v.format(v=one["submission"]["version"]) if one.get("submission") else "#" + str(one["audit"])
+        mine = v.format(v=one["version"]) if one.get("version") else "#" + str(one["audit"])
         text = "→".join(parts + [f"{mine} {text}"])
     return text
 

@@ -86,8 +86,10 @@ def test_history_shows_the_correction_side_by_side(capsys, rounds_db):
     data = as_json(capsys, "history", "history", "--db", rounds_db, "--district", "于洪区")
     funds = next(f for f in data["findings"] if f["check"] == "funding.per-pupil-paid")
     r2021 = next(r for r in funds["rounds"] if r["as_of"] == "2021-12-31")
-    assert r2021["submission"]["version"] == 2 and r2021["status"] == "clear"
-    assert [(e["submission"]["version"], e["status"]) for e in r2021["earlier"]] == [(1, "missing")]
+    assert r2021["version"] == 2 and r2021["status"] == "clear"
+    assert [(e["version"], e["status"]) for e in r2021["earlier"]] == [(1, "missing")]
+    on_file = [(s["as_of"], s["version"], s["files"][0].split("fixtures/")[-1]) for s in data["submissions"]]
+    assert on_file[2:4] == [("2021-12-31", 1, "rounds/2021/09-yh.yaml"), ("2021-12-31", 2, "rounds/2021-corrected/09-yh.yaml")]
     assert funds["state"] == "reopened"  # fixed by the correction, missing again in 2022
     pe = next(f for f in data["findings"] if f["check"] == "quality-education.pe-hour")
     assert pe["state"] == "rectified" and pe["since"] == "2021-12-31"

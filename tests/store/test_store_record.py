@@ -265,8 +265,10 @@ def test_kill_9_in_the_middle_of_recording_leaves_the_store_as_it_was(tmp_path, 
     assert (later.audit, later.new) == (2, True)
 
 
-def test_two_recorders_at_once_both_land_one_after_the_other(tmp_path, audited, policy_set):
-    rec(tmp_path / "h.sqlite", audited, policy_set)
+@pytest.mark.parametrize("existing", [True, False], ids=["into a store", "creating it"])
+def test_two_recorders_at_once_both_land_one_after_the_other(tmp_path, audited, policy_set, existing):
+    if existing:
+        rec(tmp_path / "h.sqlite", audited, policy_set)
     processes = [child(tmp_path, f"writer{i}", as_of) for i, as_of in enumerate(("2023-06-30", "2023-12-31"))]
     for p in processes:
         p.stdin.write("\n")
@@ -275,9 +277,9 @@ def test_two_recorders_at_once_both_land_one_after_the_other(tmp_path, audited, 
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0 and "recorded" in out, err
     with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
-        assert sorted(a for (a,) in connection.execute("SELECT as_of FROM audits")) == ["2022-12-31", "2023-06-30", "2023-12-31"]
+        assert sorted(a for (a,) in connection.execute("SELECT as_of FROM audits")) == ["2022-12-31"] * existing + ["2023-06-30", "2023-12-31"]
         numbers = [n for (n,) in connection.execute("SELECT number FROM notices")]
-        assert len(numbers) == len(set(numbers)) == 27
+        assert len(numbers) == len(set(numbers)) == 9 * (2 + existing)
 
 
 def test_a_recorder_waits_for_another_writer(tmp_path, audited, policy_set):
