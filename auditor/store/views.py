@@ -4,6 +4,7 @@
 复查情况, 与上次督导比较) and its rectification notice (items carried over):
 
     {"district", "audit": {audit, as_of, recorded_at, engine, policy_set},
+     "covered": bool,                                      # False (and nothing else): the audit did not cover the district
      "submission": {"version", "sha256", "files", "versions": [{"version", "sha256", "files", "first_audit"}]} | None,
      "previous": {audit dict} | None,                      # the last audit of the round before
      "previous_notice": {"number", "as_of", "issued", "deadline", "audit",
@@ -12,12 +13,15 @@
                                     "findings": [{"item", "label", "then", "now", "why"}]}]} | None,
      "comparison": {"counts": {state: n}, "findings": {state: [finding]}},
      "carried_over": [finding + {"overdue": bool, "notices": [notice], "first_overdue": notice | None}],
-     "notice": {"number", "issued", "deadline", "items": n} | None,   # the notice issued from this audit
+     "notice": {"number", "as_of", "issued", "deadline", "audit", "items": n} | None,
+                                                           # the notice issued from this audit (or, re-audited unchanged
+                                                           # after another district's correction, from the earlier one)
      "projections": [projection]}                          # see projection.py
 
-where a finding is {"district", "check", "clause", "title", "item", "label": {zh, en}, "state", "since",
-"rounds_open", "rule_changed", "overdue_notices", "was", "now", "message"} and a notice is
-{"number", "as_of", "issued", "deadline", "audit"}.
+where a finding is {"district", "check", "clause", "title": {zh, en}, "item", "label": {zh, en}, "state", "since",
+"rounds_open", "rule_changed", "overdue_notices", "was", "now", "why", "message": {zh, en} (when the evidence has one)},
+a notice is {"number", "as_of", "issued", "deadline", "audit"}, states are lifecycle.STATES (labels in
+lifecycle.LABELS), notice item states lifecycle.NOTICE_STATES, observations fail | missing | clear | unknown.
 
 ``city_view(connection, audit)`` — for the city summary (trend charts, overdue list):
 
@@ -105,7 +109,8 @@ def district_view(connection, audit: Audit, district: str) -> dict:
                                       " ORDER BY version", (district, audit.as_of))]
         for v in submission["versions"]:
             v["files"] = json.loads(v["files"])
-    own = [n for n in h.notices if n["notice"].audit == audit.id]
+    own = [n for n in h.notices if n["notice"].audit == audit.id] or [
+        n for n in h.notices if n["notice"].as_of == audit.as_of and h.submission(n["notice"].audit) == h.submission(audit.id)]
     return {
         "district": district, "audit": audit_dict(audit), "covered": True, "submission": submission,
         "previous": audit_dict(previous) if previous else None,

@@ -36,6 +36,12 @@ def test_the_2022_review_of_dadongs_2021_notice(at):
     assert v["previous"]["as_of"] == "2021-12-31" and v["notice"]["number"] == "沈教督〔2023〕1号"
 
 
+def test_a_district_re_audited_unchanged_keeps_its_notice(at):
+    first, again = at("3", "大东区")["notice"], at("4", "大东区")["notice"]  # 2021, before and after 于洪区's correction
+    assert first == again and first["audit"] == 3 and first["number"].startswith("沈教督〔2022〕")
+    assert at("4", "于洪区")["notice"] is None  # its corrected submission left nothing to rectify
+
+
 def test_partly_rectified_items_say_how_many(at):
     items = {i["check"]: i for i in at("2", "铁西区")["previous_notice"]["items"]}
     assert (items["large-classes.56"]["state"], items["large-classes.56"]["fixed"], items["large-classes.56"]["total"]) == (
