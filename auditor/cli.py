@@ -208,6 +208,8 @@ def cmd_audit(args) -> int:
     files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs)
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     done = None
+    if db_path and os.path.realpath(db_path) in {os.path.realpath(os.path.join(args.out, name)) for name in files}:
+        raise UsageError(Problem(db_path, 0, 0, "U-OUT", "a report would overwrite the audit history; choose another --db or --out"))
     if db_path:
         with timing.stage("record"):
             done = record.record(db_path, findings, policy_set, inventory, issued=issued, rectify_days=rectify_days,

@@ -166,6 +166,12 @@ def test_the_default_store_lives_beside_the_output_folder(tmp_path, capsys):
     assert ": U-ARGS: " in capsys.readouterr().err
 
 
+def test_a_report_may_not_overwrite_the_store(tmp_path, capsys):
+    argv = audit(tmp_path, str(tmp_path / "out" / "findings.json"))
+    assert main(argv) == 2
+    assert ": U-OUT: " in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
 def test_recording_never_deletes_truncates_or_replaces_the_store(tmp_path, small_store):
     path = tmp_path / "history.sqlite"
     write(path, small_store)
