@@ -164,9 +164,18 @@ def main(argv=None) -> int:
           f"shared across rounds); per submitted record {used['inventory'] / (records * args.rounds):,.1f} (the inventory, compressed)")
     print(f"   {verdicts:,} verdicts, {evidence:,} evidence items, {records * args.rounds:,} inventory entries; "
           f"policy files {stat.get('policy_files', 0) / 1024:,.0f} KB once")
+    from auditor.store import db
+    checks = []
+    for _ in range(3):
+        start = time.perf_counter()
+        db.preflight(path)
+        checks.append(time.perf_counter() - start)
+    print(f"   the pre-flight check before recording into it (quick_check of {sizes[-1] / 2**20:.0f} MB): {min(checks):.2f} s "
+          f"(runs {[round(c, 2) for c in checks]}); recording one more round: pre-flight + {seconds[-1]:.2f} s = "
+          f"{100 * (min(checks) + seconds[-1] + b['inventory'] / max(1, args.jobs)) / a['wall']:.1f}% of the audit's wall time")
 
     # 3. history
-    from auditor.store import db, history
+    from auditor.store import history
     with db.opened(path, write=False) as connection:
         district = connection.execute("SELECT district FROM findings GROUP BY district ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
         start = time.perf_counter()
