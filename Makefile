@@ -6,6 +6,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2022-12-31
 OUT    ?= out
+DB     ?= history.sqlite
+ROUNDS := fixtures/rounds
+OLD    := $(ROUNDS)/policies-2019-2021
+AUDIT   = $(BIN)/auditor audit
 
 .PHONY: audit test bench install clean browser
 
@@ -20,8 +24,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The four supervision rounds (fixtures/rounds/ for 2019-2021, fixtures/shenyang-2022 for 2022) recorded in the
+# audit history $(DB); the 2021 round twice (于洪区's corrected resubmission); the earlier rounds with the policies
+# as they stood then. The earlier rounds' reports go to $(OUT)-rounds/, the latest round's to $(OUT)/. Running it
+# again records nothing new (the same audits are not recorded twice).
 audit: $(STAMP)
-	$(BIN)/auditor audit fixtures/shenyang-2022 --as-of $(AS_OF) --out $(OUT)
+	$(AUDIT) $(ROUNDS)/2019 --as-of 2019-12-31 --policies $(OLD) --issued 2020-01-15 --rectify-days 90 --out $(OUT)-rounds/2019 --db $(DB)
+	$(AUDIT) $(ROUNDS)/2020 --as-of 2020-12-31 --policies $(OLD) --issued 2021-01-15 --rectify-days 90 --out $(OUT)-rounds/2020 --db $(DB)
+	$(AUDIT) $(ROUNDS)/2021 --as-of 2021-12-31 --policies $(OLD) --issued 2022-01-14 --rectify-days 365 --out $(OUT)-rounds/2021 --db $(DB)
+	$(AUDIT) $(filter-out %/09-yh.yaml,$(sort $(wildcard $(ROUNDS)/2021/*.yaml))) $(ROUNDS)/2021-corrected/09-yh.yaml \
+	  --as-of 2021-12-31 --policies $(OLD) --issued 2022-02-08 --rectify-days 340 --out $(OUT)-rounds/2021-corrected --db $(DB)
+	$(AUDIT) fixtures/shenyang-2022 --as-of $(AS_OF) --issued 2023-01-16 --out $(OUT) --db $(DB)
+	$(BIN)/auditor audits --db $(DB)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
@@ -41,5 +55,6 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# (the audit history $(DB) is kept: delete it yourself to start the history over)
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) $(OUT)-rounds .pytest_cache .hypothesis

@@ -18,6 +18,7 @@ from auditor.intake.submissions import load_submission, one_per_district, unit_l
 from auditor.model import Facts, PolicySet, clause_order, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
+from auditor.store import identity
 from auditor.workers import forked_map
 
 FORMAT = "auditor-findings/2"  # 2: a reason is a code with parameters (in 1, English text)
@@ -74,7 +75,8 @@ class Auditor:
         by_name = {f.district: f for f in submissions}  # a district given twice: the last one counts
         return self._audit([f for f in submissions if by_name[f.district] is f], as_of, districts, jobs)
 
-    def audit_files(self, files: list[str], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
+    def audit_files(self, files: list[str], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1,
+                    inventory: dict | None = None) -> dict:
         """Load, validate and audit submission files (paths, or callables returning ``Facts``), each district in a worker when ``jobs`` > 1.
 
         Districts are independent: a worker loads a file, derives its measures,
@@ -83,12 +85,16 @@ class Auditor:
         derives the city, judges the city-wide checks and sorts everything, so
         the findings are the same, byte for byte, whatever ``jobs`` is. Every
         file's problems are reported together, as :func:`submission.load_submissions` does.
-        """
-        return self._audit(list(files), as_of, districts, jobs)
 
-    def _audit(self, sources: list, as_of: _dt.date, districts: list[str] | None, jobs: int) -> dict:
+        ``inventory``: a dict to fill with each audited district's items (``store.identity.inventory``:
+        which classes, schools and document kinds it submitted), for the audit history.
+        """
+        return self._audit(list(files), as_of, districts, jobs, inventory)
+
+    def _audit(self, sources: list, as_of: _dt.date, districts: list[str] | None, jobs: int,
+               inventory: dict | None = None) -> dict:
         expected = list(districts) if districts else list(plan()["districts"])
-        results = run_districts(self, sources, as_of, jobs)
+        results = run_districts(self, sources, as_of, jobs, items=inventory is not None)
         problems = [p for r in results if r.load_problems for p in r.load_problems]
         submissions, duplicates = one_per_district(
             [(source if isinstance(source, str) else unit_label(source) if isinstance(source, tuple) else result.facts.district, result.facts)
@@ -105,6 +111,10 @@ class Auditor:
         measures = self.policy_set.measures
         with timing.stage("derive"):
             city = derive.derive_city(submissions, measures, expected)
+        if inventory is not None:
+            inventory.update({r.facts.district: r.items for r in results
+                              if r.facts is not None and by_name.get(r.facts.district) is r.facts})
+            inventory[city.district] = identity.inventory(city)
         policies = {p.id: p for p in self.policy_set.policies}
         verdicts = []
         for name in sorted(set(expected) | set(by_name), key=lambda n: (district_order(n), n)):
@@ -146,6 +156,7 @@ class Result:
     verdicts: list = field(default_factory=list)
     load_problems: list | None = None  # the submission's problems, when it could not be loaded
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
+    items: list | None = None  # the district's items (store.identity.inventory), when asked for
 
 
 def load(source) -> Facts:
@@ -182,11 +193,14 @@ def _slim(facts: Facts) -> Facts:
     return Facts(facts.district, facts.files, {"district": facts.of("district")}, facts.notes, facts.sample_data)
 
 
-def run_districts(auditor, sources: list, as_of, jobs: int = 1) -> list[Result]:
-    """One :class:`Result` per source, in the order of ``sources``."""
+def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = False) -> list[Result]:
+    """One :class:`Result` per source, in the order of ``sources`` (``items``: with each district's inventory)."""
     def work(index: int) -> Result:
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
+            if items:
+                with timing.stage("inventory"):
+                    result.items = identity.inventory(result.facts)
             result.facts = _slim(result.facts)  # let the records go
         return result
 

@@ -94,6 +94,12 @@ class UsageError(AuditorError):
     kind = "usage"
 
 
+class StoreError(AuditorError):
+    """The audit history (``--db``) cannot be used: missing, not a store, damaged, newer, read-only, busy."""
+
+    kind = "store"
+
+
 class InternalError(AuditorError):
     """The program's own fault: a bug, never the user's."""
 
@@ -174,6 +180,14 @@ CODES: dict[str, str] = {
     "S-DUPLICATE-ID": "two schools or classes share an id, or a district is submitted twice",
     "S-NONE": "nothing to audit (no submission files given or found)",
     "S-SHEET": "a workbook or CSV set whose layout cannot be read (unknown sheet or column, missing required column, merged header cells)",
+    # the audit history (auditor/store/, --db)
+    "D-NONE": "no audit history at that path (history, audits and compare never create one)",
+    "D-NOT-STORE": "the file is not an SQLite database, or an SQLite database that is not an audit history",
+    "D-CORRUPT": "the audit history is damaged (truncated, overwritten, failed its integrity check)",
+    "D-NEWER": "the audit history was written by a newer version of the auditor",
+    "D-READONLY": "the audit history (or its folder) cannot be written",
+    "D-BUSY": "another process held the audit history for longer than the wait allowed",
+    "D-AUDIT": "no recorded audit matches what was asked for",
     # usage
     "U-ARGS": "a bad command-line argument (for example --as-of)",
     "U-OUT": "the output folder cannot be written, a name would leave it, or an input would be overwritten",

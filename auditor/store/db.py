@@ -1,0 +1,287 @@
+"""Opening the audit history: checks before anything is written, WAL, the busy wait, migrations.
+
+:func:`open_store` refuses, with a located ``D-`` problem (exit 2) and without
+writing a byte, a path that is not a regular file, a file that is not SQLite,
+an SQLite file that is not an audit history, a history written by a newer
+version, a damaged one (``write=True`` runs SQLite's ``quick_check`` first) and,
+when it is to be written, a read-only file or folder. Only then is a store
+created (an absent or empty file) or migrated forward, in one transaction.
+The tool never deletes, truncates or replaces a store file.
+
+Writers use ``BEGIN IMMEDIATE`` on a WAL database with a busy timeout: two
+audits recording at once both land, one after the other; a crash (even
+``kill -9``) before ``COMMIT`` leaves the store as it was.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sqlite3
+import stat
+from contextlib import contextmanager
+
+from auditor.errors import InternalError, Problem, StoreError
+from auditor.store import schema
+
+BUSY_SECONDS = 60.0  # how long a writer waits for another writer before D-BUSY
+HEADER = b"SQLite format 3\x00"
+PROGRAM = "auditor"
+
+MESSAGES = {
+    "not-file": {"zh": "不是普通文件，不能作为督导历史库", "en": "is not a regular file; it cannot hold the audit history"},
+    "none": {"zh": "没有督导历史库（用 auditor audit … --db 此路径 记录第一次审计）",
+             "en": "no audit history here (record one with auditor audit … --db this path)"},
+    "not-sqlite": {"zh": "不是 SQLite 数据库（文件开头为 {head}），不是督导历史库；文件未改动",
+                   "en": "is not an SQLite database (it begins with {head}); not an audit history; the file is unchanged"},
+    "foreign": {"zh": "是 SQLite 数据库，但不是督导历史库（含有表：{tables}）；文件未改动",
+                "en": "is an SQLite database but not an audit history (its tables: {tables}); the file is unchanged"},
+    "corrupt": {"zh": "督导历史库已损坏（{why}）；文件未改动，请从备份恢复",
+                "en": "the audit history is damaged ({why}); the file is unchanged; restore it from a backup"},
+    "newer": {"zh": "督导历史库由更新版本的 auditor 写入（库版本 {found}，本程序最高读取版本 {current}）；请升级 auditor；文件未改动",
+              "en": "the audit history was written by a newer auditor (store version {found}; this program reads up to {current}); upgrade the auditor; the file is unchanged"},
+    "readonly": {"zh": "督导历史库不可写（{why}）；文件未改动", "en": "the audit history cannot be written ({why}); the file is unchanged"},
+    "folder": {"zh": "督导历史库的路径不是文件夹", "en": "the path of the audit history does not lead through folders"},
+    "busy": {"zh": "另一进程占用督导历史库超过 {seconds:.0f} 秒；本次未记录，可稍后重试",
+             "en": "another process held the audit history for more than {seconds:.0f} s; nothing was recorded; try again"},
+    "migrate-readonly": {"zh": "督导历史库为旧版本 {found}，需升级到版本 {current}，但文件不可写",
+                         "en": "the audit history is version {found} and must be migrated to {current}, but it cannot be written"},
+}
+
+
+def problem(path: str, code: str, key: str, lang: str = "zh", **values) -> StoreError:
+    return StoreError(Problem(path, 0, 0, code, MESSAGES[key][lang].format(**values)))
+
+
+def error_from(path: str, exc: sqlite3.Error, lang: str = "zh") -> StoreError:
+    """A located D- problem for an error SQLite raised while using the store."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return problem(path, "D-BUSY", "busy", lang, seconds=BUSY_SECONDS)
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return problem(path, "D-READONLY", "readonly", lang, why=text)
+    if name.startswith("SQLITE_CANTOPEN"):
+        return problem(path, "D-READONLY", "readonly", lang, why=text)
+    return problem(path, "D-CORRUPT", "corrupt", lang, why=text)
+
+
+def _writable(path: str) -> str | None:
+    """Why ``path`` (a store file, existing or not) cannot be written, or None.
+
+    A file without any write permission bit counts as read-only even for root,
+    who could write it anyway: the owner marked it so."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path):
+        mode = os.stat(path).st_mode
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+            return "read-only file"
+    if not os.access(folder, os.W_OK):
+        return "read-only folder (SQLite keeps its -wal and -shm files beside the store)"
+    return None
+
+
+def inspect(path: str, lang: str = "zh") -> int:
+    """The store version of the file at ``path``, reading only; 0 for an empty file or a store being created.
+
+    Raises D-NONE, D-NOT-STORE, D-CORRUPT, D-NEWER."""
+    if not os.path.lexists(path):
+        raise problem(path, "D-NONE", "none", lang)
+    if not os.path.isfile(path):
+        raise problem(path, "D-NOT-STORE", "not-file", lang)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except OSError as exc:
+        raise problem(path, "D-READONLY", "readonly", lang, why=exc.strerror or str(exc)) from None
+    if not head:
+        return 0
+    if not head.startswith(HEADER):
+        shown = head[:16].decode("ascii", "replace").encode("unicode_escape").decode("ascii")
+        raise problem(path, "D-NOT-STORE", "not-sqlite", lang, head=f'"{shown}"')
+    if len(head) < 100:
+        raise problem(path, "D-CORRUPT", "corrupt", lang, why=f"only {len(head)} bytes")
+    try:
+        connection = _raw(path, _writable(path) is None)
+    except sqlite3.Error as exc:
+        raise error_from(path, exc, lang) from None
+    try:
+        return _version(connection, path, lang)
+    except sqlite3.Error as exc:
+        raise error_from(path, exc, lang) from None
+    finally:
+        connection.close()
+
+
+def _raw(path: str, writable: bool) -> sqlite3.Connection:
+    """A connection that changes nothing by being opened: read-write when the file may be written (so that
+    closing it removes SQLite's -wal and -shm files again), otherwise read-only and immutable (no -shm created)."""
+    if writable:
+        return sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    return sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
+def _version(connection: sqlite3.Connection, path: str, lang: str) -> int:
+    application = connection.execute("PRAGMA application_id").fetchone()[0]
+    tables = sorted(r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    if application != schema.APPLICATION_ID:
+        if not tables:
+            return 0  # an empty database: ours to create
+        raise problem(path, "D-NOT-STORE", "foreign", lang, tables=", ".join(tables[:6]) + (" …" if len(tables) > 6 else ""))
+    if "schema_version" not in tables:
+        raise problem(path, "D-CORRUPT", "corrupt", lang, why="its schema_version table is gone")
+    found = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    if found > schema.CURRENT:
+        raise problem(path, "D-NEWER", "newer", lang, found=found, current=schema.CURRENT)
+    missing = [t for t in schema.TABLES if t not in tables] if found == schema.CURRENT else []
+    if missing:
+        raise problem(path, "D-CORRUPT", "corrupt", lang, why=f"table {missing[0]} is gone")
+    return found
+
+
+def migrate(connection: sqlite3.Connection, found: int) -> None:
+    """Apply the migrations after ``found`` in one transaction (all of them or none).
+
+    The version is read again once the writer lock is held: another process may have created or
+    migrated the store in the meantime."""
+    if found >= schema.CURRENT:
+        return
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():
+            found = connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        for version in range(found + 1, schema.CURRENT + 1):
+            for statement in _statements(schema.MIGRATIONS[version]):
+                connection.execute(statement)
+            connection.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, now, PROGRAM))
+        connection.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script split into statements (sqlite3.complete_statement decides where one ends)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        if not current and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    if current.strip():
+        out.append(current.strip())
+    return out
+
+
+def connect(path: str, *, write: bool, lang: str = "zh", check: bool = True) -> sqlite3.Connection:
+    """A connection to the store at ``path`` (created when ``write`` and absent or empty).
+
+    Nothing is written unless every check passed. ``check``: run ``quick_check`` before writing."""
+    if write and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        except OSError as exc:
+            raise problem(path, "D-READONLY", "readonly", lang, why=exc.strerror or str(exc)) from None
+    if write and not os.path.lexists(path):
+        found = 0
+    else:
+        found = inspect(path, lang)
+    reason = _writable(path)
+    if write and reason:
+        raise problem(path, "D-READONLY", "readonly", lang, why=reason)
+    if not write and found < schema.CURRENT and reason:
+        if found == 0:
+            return _empty_reader()
+        raise problem(path, "D-READONLY", "migrate-readonly", lang, found=found, current=schema.CURRENT)
+    try:
+        connection = _raw(path, not reason)
+    except sqlite3.Error as exc:
+        raise error_from(path, exc, lang) from None
+    try:
+        if write and check and found:
+            rows = [r[0] for r in connection.execute("PRAGMA quick_check(3)")]
+            if rows != ["ok"]:
+                raise problem(path, "D-CORRUPT", "corrupt", lang, why="; ".join(rows))
+        if found < schema.CURRENT:
+            if not write and found == 0:
+                connection.close()
+                return _empty_reader()
+            try:
+                migrate(connection, found)
+            except sqlite3.Error as exc:  # our migration is wrong, not the user's file: it was rolled back
+                raise InternalError(Problem(path, 0, 0, "I-BUG", f"migrating the audit history from version {found} to "
+                                            f"{schema.CURRENT} failed ({exc}); the file is unchanged")) from None
+        if write:
+            connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+    except (StoreError, InternalError):
+        connection.close()
+        raise
+    except sqlite3.Error as exc:
+        connection.close()
+        raise error_from(path, exc, lang) from None
+
+
+def _empty_reader() -> sqlite3.Connection:
+    """An empty history, for reading commands given an empty file: nothing is created on disk."""
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    migrate(connection, 0)
+    return connection
+
+
+@contextmanager
+def opened(path: str, *, write: bool, lang: str = "zh", check: bool = True):
+    """``with opened(path, write=...) as connection:`` — any SQLite error becomes a located D- problem."""
+    connection = connect(path, write=write, lang=lang, check=check)
+    try:
+        yield connection
+    except sqlite3.Error as exc:
+        raise error_from(path, exc, lang) from None
+    finally:
+        connection.close()
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection):
+    """BEGIN IMMEDIATE … COMMIT: the writer lock is taken first (waiting for another writer), all or nothing."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def preflight(path: str, lang: str = "zh") -> None:
+    """Before an audit runs: the store at ``path`` can be recorded into (nothing is created or changed).
+
+    An absent file needs a writable folder; an existing one must be a store of this or an earlier
+    version, pass ``quick_check`` and be writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder):  # created when the audit is recorded, as --out is
+        if os.path.lexists(folder) or os.path.dirname(folder) == folder:
+            raise problem(path, "D-READONLY", "folder", lang)
+        folder = os.path.dirname(folder)
+    if os.path.lexists(path):
+        reason = _writable(path) if os.path.isfile(path) else None
+        found = inspect(path, lang)
+        if reason:
+            raise problem(path, "D-READONLY", "readonly", lang, why=reason)
+        if found:
+            try:
+                connection = _raw(path, True)
+                try:
+                    rows = [r[0] for r in connection.execute("PRAGMA quick_check(3)")]
+                finally:
+                    connection.close()
+            except sqlite3.Error as exc:
+                raise error_from(path, exc, lang) from None
+            if rows != ["ok"]:
+                raise problem(path, "D-CORRUPT", "corrupt", lang, why="; ".join(rows))
+    elif not os.access(folder, os.W_OK):
+        raise problem(path, "D-READONLY", "readonly", lang, why="read-only folder")

@@ -1,0 +1,309 @@
+"""Recording an audit (auditor/store/record.py): whole or not at all, once, side by side, numbered."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from auditor.audit import Auditor
+from auditor.cli import main
+from auditor.intake.submissions import expand_paths
+from auditor.rules.policies import load_policies, policy_files
+from auditor.store import db, query, record
+
+from store_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
+
+AS_OF = _dt.date(2022, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def policy_set():
+    return load_policies(POLICIES)
+
+
+@pytest.fixture(scope="module")
+def audited(policy_set):
+    inventory: dict = {}
+    findings = Auditor(policy_set, "reference").audit_files(expand_paths([SHENYANG_2022]), AS_OF, None, 1, inventory=inventory)
+    return findings, inventory
+
+
+def rec(path, audited, policy_set, **options):
+    findings, inventory = audited
+    options.setdefault("issued", _dt.date(2023, 1, 16))
+    options.setdefault("rectify_days", 30)
+    return record.record(str(path), findings, policy_set, inventory, **options)
+
+
+def counts(path) -> dict:
+    with db.opened(str(path), write=False) as connection:
+        return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("audits", "verdicts", "findings", "evidence", "notices", "notice_items", "submissions")}
+
+
+def test_everything_an_audit_established_is_stored_and_reads_back(tmp_path, audited, policy_set):
+    findings, inventory = audited
+    done = rec(tmp_path / "h.sqlite", audited, policy_set)
+    with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
+        assert query.findings_of(connection, done.audit) == json.loads(json.dumps(findings["verdicts"]))
+        info = json.loads(connection.execute("SELECT info FROM audits WHERE id = ?", (done.audit,)).fetchone()[0])
+        assert info == {k: v for k, v in findings.items() if k != "verdicts"}
+        stored = dict(connection.execute("SELECT a.name, p.content FROM audit_policies a JOIN policy_files p USING (sha256)"))
+        for file in policy_files(POLICIES):
+            with open(file, "rb") as handle:
+                assert stored[os.path.basename(file)] == handle.read()
+        assert connection.execute("SELECT count(*) FROM check_defs").fetchone()[0] == len(policy_set.checks)
+        rows = connection.execute("SELECT district, sha256, files, version FROM submissions ORDER BY id").fetchall()
+        assert [r[0] for r in rows] == list(findings["submitted_by"]) and {r[3] for r in rows} == {1}
+        assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", r[1]) for r in rows)
+        h = query.DistrictHistory(connection, "大东区", query.audits_of(connection, "大东区"))
+        assert h.items(done.audit) >= {"class:DD001/2-1", "school:DD001", "document:layout_plan", "district"}
+        assert h.items(done.audit) == set(inventory["大东区"]) | {"submission"}
+
+
+def test_the_same_audit_is_recorded_once(tmp_path, audited, policy_set):
+    first = rec(tmp_path / "h.sqlite", audited, policy_set)
+    before = counts(tmp_path / "h.sqlite")
+    again = rec(tmp_path / "h.sqlite", audited, policy_set, issued=_dt.date(2023, 3, 1), rectify_days=60)
+    assert (again.audit, again.new) == (first.audit, False)
+    assert again.notices == first.notices  # the notices issued the first time
+    assert counts(tmp_path / "h.sqlite") == before
+
+
+def copy_tree(src, dst):
+    shutil.copytree(src, dst)
+    return str(dst)
+
+
+@pytest.mark.parametrize("change, new", [
+    ("nothing", False),
+    ("engine", False),
+    ("issued and number", False),
+    ("as_of", True),
+    ("districts", True),
+    ("a submission", True),
+    ("a policy's wording", True),
+])
+def test_what_makes_an_audit_a_different_one(tmp_path, capsys, change, new):
+    subs = copy_tree(SHENYANG_2022, tmp_path / "subs")
+    pols = copy_tree(POLICIES, tmp_path / "pols")
+    base = ["audit", subs, "--as-of", "2022-12-31", "--policies", pols, "--engine", "reference", "--jobs", "1",
+            "--db", str(tmp_path / "h.sqlite"), "--issued", "2023-01-16"]
+    assert main(base + ["--out", str(tmp_path / "a")]) == 0
+    argv = base + ["--out", str(tmp_path / "b")]
+    if change == "engine":
+        argv[argv.index("reference")] = "durable"
+    elif change == "issued and number":
+        argv[argv.index("2023-01-16")] = "2023-02-01"
+        argv += ["--number", "督〔{year}〕{n}号"]
+    elif change == "as_of":
+        argv[argv.index("2022-12-31")] = "2022-12-30"
+    elif change == "districts":
+        argv += ["--districts", "和平区,沈河区,大东区,皇姑区,铁西区,苏家屯区,浑南区,沈北新区,于洪区,辽中区,新民市,康平县"]
+        os.remove(os.path.join(subs, "13-fk.yaml"))
+    elif change == "a submission":
+        path = os.path.join(subs, "03-dd.yaml")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        with open(path, "w", encoding="utf-8") as handle:
+            assert "size: 57," in text
+            handle.write(text.replace("size: 57,", "size: 50,"))
+    elif change == "a policy's wording":
+        path = os.path.join(pols, "2-1-4-large-classes.yaml")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        with open(path, "w", encoding="utf-8") as handle:
+            assert "{zh: 消除56人以上大班额," in text
+            handle.write(text.replace("{zh: 消除56人以上大班额,", "{zh: 消除56人及以上大班额,"))
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert ("已记入督导历史" in out) is new and ("未重复记录" in out) is (not new)
+    assert counts(tmp_path / "h.sqlite")["audits"] == (2 if new else 1)
+
+
+def test_a_corrected_submission_is_kept_beside_the_first_and_only_its_district_is_notified_again(tmp_path, capsys):
+    subs = copy_tree(SHENYANG_2022, tmp_path / "subs")
+    base = ["audit", subs, "--as-of", "2022-12-31", "--engine", "reference", "--jobs", "1", "--db", str(tmp_path / "h.sqlite"),
+            "--issued", "2023-01-16"]
+    assert main(base + ["--out", str(tmp_path / "a")]) == 0
+    path = os.path.join(subs, "03-dd.yaml")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    with open(path, "w", encoding="utf-8") as handle:  # 大东区 corrects its grade-2 homework figure
+        handle.write(text.replace("homework_minutes: 20}", "homework_minutes: 0}"))
+    assert main(base + ["--out", str(tmp_path / "b"), "--issued", "2023-02-01"]) == 0
+    with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
+        versions = connection.execute("SELECT district, version, first_audit FROM submissions WHERE district = '大东区' ORDER BY version").fetchall()
+        assert versions == [("大东区", 1, 1), ("大东区", 2, 2)]
+        second = connection.execute("SELECT district, number, issued FROM notices WHERE audit_id = 2").fetchall()
+        assert second == [("大东区", "沈教督〔2023〕10号", "2023-02-01")]
+        items = {c for (c,) in connection.execute("SELECT check_id FROM notice_items i JOIN notices n ON n.id = i.notice_id WHERE n.audit_id = 2")}
+        assert "homework.grades-1-2-none" not in items and "large-classes.56" in items
+
+
+def test_notices_are_numbered_per_district_continuing_the_year_and_name_the_districts_own_items(tmp_path, audited, policy_set):
+    first = rec(tmp_path / "h.sqlite", audited, policy_set)
+    districts = [n["district"] for n in first.notices]
+    assert [n["number"] for n in first.notices] == [f"沈教督〔2023〕{i}号" for i in range(1, len(districts) + 1)]
+    assert districts == [d for d in audited[0]["districts"] if d in districts]  # plan order
+    assert "沈阳市" not in districts and "和平区" not in districts  # the city is no addressee; 和平区 has nothing to rectify
+    assert all(n["deadline"] == "2023-02-15" for n in first.notices)
+    findings, inventory = audited
+    later = {**findings, "as_of": "2023-06-30"}
+    second = record.record(str(tmp_path / "h.sqlite"), later, policy_set, inventory, issued=_dt.date(2023, 7, 10), rectify_days=30)
+    assert second.notices[0]["number"] == f"沈教督〔2023〕{len(districts) + 1}号"
+    third = record.record(str(tmp_path / "h.sqlite"), {**findings, "as_of": "2023-12-31"}, policy_set, inventory,
+                          issued=_dt.date(2024, 1, 5), rectify_days=30, number="{year}年第{n}号")
+    assert third.notices[0]["number"] == "2024年第1号"
+    with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
+        checks = {c for (c,) in connection.execute(
+            "SELECT i.check_id FROM notice_items i JOIN notices n ON n.id = i.notice_id WHERE n.district = '于洪区' AND n.audit_id = 1")}
+    manual = {c.id for c in policy_set.checks if c.method == "manual"}
+    assert checks and not checks & manual  # 于洪区's missing reviews are the office's own work, not the district's
+    assert "funding.per-pupil-paid" in checks  # its own missing figure is
+
+
+@pytest.mark.parametrize("pattern, ok", [
+    ("沈教督〔{year}〕{n}号", True), ("{n}", True), ("督-{year}-{n}", True),
+    ("沈教督〔2023〕N号", False), ("{n}{n}", False), ("{m}号", False), ("{n:03d}", False), ("{n!r}", False), ("{n", False),
+])
+def test_number_patterns(pattern, ok):
+    if ok:
+        assert record.check_number_pattern(pattern) == pattern
+    else:
+        with pytest.raises(Exception) as caught:
+            record.check_number_pattern(pattern)
+        assert caught.value.codes == ["U-ARGS"]
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--issued", "2022-12-30"], "before the audit date"),
+    (["--issued", "2023-02-30"], "not a real date"),
+    (["--issued", "16.01.2023"], "YYYY-MM-DD"),
+    (["--number", "沈教督〔2023〕N号"], "{n}"),
+])
+def test_bad_notice_options_are_usage_errors(tmp_path, capsys, argv, fragment):
+    assert main(["audit", SHENYANG_2022, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert ": U-ARGS: " in err and fragment in err and not (tmp_path / "history.sqlite").exists()
+
+
+def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys):
+    future = (_dt.date.today() + _dt.timedelta(days=400)).isoformat()
+    for as_of, expected in (("2022-12-31", _dt.date.today()), (future, _dt.date.fromisoformat(future))):
+        db_path = tmp_path / f"{as_of}.sqlite"
+        assert main(["audit", os.path.join(SHENYANG_2022, "03-dd.yaml"), "--districts", "大东区", "--as-of", as_of,
+                     "--engine", "reference", "--jobs", "1", "--out", str(tmp_path / as_of), "--db", str(db_path)]) == 0
+        with db.opened(str(db_path), write=False) as connection:
+            assert connection.execute("SELECT issued, deadline FROM notices").fetchone() == (
+                expected.isoformat(), (expected + _dt.timedelta(days=30)).isoformat())
+
+
+CHILD = """
+import datetime, sys, time
+sys.path.insert(0, {root!r})
+from auditor.audit import Auditor
+from auditor.intake.submissions import expand_paths
+from auditor.rules.policies import load_policies
+from auditor.store import db, record
+db.BUSY_SECONDS = {busy}
+ps = load_policies({policies!r})
+inventory = {{}}
+findings = Auditor(ps, "reference").audit_files(expand_paths([{subs!r}]), datetime.date.fromisoformat({as_of!r}), None, 1, inventory=inventory)
+
+def progress(stage):
+    if stage == {stop!r}:
+        print("inside", flush=True)
+        time.sleep(120)
+
+print("ready", flush=True)
+sys.stdin.readline()  # go
+started = time.monotonic()
+done = record.record({db!r}, findings, ps, inventory, issued=datetime.date(2030, 1, 1), rectify_days=30, on_progress=progress)
+print("recorded", done.audit, round(time.monotonic() - started, 2), flush=True)
+"""
+
+
+def child(tmp_path, name: str, as_of: str, stop: str = "", busy: float = 60.0) -> subprocess.Popen:
+    script = tmp_path / f"{name}.py"
+    script.write_text(CHILD.format(root=ROOT, policies=POLICIES, subs=SHENYANG_2022, as_of=as_of, stop=stop, busy=busy,
+                                   db=str(tmp_path / "h.sqlite")), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout.readline().strip() == "ready", process.stderr.read()
+    return process
+
+
+@pytest.mark.parametrize("stage", ["verdicts", "evidence", "notices"])
+def test_kill_9_in_the_middle_of_recording_leaves_the_store_as_it_was(tmp_path, audited, policy_set, stage):
+    rec(tmp_path / "h.sqlite", audited, policy_set)  # an earlier audit
+    before = counts(tmp_path / "h.sqlite")
+    process = child(tmp_path, "killed", "2023-06-30", stop=stage)
+    process.stdin.write("\n")
+    process.stdin.flush()
+    assert process.stdout.readline().strip() == "inside"  # the transaction is open, rows are written
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert db.inspect(str(tmp_path / "h.sqlite")) == 1
+    db.preflight(str(tmp_path / "h.sqlite"))  # opens, quick_check passes
+    assert counts(tmp_path / "h.sqlite") == before
+    again = rec(tmp_path / "h.sqlite", audited, policy_set)
+    assert (again.audit, again.new) == (1, False)
+    later = record.record(str(tmp_path / "h.sqlite"), {**audited[0], "as_of": "2023-06-30"}, policy_set, audited[1],
+                          issued=_dt.date(2030, 1, 1), rectify_days=30)
+    assert (later.audit, later.new) == (2, True)
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["into a store", "creating it"])
+def test_two_recorders_at_once_both_land_one_after_the_other(tmp_path, audited, policy_set, existing):
+    if existing:
+        rec(tmp_path / "h.sqlite", audited, policy_set)
+    processes = [child(tmp_path, f"writer{i}", as_of) for i, as_of in enumerate(("2023-06-30", "2023-12-31"))]
+    for p in processes:
+        p.stdin.write("\n")
+        p.stdin.flush()
+    for p in processes:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and "recorded" in out, err
+    with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
+        assert sorted(a for (a,) in connection.execute("SELECT as_of FROM audits")) == ["2022-12-31"] * existing + ["2023-06-30", "2023-12-31"]
+        numbers = [n for (n,) in connection.execute("SELECT number FROM notices")]
+        assert len(numbers) == len(set(numbers)) == 9 * (2 + existing)
+
+
+def test_a_recorder_waits_for_another_writer(tmp_path, audited, policy_set):
+    rec(tmp_path / "h.sqlite", audited, policy_set)
+    holder = sqlite3.connect(tmp_path / "h.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    process = child(tmp_path, "waiter", "2023-06-30")
+    process.stdin.write("\n")
+    process.stdin.flush()
+    time.sleep(1.5)
+    holder.execute("COMMIT")
+    holder.close()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    _, audit, seconds = out.split()
+    assert audit == "2" and float(seconds) >= 1.0
+
+
+def test_the_makefile_records_the_rounds_the_tests_record():
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as handle:
+        text = handle.read().replace("\\\n", " ")
+    recipe = text[text.index("\naudit:"):text.index("\ntest:")]
+    lines = [line for line in recipe.splitlines() if line.strip().startswith("$(AUDIT)")]
+    found = [(re.search(r"--as-of (\S+)", line)[1].replace("$(AS_OF)", "2022-12-31"), re.search(r"--issued (\S+)", line)[1],
+              (re.search(r"--rectify-days (\S+)", line) or [None, "30"])[1], "$(OLD)" in line) for line in lines]
+    assert found == [(as_of, issued, days, policies.endswith("policies-2019-2021")) for _, as_of, policies, issued, days, _ in ROUNDS]
+    assert "2021-corrected/09-yh.yaml" in recipe and "filter-out %/09-yh.yaml" in recipe
