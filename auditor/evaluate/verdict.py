@@ -116,6 +116,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         "applies_to": check.where_text,
         "over": check.over,
         "responsible": list(policy.responsible),
+        **_units(policy, check),
         "counts": {"checked": len(records), "pass": counts[PASS], "fail": counts[FAIL],
                    "missing": counts[MISSING], "not_applicable": counts[NA]},
         "evidence": evidence[:MAX_EVIDENCE],
@@ -132,6 +133,15 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     return verdict
 
 
+def _units(policy: Policy, check: Check) -> dict:
+    """The responsible units by level, and the check's reading of the plan where it has one."""
+    units = policy.units or {"district": tuple(policy.responsible), "city": ()}
+    out = {"responsible_units": {"district": list(units["district"]), "city": list(units["city"])}}
+    if check.reading:
+        out["reading"] = dict(check.reading)
+    return out
+
+
 def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) -> dict:
     """The verdict for a district that sent no submission at all."""
     current = check.step_for(as_of)
@@ -143,6 +153,7 @@ def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) 
         "severity": check.severity, "due": step.due.isoformat(), "final_due": check.final_due.isoformat(),
         "schedule": [], "requirement": expr.to_text(expr.substitute(check.require, step.params)),
         "applies_to": check.where_text, "over": check.over, "responsible": list(policy.responsible),
+        **_units(policy, check),
         "counts": {"checked": 0, "pass": 0, "fail": 0, "missing": 0, "not_applicable": 0},
         "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
                       "reason": {"code": "no_submission"}}],
