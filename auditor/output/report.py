@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor import timing
 from auditor.model import PolicySet, clause_order, district_order, plan
@@ -62,6 +63,23 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{out}"')
 
 
+# tokens that must not break across lines: dates, document numbers (沈教督〔2023〕5号), clause numbers (二（一）4)
+_TOKENS = re.compile(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{2}-[0-9]{2}|[\u4e00-\u9fff]{0,8}〔[0-9]{4}〕[0-9]+号"
+                     r"|[一二三四五六七八九十]+（[一二三四五六七八九十]+）[0-9]*")
+
+
+def keep_tokens(text) -> Markup:
+    """``text`` escaped, with its dates, document numbers and clause numbers kept on one line."""
+    out, last = [], 0
+    text = str(text)
+    for m in _TOKENS.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append(Markup('<span class="nw">') + escape(m.group()) + Markup("</span>"))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -69,6 +87,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS)
     env.filters["css_string"] = css_string
     env.filters["zh_date"] = zh_date
+    env.filters["keep"] = keep_tokens
     return env
 
 
