@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from auditor.cli import main
+from auditor.dates import zh_date
 from auditor.intake.contracts import schema
 from auditor.model import plan
 
@@ -64,7 +65,7 @@ def test_reports_cite_clauses_and_evidence(audited):
         page = audited / f"{v['district']}.html"
         html = page.read_text(encoding="utf-8")
         assert v["clause"] in html and v["check"] in html
-        assert v["due"] in html
+        assert zh_date(v["due"]) in html  # dates as Chinese documents write them
         for e in v["evidence"]:
             if e["problem"] == "fail" and "school_name" in e:
                 assert e["school_name"] in html
