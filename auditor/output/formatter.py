@@ -13,7 +13,8 @@ from auditor.dates import zh_date
 from auditor.intake.contracts import base_field_types, scalar_fields
 from auditor.model import PolicySet, plan
 from auditor.output.labels import labels
-from auditor.output.plain import Wording
+from auditor.output.plain import Wording, tree
+from auditor.rules.expr import Compare, Const, Field
 
 _RECORD_KINDS = ("figures", "school", "class", "document")
 
@@ -89,6 +90,17 @@ def enum_labels(lang: str) -> dict[str, str]:
         for prop in scalar_fields(kind).values():
             out.update(prop.get("x-enum-zh") or {})
     return out
+
+
+def document_kind(reason: dict | None) -> str | None:
+    """The kind of document a reason says is lacking, when its filter is just ``kind == "..."`` (else None)."""
+    if not reason or reason.get("code") != "no_match" or reason.get("kind") != "document" or not reason.get("filter"):
+        return None
+    node = tree(reason["filter"])
+    if isinstance(node, Compare) and node.op == "==" and isinstance(node.left, Field) and node.left.path == "kind" \
+            and isinstance(node.right, Const) and isinstance(node.right.value, str):
+        return node.right.value
+    return None
 
 
 def number(value: int | float) -> str:
@@ -214,6 +226,9 @@ class Formatter:
     def lacks(self, item: dict) -> str:
         """What an evidence item lacks: from its reason where that says (a ledger, a filed document), else its fields."""
         reason = item.get("reason")
+        kind = document_kind(reason)
+        if kind:  # a document the district must file: named by its Chinese title (x-enum-zh)
+            return self.words["lacks"]["document_kind"].format(title=self.value("kind", kind))
         template = self.words["lacks"].get(reason["code"]) if reason else None
         if template is not None:
             return template.format(**self._params(reason))
