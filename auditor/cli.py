@@ -59,8 +59,6 @@ def default_policies() -> str:
     return str(folder) if relative.startswith("..") else relative
 
 
-DEFAULT_POLICIES = default_policies()
-
 
 def _date(text: str, option: str = "--as-of") -> _dt.date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
@@ -76,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"auditor {__version__}", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     policies_help = "policy folder (default: the policies installed with the auditor)"
+    policies_default = default_policies()  # where the installation is, seen from the current directory now
 
     audit = sub.add_parser("audit", help="audit submissions and write findings.json, findings.xlsx and the HTML reports",
                            description="Audit submissions and write findings.json, findings.xlsx, each district's report "
@@ -83,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files (YAML, JSON, xlsx, CSV) or folders of them")
     audit.add_argument("--as-of", required=True, help="the audit's base date (督导基准日), YYYY-MM-DD")
     audit.add_argument("--out", required=True, help="output folder")
-    audit.add_argument("--policies", default=DEFAULT_POLICIES, help=policies_help)
+    audit.add_argument("--policies", default=policies_default, help=policies_help)
     audit.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the documents and of this command's output (default: zh)")
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
@@ -99,29 +98,29 @@ def _parser() -> argparse.ArgumentParser:
                               description="Check submission files (nothing is written) and report, per district, how many "
                                           "checks the data can feed and which data is missing for which check.")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files or folders of them")
-    validate.add_argument("--policies", default=DEFAULT_POLICIES, help=policies_help)
+    validate.add_argument("--policies", default=policies_default, help=policies_help)
     validate.add_argument("--as-of", default=None, help="judge completeness as of this date (default: the end of the plan period)")
     validate.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the output (default: zh)")
     validate.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     check = sub.add_parser("check", help="check that the policy files are valid and their rules consistent (exit 1 on a finding)")
-    check.add_argument("--policies", default=DEFAULT_POLICIES, help=policies_help)
+    check.add_argument("--policies", default=policies_default, help=policies_help)
     check.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON (findings on stdout)")
 
     template = sub.add_parser("template", help="write a fill-in workbook (.xlsx) per district, generated from the policies")
     template.add_argument("--out", required=True, help="output folder")
     template.add_argument("--district", help="only this district (default: all thirteen)")
-    template.add_argument("--policies", default=DEFAULT_POLICIES, help=policies_help)
+    template.add_argument("--policies", default=policies_default, help=policies_help)
     template.add_argument("--force", action="store_true", help="overwrite workbooks that already exist in --out")
     template.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     test = sub.add_parser("test", help="run the examples each policy carries")
-    test.add_argument("--policies", default=DEFAULT_POLICIES, help=policies_help)
+    test.add_argument("--policies", default=policies_default, help=policies_help)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine to run the examples with (default: durable)")
     test.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
-    cover.add_argument("--policies", default=DEFAULT_POLICIES, help=policies_help)
+    cover.add_argument("--policies", default=policies_default, help=policies_help)
     cover.add_argument("--format", choices=("text", "json"), default="text", help="text table (default) or JSON")
     return parser
 
