@@ -228,7 +228,7 @@ class Formatter:
         reason = item.get("reason")
         kind = document_kind(reason)
         if kind:  # a document the district must file: named by its Chinese title (x-enum-zh)
-            return self.words["lacks"]["document_kind"].format(title=self.value("kind", kind))
+            return self.t["lacks_document"].format(title=self.value("kind", kind))
         template = self.words["lacks"].get(reason["code"]) if reason else None
         if template is not None:
             return template.format(**self._params(reason))
