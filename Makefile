@@ -11,7 +11,7 @@ ROUNDS := fixtures/rounds
 OLD    := $(ROUNDS)/policies-2019-2021
 AUDIT   = $(BIN)/auditor audit
 
-.PHONY: audit test bench install clean browser
+.PHONY: audit test bench install clean browser fonts
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: need Python 3.11 or 3.12 (durable_rules does not import on 3.13)" >&2; exit 2; }
@@ -41,14 +41,23 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 # Headless Chromium for tests/output/test_browser.py, from the distribution's packages when absent (as root with
-# apt-get); elsewhere the browser tests are skipped.
-browser:
+# apt-get); elsewhere the browser tests are skipped. Chinese fonts (fonts-noto-cjk) too, so that the pages are laid
+# out and printed with real glyphs, as the office sees them.
+browser: fonts
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing chromium for the browser tests (apt-get)"; \
 	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >/dev/null \
 	      || echo "warning: could not install chromium; the browser tests will be skipped" >&2; \
 	  else echo "note: no chromium and no root apt-get; the browser tests will be skipped" >&2; fi; }
+
+fonts:
+	@{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chinese fonts for the browser tests (apt-get)"; \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk; } >/dev/null \
+	      || echo "warning: could not install fonts-noto-cjk; pages print with fallback glyphs" >&2; \
+	  else echo "note: no Chinese fonts; pages print with fallback glyphs" >&2; fi; }
 
 # The performance benchmark (README, "Performance"): 100 districts, 1,000,000 class records, both engines.
 bench: $(STAMP)

@@ -19,3 +19,9 @@ def real_date(text) -> _dt.date | None:
         return _dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def zh_date(iso: str) -> str:
+    """2022-12-31 -> 2022年12月31日 (the form of Chinese official documents)."""
+    d = _dt.date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"

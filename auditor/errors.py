@@ -191,6 +191,7 @@ CODES: dict[str, str] = {
     # usage
     "U-ARGS": "a bad command-line argument (for example --as-of)",
     "U-OUT": "the output folder cannot be written, a name would leave it, or an input would be overwritten",
+    "U-SETTINGS": "the settings file (issuer, signer, copies, document number) does not match its schema",
     # the program's own
     "I-ENGINE": "durable_rules lost, refused or mis-evaluated a record",
     "I-DISAGREE": "durable_rules and the reference evaluator disagree",

@@ -89,6 +89,7 @@ class Check:
     remedy: dict | None
     notes: str
     source: Source
+    reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
 
     @property
     def final_due(self) -> _dt.date:
@@ -126,6 +127,7 @@ class Policy:
     checks: tuple
     examples: tuple
     source: Source
+    units: dict = field(default_factory=dict)  # responsible units by level: {"district": (...), "city": (...)}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from auditor.cli import main
+from auditor.dates import zh_date
 from auditor.intake.contracts import schema
 from auditor.model import plan
 
@@ -64,7 +65,7 @@ def test_reports_cite_clauses_and_evidence(audited):
         page = audited / f"{v['district']}.html"
         html = page.read_text(encoding="utf-8")
         assert v["clause"] in html and v["check"] in html
-        assert v["due"] in html
+        assert zh_date(v["due"]) in html  # dates as Chinese documents write them
         for e in v["evidence"]:
             if e["problem"] == "fail" and "school_name" in e:
                 assert e["school_name"] in html
@@ -132,3 +133,69 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert f"{bad}:1: E-SYNTAX" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------- conventions (issue 17)
+def test_version_and_help_on_every_command_and_option(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("auditor ")
+    from auditor.cli import _parser
+    parser = _parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert set(commands) >= {"audit", "validate", "check", "test", "template", "coverage"}
+    for name, sub in commands.items():
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, (name, action.dest)  # every option says what it does
+
+
+def test_the_default_policies_are_the_installed_ones(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # a folder with no policies/ in it
+    from auditor.cli import default_policies
+    assert os.path.isdir(default_policies()) and os.path.samefile(default_policies(), POLICIES)
+    assert main(["check", "--policies", default_policies()]) == 0
+
+
+def test_the_audit_ends_with_a_table_per_district_and_names_who_sent_nothing(tmp_path, capsys):
+    one = os.path.join(FIXTURES, "03-dd.yaml")
+    assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "zh"), "--policies", POLICIES,
+                 "--engine", "reference", "--issued", "2023-01-10"]) == 0
+    out = capsys.readouterr().out
+    assert "督导基准日2022年12月31日" in out and "区县（市）  未达标" in out
+    assert "12个区县（市）未报送：和平区、沈河区、皇姑区" in out
+    assert str(tmp_path / "zh" / "index.html") in out
+    line = next(l for l in out.splitlines() if l.startswith("大东区"))
+    assert line.split()[1:3] == ["4", "0"]  # failed, missing
+    assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "js"), "--policies", POLICIES,
+                 "--engine", "reference", "--format", "json", "--lang", "en"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["absent"][:2] == ["和平区", "沈河区"] and len(summary["absent"]) == 12
+    dd = next(d for d in summary["districts"] if d["district"] == "大东区")
+    assert dd["counts"]["fail"] == 4 and dd["notice"].endswith("大东区-rectification-notice.html")
+
+
+@pytest.mark.parametrize("args", [["--issued", "2023-02-30"], ["--issued", "10/01/2023"], ["--number", "沈教督"]])
+def test_bad_issue_options(args, tmp_path, capsys):
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *args]) == 2
+    assert "U-ARGS" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_says_what_each_submission_can_feed(capsys):
+    assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), os.path.join(FIXTURES, "01-hp.yaml"), "--policies", POLICIES]) == 0
+    out = capsys.readouterr().out
+    assert "可判定的检查：41/49项" in out and "数据齐全" in out
+    assert "二（一）8 实行安全工作台账式管理：报备文件“学校安全工作台账”" in out
+    assert "于洪区第5小学 在校生数" in out
+    assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), "--policies", POLICIES, "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["submissions"]
+    assert (entry["fed"], entry["checks"], entry["manual"]) == (41, 49, 5)
+    assert {g["check"] for g in entry["gaps"]} >= {"safety.ledger", "funding.per-pupil-paid"}
+
+
+@pytest.mark.parametrize("command", [["check"], ["test", "--engine", "reference"], ["coverage"]])
+def test_json_wherever_a_command_prints_results(command, capsys):
+    assert main([*command, "--policies", POLICIES, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
+from auditor.dates import real_date, zh_date
 from auditor.rules import expr
 from auditor.rules.compiler import Rule
 from auditor.intake.contracts import DATE
@@ -47,8 +48,10 @@ def _values(record: Record, rule: Rule, types: dict[str, str]) -> dict:
     return out
 
 
-def _message(check: Check, values: dict) -> dict:
-    return {lang: render_message(check.message[lang], values) for lang in ("zh", "en")}
+def _message(check: Check, values: dict, dates: frozenset = frozenset()) -> dict:
+    """The check's message per language; in Chinese, dates read as in an official document (2020年3月2日)."""
+    zh = {k: zh_date(v) if k in dates and isinstance(v, str) and real_date(v) else v for k, v in values.items()}
+    return {"zh": render_message(check.message["zh"], zh), "en": render_message(check.message["en"], values)}
 
 
 def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
@@ -71,7 +74,8 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
             context = {**record.ident, **values, **step.params, "district": facts.district,
                        "requirement": requirement}
             item = {"problem": "fail", "record": record.key, **record.ident, "values": values,
-                    "requirement": requirement, "message": _message(check, context)}
+                    "requirement": requirement,
+                    "message": _message(check, context, frozenset(k for k in values if types.get(k) == DATE))}
             evidence.append(item)
         elif outcome == MISSING:
             item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
@@ -116,6 +120,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         "applies_to": check.where_text,
         "over": check.over,
         "responsible": list(policy.responsible),
+        **_units(policy, check),
         "counts": {"checked": len(records), "pass": counts[PASS], "fail": counts[FAIL],
                    "missing": counts[MISSING], "not_applicable": counts[NA]},
         "evidence": evidence[:MAX_EVIDENCE],
@@ -132,6 +137,15 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     return verdict
 
 
+def _units(policy: Policy, check: Check) -> dict:
+    """The responsible units by level, and the check's reading of the plan where it has one."""
+    units = policy.units or {"district": tuple(policy.responsible), "city": ()}
+    out = {"responsible_units": {"district": list(units["district"]), "city": list(units["city"])}}
+    if check.reading:
+        out["reading"] = dict(check.reading)
+    return out
+
+
 def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) -> dict:
     """The verdict for a district that sent no submission at all."""
     current = check.step_for(as_of)
@@ -143,6 +157,7 @@ def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) 
         "severity": check.severity, "due": step.due.isoformat(), "final_due": check.final_due.isoformat(),
         "schedule": [], "requirement": expr.to_text(expr.substitute(check.require, step.params)),
         "applies_to": check.where_text, "over": check.over, "responsible": list(policy.responsible),
+        **_units(policy, check),
         "counts": {"checked": 0, "pass": 0, "fail": 0, "missing": 0, "not_applicable": 0},
         "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
                       "reason": {"code": "no_submission"}}],

@@ -27,7 +27,7 @@ def bar_chart(rows: list[dict], fmt: Formatter, field: str, target: float | None
     """Horizontal bars, one per row ({label, value, status, href}), against a target line."""
     label_w, value_w, row_h, top, bottom = 96, 86, 22, 20, 20  # the target's label goes above the bars
     plot_w = width - label_w - value_w
-    numbers = [r["value"] for r in rows if isinstance(r.get("value"), (int, float))] + ([target] if target is not None else [])
+    numbers = [r["value"] for r in rows if isinstance(r.get("value"), (int, float)) and r.get("status") != "not_applicable"] + ([target] if target is not None else [])
     hi = max(numbers) if numbers else 1.0
     lo = 0.0
     if field in fmt.percent:
@@ -50,7 +50,9 @@ def bar_chart(rows: list[dict], fmt: Formatter, field: str, target: float | None
         value = r.get("value")
         bar = {"label": r["label"], "y": y, "ty": y + row_h - 7, "status": r.get("status", "pass"), "href": r.get("href"),
                "colour": BAR_COLOURS.get(r.get("status", "pass"), "#999"), "text": fmt.value(field, value)}
-        if isinstance(value, (int, float)):
+        if r.get("status") == "not_applicable":  # no bar and no figure: "not applicable" is not zero
+            bar["text"] = fmt.words["status"]["not_applicable"]
+        elif isinstance(value, (int, float)):
             bar.update(x=label_w, w=max(1.0, round(x(max(value, lo)) - label_w, 1)), h=row_h - 6)
         bar["tx"] = (bar.get("x", label_w) + bar.get("w", 0)) + 4
         if r.get("submitted") is False:

@@ -7,21 +7,16 @@ as findings.json's codes with parameters. Nothing re-reads English text.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 
+from auditor.dates import zh_date
 from auditor.intake.contracts import base_field_types, scalar_fields
-from auditor.model import PolicySet
+from auditor.model import PolicySet, plan
 from auditor.output.labels import labels
-from auditor.output.plain import Wording
+from auditor.output.plain import Wording, tree
+from auditor.rules.expr import Compare, Const, Field
 
 _RECORD_KINDS = ("figures", "school", "class", "document")
-
-
-def zh_date(iso: str) -> str:
-    """2022-12-31 -> 2022年12月31日."""
-    d = _dt.date.fromisoformat(iso)
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _schema_fields() -> dict[str, dict]:
@@ -42,6 +37,8 @@ def _field_kinds(policy_set: PolicySet) -> dict[str, str]:
     for name, prop in _schema_fields().items():
         if str(prop.get("x-unit", "")).startswith("比例"):
             kinds[name] = "percent"
+        elif prop.get("x-unit") == "元":
+            kinds[name] = "money"
     for m in policy_set.measures:
         if m.agg in ("share", "ratio"):
             kinds[m.id] = "percent"
@@ -95,6 +92,38 @@ def enum_labels(lang: str) -> dict[str, str]:
     return out
 
 
+def document_kind(reason: dict | None) -> str | None:
+    """The kind of document a reason says is lacking, when its filter is just ``kind == "..."`` (else None)."""
+    if not reason or reason.get("code") != "no_match" or reason.get("kind") != "document" or not reason.get("filter"):
+        return None
+    node = tree(reason["filter"])
+    if isinstance(node, Compare) and node.op == "==" and isinstance(node.left, Field) and node.left.path == "kind" \
+            and isinstance(node.right, Const) and isinstance(node.right.value, str):
+        return node.right.value
+    return None
+
+
+def number(value: int | float) -> str:
+    """12345678 -> 12,345,678; 0.25 -> 0.25 (at most six significant digits); numbers under 10,000 without separators."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    text = f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) >= 10_000 else f"{value:.6g}"
+    return text
+
+
+def percent(value: int | float) -> str:
+    """0.996 -> 99.6%, 0.97 -> 97%: one decimal, more only where one would hide a difference (0.9996 -> 99.96%)."""
+    exact = value * 100
+    for places in (1, 2, 3, 4):
+        text = f"{exact:.{places}f}"
+        rounded = float(text)
+        if abs(rounded - exact) < 1e-9 or not rounded.is_integer():
+            break
+    return text.rstrip("0").rstrip(".") + "%"
+
+
 class Formatter:
     """Numbers, fields, values, conditions and reasons in one language (the vocabulary of :class:`Wording`)."""
 
@@ -111,6 +140,8 @@ class Formatter:
         self.measures = {m.id: m for m in policy_set.measures}
         # a value that names a check (a manual review's review_of) is shown as the check's title
         self.checks = {c.id: c.title.get(lang) or c.title.get("zh", c.id) for c in policy_set.checks}
+        self.order = {c.id: i for i, c in enumerate(policy_set.checks)}  # plan order: policies by clause, checks as written
+        self.city = plan()["city"]
         self.wording = Wording(self, self.words["words"])
         # a province's evidence repeats a handful of requirements tens of thousands of times
         self.requirement = functools.lru_cache(maxsize=None)(self.requirement)
@@ -136,9 +167,11 @@ class Formatter:
         if isinstance(value, bool):
             return self.words["words"]["value_true" if value else "value_false"]
         if isinstance(value, (int, float)) and path in self.percent:
-            return f"{value * 100:.4g}%"
-        if isinstance(value, float):
-            return f"{value:.6g}"
+            return percent(value)
+        if isinstance(value, (int, float)) and self.kinds.get(path) == "money":
+            return self.money(value)
+        if isinstance(value, (int, float)):
+            return number(value)
         if isinstance(value, str):
             if self.kinds.get(path) == "date":
                 return self.date(value)
@@ -147,15 +180,24 @@ class Formatter:
             return self.enums.get(value, value)
         return str(value)
 
+    def money(self, value: int | float) -> str:
+        """Yuan with separators; in Chinese, 10,000 yuan and more in 万元 (exact: at most four decimals)."""
+        if self.lang == "zh" and abs(value) >= 10_000:
+            return number(round(value / 10_000, 4)) + "万元"
+        return number(value) + self.words["units"].get("元", "")
+
     def quantity(self, path: str | None, value) -> str:
-        """A value with its field's unit (班额 45 -> 45人)."""
+        """A value with its field's unit (班额 45 -> 45人); money and percentages carry theirs already."""
         text = self.value(path, value)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and path not in self.percent:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and path not in self.percent \
+                and self.kinds.get(path) != "money":
             return text + self.units.get(path, "")
         return text
 
     def values(self, values: dict) -> str:
-        return self.t["comma"].join(f"{self.label(k)} {self.value(k, v)}" for k, v in sorted(values.items()))
+        """Figures as a reader sees them, each with its label and unit (the district's own name left out)."""
+        shown = {k: v for k, v in values.items() if k not in ("district", "city")}
+        return self.t["comma"].join(f"{self.label(k)} {self.quantity(k, v)}" for k, v in sorted(shown.items()))
 
     # ------------------------------------------------------------------ conditions and reasons
     def requirement(self, text: str | None) -> str:
@@ -184,6 +226,9 @@ class Formatter:
     def lacks(self, item: dict) -> str:
         """What an evidence item lacks: from its reason where that says (a ledger, a filed document), else its fields."""
         reason = item.get("reason")
+        kind = document_kind(reason)
+        if kind:  # a document the district must file: named by its Chinese title (x-enum-zh)
+            return self.t["lacks_document"].format(title=self.value("kind", kind))
         template = self.words["lacks"].get(reason["code"]) if reason else None
         if template is not None:
             return template.format(**self._params(reason))

@@ -30,20 +30,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor import timing
-from auditor.model import PolicySet, clause_order, plan
+from auditor.model import PolicySet, clause_order, district_order, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
 from auditor.output.findings import findings_json
-from auditor.output.formatter import Formatter, zh_date
-from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH, labels
+from auditor.dates import zh_date
+from auditor.output.formatter import Formatter
+from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH
 from auditor.output.palette import STATUS_COLOURS, STATUS_ORDER
-from auditor.output.views import counts, headline, rectification_items, sort_key, target, view
+from auditor.output.settings import Issue, load_settings, make_issue
+from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
 from auditor.output.workbook import workbook
 from auditor.workers import forked_map
 
@@ -60,6 +63,23 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{out}"')
 
 
+# tokens that must not break across lines: dates, document numbers (沈教督〔2023〕5号), clause numbers (二（一）4)
+_TOKENS = re.compile(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{2}-[0-9]{2}|[\u4e00-\u9fff]{0,8}〔[0-9]{4}〕[0-9]+号"
+                     r"|[一二三四五六七八九十]+（[一二三四五六七八九十]+）[0-9]*")
+
+
+def keep_tokens(text) -> Markup:
+    """``text`` escaped, with its dates, document numbers and clause numbers kept on one line."""
+    out, last = [], 0
+    text = str(text)
+    for m in _TOKENS.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append(Markup('<span class="nw">') + escape(m.group()) + Markup("</span>"))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -67,6 +87,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS)
     env.filters["css_string"] = css_string
     env.filters["zh_date"] = zh_date
+    env.filters["keep"] = keep_tokens
     return env
 
 
@@ -85,10 +106,29 @@ def _addressee(district: str, fmt: Formatter) -> tuple[str, str]:
     return t["addressee"].format(district=district), t["you"].format(suffix=suffix)
 
 
+def default_issue(findings: dict, lang: str) -> Issue:
+    """Without an explicit issue: the packaged settings, dated the audit date (so that the output stays the same)."""
+    return make_issue(load_settings(), lang, _dt.date.fromisoformat(findings["as_of"]))
+
+
+def _command(findings: dict, lang: str, rectify_days: int, issue: Issue) -> str:
+    """The command that reproduces the audit (shown in the city summary's technical appendix only)."""
+    command = ["auditor", "audit", *findings["submissions"], "--as-of", findings["as_of"], "--policies",
+               findings["policy_set"].get("folder", "policies"), "--engine", findings["engine"], "--lang", lang,
+               "--rectify-days", str(rectify_days), "--issued", issue.issued.isoformat()]
+    if issue.pattern:
+        command += ["--number", issue.pattern]
+    if findings.get("districts") and list(findings["districts"]) != list(plan()["districts"]):
+        command += ["--districts", ",".join(findings["districts"])]
+    return " ".join(command)
+
+
 def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: Path = TEMPLATES,
-           rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1) -> dict[str, str | bytes]:
+           rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None) -> dict[str, str | bytes]:
     """file name -> text (or bytes for the spreadsheet), all in memory.
 
+    ``issue``: the date of issue, issuing office, signer, copies and document numbers of the notices (by default the
+    packaged settings, dated the audit date); a notice's deadline is ``rectify_days`` after its date of issue.
     The files are independent: with ``jobs`` > 1 they are rendered in that many forked worker
     processes (the spreadsheet, the largest, first) and come back the same, byte for byte.
     Times itself as the stage "render" (summed over processes, as the audit's stages are).
@@ -99,46 +139,54 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             env.get_template(name)  # compiled once here, not once per worker
         fmt = Formatter(policy_set, lang)
         t = fmt.t
+        issue = issue or default_issue(findings, lang)
         clauses = _policy_info(policy_set)
         pages = district_pages(findings)
         as_of = findings["as_of"]
-        deadline = (_dt.date.fromisoformat(as_of) + _dt.timedelta(days=rectify_days)).isoformat()
+        deadline = issue.deadline(rectify_days)
         by_district: dict[str, list] = {}
         for v in findings["verdicts"]:
             by_district.setdefault(v["district"], []).append(v)
-        notices = {d: notice_name(pages[d], lang) for d, vs in by_district.items() if any(v["status"] in ("fail", "missing") for v in vs)}
-        command = ["auditor", "audit", *findings["submissions"], "--as-of", as_of, "--policies", findings["policy_set"].get("folder", "policies"),
-                   "--engine", findings["engine"], "--lang", lang, "--rectify-days", str(rectify_days)]
-        if findings.get("districts") and list(findings["districts"]) != list(plan()["districts"]):
-            command += ["--districts", ",".join(findings["districts"])]
+        notices = {d: notice_name(pages[d], lang) for d, vs in by_district.items()
+                   if any(v["status"] in ("fail", "missing") and not pending_review(v) for v in vs)}
+        numbers = issue.numbers(sorted(notices, key=lambda d: (district_order(d), d)))
+        sample_any = bool(findings.get("sample_data"))
         common = {"findings": findings, "clauses": clauses, "pages": pages, "notices": notices, "lang": lang, "t": t,
-                  "plan": plan()["plan"], "city": plan()["city"], "issuer": labels(lang)["issuer"], "rectify_days": rectify_days,
-                  "rectify_by": deadline, "command": " ".join(command), "exports": ["findings.json", "findings.xlsx"]}
+                  "plan": plan()["plan"], "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
+                  "cc": list(issue.cc), "issued": issue.issued.isoformat(), "rectify_days": rectify_days,
+                  "rectify_by": deadline, "command": _command(findings, lang, rectify_days, issue),
+                  "exports": ["findings.json", "findings.xlsx"]}
+
+    def header(district: str, document: str, sample: bool) -> str:
+        return f"{district} · {document}" + (f" · {t['sample_marker']}" if sample else "")
 
     def district_files(district: str) -> dict[str, str]:
         verdicts = by_district[district]
         views = [view(v, fmt, as_of) for v in verdicts]
-        groups = {s: sorted((x for x in views if x["status"] == s), key=sort_key) for s in STATUS_ORDER}
-        files = (findings.get("submitted_by") or {}).get(district)
-        if files is None:
-            files = findings["submissions"] if district == plan()["city"] else []
-        context = {**common, "district": district, "counts": counts(verdicts), "groups": groups, "total": len(verdicts),
-                   "headline": headline(counts(verdicts), fmt),
-                   "files": files, "appendix": [x for x in groups["fail"] + groups["missing"]
-                                                if len(x["rows"]) > EVIDENCE_INLINE or len(x["gaps"]) > EVIDENCE_INLINE],
-                   "inline": EVIDENCE_INLINE, "appendix_rows": EVIDENCE_ROWS, "page_header": f"{district} · {t['report_short']}"}
+        groups = {s: sorted((x for x in views if x["status"] == s and not x["pending_review"]), key=lambda x: plan_key(x, fmt))
+                  for s in STATUS_ORDER}
+        pending = sorted((x for x in views if x["pending_review"]), key=lambda x: plan_key(x, fmt))
+        # the city's own page rests on every district's submission
+        sample = district in findings.get("sample_data", []) or (district == plan()["city"] and sample_any)
+        context = {**common, "district": district, "counts": counts(verdicts), "groups": groups, "pending": pending,
+                   "total": len(verdicts), "headline": headline(counts(verdicts), fmt), "sample": sample,
+                   "appendix": [x for x in groups["fail"] + groups["missing"]
+                                if len(x["rows"]) > EVIDENCE_INLINE or len(x["gaps"]) > EVIDENCE_INLINE],
+                   "inline": EVIDENCE_INLINE, "appendix_rows": EVIDENCE_ROWS,
+                   "page_header": header(district, t["report_short"], sample)}
         out = {pages[district]: env.get_template("district.html").render(**context)}
         if district in notices:
             addressee, you = _addressee(district, fmt)
             items = rectification_items(verdicts, fmt, clauses, deadline)
-            context["page_header"] = f"{district} · {t['notice']}"
-            out[notices[district]] = env.get_template("notice.html").render(items=items, addressee=addressee, you=you, **context)
+            context["page_header"] = header(district, t["notice"], sample)
+            out[notices[district]] = env.get_template("notice.html").render(
+                items=items, addressee=addressee, you=you, number=numbers.get(district, ""), **context)
         return out
 
     def index() -> dict[str, str]:
         return {"index.html": env.get_template("index.html").render(
             **common, **summary_context(findings, by_district, clauses, pages, fmt),
-            files=findings["submissions"], page_header=f"{plan()['city']} · {t['summary_short']}")}
+            files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any))}
 
     parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, lambda: {"findings.json": findings_json(findings)},
              *[(lambda d: lambda: district_files(d))(d) for d in by_district], index]
@@ -196,18 +244,35 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
     names = fmt.words["status"]
     districts = [d for d in by_district if d != city] + ([city] if city in by_district else [])
     matrix_clauses = sorted({v["clause"] for v in findings["verdicts"]}, key=lambda c: (clause_order(c), c))
-    matrix = {}
+    matrix: dict[str, dict] = {}
+    detail: dict[str, list] = {c: [] for c in matrix_clauses}
     for d in districts:
         row = {}
         for c in matrix_clauses:
             vs = [v for v in by_district[d] if v["clause"] == c]
             if not vs:
                 continue
+            applicable = [v for v in vs if v["status"] != "not_applicable"]
             worst = min(vs, key=lambda v: (STATUS_ORDER.index(v["status"]), sort_key(v)))
-            row[c] = {"status": worst["status"], "n": sum(1 for v in vs if v["status"] == worst["status"]), "of": len(vs),
-                      "href": f"{pages[d]}#v-{worst['check']}",
-                      "title": "; ".join(f"{v['title'].get(fmt.lang, v['check'])}: {names[v['status']]}" for v in vs)}
+            n = sum(1 for v in vs if v["status"] == worst["status"])
+            fraction = f"{n}/{len(applicable)}" if applicable and len(vs) > 1 else ""
+            skipped = len(vs) - len(applicable)
+            row[c] = {"status": worst["status"], "n": n, "of": len(applicable), "fraction": fraction,
+                      "href": f"detail-{c}",
+                      "title": "; ".join(f"{v['title'].get(fmt.lang, v['check'])}: {names[v['status']]}" for v in vs)
+                      + (f" ({fmt.t['matrix_na'].format(n=skipped)})" if skipped and applicable else "")}
         matrix[d] = row
+    checks_by_clause: dict[str, list] = {}
+    for v in sorted(findings["verdicts"], key=lambda v: plan_key(v, fmt)):
+        rows = checks_by_clause.setdefault(v["clause"], [])
+        if not rows or rows[-1]["check"] != v["check"]:
+            found = [r for r in rows if r["check"] == v["check"]]
+            if not found:
+                rows.append({"check": v["check"], "title": v["title"].get(fmt.lang, v["check"]), "cells": {}})
+        row = next(r for r in rows if r["check"] == v["check"])
+        row["cells"][v["district"]] = {"status": v["status"], "href": f"{pages[v['district']]}#v-{v['check']}"}
+    for c in matrix_clauses:
+        detail[c] = checks_by_clause.get(c, [])
     totals = counts(findings["verdicts"])
     status_rows = [{"label": d, "href": pages[d], "counts": counts(by_district[d])} for d in districts]
     # city-wide targets: each city check with its measures' contributions
@@ -232,7 +297,11 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
         title = vs[0]["title"].get(fmt.lang, check)
         charts.append({"check": check, "clause": vs[0]["clause"], "title": title, "due": vs[0]["due"],
                        "chart": bar_chart(rows, fmt, field, number, op, title=fmt.label(field))})
+    expected = findings.get("districts") or []
+    absent = [d for d in expected if d not in (findings.get("submitted_by") or {})]
     return {"districts": districts, "matrix": matrix, "matrix_clauses": matrix_clauses, "totals": totals,
+            "detail": detail, "worklist": worklist(findings["verdicts"], fmt, pages),
+            "absent": fmt.t["absent"].format(n=len(absent), names=fmt.t["list_sep"].join(absent)) if absent else "",
             "headline": headline(totals, fmt),
             "status_chart": status_chart(status_rows), "targets": targets, "charts": charts,
             "counts_by_district": {d: counts(by_district[d]) for d in districts}}

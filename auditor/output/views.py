@@ -18,7 +18,31 @@ OPS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "<": "<", ">": ">"}  # 
 
 
 def sort_key(v: dict):
+    """The more severe first, then by clause (the city summary's pick of a clause's worst check)."""
     return (SEVERITY_ORDER.get(v["severity"], 9), clause_order(v["clause"]), v["clause"], v["check"])
+
+
+def plan_key(v: dict, fmt: Formatter):
+    """Plan order: by clause as the plan numbers them, then the checks in their policy's order."""
+    return (clause_order(v["clause"]), v["clause"], fmt.order.get(v["check"], len(fmt.order)), v["check"])
+
+
+def pending_review(v: dict) -> bool:
+    """A manual check without a signed review: the office's own work, never asked of a district."""
+    return v.get("method") == "manual" and v["status"] == "missing"
+
+
+def units(v: dict, district: str, fmt: Formatter) -> tuple[list[str], list[str]]:
+    """(the district's own responsible units, the city's departments that support), for ``district``'s documents.
+
+    The plan names every district's government at once (各区、县（市）政府); a district's documents name its own.
+    The city's documents (沈阳市) list the plan's units as they are."""
+    split = v.get("responsible_units") or {"district": v["responsible"], "city": []}
+    if district == fmt.city:
+        return list(v["responsible"]), []
+    own = [fmt.t["district_government"].format(district=district) if u == fmt.t["all_district_governments"] else u
+           for u in split["district"]]
+    return own, list(split["city"])
 
 
 def counts(verdicts: list[dict]) -> dict[str, int]:
@@ -48,7 +72,10 @@ def _unit(e: dict, fmt: Formatter) -> str:
         return str(e["school_name"])
     if e.get("document") or e.get("ref"):
         name = e.get("title") or fmt.value("kind", e.get("document")) if e.get("document") else ""
-        return f"{name}（{e['ref']}）" if e.get("ref") else str(name)
+        ref = e.get("ref")
+        if ref in fmt.checks:  # a review record that names the check it reviews: its title says which already
+            ref = None
+        return f"{name}（{ref}）" if ref else str(name)
     if e.get("district"):
         return str(e["district"])
     if e.get("city"):
@@ -131,11 +158,19 @@ def view(v: dict, fmt: Formatter, as_of: str) -> dict:
     """A verdict with everything a template shows, already formatted (a plain dict)."""
     out = dict(v)
     out["anchor"] = "v-" + v["check"]
-    out["requirement_text"] = fmt.requirement(v["requirement"])
-    out["applies_text"] = fmt.requirement(v.get("applies_to"))
+    manual = v.get("method") == "manual"
+    title = v["title"].get(fmt.lang) or v["title"].get("zh", v["check"])
+    # a manual check's filter and requirement are the review's mechanics (which document, signed): say what it means
+    out["requirement_text"] = fmt.t["manual_standard"].format(title=title) if manual else fmt.requirement(v["requirement"])
+    out["applies_text"] = "" if manual else fmt.requirement(v.get("applies_to"))
     out["rows"] = evidence_rows(v, fmt)
     out["gaps"] = missing_rows(v, fmt)
     out["observed_text"] = fmt.values(v.get("observed") or {})
+    out["due_text"] = fmt.date(v["due"])
+    out["schedule_text"] = [{"due": fmt.date(s["due"]), "cite": s.get("cite", "")} for s in v.get("schedule") or []]
+    out["reading_text"] = reading(v, fmt)
+    out["units"], out["city_units"] = units(v, v["district"], fmt)
+    out["pending_review"] = pending_review(v)
     if v["status"] == "not_due":
         out["progress_view"] = progress(v, fmt, as_of)
     out["measure_rows"] = []
@@ -147,9 +182,20 @@ def view(v: dict, fmt: Formatter, as_of: str) -> dict:
     return out
 
 
+def reading(v: dict, fmt: Formatter) -> str:
+    """How the check reads the plan, in one line with its source ("" where it reads it literally)."""
+    r = v.get("reading")
+    if not r:
+        return ""
+    text = r.get(fmt.lang) or r.get("zh", "")
+    return fmt.t["reading_text"].format(text=text, source=r["source"]) if r.get("source") else text
+
+
 def default_remedy(v: dict, fmt: Formatter) -> str:
     """What must be done, when the policy gives no remedy: built from the requirement or the data lacking."""
     title = v["title"].get(fmt.lang) or v["title"].get("zh", v["check"])
+    if v.get("method") == "manual":
+        return fmt.t["remedy_manual"].format(title=title)
     if v["status"] == "missing":
         gaps = missing_rows(v, fmt)
         lacks = fmt.t["list_sep"].join(sorted({g["lacks"] or g["via"] for g in gaps if g["lacks"] or g["via"]})) or title
@@ -158,10 +204,14 @@ def default_remedy(v: dict, fmt: Formatter) -> str:
 
 
 def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, deadline: str) -> list[dict]:
-    """The numbered items of a rectification notice: failed, then missing, each by severity and clause."""
+    """The numbered items of a rectification notice: failed, then missing, each in plan order.
+
+    A manual check still waiting for the office's review is the office's own work: it goes to the office's
+    worklist (the city summary), never to a district's notice. A review that concluded "not met" is a finding."""
     items = []
-    for v in sorted((v for v in verdicts if v["status"] in ("fail", "missing")),
-                    key=lambda v: (STATUS_ORDER.index(v["status"]), *sort_key(v))):
+    district = verdicts[0]["district"] if verdicts else ""
+    for v in sorted((v for v in verdicts if v["status"] in ("fail", "missing") and not pending_review(v)),
+                    key=lambda v: (STATUS_ORDER.index(v["status"]), *plan_key(v, fmt))):
         rows = evidence_rows(v, fmt) if v["status"] == "fail" else []
         gaps = missing_rows(v, fmt) if v["status"] == "missing" else []
         if rows:
@@ -173,10 +223,26 @@ def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, dea
             more = len(gaps) - len(problem)
         remedy = (v.get("remedy") or {}).get(fmt.lang)
         clause = clauses.get(v["clause"], {})
+        title = v["title"].get(fmt.lang, v["check"])
+        own, city = units(v, district, fmt)
+        manual = v.get("method") == "manual"
         items.append({"n": len(items) + 1, "status": v["status"], "clause": v["clause"], "check": v["check"],
-                      "clause_title": (clause.get("title") or {}).get(fmt.lang, ""), "title": v["title"].get(fmt.lang, v["check"]),
+                      "clause_title": (clause.get("title") or {}).get(fmt.lang, ""), "title": title,
                       "severity": v["severity"], "problem": problem, "more": more, "total": len(rows) or len(gaps),
                       "remedy": remedy or default_remedy(v, fmt), "remedy_given": bool(remedy), "deadline": deadline,
-                      "responsible": v["responsible"], "requirement_text": fmt.requirement(v["requirement"]),
+                      "responsible": own, "city_units": city, "reading": reading(v, fmt),
+                      "requirement_text": fmt.t["manual_standard"].format(title=title) if manual else fmt.requirement(v["requirement"]),
                       "anchor": "v-" + v["check"]})
     return items
+
+
+def worklist(verdicts: list[dict], fmt: Formatter, pages: dict) -> list[dict]:
+    """The office's own pending work: every manual check still without a signed review, by district in plan order."""
+    rows = []
+    for v in verdicts:
+        if pending_review(v):
+            rows.append({"district": v["district"], "clause": v["clause"], "title": v["title"].get(fmt.lang, v["check"]),
+                         "due": fmt.date(v["due"]), "href": f"{pages[v['district']]}#v-{v['check']}" if v["district"] in pages else "",
+                         "reason": fmt.t["review_unsigned"] if any(e.get("record", "").startswith("document:") and not e["record"].endswith(":*")
+                                                                for e in v["evidence"]) else fmt.t["review_none"]})
+    return rows

@@ -9,7 +9,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_COLOURS
-from auditor.output.views import evidence_rows, missing_rows
+from auditor.output.views import default_remedy, evidence_rows, missing_rows, pending_review
 
 FINDINGS_COLUMNS = ["district", "clause", "check", "title", "status", "severity", "method", "due", "requirement",
                     "responsible", "checked", "pass", "fail", "missing", "not_applicable", "observed", "evidence", "remedy",
@@ -31,6 +31,13 @@ def _cell_text(value):
     return value
 
 
+def _remedy(v: dict, fmt: Formatter) -> str:
+    """What must be done: only where something must (a failed or missing item the district owes)."""
+    if v["status"] not in ("fail", "missing") or pending_review(v):
+        return ""
+    return (v.get("remedy") or {}).get(fmt.lang) or default_remedy(v, fmt)
+
+
 def _rows(findings: dict, fmt: Formatter) -> tuple[list[dict], list[dict]]:
     """(one row per finding, one row per failing or missing record of the failed and missing checks)."""
     words = fmt.words
@@ -42,11 +49,11 @@ def _rows(findings: dict, fmt: Formatter) -> tuple[list[dict], list[dict]]:
         summary = [r["message"] or r["value"] for r in ev[:5]] + [f"{g['unit']} {g['class']} {g['lacks'] or g['via']}".strip() for g in gaps[:5]]
         rows.append({"district": v["district"], "clause": v["clause"], "check": v["check"], "title": v["title"].get(fmt.lang, ""),
                      "status": status_names[v["status"]], "severity": severity_names[v["severity"]],
-                     "method": method_names.get(v.get("method"), v.get("method")), "due": v["due"],
+                     "method": method_names.get(v.get("method"), v.get("method")), "due": _dt.date.fromisoformat(v["due"]),
                      "requirement": fmt.requirement(v["requirement"]), "responsible": v["responsible"],
                      **{k: v["counts"][k] for k in ("checked", "pass", "fail", "missing", "not_applicable")},
                      "observed": fmt.values(v.get("observed") or {}), "evidence": "\n".join(summary),
-                     "remedy": (v.get("remedy") or {}).get(fmt.lang, ""), "source": v.get("source", "")})
+                     "remedy": _remedy(v, fmt), "source": v.get("source", "")})
         if v["status"] not in ("fail", "missing"):
             continue  # a not-yet-due check's "if due now" evidence is progress, not a problem
         for r in ev:
@@ -75,6 +82,8 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
                                    "strings_to_numbers": False})
     wb.set_properties({"author": "auditor", "created": stamp})
     bold = wb.add_format({"bold": True})
+    day = wb.add_format({"num_format": "yyyy\"年\"m\"月\"d\"日\"" if fmt.lang == "zh" else "yyyy-mm-dd",
+                         "valign": "top"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     fills = {fmt.words["status"][s]: wb.add_format({"text_wrap": True, "valign": "top", "bg_color": colours[0].upper()})
              for s, colours in STATUS_COLOURS.items()}
@@ -94,6 +103,8 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
                     ws.write_string(number, index, value, fills.get(value) if index == status_column else None)
                 elif isinstance(value, bool):
                     ws.write_boolean(number, index, value)
+                elif isinstance(value, _dt.date):
+                    ws.write_datetime(number, index, _dt.datetime.combine(value, _dt.time()), day)
                 else:
                     ws.write_number(number, index, value)
         ws.freeze_panes(1, 0)
@@ -105,12 +116,15 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
     sheet(columns["sheets"]["evidence"], EVIDENCE_COLUMNS, columns["evidence"], details, EVIDENCE_WIDTHS)
     info = wb.add_worksheet(columns["sheets"]["about"])
     about = columns["about"]
-    lines = [(about["as_of"], findings["as_of"]), (about["plan"], findings["plan"]),
+    lines = [(about["as_of"], _dt.date.fromisoformat(findings["as_of"])), (about["plan"], findings["plan"]),
              (about["policy_set"], findings["policy_set"]["hash"]), (about["engine"], findings["engine"])]
     lines += [(about["submission"], _cell_text(f)) for f in findings["submissions"]]
     for number, (label, value) in enumerate(lines):
         info.write_string(number, 0, label)
-        info.write_string(number, 1, str(value))
+        if isinstance(value, _dt.date):
+            info.write_datetime(number, 1, _dt.datetime.combine(value, _dt.time()), day)
+        else:
+            info.write_string(number, 1, str(value))
     info.set_column(0, 0, 14)
     info.set_column(1, 1, 80)
     wb.close()

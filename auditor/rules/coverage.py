@@ -15,7 +15,8 @@ import unicodedata
 
 from auditor.model import PolicySet, plan
 
-METHOD_ZH = {"automated": "自动计算", "evidence": "凭证核查", "manual": "人工复核"}
+# the same words as the reports and findings.xlsx (auditor/data/labels.yaml, method; tests/rules hold them equal)
+METHOD_ZH = {"automated": "数据核验", "evidence": "佐证材料核查", "manual": "人工复核"}
 OVER_ZH = {"class": "班级", "school": "学校", "document": "文件", "district": "区县", "city": "全市"}
 
 
@@ -98,7 +99,7 @@ def render_text(matrix: dict) -> str:
     methods = totals["methods"]
     lines.append("")
     lines.append(f'条款 {totals["covered"]}/{totals["clauses"]} 有政策 (clauses covered); 检查 {totals["checks"]} checks: '
-                 f'自动计算 automated {methods.get("automated", 0)}, 凭证核查 evidence {methods.get("evidence", 0)}, '
+                 f'{METHOD_ZH["automated"]} automated {methods.get("automated", 0)}, {METHOD_ZH["evidence"]} evidence {methods.get("evidence", 0)}, '
                  f'人工复核 manual {methods.get("manual", 0)}')
     if totals["uncovered"]:
         lines.append("无政策的条款 clauses without a policy: " + ", ".join(totals["uncovered"]))

@@ -147,7 +147,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             where_text=c.get("where"), require_text=c["require"], where=where, require=require,
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
-            source=Source(file, line)))
+            source=Source(file, line), reading=c.get("reading")))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):
@@ -169,9 +169,17 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         examples.append(Example(e.get("name", f"example {i + 1}"), as_of, submissions,
                                 tuple(e["districts"]) if "districts" in e else None, dict(e["expect"]), Source(file, line)))
     line, _ = r.at(())
-    return Policy(data["id"], data["clause"], data["title"], data["text"], tuple(data["responsible"]),
+    units = responsible_units(data["responsible"])
+    return Policy(data["id"], data["clause"], data["title"], data["text"], units["district"] + units["city"],
                   data.get("notes", ""), tuple(data.get("references", [])), tuple(measures), tuple(checks),
-                  tuple(examples), Source(file, line))
+                  tuple(examples), Source(file, line), units)
+
+
+def responsible_units(responsible) -> dict[str, tuple]:
+    """The plan's responsible units by level: a list is kept whole (as "district"); a mapping is split already."""
+    if isinstance(responsible, dict):
+        return {"district": tuple(responsible.get("district", ())), "city": tuple(responsible.get("city", ()))}
+    return {"district": tuple(responsible), "city": ()}
 
 
 def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:

@@ -19,16 +19,15 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import string
 import zlib
 from dataclasses import dataclass, field
 
 from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
 from auditor.rules.policies import policy_files
-from auditor.store import db, identity
+from auditor.store import db, identity, numbering
 
-DEFAULT_NUMBER = "沈教督〔{year}〕{n}号"
+DEFAULT_NUMBER = numbering.DEFAULT_PATTERN
 NOTICE_STATUSES = ("fail", "missing")
 
 
@@ -36,22 +35,15 @@ NOTICE_STATUSES = ("fail", "missing")
 class Recorded:
     audit: int
     new: bool  # False: this audit was recorded before (nothing written)
-    notices: list = field(default_factory=list)  # [{district, number, issued, deadline, items}]
+    notices: list = field(default_factory=list)  # [{district, number, issued, deadline, items}] issued by this audit
+    numbers: dict = field(default_factory=dict)  # district -> its notice's number, issued now or for this round before
 
 
 def check_number_pattern(pattern: str) -> str:
-    """``--number``: text with ``{n}`` (the notice's sequence number) once and optionally ``{year}``."""
-    try:
-        parts = list(string.Formatter().parse(pattern))
-    except ValueError as exc:
-        raise UsageError(Problem("--number", 0, 0, "U-ARGS", f'"{pattern}" is not a number pattern: {exc}')) from None
-    names = [name for _, name, spec, conversion in parts if name is not None]
-    bad = [name for name in names if name not in ("n", "year")] or \
-          [spec or conversion for _, name, spec, conversion in parts if name is not None and (spec or conversion)]
-    if bad or names.count("n") != 1:
-        raise UsageError(Problem("--number", 0, 0, "U-ARGS",
-                                 f'"{pattern}" must contain {{n}} (the sequence number) once, and may contain {{year}} '
-                                 f'(the issue year), for example {DEFAULT_NUMBER}'))
+    """``--number``: a pattern of auditor/store/numbering.py (a running number N, optionally ``{year}``)."""
+    problem = numbering.number_problem(pattern)
+    if problem:
+        raise UsageError(Problem("--number", 0, 0, "U-ARGS", problem))
     return pattern
 
 
@@ -125,7 +117,8 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
     with db.opened(path, write=True, lang=lang, check=False) as connection, db.transaction(connection):
         row = connection.execute("SELECT id FROM audits WHERE identity = ?", (key,)).fetchone()
         if row:
-            return Recorded(row[0], False, _notices_of(connection, row[0]))
+            earlier = _notices_of(connection, row[0])
+            return Recorded(row[0], False, earlier, {n["district"]: n["number"] for n in earlier})
         cursor = connection.execute(
             "INSERT INTO audits (as_of, recorded_at, policy_hash, engine, plan, format, districts, identity, info)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -161,14 +154,19 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
              for v in findings["verdicts"] for position, (item, entry) in enumerate(identity.verdict_items(v))])
         if on_progress:
             on_progress("evidence")
-        notices = []
+        notices, numbers = [], {}
         for district in sorted(by_district, key=lambda d: (district_order(d), d)):
             if district == city:
                 continue
             items = notice_items(by_district[district])
-            if not items or _already_notified(connection, district, as_of, submission_ids[district], audit):
+            if not items:
+                continue
+            earlier = _already_notified(connection, district, as_of, submission_ids[district], audit)
+            if earlier:
+                numbers[district] = earlier
                 continue
             text = _next_number(connection, number, issued)
+            numbers[district] = text
             cursor = connection.execute(
                 "INSERT INTO notices (audit_id, district, number, issued, deadline) VALUES (?, ?, ?, ?, ?)",
                 (audit, district, text, issued.isoformat(), deadline.isoformat()))
@@ -179,7 +177,7 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
                             "deadline": deadline.isoformat(), "items": len(items)})
         if on_progress:
             on_progress("notices")
-        return Recorded(audit, True, notices)
+        return Recorded(audit, True, notices, numbers)
 
 
 def _submission(connection, district: str, as_of: str, sha: str, files: list[str], audit: int, recorded_at: str) -> int:
@@ -207,24 +205,20 @@ def _finding_ids(connection, verdicts: list[dict]) -> dict[tuple, int]:
     return ids
 
 
-def _already_notified(connection, district: str, as_of: str, submission_id, audit: int) -> bool:
-    """A notice was issued for this round from the same submission (a re-audit after another district's correction)."""
+def _already_notified(connection, district: str, as_of: str, submission_id, audit: int) -> str | None:
+    """The number of a notice issued for this round from the same submission (a re-audit after another district's
+    correction), or None."""
     row = connection.execute(
-        "SELECT 1 FROM notices n JOIN audits a ON a.id = n.audit_id JOIN audit_districts d"
+        "SELECT n.number FROM notices n JOIN audits a ON a.id = n.audit_id JOIN audit_districts d"
         " ON d.audit_id = n.audit_id AND d.district = n.district"
-        " WHERE n.district = ? AND a.as_of = ? AND d.submission_id IS ? AND n.audit_id != ?",
+        " WHERE n.district = ? AND a.as_of = ? AND d.submission_id IS ? AND n.audit_id != ? ORDER BY n.id",
         (district, as_of, submission_id, audit)).fetchone()
-    return row is not None
+    return row[0] if row else None
 
 
 def _next_number(connection, pattern: str, issued: _dt.date) -> str:
-    prefix, suffix = (part.replace("{year}", str(issued.year)) for part in pattern.split("{n}", 1))
-    highest = 0
-    for (text,) in connection.execute("SELECT number FROM notices"):
-        middle = text[len(prefix):len(text) - len(suffix)] if suffix else text[len(prefix):]
-        if text.startswith(prefix) and text.endswith(suffix) and middle.isdigit():
-            highest = max(highest, int(middle))
-    return f"{prefix}{highest + 1}{suffix}"
+    taken = [text for (text,) in connection.execute("SELECT number FROM notices")]
+    return numbering.numbers(pattern, issued.year, 1, taken)[0]
 
 
 def _notices_of(connection, audit: int) -> list[dict]:

@@ -167,3 +167,16 @@ def render_compare(data: dict, lang: str = "zh") -> str:
                     for f in c["findings"]]
             lines += table(["", "", "", ""], body, indent="    ")[1:]
     return "\n".join(lines) + "\n"
+
+
+def recorded_line(done, path: str, lang: str) -> str:
+    """The line `auditor audit` prints after recording: which audit, how many notices and their numbers."""
+    numbers = [n["number"] for n in done.notices]
+    span = (numbers[0] if len(numbers) == 1 else f"{numbers[0]}…{numbers[-1]}") if numbers else ""
+    if lang == "en":
+        if not done.new:
+            return f"audit history {path}: this audit is already recorded as audit #{done.audit}; not recorded again"
+        return f"recorded in the audit history {path} as audit #{done.audit}; {len(numbers)} notice(s) issued" + (f": {span}" if span else "")
+    if not done.new:
+        return f"督导历史 {path} 已记录同一审计（第{done.audit}次），未重复记录"
+    return f"已记入督导历史 {path}：第{done.audit}次审计；整改通知{len(numbers)}份" + (f"（{span}）" if span else "")

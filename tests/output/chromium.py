@@ -133,6 +133,11 @@ class Chromium:
             raise BrowserError(f"evaluate failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def viewport(self, width: int, height: int = 900) -> None:
+        """Lay pages out as on a screen ``width`` CSS pixels wide (the next ``open`` keeps it)."""
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height, deviceScaleFactor=1,
+                  mobile=False)
+
     def pdf(self) -> bytes:
         result = self.call("Page.printToPDF", session=True, preferCSSPageSize=True, printBackground=True,
                            displayHeaderFooter=False)

@@ -15,7 +15,8 @@ from conftest import ROOT
 GOLDEN = os.path.join("tests", "golden")
 INPUT = os.path.join(GOLDEN, "input")
 GOLDEN_ARGS = [os.path.join(INPUT, "dd-hostile.yaml"), os.path.join(INPUT, "hp.yaml"), "--policies", os.path.join(INPUT, "policies"),
-               "--districts", "和平区,大东区", "--as-of", "2022-12-31", "--engine", "reference"]
+               "--districts", "和平区,大东区", "--as-of", "2022-12-31", "--engine", "reference", "--issued", "2023-01-10",
+               "--number", "沈教督〔{year}〕N号"]
 GOLDEN_FILES = ["大东区.html", "大东区-整改通知.html", "和平区.html", "index.html"]
 
 

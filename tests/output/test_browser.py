@@ -7,12 +7,14 @@ A4 pages. Skipped only where no Chromium can be found.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
-import re
 import urllib.parse
 
 import pytest
+
+pypdf = pytest.importorskip("pypdf")
 
 from chromium import BrowserError, Chromium, find_chromium
 from auditor.output.labels import STATUS_ZH
@@ -157,16 +159,98 @@ def test_hostile_names_are_shown_not_executed(browser, golden_out):
     assert '=HYPERLINK("http://example.invalid","x")<img src=x onerror="window.__pwned=2">' in text
 
 
-def test_printing_gives_a4_pages_with_a_break_between_findings(browser, bundled):
-    browser.open(url(bundled, "大东区.html"))
-    pdf = browser.pdf()
-    assert pdf.startswith(b"%PDF")
-    pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)", pdf)
-    assert len(pages) >= 3  # two failed findings, each on its own page, then the rest
-    assert all(abs(float(w) - 595.9) < 2 and abs(float(h) - 842.9) < 2 for w, h in boxes), boxes  # A4 in points
-    browser.open(url(bundled, "大东区-整改通知.html"))
-    assert browser.pdf().startswith(b"%PDF")
+def pdf_pages(pdf: bytes) -> list[tuple[float, float, str]]:
+    """(width, height, text) of every printed page."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return [(float(p.mediabox.width), float(p.mediabox.height), p.extract_text() or "") for p in reader.pages]
+
+
+MARK = """(() => {  // ASCII markers (extractable whatever fonts the machine has), too small to move the layout
+  const mark = (el, text) => { const s = document.createElement('span'); s.textContent = text;
+    s.style.fontSize = '1px'; el.appendChild(s); };
+  const items = document.querySelectorAll('.item h3');
+  if (items.length) mark(items[items.length - 1], ' LASTITEMMARK ');
+  mark(document.querySelector('.sign .block p:last-child'), ' SIGNATUREMARK ');
+  return items.length;
+})()"""
+
+
+def test_printing_gives_compact_a4_pages(browser, bundled):
+    """A4, and compact: a district's few findings do not each take a page of their own."""
+    with open(os.path.join(bundled, "findings.json"), encoding="utf-8") as handle:
+        findings = json.load(handle)
+    browser.open(url(bundled, "皇姑区.html"))
+    pages = pdf_pages(browser.pdf())
+    assert all(abs(w - 595.9) < 2 and abs(h - 842.9) < 2 for w, h, _ in pages)  # A4 in points
+    failed = sum(1 for v in findings["verdicts"] if v["district"] == "皇姑区" and v["status"] == "fail")
+    assert failed == 5 and len(pages) <= 7, len(pages)  # five findings, the passed and n/a tables: not nine pages
+    assert all("样例数据" in text for _, _, text in pages)  # the sample-data mark on every printed page
+
+
+def test_the_signature_stays_on_the_page_of_the_last_item(browser, bundled):
+    checked = 0
+    for name in sorted(os.listdir(bundled)):
+        if not name.endswith("-整改通知.html"):
+            continue
+        browser.open(url(bundled, name))
+        assert browser.evaluate(MARK) >= 1, name
+        assert browser.evaluate("getComputedStyle(document.querySelector('.closing')).breakInside") == "avoid"
+        assert browser.evaluate("document.querySelectorAll('.seal').length") == 0  # no placeholder circle
+        pages = [text.replace(" ", "").replace("\n", "") for _, _, text in pdf_pages(browser.pdf())]
+        last = [i for i, text in enumerate(pages) if "LASTITEMMARK" in text]
+        sign = [i for i, text in enumerate(pages) if "SIGNATUREMARK" in text]
+        assert len(last) == 1 and sign == last, (name, last, sign, len(pages))
+        checked += 1
+    assert checked >= 8
+
+
+def test_no_page_is_wider_than_a_1280_pixel_screen(browser, bundled):
+    browser.viewport(1280, 900)
+    try:
+        for name in sorted(os.listdir(bundled)):
+            if name.endswith(".html"):
+                browser.open(url(bundled, name))
+                width = browser.evaluate("document.documentElement.scrollWidth")
+                assert width <= 1280, (name, width)
+        # the matrix itself fits, in the English pages too
+        browser.open(url(bundled, "index.html"))
+        assert browser.evaluate("document.querySelector('table.matrix').getBoundingClientRect().right") <= 1280
+    finally:
+        browser.viewport(1280, 900)
+
+
+def test_clause_numbers_and_dates_do_not_wrap(browser, bundled):
+    browser.viewport(1280, 900)
+    for name in ("index.html", "皇姑区.html", "皇姑区-整改通知.html"):
+        browser.open(url(bundled, name))
+        broken = browser.evaluate("""Array.from(document.querySelectorAll('span.nw')).filter(s => s.getClientRects().length > 1)
+            .map(s => s.textContent)""")
+        assert broken == [], (name, broken)
+        assert browser.evaluate("document.querySelectorAll('span.nw').length") > 10, name
+
+
+def test_notices_name_no_check_id_or_file(browser, bundled):
+    with open(os.path.join(bundled, "findings.json"), encoding="utf-8") as handle:
+        findings = json.load(handle)
+    checks = {v["check"] for v in findings["verdicts"]}
+    for name in sorted(os.listdir(bundled)):
+        if name.endswith(".html") and name != "index.html":
+            browser.open(url(bundled, name))
+            text = browser.evaluate("document.body.innerText")
+            assert not [c for c in checks if c in text], name
+            for internal in (".yaml", "policies/", "sha256", "durable", "auditor audit"):
+                assert internal not in text, (name, internal)
+    browser.open(url(bundled, "index.html"))
+    technical = browser.evaluate("document.getElementById('technical').innerText")
+    assert "sha256" in technical and "auditor audit" in technical
+
+
+def test_the_matrix_prints_on_a4_landscape(browser, bundled):
+    browser.open(url(bundled, "index.html"))
+    pages = pdf_pages(browser.pdf())
+    landscape = [i for i, (w, h, _) in enumerate(pages) if w > h]
+    assert landscape and all(abs(pages[i][0] - 842.9) < 2 for i in landscape)
+    assert any(abs(w - 595.9) < 2 for w, h, _ in pages)  # the rest stays portrait
 
 
 def test_the_client_reports_console_errors_and_requests(browser):

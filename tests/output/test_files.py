@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor import cli
+from auditor import commands
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.output.files import inside, safe_name, write_reports
@@ -111,7 +111,7 @@ def test_cli_failure_before_writing_creates_no_folder(tmp_path, monkeypatch, cap
     def broken(*args, **kwargs):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(cli, "render", broken)
+    monkeypatch.setattr(commands, "render", broken)
     out = tmp_path / "out"
     rc = main(["audit", os.path.join(FIXTURES, "03-dd.yaml"), "--districts", "大东区", "--as-of", "2022-12-31",
                "--out", str(out), "--policies", POLICIES])

@@ -99,3 +99,25 @@ def test_a_boolean_field_without_a_phrase_says_yes_or_no():
 
 def test_zh_date():
     assert zh_date("2023-01-05") == "2023年1月5日"
+
+
+@pytest.mark.parametrize("path, value, zh, en", [
+    ("disabled_enrolment_rate", 0.996, "99.6%", "99.6%"),
+    ("disabled_enrolment_rate", 0.97, "97%", "97%"),
+    ("disabled_enrolment_rate", 0.9996, "99.96%", "99.96%"),  # one decimal would show 100%
+    ("disabled_enrolment_rate", 1.0, "100%", "100%"),
+    ("public_funds_paid", 14941600, "1494.16万元", "14,941,600 yuan"),
+    ("public_funds_paid", 123456789, "12,345.6789万元", "123,456,789 yuan"),  # exact: at most four decimals of 万
+    ("public_funds_paid", 150000.0, "15万元", "150,000 yuan"),
+    ("public_funds_paid", 9800, "9800元", "9800 yuan"),
+    ("pupils_total", 18677, "18,677人", "18,677"),
+    ("size", 52, "52人", "52"),
+    ("filed_on", "2020-03-02", "2020年3月2日", "2020-03-02"),
+])
+def test_numbers_money_and_dates_for_people(path, value, zh, en):
+    assert ZH.quantity(path, value) == zh
+    assert EN.quantity(path, value) == en
+
+
+def test_the_districts_own_name_is_not_a_figure():
+    assert ZH.values({"district": "和平区", "nutrition_supervision_docs": 0}) == ZH.values({"nutrition_supervision_docs": 0})

@@ -6,7 +6,8 @@ import os
 import pytest
 
 from auditor.output.formatter import Formatter
-from auditor.output.views import default_remedy, evidence_rows, headline, missing_rows, progress, rectification_items, target
+from auditor.output.views import (default_remedy, evidence_rows, headline, missing_rows, progress, rectification_items, target,
+                                  units, worklist)
 from auditor.rules.policies import load_policies
 from conftest import ROOT
 
@@ -50,7 +51,7 @@ def test_evidence_rows_show_the_requirements_fields_in_words():
                            "message": {"zh": "一校 班额57人", "en": "一校: 57 pupils"}},
                           {"problem": "missing", "record": "S1/1-2", "missing": ["size"], "owed_by": "和平区"}])
     (row,) = evidence_rows(v, ZH)
-    assert row == {"n": 1, "record": "S1/1-1", "unit": "一校", "class": "1年级 1-1班", "value": "班额 57",
+    assert row == {"n": 1, "record": "S1/1-1", "unit": "一校", "class": "1年级 1-1班", "value": "班额 57人",
                    "limit": "班额不超过45人", "message": "一校 班额57人"}
     (row,) = evidence_rows(v, EN)
     assert (row["class"], row["value"], row["limit"]) == ("grade 1, 1-1", "class size 57", "class size is at most 45")
@@ -70,7 +71,7 @@ def test_missing_rows_say_what_is_lacking_from_the_reason():
     rows = missing_rows(v, ZH)
     assert [(r["unit"], r["lacks"], r["via"], r["reason"]) for r in rows] == [
         ("", "班级台账", "", "未报送班级台账"),
-        ("", "报备文件：文件类别为学校安全工作台账", "", "没有符合条件（文件类别为学校安全工作台账）的报备文件记录"),
+        ("", "报备文件“学校安全工作台账”", "", "没有符合条件（文件类别为学校安全工作台账）的报备文件记录"),
         ("二校", "在校生数、乡村学校", "", ""),
         ("三校", "有综合实践活动专用教室", "有综合实践活动专用教室的学校占比", "1条学校记录缺少数据"),
     ]
@@ -80,18 +81,36 @@ def test_missing_rows_say_what_is_lacking_from_the_reason():
     assert remedy.startswith("补报“标题”所需数据（") and "班级台账" in remedy and "在校生数、乡村学校" in remedy
 
 
-def test_default_remedy_states_the_requirement_in_words():
-    assert default_remedy(verdict(), ZH) == "对照“标题”的要求（班额不超过45人）逐项整改，整改完成后报送整改情况及佐证材料。"
-    assert "(class size is at most 45)" in default_remedy(verdict(), EN)
+def test_default_remedy_points_to_the_standard_beside_it():
+    assert default_remedy(verdict(), ZH) == "逐项整改上述问题，使其符合判定标准；整改完成后报送整改情况及佐证材料。"
+    assert "requirement" in default_remedy(verdict(), EN)
+    manual = default_remedy(verdict(method="manual"), ZH)
+    assert "“标题”" in manual and "督导室复核" in manual
 
 
-def test_rectification_items_put_failures_first_then_by_severity():
-    vs = [verdict(check="a", status="missing", severity="critical",
+def test_rectification_items_failures_first_then_in_plan_order_without_pending_reviews():
+    checks = [c.id for c in POLICY_SET.checks]
+    first, second, third, manual = checks[0], checks[10], checks[20], next(c.id for c in POLICY_SET.checks if c.method == "manual")
+    vs = [verdict(check=first, status="missing", severity="critical",
                   evidence=[{"problem": "missing", "record": "S", "school_name": "一校", "missing": ["pupils"], "owed_by": "和平区"}]),
-          verdict(check="b", severity="minor"), verdict(check="c", severity="critical"), verdict(check="d", status="pass")]
+          verdict(check=third, severity="critical"), verdict(check=second, severity="minor"), verdict(check="d", status="pass"),
+          verdict(check=manual, status="missing", method="manual",
+                  evidence=[{"problem": "missing", "record": "document:*", "missing": ["x"], "owed_by": "和平区"}])]
     items = rectification_items(vs, ZH, {}, "2023-01-30")
-    assert [(i["n"], i["check"]) for i in items] == [(1, "c"), (2, "b"), (3, "a")]
+    assert [(i["n"], i["check"]) for i in items] == [(1, second), (2, third), (3, first)]  # the severity does not reorder
     assert items[2]["problem"] == ["一校 缺少在校生数"] and items[0]["requirement_text"] == "班额不超过45人"
+    assert manual not in [i["check"] for i in items]  # the office's own pending review is not the district's to do
+    assert [w["title"] for w in worklist(vs, ZH, {"和平区": "和平区.html"})] == ["标题"]
+    failed_review = rectification_items([verdict(check=manual, method="manual")], ZH, {}, "2023-01-30")
+    assert failed_review[0]["requirement_text"] == "经督导室人工复核：标题"  # a review that concluded "not met" is a finding
+
+
+def test_units_name_the_addressee_and_the_city_departments_apart():
+    v = verdict(responsible=["各区、县（市）政府", "市教育局", "市公安局"],
+                responsible_units={"district": ["各区、县（市）政府"], "city": ["市教育局", "市公安局"]})
+    assert units(v, "皇姑区", ZH) == (["皇姑区人民政府"], ["市教育局", "市公安局"])
+    assert units(v, "沈阳市", ZH) == (["各区、县（市）政府", "市教育局", "市公安局"], [])  # the city's notice: the plan's list
+    assert units(verdict(), "皇姑区", ZH) == (["市教育局"], [])  # a list without levels is shown as it is
 
 
 def test_headline():

@@ -50,3 +50,21 @@ def test_english_workbook_has_english_sheets_and_headings(tmp_path):
     rows = list(book["findings"].iter_rows(values_only=True))
     requirement = {r[header.index("check")]: r[header.index("requirement")] for r in rows[1:]}
     assert requirement["golden-classes.primary-45"] == "class size is at most 45"
+
+
+def test_dates_are_dates_and_remedies_only_where_something_must_be_done(golden_out):
+    import datetime as _dt
+    findings = json.loads(read(golden_out, "findings.json"))
+    with open(os.path.join(golden_out, "findings.xlsx"), "rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    rows = list(book["检查结论"].iter_rows(values_only=True))
+    header = rows[0]
+    status = {(v["district"], v["check"]): v["status"] for v in findings["verdicts"]}
+    for r in rows[1:]:
+        assert isinstance(r[header.index("完成时限")], _dt.datetime)  # a real date Excel can sort and filter
+        remedy = r[header.index("整改要求")]
+        if status[(r[header.index("区县（市）")], r[header.index("检查项")])] in ("fail", "missing"):
+            assert remedy, r
+        else:
+            assert remedy is None, r  # nothing to rectify on a passing, not-due or not-applicable row
+    assert isinstance(book["说明"]["B1"].value, _dt.datetime)

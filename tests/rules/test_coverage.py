@@ -39,7 +39,7 @@ def test_every_check_appears_once_in_the_matrix(policy_set):
 def test_coverage_command_text_and_json(capsys):
     assert main(["coverage", "--policies", POLICIES]) == 0
     out = capsys.readouterr().out
-    assert "条款 19/19" in out and "人工复核 manual" in out and "凭证核查 evidence" in out
+    assert "条款 19/19" in out and "人工复核 manual" in out and "佐证材料核查 evidence" in out
     assert main(["coverage", "--policies", POLICIES, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     methods = {check["method"] for c in data["clauses"] for check in c["checks"]}
@@ -56,3 +56,9 @@ def test_coverage_flags_a_clause_without_policy(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "二（一）5" in out and "无政策 NO POLICY" in out
     assert "clauses without a policy: 二（一）5" in out
+
+
+def test_coverage_names_methods_as_the_reports_do():
+    from auditor.output.labels import METHOD_ZH as REPORTS
+    from auditor.rules.coverage import METHOD_ZH
+    assert METHOD_ZH == REPORTS  # one vocabulary: coverage, reports, findings.xlsx

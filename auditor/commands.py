@@ -1,0 +1,273 @@
+"""What each `auditor` subcommand does (the argument parser and `main` are in ``auditor.cli``).
+
+Every command validates its arguments before anything is read or written, loads what it needs, and prints its
+result (text in the chosen language, or JSON); problems are raised as ``AuditorError`` and printed by ``main``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from auditor import console, timing
+from auditor.audit import Auditor
+from auditor.dates import real_date
+from auditor.errors import Problem, UsageError, did_you_mean
+from auditor.examples import run_examples
+from auditor.intake.sheets.reader import group_units, unit_label
+from auditor.intake.submissions import expand_paths, load_submissions
+from auditor.model import plan
+from auditor.output.files import write_reports
+from auditor.output.formatter import Formatter
+from auditor.output.report import render
+from auditor.output.settings import load_settings, make_issue, number_problem
+from auditor.output.templates import write_templates
+from auditor.rules.coverage import coverage, render_json, render_text
+from auditor.rules.lint import lint
+from auditor.rules.policies import load_policies, policy_files
+from auditor.store import db, history, query, record, text
+from auditor.workers import default_jobs
+
+DEFAULT_DB = "history.sqlite"  # the audit history: beside the --out folder for audit, in the current folder otherwise
+
+
+def default_policies() -> str:
+    """The policies installed with the package (the repository's policies/), not the current directory's.
+
+    Written relative to the current directory when it lies below it (so that findings.json records
+    "policies" when the audit runs from the repository), absolute otherwise."""
+    folder = Path(__file__).resolve().parent.parent / "policies"
+    try:
+        relative = os.path.relpath(folder)
+    except ValueError:  # another drive
+        return str(folder)
+    return str(folder) if relative.startswith("..") else relative
+
+
+# ----------------------------------------------------------------------------- arguments
+def parse_date(text: str, option: str = "--as-of") -> _dt.date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a date in YYYY-MM-DD form'))
+    date = real_date(text)
+    if date is None:
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+    return date
+
+
+def parse_districts(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    known = plan()["districts"]
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'unknown district "{bad[0]}"{did_you_mean(bad[0], known)}'))
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # it would be counted twice in city-wide figures
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'district "{twice[0]}" is named twice'))
+    return names
+
+
+def parse_rectify_days(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
+        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", f'"{text}" is not a number of days from 1 to 3650'))
+    return int(text)
+
+
+def parse_jobs(text: str | None) -> int:
+    if text is None:
+        return default_jobs()
+    if not re.fullmatch(r"[1-9][0-9]{0,3}", text.strip()):
+        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", f'"{text}" is not a number of worker processes (1 or more)'))
+    return int(text)
+
+
+def parse_issue(args, as_of: _dt.date):
+    """The documents' issue from --issued, --number and --settings (validated before anything is audited).
+
+    Without --issued the documents are issued today, or on the audit's base date when that is later."""
+    if args.issued:
+        issued = parse_date(args.issued, "--issued")
+        if issued < as_of:
+            raise UsageError(Problem("--issued", 0, 0, "U-ARGS", f"the notices cannot be issued ({issued}) before the audit date ({as_of})"))
+    else:
+        issued = max(_dt.date.today(), as_of)
+    if args.number and number_problem(args.number):
+        raise UsageError(Problem("--number", 0, 0, "U-ARGS", number_problem(args.number)))
+    return make_issue(load_settings(args.settings), args.lang, issued, args.number)
+
+
+def db_path(args) -> str | None:
+    """The audit history an audit records into: --db, else history.sqlite beside the --out folder; None with --no-db."""
+    if args.no_db:
+        if args.db:
+            raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", "--db and --no-db contradict each other"))
+        return None
+    if args.db:
+        return args.db
+    folder = os.path.abspath(args.out)
+    while not os.path.lexists(folder):  # the default store sits beside --out: a file in the way is --out's problem
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise UsageError(Problem(args.out, 0, 0, "U-OUT", f"cannot create the output folder: {folder} is not a folder"))
+    return os.path.join(os.path.dirname(os.path.abspath(args.out)), DEFAULT_DB)
+
+
+# ----------------------------------------------------------------------------- audit and validate
+def cmd_audit(args) -> int:
+    as_of = parse_date(args.as_of)
+    districts = parse_districts(args.districts)
+    rectify_days = parse_rectify_days(args.rectify_days)
+    issue = parse_issue(args, as_of)
+    store = db_path(args)
+    out = os.path.abspath(args.out)
+    for path in list(args.submissions) + [args.policies]:
+        if os.path.realpath(path) == os.path.realpath(out):
+            raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
+    if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out):
+        raise UsageError(Problem(store, 0, 0, "U-OUT", "the audit history must not be inside the output folder; choose another --db or --out"))
+    jobs = parse_jobs(args.jobs)
+    if store:
+        db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
+    # everything is loaded, validated and audited in memory before anything is written; the audit is recorded
+    # (one transaction; recording the same audit again changes nothing) so that the notices carry the numbers
+    # the history gave them, then rendered and written all or nothing
+    policy_set = load_policies(args.policies)
+    units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
+    inventory: dict | None = {} if store else None
+    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory)
+    done = None
+    if store:
+        with timing.stage("record"):
+            done = record.record(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
+                                 number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang)
+        issue = issue.with_numbers({n["district"]: n["number"] for n in done.notices})
+    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
+    with timing.stage("write"):
+        write_reports(files, args.out, protect=inputs)
+    summary = console.audit_summary(findings, files, args.out, args.lang)
+    if done is not None:
+        summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
+    sys.stdout.write(console.as_json(summary) if args.format == "json" else console.audit_text(summary, args.lang))
+    if done is not None and args.format != "json":
+        print(text.recorded_line(done, store, args.lang))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    policy_set = load_policies(args.policies)
+    as_of = parse_date(args.as_of) if args.as_of else real_date(plan()["plan"]["period"]["end"])
+    submissions = load_submissions(args.submissions)
+    findings = Auditor(policy_set, "reference").audit(submissions, as_of, [s.district for s in submissions])
+    fmt = Formatter(policy_set, args.lang)
+    entries = console.completeness(policy_set, findings, fmt)
+    results = []
+    for s in submissions:
+        label = unit_label(s.files if len(s.files) > 1 else s.files[0])
+        results.append((label, s, entries.get(s.district, {})))
+    if args.format == "json":
+        sys.stdout.write(console.as_json({"as_of": as_of.isoformat(), "submissions": [
+            {"file": label, "district": s.district, "records": {k: len(v) for k, v in sorted(s.records.items())}, **entry}
+            for label, s, entry in results]}))
+        return 0
+    for label, s, entry in results:
+        sys.stdout.write(console.completeness_text(label, s, entry, as_of.isoformat(), args.lang))
+    return 0
+
+
+# ----------------------------------------------------------------------------- the policies
+def cmd_check(args) -> int:
+    policy_set = load_policies(args.policies)
+    findings = lint(policy_set)
+    for problem in findings:
+        print(problem.format(), file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(console.as_json({"policies": len(policy_set.policies), "checks": len(policy_set.checks),
+                                          "problems": [p.as_dict() for p in findings]}))
+    elif findings:
+        print(f"{args.policies}: {len(findings)} problem(s) in the rules — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+    else:
+        print(f"{args.policies}: ok — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+    return 1 if findings else 0
+
+
+def cmd_template(args) -> int:
+    districts = parse_districts(args.district) or plan()["districts"]
+    policy_set = load_policies(args.policies)
+    written = write_templates(policy_set, args.out, districts, force=args.force)
+    if args.format == "json":
+        sys.stdout.write(console.as_json({"written": list(written)}))
+    else:
+        print(f"wrote {len(written)} template(s) to {args.out}: {', '.join(os.path.basename(w) for w in written)}")
+    return 0
+
+
+def cmd_test(args) -> int:
+    policy_set = load_policies(args.policies)
+    results = run_examples(policy_set, args.engine)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        if r.error:
+            print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {r.error}", file=sys.stderr)
+        for check, want, got in r.failures:
+            print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "failures": [
+            {"source": str(r.source), "policy": r.policy, "name": r.name, "error": r.error or "",
+             "checks": [{"check": c, "expected": w, "got": g} for c, w, g in r.failures]} for r in failed]}))
+    else:
+        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_coverage(args) -> int:
+    matrix = coverage(load_policies(args.policies))
+    sys.stdout.write(render_json(matrix) if args.format == "json" else render_text(matrix))
+    return 1 if matrix["totals"]["uncovered"] else 0
+
+
+# ----------------------------------------------------------------------------- the audit history
+def _print(data: dict, args, render_text) -> None:
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")  # one line: the C encoder (indent is ten times slower)
+    else:
+        sys.stdout.write(render_text(data, args.lang))
+
+
+def cmd_audits(args) -> int:
+    with db.opened(args.db, write=False, lang=args.lang) as connection:
+        data = history.audits(connection)
+    _print(data, args, text.render_audits)
+    return 0
+
+
+def cmd_history(args) -> int:
+    with db.opened(args.db, write=False, lang=args.lang) as connection:
+        if args.district:
+            known = query.districts_of(connection) or list(plan()["districts"]) + [plan()["city"]]
+            if args.district not in known:
+                raise UsageError(Problem("--district", 0, 0, "U-ARGS", f'unknown district "{args.district}"{did_you_mean(args.district, known)}'))
+        if args.check:
+            checks = query.checks_of(connection)
+            if args.check not in checks:
+                raise UsageError(Problem("--check", 0, 0, "U-ARGS", f'no check "{args.check}" in the recorded audits{did_you_mean(args.check, checks)}'))
+        data = history.history(connection, args.district, args.check)
+    _print(data, args, text.render_history)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    with db.opened(args.db, write=False, lang=args.lang) as connection:
+        first = query.resolve(connection, args.first, args.lang, args.db)
+        second = query.resolve(connection, args.second, args.lang, args.db)
+        data = history.compare(connection, first, second)
+    _print(data, args, text.render_compare)
+    return 0
+
+
+COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
+            "template": cmd_template, "audits": cmd_audits, "history": cmd_history, "compare": cmd_compare}
