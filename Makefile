@@ -40,6 +40,7 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/check.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

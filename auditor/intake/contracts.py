@@ -111,10 +111,16 @@ def _compile_node(node: dict, root: dict, cache: dict):
         raise _Unsupported(node)
     unknown = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")} - {
         "$ref", "type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
-        "properties", "additionalProperties", "required", "items"}
+        "properties", "additionalProperties", "required", "items", "oneOf", "minItems", "minProperties"}
     if unknown:
         raise _Unsupported(unknown)
     tests = []
+    if "oneOf" in node:  # only "exactly one of these key sets is present" (a check's due or schedule)
+        branches = node["oneOf"]
+        if not all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
+            raise _Unsupported(branches)
+        keysets = tuple(tuple(b["required"]) for b in branches)
+        tests.append(lambda v: type(v) is not dict or sum(all(k in v for k in keys) for keys in keysets) == 1)
     if "$ref" in node:
         ref = node["$ref"]
         if not ref.startswith("#/$defs/"):
@@ -131,15 +137,7 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if fused is not None:
         return fused
     if kind is not None:
-        if kind == "integer":
-            tests.append(lambda v: type(v) is int)
-        elif kind == "number":
-            tests.append(lambda v: type(v) is int or type(v) is float)
-        elif kind in _JSON_TYPES:
-            cls = _JSON_TYPES[kind]
-            tests.append(lambda v, cls=cls: type(v) is cls)
-        else:
-            raise _Unsupported(kind)
+        tests.append(_type_test(kind))
     if "enum" in node:
         choices = tuple(node["enum"])
         if not all(type(c) is str for c in choices):
@@ -169,13 +167,18 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if "pattern" in node:
         search = re.compile(node["pattern"]).search
         tests.append(lambda v: type(v) is not str or search(v) is not None)
+    if "minProperties" in node:
+        least_keys = node["minProperties"]
+        tests.append(lambda v: type(v) is not dict or len(v) >= least_keys)
+    if "minItems" in node:
+        least = node["minItems"]
+        tests.append(lambda v: type(v) is not list or len(v) >= least)
     if "items" in node:
         item = _compile_node(node["items"], root, cache)
         tests.append(lambda v: type(v) is not list or all(item(x) for x in v))
     if "properties" in node or "required" in node or "additionalProperties" in node:
         extra = node.get("additionalProperties", True)
-        if extra not in (True, False):
-            raise _Unsupported(extra)
+        others = None if extra in (True, False) else _compile_node(extra, root, cache)  # a schema for the other keys
         props = {k: _compile_node(p, root, cache) for k, p in node.get("properties", {}).items()}
         allowed = frozenset(props)
         required = tuple(node.get("required", ()))
@@ -190,13 +193,28 @@ def _compile_node(node: dict, root: dict, cache: dict):
                 if key not in v:
                     return False
             for key, value in v.items():
-                test = props.get(key)
+                test = props.get(key, others)
                 if test is not None and not test(value):
                     return False
             return True
 
         tests.append(obj)
     return _all(tests)
+
+
+def _type_test(kind):
+    """``type``: one JSON type or a list of them (an integer must be an int, never a bool or 3.0)."""
+    if isinstance(kind, list):
+        each = [_type_test(k) for k in kind]
+        return lambda v: any(t(v) for t in each)
+    if kind == "integer":
+        return lambda v: type(v) is int
+    if kind == "number":
+        return lambda v: type(v) is int or type(v) is float
+    if kind in _JSON_TYPES:
+        cls = _JSON_TYPES[kind]
+        return lambda v: type(v) is cls
+    raise _Unsupported(kind)
 
 
 def _fused_leaf(node: dict):

@@ -201,6 +201,8 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
 
     # ids unique across the set
     seen: dict[tuple, Source] = {}
+    known = {c.id for p in policies for c in p.checks}  # the checks examples may name
+    known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
     for policy in policies:
         doc = documents[policy.source.file]
         items = [("policy", policy.id, ("id",))]
@@ -214,8 +216,6 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
             else:
                 seen[(what, ident)] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
-            known = {c.id for p in policies for c in p.checks}
-            known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
             for check_id in e.expect:
                 if check_id not in known:
                     line, column = doc.where(("examples", i, "expect", check_id))
