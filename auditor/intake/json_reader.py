@@ -12,10 +12,19 @@ import json
 import math
 import re
 
-from auditor.errors import AuditorError, Collector
+from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
 from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
-from auditor.intake.yaml_reader import parse_yaml
+from auditor.intake.yaml_reader import MAX_DIGITS, parse_yaml
+
+
+class _Huge(float):
+    """An integer too long to convert: infinite, with its number of digits for the message."""
+
+    def __new__(cls, digits: str):
+        value = super().__new__(cls, "-inf" if digits.startswith("-") else "inf")
+        value.digits = len(digits.lstrip("-"))
+        return value
 
 
 def _json_depth_position(text: str) -> tuple[int, int]:
@@ -78,6 +87,8 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
     def whole(digits):
         if len(digits) > 15:
             suspect.append(digits)
+            if len(digits.lstrip("-")) > MAX_DIGITS:  # never converted: int() of 4,300+ digits raises
+                return _Huge(digits)
         return int(digits)
 
     def decimal(digits):
@@ -101,12 +112,12 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
     if duplicates:
         shadow = Collector(file, AuditorError)
         document = Document(file, data, parse_yaml(text, file, shadow).positions)
-        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]
-        if len(found) == len(duplicates):
+        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]  # at most MAX_PER_KIND and a summary
+        if shadow.count("E-DUPLICATE-KEY") == len(duplicates):
             collector.problems.extend(found)
         else:
             for key in duplicates:
-                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+                collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice in one object')
     if _json_depth(data) > MAX_DEPTH:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
@@ -152,5 +163,7 @@ def _check_json_values(value, path, depth, collector, document):
         if problem:
             collector.add("E-ENCODING", problem, *document.where(path), path_text(path))
         problem = number_problem(value)
+        if isinstance(value, _Huge):
+            problem = f"a number of {value.digits} digits is too large; numbers must be below 2**53"
         if problem:
             collector.add("E-NUMBER", problem, *document.where(path), path_text(path))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from auditor.errors import Problem, SubmissionError
+from auditor.errors import MAX_PER_KIND, SubmissionError
 from auditor.intake.document import Document
 from auditor.intake.sheets.build import build_submission
 from auditor.intake.sheets.grids import csv_grid, workbook_grids
@@ -61,25 +61,7 @@ def unit_label(unit) -> str:
     return unit
 
 
-MAX_PER_COLUMN = 20
-
-
-def _cap(problems: list[Problem]) -> list[Problem]:
-    """At most MAX_PER_COLUMN problems of one code in one column; the rest are counted in one more line."""
-    groups: dict[tuple, list[Problem]] = {}
-    for p in sorted(problems, key=lambda p: (p.file, p.sheet, p.column, p.code, p.line)):
-        groups.setdefault((p.file, p.sheet, p.column, p.code), []).append(p)
-    out = []
-    for (file, sheet, column, code), items in groups.items():
-        if column == 0 or len(items) <= MAX_PER_COLUMN:
-            out.extend(items)
-            continue
-        out.extend(items[:MAX_PER_COLUMN])
-        rest = items[MAX_PER_COLUMN:]
-        first = rest[0]
-        out.append(Problem(file, first.line, column, code,
-                           f"这一列从第 {first.line} 行到第 {rest[-1].line} 行还有 {len(rest)} 处同类问题，未逐一列出；请整列检查", "", sheet=sheet))
-    return out
+MAX_PER_COLUMN = MAX_PER_KIND  # problems of one code per column; the rest are counted (errors.cap, for every file)
 
 
 def load_spreadsheet(unit) -> Facts:
@@ -120,6 +102,6 @@ def load_spreadsheet(unit) -> Facts:
                     continue  # the cell's own problem already says it, in the clerk's words
                 problems.append(located)
     if problems:
-        raise SubmissionError(_cap(problems))
+        raise SubmissionError(problems)  # capped per column by errors.cap
     facts.files = tuple(files)
     return facts
