@@ -134,8 +134,9 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             for key in ("message", "remedy"):
                 if key in c:
                     try:
-                        compile_message(c[key][lang])
-                        refused = template_problems(c[key][lang])
+                        refused = template_problems(c[key][lang])  # parsed and checked first: compiling folds constants
+                        if not refused:
+                            compile_message(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
                         r.problem("P-MESSAGE", f"template does not parse: {excerpt(str(exc), 200)}", base + (key, lang))
                         continue
