@@ -25,20 +25,24 @@ import sys
 from auditor import timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
-from auditor.errors import AuditorError, Problem, UsageError, did_you_mean
+from auditor.errors import AuditorError, PolicyError, Problem, UsageError, did_you_mean
+from auditor.evaluate.engine import validate_rulesets
 from auditor.examples import run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
 from auditor.model import plan
 from auditor.output.files import write_reports
+from auditor.output.writer import claim, release
 from auditor.output.report import render
 from auditor.output.templates import write_templates
+from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
 from auditor.workers import default_jobs
 
 DEFAULT_POLICIES = "policies"
+AS_OF_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))
 
 
 def _date(text: str) -> _dt.date:
@@ -47,6 +51,9 @@ def _date(text: str) -> _dt.date:
     date = real_date(text)
     if date is None:
         raise UsageError(Problem("--as-of", 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+    if not AS_OF_RANGE[0] <= date <= AS_OF_RANGE[1]:  # 9999-12-31 + the rectification days overflowed
+        raise UsageError(Problem("--as-of", 0, 0, "U-ARGS", f'"{text}" is outside the dates an audit can be made for '
+                                 f"({AS_OF_RANGE[0]}..{AS_OF_RANGE[1]})"))
     return date
 
 
@@ -125,6 +132,7 @@ def cmd_audit(args) -> int:
     as_of = _date(args.as_of)
     districts = _districts(args.districts)
     rectify_days = _rectify_days(args.rectify_days)
+    claim(args.out, "audit")  # checked, created and locked before any work; released (and removed if unused) by main
     out = os.path.abspath(args.out)
     for path in list(args.submissions) + [args.policies]:
         if os.path.realpath(path) == os.path.realpath(out):
@@ -156,9 +164,19 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _engine_problems(policy_set) -> None:
+    """Every rule built by durable_rules' own ruleset creation, as an audit would: P-ENGINE at the policy
+    for a rule it refuses (the rules stage cannot import the engine, so the command layer joins them)."""
+    compiled = compile_policies(policy_set)
+    refused = validate_rulesets(compiled)
+    if refused:
+        raise PolicyError(refusal_problems(compiled, refused))
+
+
 def cmd_check(args) -> int:
 
     policy_set = load_policies(args.policies)
+    _engine_problems(policy_set)
     findings = lint(policy_set)
     for problem in findings:
         print(problem.format(), file=sys.stderr)
@@ -203,8 +221,26 @@ COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "t
             "template": cmd_template}
 
 
+def _escaping_streams() -> None:
+    """stdout and stderr that cannot encode Chinese (PYTHONIOENCODING=ascii, the C locale without UTF-8
+    mode) write it as escapes (\\u548c) instead of failing after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # not a text file (a test's capture): it copes
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _escaping_streams()
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        release()  # output folders this run claimed: unlocked; one it created and wrote nothing to, removed
+
+
+def _run(args) -> int:
     try:
         return COMMANDS[args.command](args)
     except AuditorError as exc:

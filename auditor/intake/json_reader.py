@@ -14,7 +14,7 @@ import re
 
 from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
-from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
+from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, number_problem, text_problem
 from auditor.intake.yaml_reader import MAX_DIGITS, parse_yaml
 
 
@@ -48,7 +48,7 @@ _JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf
 # A raw character _check_json_values would refuse. The parser refuses raw U+0000-U+001F
 # inside strings, and UTF-8 decoding never yields a lone surrogate: those can only be
 # written as \\u escapes, which parse_json looks for separately.
-_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+_JSON_RAW_CONTROL = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def _json_positions(text: str, file: str) -> dict:

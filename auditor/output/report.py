@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
+import shlex
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from auditor import timing
+from auditor.intake.values import neutral
 from auditor.model import PolicySet, clause_order, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
@@ -60,9 +62,16 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{out}"')
 
 
+def _neutral(value):
+    """Every value a page prints, without bidirectional controls (a U+202E in a name would reverse the line)."""
+    if isinstance(value, Markup):
+        return Markup(neutral(str(value)))
+    return neutral(value) if isinstance(value, str) else value
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral)
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS)
     env.filters["css_string"] = css_string
@@ -113,7 +122,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             command += ["--districts", ",".join(findings["districts"])]
         common = {"findings": findings, "clauses": clauses, "pages": pages, "notices": notices, "lang": lang, "t": t,
                   "plan": plan()["plan"], "city": plan()["city"], "issuer": labels(lang)["issuer"], "rectify_days": rectify_days,
-                  "rectify_by": deadline, "command": " ".join(command), "exports": ["findings.json", "findings.xlsx"]}
+                  "rectify_by": deadline, "command": shlex.join(command), "exports": ["findings.json", "findings.xlsx"]}
 
     def district_files(district: str) -> dict[str, str]:
         verdicts = by_district[district]
