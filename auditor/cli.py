@@ -231,8 +231,16 @@ def _escaping_streams() -> None:
             pass
 
 
+def _quiet_unraisable() -> None:
+    """An exception Python can only ignore (in a library's generator collected after a full disk) is not
+    printed as a traceback; AUDITOR_DEBUG=1 shows it."""
+    if not os.environ.get("AUDITOR_DEBUG"):
+        sys.unraisablehook = lambda unraisable: None
+
+
 def main(argv: list[str] | None = None) -> int:
     _escaping_streams()
+    _quiet_unraisable()
     args = _parser().parse_args(argv)
     try:
         return _run(args)

@@ -300,6 +300,9 @@ def write_templates(policy_set, out_dir: str, districts: list[str], force: bool 
         existing = [str(t) for _, t in targets if os.path.lexists(t)]
         if existing and not force:
             raise UsageError([Problem(t, 0, 0, "U-OUT", "already exists (perhaps a filled-in workbook); remove it, choose another --out, or pass --force") for t in existing])
-        books = {target.name: workbook_bytes(build_workbook(policy_set, district)) for district, target in targets}
+        try:  # openpyxl writes each sheet to a temporary file of the system's first
+            books = {target.name: workbook_bytes(build_workbook(policy_set, district)) for district, target in targets}
+        except OSError as exc:
+            raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot write the workbooks' temporary files: {exc.strerror or exc}")) from None
         return write_set(books, out_dir, replace=False, kind="template")
 

@@ -195,7 +195,7 @@ def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[st
             os.fsencode(str(target))
             if len(os.fsencode(name)) > 255:
                 raise OSError(errno.ENAMETOOLONG, "File name too long")
-            if target.resolve().parent != real:
+            if target.parent.resolve() != real:  # (a link planted at the name is replaced, never followed)
                 raise _refuse(str(folder), "U-OUT", f'output name "{excerpt(name)}" would leave the output folder')
             if os.path.realpath(target) in protect:
                 problems.append(Problem(where, 0, 0, "U-OUT", "the output would overwrite an input file; choose another --out"))
