@@ -140,6 +140,7 @@ def cmd_audit(args) -> int:
     jobs = _jobs(args.jobs)
     # everything is loaded, validated, audited and rendered in memory before anything is written
     policy_set = load_policies(args.policies)
+    _engine_problems(policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs)
     files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs)
@@ -165,8 +166,9 @@ def cmd_validate(args) -> int:
 
 
 def _engine_problems(policy_set) -> None:
-    """Every rule built by durable_rules' own ruleset creation, as an audit would: P-ENGINE at the policy
-    for a rule it refuses (the rules stage cannot import the engine, so the command layer joins them)."""
+    """Every rule built by durable_rules' own ruleset creation before it is used (check, audit, test):
+    P-ENGINE at the policy for a rule it refuses (the rules stage cannot import the engine, so the command
+    layer joins them). An audit with --engine reference is held to it too: the policy must run on both."""
     compiled = compile_policies(policy_set)
     refused = validate_rulesets(compiled)
     if refused:
@@ -199,6 +201,8 @@ def cmd_template(args) -> int:
 def cmd_test(args) -> int:
 
     policy_set = load_policies(args.policies)
+    if args.engine == "durable":
+        _engine_problems(policy_set)
     results = run_examples(policy_set, args.engine)
     failed = [r for r in results if not r.ok]
     for r in failed:

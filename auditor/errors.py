@@ -241,13 +241,13 @@ class Collector:
 # dictionary's meaning (tests assert that every code raised is listed here).
 CODES: dict[str, str] = {
     # loading (any file)
-    "E-READ": "the file cannot be read (missing, a folder, unreadable)",
+    "E-READ": "the file cannot be read (missing, a folder, unreadable, a link out of the folder given)",
     "E-SIZE": "the file is larger than the per-file limit",
-    "E-ENCODING": "the bytes are not valid UTF-8 text (UTF-16, GBK, binary, control characters)",
+    "E-ENCODING": "the bytes are not valid UTF-8 text (UTF-16, GBK, binary, control or bidirectional characters)",
     "E-SYNTAX": "the YAML or JSON is malformed or truncated",
     "E-YAML-TAG": "a YAML tag that could construct objects (only plain data is allowed)",
     "E-DUPLICATE-KEY": "the same key appears twice in one mapping",
-    "E-ALIAS": "too many nodes reached through YAML aliases or merge keys (alias bombs are refused)",
+    "E-ALIAS": "too many nodes or too much text reached through YAML aliases or merge keys (alias bombs are refused)",
     "E-DEPTH": "nesting deeper than allowed",
     "E-NUMBER": "a number that is NaN, infinite, too large to evaluate exactly, or not plain decimal",
     "E-DATE": "a date that does not exist or is not YYYY-MM-DD",
@@ -256,7 +256,7 @@ CODES: dict[str, str] = {
     "P-EXPR": "an expression in require/where/that does not parse",
     "P-FIELD": "an expression reads a field that no submission of that record kind can contain",
     "P-TYPE": "an expression compares or computes with values of the wrong type",
-    "P-ENGINE": "an expression cannot be compiled for durable_rules (see the policy format)",
+    "P-ENGINE": "an expression cannot be compiled for durable_rules, or durable_rules refuses to build its rule",
     "P-DUPLICATE-ID": "two checks, policies or measures share an id",
     "P-CLAUSE": "a clause number that the plan does not have",
     "P-MESSAGE": "a message template that does not parse or is not allowed in the sandbox",
@@ -277,8 +277,8 @@ CODES: dict[str, str] = {
     "S-NONE": "nothing to audit (no submission files given or found)",
     "S-SHEET": "a workbook or CSV set whose layout cannot be read (unknown sheet or column, missing required column, merged header cells)",
     # usage
-    "U-ARGS": "a bad command-line argument (for example --as-of)",
-    "U-OUT": "the output folder cannot be written, a name would leave it, or an input would be overwritten",
+    "U-ARGS": "a bad command-line argument (for example --as-of, or an --out that is empty, / or a system folder)",
+    "U-OUT": "the output folder cannot be written, a name would leave it, an input would be overwritten, or another run holds it",
     # the program's own
     "I-ENGINE": "durable_rules lost, refused or mis-evaluated a record",
     "I-DISAGREE": "durable_rules and the reference evaluator disagree",

@@ -7,8 +7,9 @@ The sets are copies of ``policies/`` with moved thresholds (``bench/policyset.py
 written once under ``bench/out/policies-<N>/``. Each size runs in a fresh process
 (the best of ``--repeat``); printed: seconds to load (YAML, schema, expressions,
 types), seconds to lint (per-check findings and L-CONFLICT through the index of
-``auditor/rules/conflicts.py``), the findings, µs per check, and the growth from one
-size to the next against the growth of the checks. The load average is printed
+``auditor/rules/conflicts.py``), seconds to build every rule with durable_rules' own
+ruleset creation (what ``auditor check`` adds to load and lint), the findings, µs per
+check, and the growth from one size to the next against the growth of the checks. The load average is printed
 with every figure: the machine is shared.
 """
 from __future__ import annotations
@@ -34,8 +35,16 @@ def one(folder: str) -> dict:
     loaded = time.perf_counter()
     findings = lint(policy_set)
     done = time.perf_counter()
+    try:  # what `auditor check` adds: every rule built by durable_rules' own ruleset creation
+        from auditor.evaluate.engine import validate_rulesets
+        from auditor.rules.compiler import compile_policies
+    except ImportError:  # an older auditor, for comparison
+        engine = None
+    else:
+        validate_rulesets(compile_policies(policy_set))
+        engine = time.perf_counter() - done
     return {"checks": len(policy_set.checks), "policies": len(policy_set.policies), "load": loaded - start,
-            "lint": done - loaded, "findings": len(findings)}
+            "lint": done - loaded, "engine": engine, "findings": len(findings)}
 
 
 def main(argv=None) -> int:
@@ -51,7 +60,7 @@ def main(argv=None) -> int:
     from bench.policyset import write_policy_set
 
     print(f"auditor check on copies of policies/ (bench/policyset.py); load average {os.getloadavg()[0]:.2f}")
-    print(f"{'checks':>7} {'files':>6} {'load s':>8} {'lint s':>8} {'µs/check (lint)':>16} {'findings':>9} {'growth (lint)':>15}  load avg")
+    print(f"{'checks':>7} {'files':>6} {'load s':>8} {'lint s':>8} {'engine s':>9} {'µs/check (lint)':>16} {'findings':>9} {'growth (lint)':>15}  load avg")
     previous = None
     for size in [int(n) for n in args.checks.split(",")]:
         folder = os.path.join(args.out, f"policies-{size}")
@@ -68,7 +77,8 @@ def main(argv=None) -> int:
         growth = ""
         if previous:
             growth = f"{best['lint'] / previous['lint']:.1f}× for {best['checks'] / previous['checks']:.1f}×"
-        print(f"{best['checks']:>7} {best['policies']:>6} {best['load']:>8.2f} {best['lint']:>8.2f} "
+        engine = "—" if best["engine"] is None else f"{best['engine']:.2f}"
+        print(f"{best['checks']:>7} {best['policies']:>6} {best['load']:>8.2f} {best['lint']:>8.2f} {engine:>9} "
               f"{best['lint'] / best['checks'] * 1e6:>16.0f} {best['findings']:>9} {growth:>15}  {os.getloadavg()[0]:.2f}")
         previous = best
     return 0

@@ -35,8 +35,8 @@ import threading
 import durable_rules_engine as _core
 from durable import engine as _durable
 
-from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet, refusal_problems
-from auditor.errors import EngineError, PolicyError, Problem
+from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet
+from auditor.errors import EngineError, Problem
 from auditor.model import Record
 
 BATCH = 1000
@@ -199,9 +199,7 @@ class Engine:
             try:
                 host().set_rulesets({self.prefix + name: rules for name, rules in definitions.items()})
             except Exception as exc:  # the C core raises plain errors with numeric codes (202, 204, ...)
-                refused = validate_rulesets(compiled)
-                if refused:  # a rule of the policies durable_rules cannot build: the policy author's to fix
-                    raise PolicyError(refusal_problems(compiled, refused)) from None
+                # (the commands call validate_rulesets first: a policy's rule the engine refuses is P-ENGINE there)
                 raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f"durable_rules refused the compiled rules: {str(exc)[:200]}")) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
         self._projectors = {kind: projector(paths) for kind, paths in compiled.projection.items()}

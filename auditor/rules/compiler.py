@@ -135,9 +135,9 @@ def refusal_problems(compiled: CompiledSet, refused: dict[str, str]) -> list[Pro
             line, column = load_document(policy.source.file, PolicyError).where(path)
         except PolicyError:  # pragma: no cover - it loaded a moment ago
             line, column = check.source.line, 0
+        hint = (' (more than a few "(a or b)" terms joined with "and" are beyond it)' if "113" in error else "")
         problems.append(Problem(policy.source.file, line, column, "P-ENGINE",
-                                f'durable_rules cannot build the rule for check {check.id} ({excerpt(error, 100)}): the condition '
-                                f'"{excerpt(rule.requirement_text, 120)}" is too complex for the engine (for example more than '
-                                f'a few "(a or b)" terms joined with "and"); split it into several checks or simplify it',
+                                f'durable_rules cannot build the rule for check {check.id} ({excerpt(error, 100)}): split the '
+                                f'condition "{excerpt(rule.requirement_text, 120)}" into several checks or simplify it{hint}',
                                 path_text(path)))
     return problems
