@@ -56,6 +56,20 @@ def big_unknown_key(tmp: Path) -> None:
     (tmp / "in.json").write_text('{"district": "和平区", "figures": {"' + "k" * (19 * 1024 * 1024) + '": 1}}', encoding="utf-8")
 
 
+def flat_yaml(tmp: Path) -> None:
+    """20 MiB of "1,": 10 million values took 82 s and more than 4 GB (MemoryError, exit 3)."""
+    (tmp / "in.yaml").write_text("district: 和平区\nschools: [" + "1," * 10_000_000 + "1]\n", encoding="utf-8")
+
+
+def flat_yaml_cr(tmp: Path) -> None:
+    (tmp / "in.yaml").write_text("district: 和平区\rschools:\r" + "- 1\r" * 5_000_000, encoding="utf-8", newline="")
+
+
+def flat_json(tmp: Path) -> None:
+    """The same in JSON: parsed in a second, but locating its problems composed it as YAML (88 s, 4 GB)."""
+    (tmp / "in.json").write_text('{"district": "和平区", "schools": [' + "1," * 10_000_000 + "1]}", encoding="utf-8")
+
+
 def many_bad_classes(tmp: Path) -> None:
     classes = ",".join(f'{{"id": "{i}", "grade": 1, "size": "many"}}' for i in range(100_000))
     (tmp / "in.json").write_text('{"district": "和平区", "schools": [{"id": "S1", "name": "一", "stage": "primary", '

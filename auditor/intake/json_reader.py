@@ -15,7 +15,7 @@ import re
 from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
 from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, number_problem, text_problem
-from auditor.intake.yaml_reader import MAX_DIGITS, parse_yaml
+from auditor.intake.yaml_reader import MAX_DIGITS, estimated_values, parse_yaml
 
 
 class _Huge(float):
@@ -51,8 +51,14 @@ _JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf
 _JSON_RAW_CONTROL = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}]")
 
 
+MAX_LOCATED_VALUES = 1_000_000  # a larger JSON file's problems are reported by path, without line and column
+
+
 def _json_positions(text: str, file: str) -> dict:
-    """Every value's position, from the YAML composer (JSON is close enough to YAML for its marks)."""
+    """Every value's position, from the YAML composer (JSON is close enough to YAML for its marks); {} for a
+    file of more than MAX_LOCATED_VALUES values (composing 10 million took minutes and gigabytes)."""
+    if estimated_values(text) > MAX_LOCATED_VALUES:
+        return {}
     try:
         return parse_yaml(text, file, Collector(file, AuditorError)).positions
     except Exception:  # positions are a convenience; the JSON parse is authoritative
@@ -109,7 +115,10 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
     document = Document(file, data, locate=lambda: _json_positions(text, file))
-    if duplicates:
+    if duplicates and estimated_values(text) > MAX_LOCATED_VALUES:
+        for key in duplicates:
+            collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice in one object')
+    elif duplicates:
         shadow = Collector(file, AuditorError)
         document = Document(file, data, parse_yaml(text, file, shadow).positions)
         found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]  # at most MAX_PER_KIND and a summary
