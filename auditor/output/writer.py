@@ -9,7 +9,7 @@ The rules it holds, each learnt from a hostile run (issue 19):
   created if need be and locked (``flock`` on the folder itself, released by the
   kernel when the process ends, even by ``kill -9``), so a second run writing to the
   same folder at the same time is refused with ``U-OUT`` instead of mixing its files
-  with the first's. A run that fails removes a folder it created.
+  with the first's. A run that fails removes the folders it created (parents of --out included).
 * **Every target is checked before any is replaced**: a name that would leave the
   folder, a name the file system cannot hold (too long, not encodable), a target that
   is a folder, an input file — any of them stops the run with ``U-OUT`` and nothing
@@ -86,7 +86,7 @@ class Claim:
     """An output folder locked by this process."""
 
     path: str  # as given
-    created: bool  # this run created it (and removes it again if nothing is written)
+    created: list  # the folders this run created, innermost first (removed again if nothing is written)
     fd: int
     written: bool = False
     kind: str = "audit"
@@ -102,20 +102,26 @@ def claim(out: str, kind: str = "audit") -> Claim:
     if real in _CLAIMS:
         return _CLAIMS[real]
     folder = Path(out)
-    created = False
+    created: list[Path] = []
     try:
-        if not folder.exists():
+        missing = folder
+        while not os.path.lexists(missing) and missing != missing.parent:
+            created.append(missing)
+            missing = missing.parent
+        if created:
             folder.mkdir(parents=True)
-            created = True
         fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     except FileExistsError:
+        _remove_folders(created)
         raise _refuse(out, "U-OUT", "cannot create the output folder: a file of that name exists") from None
     except (OSError, UnicodeError) as exc:
+        _remove_folders(created)
         raise _refuse(out, "U-OUT", f"cannot create the output folder: {_reason(exc)}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
+        _remove_folders(created)
         raise _refuse(out, "U-OUT", "another auditor run is writing to this output folder; wait for it to finish "
                                     "or choose another --out") from None
     entry = _CLAIMS[real] = Claim(out, created, fd, kind=kind)
@@ -140,12 +146,18 @@ def _release(real: str) -> None:
     try:
         if entry.created and not entry.written:
             _remove_own_temporaries(Path(entry.path))
-            try:
-                os.rmdir(entry.path)
-            except OSError:
-                pass
+            _remove_folders(entry.created)
     finally:
         os.close(entry.fd)
+
+
+def _remove_folders(folders: list) -> None:
+    """Folders this run created (innermost first), as long as they are empty: nothing is left outside --out."""
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
 
 
 def _remove_stale_temporaries(folder: Path) -> list[str]:

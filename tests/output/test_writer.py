@@ -242,3 +242,10 @@ def test_the_reproduce_command_is_quoted_for_the_shell(tmp_path):
     for command in commands:  # pasted into a shell where `auditor` does nothing
         subprocess.run(["bash", "-c", "auditor() { :; }; " + command], cwd=paste, check=True)
     assert not (paste / "PWNED").exists()
+
+
+def test_a_failed_run_removes_every_folder_it_created(tmp_path, capsys):
+    out = tmp_path / "a" / "b" / "out"
+    rc = main(["audit", str(ROOT / "tests" / "bad" / "submissions" / "nan.yaml"), "--out", str(out), *DD])
+    assert rc == 2 and "E-NUMBER" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
