@@ -15,7 +15,8 @@ from pathlib import Path
 from auditor import console, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
-from auditor.errors import Problem, UsageError, did_you_mean
+from auditor.errors import PolicyError, Problem, UsageError, did_you_mean
+from auditor.evaluate.engine import validate_rulesets
 from auditor.examples import run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
@@ -25,6 +26,8 @@ from auditor.output.formatter import Formatter
 from auditor.output.report import render
 from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.output.templates import write_templates
+from auditor.output.writer import claim
+from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
@@ -32,6 +35,7 @@ from auditor.store import db, history, query, record, text
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: beside the --out folder for audit, in the current folder otherwise
+DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))  # beyond it, a date plus the rectification days overflowed
 
 
 def default_policies() -> str:
@@ -54,6 +58,9 @@ def parse_date(text: str, option: str = "--as-of") -> _dt.date:
     date = real_date(text)
     if date is None:
         raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+    if not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is outside the dates an audit can be made for '
+                                 f"({DATE_RANGE[0]}..{DATE_RANGE[1]})"))
     return date
 
 
@@ -123,6 +130,7 @@ def cmd_audit(args) -> int:
     rectify_days = parse_rectify_days(args.rectify_days)
     issue = parse_issue(args, as_of)
     store = db_path(args)
+    claim(args.out, "audit")  # checked, created and locked before any work; released (and removed if unused) by main
     out = os.path.abspath(args.out)
     for path in list(args.submissions) + [args.policies]:
         if os.path.realpath(path) == os.path.realpath(out):
@@ -132,23 +140,27 @@ def cmd_audit(args) -> int:
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
-    # everything is loaded, validated and audited in memory before anything is written; the audit is recorded
-    # (one transaction; recording the same audit again changes nothing) so that the notices carry the numbers
-    # the history gave them, then rendered and written all or nothing
+    # everything is loaded, validated, audited and rendered in memory before anything is written; the reports are
+    # written all or nothing, then the audit is recorded in the history (one transaction; the same audit recorded
+    # again changes nothing) with the notice numbers the documents carry
     policy_set = load_policies(args.policies)
+    engine_problems(policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
     findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory)
-    done = None
-    if store:
-        with timing.stage("record"):
-            done = record.record(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
-                                 number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang)
-        issue = issue.with_numbers({n["district"]: n["number"] for n in done.notices})
+    if store:  # the numbers the history will give the notices (read only): the documents carry them
+        issue = issue.with_numbers(record.notice_numbers(store, findings, issued=issue.issued,
+                                                         number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang))
     files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     with timing.stage("write"):
         write_reports(files, args.out, protect=inputs)
+    done = None
+    if store:  # after the reports are written: a run that fails leaves the history as it was
+        with timing.stage("record"):
+            done = record.record(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
+                                 number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang,
+                                 expect_numbers=issue.numbers_given())
     summary = console.audit_summary(findings, files, args.out, args.lang)
     if done is not None:
         summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
@@ -180,8 +192,19 @@ def cmd_validate(args) -> int:
 
 
 # ----------------------------------------------------------------------------- the policies
+def engine_problems(policy_set) -> None:
+    """Every rule built by durable_rules' own ruleset creation before it is used (check, audit, test):
+    P-ENGINE at the policy for a rule it refuses (the rules stage cannot import the engine, so the command
+    layer joins them). An audit with --engine reference is held to it too: the policy must run on both."""
+    compiled = compile_policies(policy_set)
+    refused = validate_rulesets(compiled)
+    if refused:
+        raise PolicyError(refusal_problems(compiled, refused))
+
+
 def cmd_check(args) -> int:
     policy_set = load_policies(args.policies)
+    engine_problems(policy_set)
     findings = lint(policy_set)
     for problem in findings:
         print(problem.format(), file=sys.stderr)
@@ -208,6 +231,8 @@ def cmd_template(args) -> int:
 
 def cmd_test(args) -> int:
     policy_set = load_policies(args.policies)
+    if args.engine == "durable":
+        engine_problems(policy_set)
     results = run_examples(policy_set, args.engine)
     failed = [r for r in results if not r.ok]
     for r in failed:

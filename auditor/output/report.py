@@ -31,12 +31,14 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import re
+import shlex
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from auditor import timing
+from auditor.intake.values import neutral
 from auditor.model import PolicySet, clause_order, district_order, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
@@ -80,9 +82,16 @@ def keep_tokens(text) -> Markup:
     return Markup("").join(out)
 
 
+def _neutral(value):
+    """Every value a page prints, without bidirectional controls (a U+202E in a name would reverse the line)."""
+    if isinstance(value, Markup):
+        return Markup(neutral(str(value)))
+    return neutral(value) if isinstance(value, str) else value
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral)
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS)
     env.filters["css_string"] = css_string
@@ -120,7 +129,7 @@ def _command(findings: dict, lang: str, rectify_days: int, issue: Issue) -> str:
         command += ["--number", issue.pattern]
     if findings.get("districts") and list(findings["districts"]) != list(plan()["districts"]):
         command += ["--districts", ",".join(findings["districts"])]
-    return " ".join(command)
+    return shlex.join(command)  # quoted: a file named "hp;touch PWNED;.yaml" must not run anything when pasted
 
 
 def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: Path = TEMPLATES,

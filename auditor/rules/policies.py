@@ -13,11 +13,11 @@ import os
 from jinja2 import TemplateSyntaxError
 
 from auditor.dates import real_date
-from auditor.errors import Collector, PolicyError, Problem, did_you_mean
+from auditor.errors import Collector, PolicyError, Problem, did_you_mean, excerpt
 from auditor.intake import contracts
-from auditor.intake.textfile import MAX_FILE_BYTES
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
+from auditor.intake.textfile import MAX_FILE_BYTES, link_outside
 from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
 from auditor.rules import expr
 from auditor.rules.messages import compile_message, template_problems
@@ -32,6 +32,10 @@ def policy_files(folder: str) -> list[str]:
     names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
     if not names:
         raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder holds no .yaml policy files"))
+    outside = [n for n in names if link_outside(folder, n) is not None]
+    if outside:
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", "is a link to a file outside the policy folder; "
+                                   "links out of the folder are not followed (copy the file into the folder)") for n in outside])
     return [os.path.join(folder, n) for n in names]
 
 
@@ -52,7 +56,7 @@ class _PolicyReader:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{text}\"", path)
+            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{excerpt(text, 200)}\"", path)
             return None
         return expr.as_condition(node) if condition else node
 
@@ -80,7 +84,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
     if data["clause"] not in clauses:
         normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
         hint = f'; write it as "{normalised}"' if normalised in clauses else did_you_mean(data["clause"], clauses)
-        r.problem("P-CLAUSE", f'clause "{data["clause"]}" is not in the plan{hint}', ("clause",))
+        r.problem("P-CLAUSE", f'clause "{excerpt(data["clause"])}" is not in the plan{hint}', ("clause",))
 
     measures = []
     for i, m in enumerate(data.get("measures", [])):
@@ -111,7 +115,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         if "due" in c:
             due = real_date(c["due"])
             if due is None:
-                r.problem("E-DATE", f'"{c["due"]}" is not a real date', base + ("due",))
+                r.problem("E-DATE", f'"{excerpt(c["due"])}" is not a real date', base + ("due",))
             else:
                 steps.append(Step(due, {}, ""))
         else:
@@ -119,7 +123,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             for j, s in enumerate(c["schedule"]):
                 due = real_date(s["due"])
                 if due is None:
-                    r.problem("E-DATE", f'"{s["due"]}" is not a real date', base + ("schedule", j, "due"))
+                    r.problem("E-DATE", f'"{excerpt(s["due"])}" is not a real date', base + ("schedule", j, "due"))
                     continue
                 if steps and due <= steps[-1].due:
                     r.problem("P-SCHEDULE", f"schedule dates must ascend: {s['due']} is not after {steps[-1].due}", base + ("schedule", j, "due"))
@@ -131,10 +135,11 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             for key in ("message", "remedy"):
                 if key in c:
                     try:
-                        compile_message(c[key][lang])
-                        refused = template_problems(c[key][lang])
+                        refused = template_problems(c[key][lang])  # parsed and checked first: compiling folds constants
+                        if not refused:
+                            compile_message(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
-                        r.problem("P-MESSAGE", f"template does not parse: {exc}", base + (key, lang))
+                        r.problem("P-MESSAGE", f"template does not parse: {excerpt(str(exc), 200)}", base + (key, lang))
                         continue
                     for text in refused:
                         r.problem("P-MESSAGE", text, base + (key, lang))
@@ -154,7 +159,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         base = ("examples", i)
         as_of = real_date(e["as_of"])
         if as_of is None:
-            r.problem("E-DATE", f'"{e["as_of"]}" is not a real date', base + ("as_of",))
+            r.problem("E-DATE", f'"{excerpt(e["as_of"])}" is not a real date', base + ("as_of",))
             continue
         if "facts" in e and "submissions" in e:
             r.problem("P-EXAMPLE", 'give "facts" (one district) or "submissions" (several), not both', base)
@@ -211,6 +216,8 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
 
     # ids unique across the set
     seen: dict[tuple, Source] = {}
+    known = {c.id for p in policies for c in p.checks}  # the checks examples may name
+    known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
     for policy in policies:
         doc = documents[policy.source.file]
         items = [("policy", policy.id, ("id",))]
@@ -224,8 +231,6 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
             else:
                 seen[(what, ident)] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
-            known = {c.id for p in policies for c in p.checks}
-            known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
             for check_id in e.expect:
                 if check_id not in known:
                     line, column = doc.where(("examples", i, "expect", check_id))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from auditor.audit import Auditor
-from auditor.intake.loader import Document
+from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.rules.policies import load_policies
 from auditor.store import identity
