@@ -33,6 +33,10 @@ class Grid:
     def loc(self, row: int, column: int, header: str = "") -> Loc:
         return Loc(self.file, self.sheet, row, column, header)
 
+    def ordered_rows(self) -> list[int]:
+        """The rows holding values, in order."""
+        return sorted(self.rows)
+
 
 class Ledger:
     """What one reading of a workbook or CSV set has found: problems at their cells (and the rows
