@@ -31,6 +31,9 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[1-9]')
+_OTHER_CELL_TAG = re.compile(rb"<c[>/\t\n\r]")
 _REF_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"([^>]*)>')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?\st="e"[^>]*>(.*?)</c>', re.S)
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*>((?:(?!</c>).)*?<f[\s/>](?:(?!</c>).)*?)</c>', re.S)
@@ -115,27 +118,30 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 def survey(archive: zipfile.ZipFile, part: str) -> Survey:
     """The used range, error cells and formulas without a result of the sheet in ``part``."""
     data = _xml(archive, part)
-    opened = sum(data.count(b"<c" + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
     found = Survey()
-    cells = _REF_CELL.findall(data) if data.count(b'<c r="') == opened else None
-    if cells is not None and len(cells) == opened:
-        _survey_by_reference(data, cells, found)
+    rows = _CELL_ROW.findall(data)
+    if len(rows) == data.count(b"<c ") and _OTHER_CELL_TAG.search(data) is None:  # every cell starts <c r="B7"
+        _survey_by_reference(data, rows, found)
     else:
         _survey_by_parsing(data, found)
     return found
 
 
-def _survey_by_reference(data: bytes, cells: list, found: Survey) -> None:
-    rows = []
-    columns = []
-    for letters, row, rest in cells:
-        if rest.endswith(b"/"):  # <c r="B7" s="3"/>: a styled empty cell, which calamine skips as well
-            continue
-        rows.append(int(row))
-        columns.append(letters)
-    if rows:
-        numbers = [column_number(c) for c in set(columns)]
-        found.first, found.last = (min(rows), min(numbers)), (max(rows), max(numbers))
+def _survey_by_reference(data: bytes, rows: list, found: Survey) -> None:
+    if rows:  # first every cell, styled empty ones too (an upper bound, and cheap)
+        numbers = list(map(int, rows))
+        columns = [column_number(c) for c in set(_CELL_COLUMN.findall(data))]
+        found.first, found.last = (min(numbers), min(columns)), (max(numbers), max(columns))
+    if found.too_large():  # then only the cells holding a value, as calamine counts them
+        rows, columns = [], []
+        for letters, row, rest in _REF_CELL.findall(data):
+            if not rest.endswith(b"/"):  # <c r="B7" s="3"/>: a styled empty cell, which calamine skips as well
+                rows.append(int(row))
+                columns.append(letters)
+        found.first = found.last = None
+        if rows:
+            numbers = [column_number(c) for c in set(columns)]
+            found.first, found.last = (min(rows), min(numbers)), (max(rows), max(numbers))
     if b't="e"' in data:
         for letters, row, body in _ERROR_CELL.findall(data):
             value = _VALUE.search(body)
