@@ -194,4 +194,70 @@ def _text(f: Field, raw):
     return _bad(f, raw)
 
 
+class Refusal(str):
+    """A refused cell in :func:`convert_column`'s output: the problem, in Chinese."""
+
+
+def _slow(f: Field, raw):
+    value, problem = convert(f, raw)
+    return Refusal(problem) if problem else value
+
+
+_BOOLEANS = {text: True for text in _TRUE} | {text: False for text in _FALSE}
+
+
+def convert_column(f: Field, raws: list) -> list:
+    """:func:`convert` over a column's cells: each cell's value, ABSENT (empty) or a :class:`Refusal`. The cells
+    a template or a CSV file mostly holds (whole numbers in range, plain text, a drop-down label, 是/否) are read
+    here directly; every other cell goes through :func:`convert`, rule by rule."""
+    out = []
+    append = append_ = out.append
+    if f.type in ("integer", "number"):
+        lo = float("-inf") if f.minimum is None else f.minimum
+        hi = float("inf") if f.maximum is None else f.maximum
+        floats = f.type == "number"
+        for raw in raws:
+            kind = type(raw)
+            if kind is int:
+                if lo <= raw <= hi:
+                    append(raw)
+                    continue
+            elif kind is str:
+                if raw.isascii() and raw.isdigit():
+                    value = int(raw)
+                    if lo <= value <= hi:
+                        append(value)
+                        continue
+            elif kind is float:
+                if floats and lo <= raw <= hi:
+                    append(raw)
+                    continue
+            elif raw is None:
+                append(ABSENT)
+                continue
+            append_(_slow(f, raw))
+    elif f.type == "string":
+        for raw in raws:
+            if type(raw) is str:
+                text = raw.strip(SPACES)
+                append(text if text else ABSENT)
+            elif raw is None:
+                append(ABSENT)
+            else:
+                append_(_slow(f, raw))
+    elif f.type in ("enum", "boolean"):
+        choices = _choices(f) if f.type == "enum" else _BOOLEANS
+        for raw in raws:
+            if type(raw) is str and raw in choices:
+                append(choices[raw])
+            elif raw is None:
+                append(ABSENT)
+            else:
+                append_(_slow(f, raw))
+    else:
+        for raw in raws:
+            append(ABSENT if raw is None else _slow(f, raw))
+    return out
+
+
 _READERS = {"integer": _number, "number": _number, "boolean": _boolean, "enum": _enum, "date": _date}  # else text

@@ -33,6 +33,7 @@ _OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[1-9]')
+_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|I[W-Z]|[J-Z][A-Z])[1-9]')  # a cell beyond column IV (256)
 _OTHER_CELL_TAG = re.compile(rb"<c[>/\t\n\r]")
 _REF_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"([^>]*)>')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?\st="e"[^>]*>(.*?)</c>', re.S)
@@ -128,10 +129,12 @@ def survey(archive: zipfile.ZipFile, part: str) -> Survey:
 
 
 def _survey_by_reference(data: bytes, rows: list, found: Survey) -> None:
-    if rows:  # first every cell, styled empty ones too (an upper bound, and cheap)
+    if rows:  # first every cell, styled empty ones too (an upper bound, and cheap): rows, then columns if need be
         numbers = list(map(int, rows))
-        columns = [column_number(c) for c in set(_CELL_COLUMN.findall(data))]
-        found.first, found.last = (min(numbers), min(columns)), (max(numbers), max(columns))
+        found.first, found.last = (min(numbers), 1), (max(numbers), MAX_COLUMNS)
+        if _WIDE.search(data) is not None or found.too_large():
+            columns = [column_number(c) for c in set(_CELL_COLUMN.findall(data))]
+            found.first, found.last = (min(numbers), min(columns)), (max(numbers), max(columns))
     if found.too_large():  # then only the cells holding a value, as calamine counts them
         rows, columns = [], []
         for letters, row, rest in _REF_CELL.findall(data):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from auditor.errors import excerpt
 from auditor.intake import contracts
-from auditor.intake.sheets.cells import ABSENT, convert
+from auditor.intake.sheets.cells import ABSENT, Refusal, convert, convert_column
 from auditor.intake.sheets.headers import fill_merges, find_header, match_columns
 from auditor.intake.sheets.layout import SPACES, VERTICAL_HEADERS, Sheet, header_names, norm, paren, suggest
 from auditor.intake.sheets.located import Grid, Ledger, Loc
@@ -135,35 +135,32 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
     missing_column = any(f.required and f.key not in present for f, _ in candidates)
     first_col = min(columns) if columns else 1
     placed = {f.key: (c, f.title) for c, f in columns.items()}
-    order = sorted(columns.items())
     known_columns = set(columns)
     header_cells = grid.rows[header_row]
-    for row in data_rows:
-        cells = grid.rows[row]
+    rows_cells = [grid.rows[row] for row in data_rows]
+    extra = set().union(*rows_cells) - known_columns if rows_cells else set()
+    for row, cells in zip(data_rows, rows_cells) if extra else ():
         if not known_columns.issuperset(cells):  # a value in a column without a known header
             for c, raw in sorted(cells.items()):
                 if c not in known_columns and raw not in (None, "") and c not in headerless \
                         and not (isinstance(raw, str) and not raw.strip(SPACES)) and header_cells.get(c) in (None, ""):
                     headerless.add(c)
                     ledger.add(grid.loc(row, c), "S-SHEET", "这一列有数据但没有列名（表头是否合并了？）")
+    # column by column: each column's cells converted together, then each row put together
+    converted = [(c, f, convert_column(f, [cells.get(c) for cells in rows_cells])) for c, f in sorted(columns.items())]
+    for i, row in enumerate(data_rows):
         record: dict = {}
         parent = None
         broken = missing_column  # a required value is absent or unreadable: the row is left out of the data
-        for c, f in order:
-            raw = cells.get(c)
-            if raw is None:
+        for c, f, values in converted:
+            value = values[i]
+            if value is ABSENT:
                 if f.required:
                     ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", f"「{f.title}」必填，这一格是空的；应填写{f.expected()}")
                     broken = True
-                continue
-            value, problem = convert(f, raw)
-            if problem:
-                ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", problem)
+            elif type(value) is Refusal:
+                ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", str(value))
                 broken |= f.required
-            elif value is ABSENT:
-                if f.required:
-                    ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", f"「{f.title}」必填，这一格是空的；应填写{f.expected()}")
-                    broken = True
             elif f.link:
                 parent = value
             else:
