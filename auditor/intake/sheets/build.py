@@ -31,6 +31,7 @@ def build_submission(grids: dict[str, Grid], ledger: Ledger, district_hint: str 
     for sheet in top_level + children:
         if sheet.kind in grids:
             rows = read_records(grids[sheet.kind], sheet, ledger)
+            grids[sheet.kind].rows.clear()  # the cells are read: let them go (a problem's place needs only the grid's name)
             if rows is None:
                 unreadable.add(sheet.kind)
             rows_by_kind[sheet.kind] = rows or []
