@@ -27,6 +27,7 @@ from auditor.output.report import render
 from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.output.templates import write_templates
 from auditor.output.writer import claim
+from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
@@ -147,11 +148,15 @@ def cmd_audit(args) -> int:
     engine_problems(policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
-    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory)
+    show = not getattr(args, "quiet", False)
+    with Progress(len(units), "audit", args.lang, enabled=None if show else False) as progress:
+        findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory,
+                                                                progress=progress)
     if store:  # the numbers the history will give the notices (read only): the documents carry them
         issue = issue.with_numbers(record.notice_numbers(store, findings, issued=issue.issued,
                                                          number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang))
-    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+    with Progress(0, "render", args.lang, enabled=None if show else False) as progress:
+        files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, progress=progress)
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     with timing.stage("write"):
         write_reports(files, args.out, protect=inputs)

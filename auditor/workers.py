@@ -57,7 +57,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def forked_map(work, count: int, jobs: int) -> list | None:
+def forked_map(work, count: int, jobs: int, on_done=None) -> list | None:
     """``[work(0), ..., work(count - 1)]`` computed in ``jobs`` forked worker processes, in index order.
 
     ``work`` is inherited by the workers (it may be a closure over anything); only the results are
@@ -65,6 +65,7 @@ def forked_map(work, count: int, jobs: int) -> list | None:
     available or one process is asked for: the caller then does the work itself. A worker's
     unexpected exception is raised here as a RuntimeError with its traceback; a worker that dies
     is a RuntimeError too, never a wait without end. Workers die with this process (``_die_with_parent``).
+    ``on_done(result)`` is called here as each result arrives (in index order), for progress.
     """
     global _WORK
     jobs = min(jobs or 1, count)
@@ -76,7 +77,11 @@ def forked_map(work, count: int, jobs: int) -> list | None:
         # where the executor raises BrokenProcessPool
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            answers = list(pool.map(_call, range(count)))
+            answers = []
+            for answer in pool.map(_call, range(count)):
+                answers.append(answer)
+                if on_done is not None and not answer[1]:
+                    on_done(answer[0])
     except BrokenProcessPool:
         raise RuntimeError("a worker process died (killed, out of memory or crashed) before finishing its work") from None
     finally:

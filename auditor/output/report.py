@@ -133,14 +133,16 @@ def _command(findings: dict, lang: str, rectify_days: int, issue: Issue) -> str:
 
 
 def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: Path = TEMPLATES,
-           rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None) -> dict[str, str | bytes]:
+           rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None,
+           progress=None) -> dict[str, str | bytes]:
     """file name -> text (or bytes for the spreadsheet), all in memory.
 
     ``issue``: the date of issue, issuing office, signer, copies and document numbers of the notices (by default the
     packaged settings, dated the audit date); a notice's deadline is ``rectify_days`` after its date of issue.
     The files are independent: with ``jobs`` > 1 they are rendered in that many forked worker
     processes (the spreadsheet, the largest, first) and come back the same, byte for byte.
-    Times itself as the stage "render" (summed over processes, as the audit's stages are).
+    Times itself as the stage "render" (summed over processes, as the audit's stages are). ``progress``: an
+    :class:`auditor.progress.Progress` (``what="render"``) told the number of parts and stepped as each is done.
     """
     with timing.stage("render"):
         env = environment(templates)
@@ -204,7 +206,18 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         with timing.stage("render"):
             return parts[number]()
 
-    done = forked_map(part, len(parts), jobs) or [part(number) for number in range(len(parts))]
+    def step(result) -> None:
+        if progress is not None:
+            progress.step()
+
+    def serial(number: int) -> dict:
+        result = part(number)
+        step(result)
+        return result
+
+    if progress is not None:
+        progress.total = len(parts)
+    done = forked_map(part, len(parts), jobs, on_done=step) or [serial(number) for number in range(len(parts))]
     out: dict[str, str | bytes] = {}
     for files in done:
         out.update(files)
