@@ -28,7 +28,7 @@ from auditor.output.templates import write_templates
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
-from auditor.store import db, history, query, record, text
+from auditor.store import db, history, query, record, text, views
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: beside the --out folder for audit, in the current folder otherwise
@@ -145,7 +145,11 @@ def cmd_audit(args) -> int:
             done = record.record(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
                                  number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang)
         issue = issue.with_numbers({n["district"]: n["number"] for n in done.notices})
-    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+        with timing.stage("history"), db.opened(store, write=False, lang=args.lang) as connection:
+            past = views.report_views(connection, done.audit)  # plain dicts: 复查, comparison, trends, projections
+    else:
+        past = None
+    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=past)
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     with timing.stage("write"):
         write_reports(files, args.out, protect=inputs)

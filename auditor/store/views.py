@@ -151,7 +151,8 @@ def _previous_notice(h: DistrictHistory, audit: Audit, kinds: dict) -> dict | No
     return {**notice_dict(notice), "items": items}
 
 
-def city_view(connection, audit: Audit) -> dict:
+def city_view(connection, audit: Audit, views: dict | None = None) -> dict:
+    """``views``: the district views of ``audit`` already computed (``report_views``), else computed here."""
     city = plan()["city"]
     rounds = last_per_round([a for a in all_audits(connection)
                              if a.as_of < audit.as_of or a.as_of == audit.as_of and a.id <= audit.id])
@@ -180,7 +181,7 @@ def city_view(connection, audit: Audit) -> dict:
                 " ON c.audit_id = v.audit_id AND c.check_id = v.check_id WHERE v.audit_id = ? AND v.status = 'fail'"
                 " AND v.district != ? GROUP BY c.clause", (a.id, city)):
             clauses.setdefault(clause, [0] * len(rounds))[index] = n
-    views = {d: district_view(connection, audit, d) for d in covered}
+    views = {d: (views or {}).get(d) or district_view(connection, audit, d) for d in covered}
     overdue = [f for d in covered for f in views[d].get("carried_over", []) if f["overdue"]]
     return {
         "audit": audit_dict(audit), "rounds": [a.as_of for a in rounds],
@@ -190,3 +191,13 @@ def city_view(connection, audit: Audit) -> dict:
         "comparison": {d: views[d]["comparison"]["counts"] for d in covered if views[d].get("covered")},
         "projections": {d: views[d]["projections"] for d in covered if views[d].get("covered") and views[d]["projections"]},
     }
+
+
+def report_views(connection, audit_id: int) -> dict:
+    """What the documents of recorded audit ``audit_id`` read from the history, each district's view computed once:
+    ``{"audit": {audit dict}, "districts": {district: district_view}, "city": city_view}`` (every district the
+    audit covered, the city included)."""
+    audit = next(a for a in all_audits(connection) if a.id == audit_id)
+    covered = [r[0] for r in connection.execute("SELECT district FROM audit_districts WHERE audit_id = ?", (audit.id,))]
+    districts = {d: district_view(connection, audit, d) for d in sorted(covered, key=lambda d: (district_order(d), d))}
+    return {"audit": audit_dict(audit), "districts": districts, "city": city_view(connection, audit, districts)}

@@ -11,7 +11,7 @@ from auditor.cli import main
 from auditor.errors import CODES
 from auditor.store import db, schema
 
-from store_rounds import POLICIES, ROOT
+from recorded_rounds import POLICIES, ROOT
 
 DADONG = os.path.join(ROOT, "fixtures", "shenyang-2022", "03-dd.yaml")
 

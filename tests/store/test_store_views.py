@@ -10,7 +10,7 @@ import pytest
 from auditor.cli import main
 from auditor.store import db, query, views
 
-from store_rounds import SHENYANG_2022, rounds_db  # noqa: F401 — the session fixture
+from recorded_rounds import SHENYANG_2022, rounds_db  # noqa: F401 — the session fixture
 
 
 @pytest.fixture(scope="module")
