@@ -64,7 +64,7 @@ def test_the_review_states_each_item_of_the_previous_notice(golden_history_out):
     partly = dict(rows)["partly_rectified"]
     assert "所列2处中已整改1处，仍存在1处：" in partly and "1年级1-1班" in partly and "1年级1-2班" not in partly
     intro = visible(review)
-    assert "对沈教督〔2023〕2号整改通知（2023年1月10日印发，整改期限2023年2月9日）所列3项问题进行了复查" in intro
+    assert "对上次整改通知（沈教督〔2023〕2号，2023年1月10日印发，整改期限2023年2月9日）所列3项问题进行了复查" in intro
     assert "未整改1项，部分整改1项，已整改1项" in intro and "尚未届满" not in intro  # the deadline passed before 2023-06-30
 
 
