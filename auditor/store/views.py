@@ -23,6 +23,9 @@ where a finding is {"district", "check", "clause", "title": {zh, en}, "item", "l
 a notice is {"number", "as_of", "issued", "deadline", "audit"}, states are lifecycle.STATES (labels in
 lifecycle.LABELS), notice item states lifecycle.NOTICE_STATES, observations fail | missing | clear | unknown.
 
+``report_views(connection, audit_id)`` — both, for the documents of one recorded audit (each district's view
+computed once): ``{"audit", "districts": {district: district_view}, "city": city_view}``.
+
 ``city_view(connection, audit)`` — for the city summary (trend charts, overdue list):
 
     {"audit", "rounds": [as_of...],
