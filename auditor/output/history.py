@@ -25,6 +25,8 @@ OPEN = ("fail", "missing")
 SHOWN_STATES = ("overdue", "persisting", "reopened", "new", "rule_changed", "unknown", "rectified")
 NOTICE_STATES = ("not_rectified", "partly_rectified", "unknown", "rule_changed", "rectified")
 OBJECTS_LISTED = 5  # records named in one cell before "等n处"
+COMPARE_ROWS = 20  # findings listed per state in a district report's comparison (a province's districts have hundreds)
+OVERDUE_ROWS = 200  # overdue items listed on the city summary
 FAILING = "failing_records"  # the measure of a class or school check: its failing records (auditor/store/projection.py)
 
 
@@ -146,10 +148,13 @@ def _comparison(view: dict, fmt: Formatter, anchors: set[str]) -> dict | None:
     counts = view["comparison"]["counts"]
     rows = []
     for state in SHOWN_STATES:
-        for f in view["comparison"]["findings"].get(state, []):
+        found = view["comparison"]["findings"].get(state, [])
+        for f in found[:COMPARE_ROWS]:
             rows.append({"state": state, "state_text": w["state"][state], "clause": f["clause"], "title": _title(f, fmt),
                          "object": item_label(f, fmt), "note": _state_note(f, fmt),
                          "href": f"#v-{f['check']}" if f["check"] in anchors else ""})
+        if len(found) > COMPARE_ROWS:
+            rows.append({"state": state, "more": t["more_rows"].format(n=len(found) - COMPARE_ROWS, state=w["state"][state])})
     parts = [t["count_findings"].format(state=w["state"][s], n=counts[s]) for s in SHOWN_STATES if counts.get(s)]
     if parts:
         intro = t["compare_intro"].format(as_of=_date(previous["as_of"], fmt), counts=fmt.t["comma"].join(parts))
@@ -298,7 +303,7 @@ def city_history(view: dict | None, fmt: Formatter, pages: dict, notices: dict, 
     rounds = view["rounds"]
     ticks = _round_labels(rounds, fmt)
     overdue = []
-    for f in view["overdue"]:
+    for f in view["overdue"][:OVERDUE_ROWS]:
         overdue.append({"district": f["district"], "href": pages.get(f["district"], ""), "clause": f["clause"],
                         "title": _title(f, fmt), "object": item_label(f, fmt), "since": f["since"],
                         "rounds": f["rounds_open"],
@@ -306,6 +311,7 @@ def city_history(view: dict | None, fmt: Formatter, pages: dict, notices: dict, 
                         "notice_href": notices.get(f["district"], ""),
                         "notice_number": (numbers or {}).get(f["district"]) or fmt.t["notice_link"]})
     out = {"rounds": rounds, "overdue": overdue,
+           "overdue_more": t["more_overdue"].format(n=len(view["overdue"]) - OVERDUE_ROWS) if len(view["overdue"]) > OVERDUE_ROWS else "",
            "intro": t["trends_intro"].format(n=len(rounds), rounds=fmt.t["list_sep"].join(fmt.date(r) for r in rounds))}
     if len(rounds) < 2:
         out["single"] = t["city_single_round"].format(as_of=fmt.date(rounds[-1]) if rounds else "")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from auditor.output.charts import projection_chart, trend_chart
 from auditor.output.formatter import Formatter
-from auditor.output.history import carry_over, item_label
+from auditor.output.history import carry_over, city_history, district_history, item_label
 from auditor.output.labels import labels
 from auditor.rules.policies import load_policies
 from auditor.store import db, lifecycle, projection, query, views
@@ -234,3 +234,28 @@ def test_a_round_a_district_was_not_audited_leaves_a_gap():
     line = chart["lines"][0]
     assert len(line["points"]) == 3 and len(line["runs"]) == 1 and line["runs"][0].count(",") == 2  # 2021 → 2022 only
     assert [t["label"] for t in chart["yticks"]][0] == "0" and int(chart["yticks"][-1]["label"]) >= 3
+
+
+def finding(n: int, state: str = "new") -> dict:
+    return {"district": "大东区", "check": "large-classes.56", "clause": "二（一）4", "title": {"zh": "消除56人以上大班额", "en": "x"},
+            "item": f"class:S1/{n}", "label": {"zh": f"一校 {n}班", "en": f"school class {n}"}, "state": state,
+            "since": "2021-12-31", "rounds_open": 1, "rule_changed": False, "overdue_notices": [], "was": None,
+            "now": "fail", "why": ""}
+
+
+def test_long_lists_are_cut_and_say_how_many_are_left(fmt):
+    """A province's district has hundreds of findings: the comparison lists 20 per state, the summary 200 overdue."""
+    many = [finding(n) for n in range(27)]
+    view = {"district": "大东区", "covered": True, "audit": {"as_of": "2022-12-31"}, "previous": {"as_of": "2021-12-31"},
+            "previous_notice": None, "carried_over": [], "projections": [],
+            "comparison": {"counts": {"new": 27, "rectified": 2}, "findings": {"new": many, "rectified": many[:2]}}}
+    shown = district_history(view, fmt, set())
+    rows = shown["compare"]["rows"]
+    assert [r["state"] for r in rows] == ["new"] * 21 + ["rectified"] * 2
+    assert rows[20] == {"state": "new", "more": "另有7处“新发现”未列出。"}
+    assert "新发现27处，已整改2处" in shown["compare"]["intro"]  # the counts are whole
+    assert shown["review"] is None and shown["no_notice"].startswith("上次督导（督导基准日2021年12月31日）未下发整改通知")
+    city = {"rounds": ["2021-12-31", "2022-12-31"], "districts": [], "clauses": [], "comparison": {},
+            "overdue": [dict(finding(n, "overdue"), notices=[], first_overdue=None) for n in range(205)]}
+    summary = city_history(city, fmt, {}, {}, {})
+    assert len(summary["overdue"]) == 200 and summary["overdue_more"] == "另有5处逾期未整改事项未列出。"
