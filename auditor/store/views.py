@@ -46,12 +46,18 @@ from auditor.store.lifecycle import OPEN, STATES
 from auditor.store.query import Audit, DistrictHistory, all_audits, audits_of, last_per_round
 
 
-def _verdicts(connection, district: str, audits: list[Audit]) -> dict[int, dict[str, dict]]:
+def _verdicts(connection, district: str, audits: list[Audit], audit: Audit) -> dict[int, dict[str, dict]]:
+    """The district's verdicts in ``audits`` of the checks not yet due in ``audit`` (the only ones projected)."""
+    checks = [c for (c,) in connection.execute(
+        "SELECT check_id FROM verdicts WHERE district = ? AND audit_id = ? AND status = 'not_due'", (district, audit.id))]
+    if not checks:
+        return {}
     ids = ",".join(str(a.id) for a in audits) or "NULL"
     out: dict[int, dict[str, dict]] = {}
-    for audit, check, data in connection.execute(
-            f"SELECT audit_id, check_id, data FROM verdicts WHERE district = ? AND audit_id IN ({ids})", (district,)):
-        out.setdefault(audit, {})[check] = json.loads(data)
+    for audit_id, check, data in connection.execute(
+            f"SELECT audit_id, check_id, data FROM verdicts WHERE district = ? AND audit_id IN ({ids})"
+            f" AND check_id IN ({','.join('?' * len(checks))})", (district, *checks)):
+        out.setdefault(audit_id, {})[check] = json.loads(data)
     return out
 
 
@@ -98,7 +104,7 @@ def district_view(connection, audit: Audit, district: str) -> dict:
     for rows in comparison.values():
         rows.sort(key=_order)
     carried.sort(key=_order)
-    verdicts = _verdicts(connection, district, rounds)
+    verdicts = _verdicts(connection, district, rounds, audit)
     earlier_verdicts: dict[str, list] = {}
     for a in last_per_round([a for a in rounds if a.as_of < audit.as_of]):
         for check, v in verdicts.get(a.id, {}).items():
