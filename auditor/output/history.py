@@ -48,6 +48,7 @@ def item_label(f: dict, fmt: Formatter) -> str:
         en = (f.get("label") or {}).get("en", "")
         ref = en[len(kind) + 2:-1] if en.startswith(kind + " (") and en.endswith(")") else ""
         title = fmt.value("kind", kind)
+        title = title[:1].upper() + title[1:]  # English kinds are lower case (a document's name starts a cell)
         if not ref or ref in fmt.checks:
             return title
         return f"{title}（{ref}）" if fmt.lang == "zh" else f"{title} ({ref})"
@@ -109,7 +110,9 @@ def _review(view: dict, fmt: Formatter, anchors: set[str]) -> dict | None:
               for s in NOTICE_STATES if (n := sum(1 for r in rows if r["state"] == s))]
     intro = t["review_intro"].format(number=notice["number"], issued=_date(notice["issued"], fmt),
                                      deadline=_date(notice["deadline"], fmt), n=len(rows), counts=fmt.t["comma"].join(counts))
-    pending = notice["deadline"] >= view["audit"]["as_of"]  # the deadline had not passed at this audit's base date
+    # the deadline had not passed at this audit's base date, and something named is still open: not yet overdue
+    pending = notice["deadline"] >= view["audit"]["as_of"] and any(
+        f["now"] in OPEN for item in notice["items"] for f in item["findings"])
     return {"number": notice["number"], "intro": intro, "rows": rows,
             "pending": t["review_pending"].format(as_of=_date(view["audit"]["as_of"], fmt)) if pending else ""}
 
