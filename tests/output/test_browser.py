@@ -3,7 +3,9 @@
 Opened as a reader would open them from a folder (file:// URLs): no console errors, no request leaves the
 folder, every link between pages resolves (file and #fragment), the matrix's texts and colours and the
 reports' statuses match findings.json, hostile school names are shown and not executed, and printing gives
-A4 pages. Skipped only where no Chromium can be found.
+A4 pages. The bundled audit is the 2022 round as `make audit` renders it, with the earlier rounds in its audit
+history: the history's sections (复查, comparison, items carried over, trends, projections) are checked against
+the store. Skipped only where no Chromium can be found.
 """
 from __future__ import annotations
 
