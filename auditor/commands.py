@@ -139,8 +139,8 @@ def cmd_audit(args) -> int:
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
-    # everything is loaded, validated, audited and rendered in memory before anything is written; the reports are
-    # written all or nothing, inside the transaction that records the audit (the same audit recorded again changes
+    # everything is loaded, validated and audited before anything is written; each report is written to a temporary
+    # in --out as it is rendered (never all in memory), and the set is renamed into place all or nothing, inside the transaction that records the audit (the same audit recorded again changes
     # nothing), so the documents carry the notice numbers the history gave them
     policy_set = load_policies(args.policies)
     engine_problems(policy_set)
@@ -154,7 +154,7 @@ def cmd_audit(args) -> int:
     def rendered(issue, history=None) -> dict:
         with Progress(0, "render", args.lang, enabled=show) as progress:
             return render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=history,
-                          progress=progress)
+                          progress=progress, stage=args.out)  # each file written into --out as it is rendered
 
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     done = None

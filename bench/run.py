@@ -159,6 +159,7 @@ def one(args) -> dict:
     from auditor.audit import Auditor
     from auditor.output.report import render
     from auditor.output.files import write_reports
+    from auditor.output.writer import claim, release_folder
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
@@ -171,10 +172,12 @@ def one(args) -> dict:
         auditor = Auditor(policy_set, args.one)
         findings = auditor.audit_files(paths, _dt.date.fromisoformat(args.as_of), names, args.jobs)
         audited = time.perf_counter()
-        files = render(findings, policy_set, "zh", jobs=args.jobs)
+        claim(out)  # as `auditor audit` does: each file is written into the claimed folder as it is rendered
+        files = render(findings, policy_set, "zh", jobs=args.jobs, stage=out)
         rendered = time.perf_counter()
         with timing.stage("write"):
             write_reports(files, out)
+        release_folder(out)
         wall = time.perf_counter() - start
     statuses: dict = {}
     for v in findings["verdicts"]:
@@ -183,8 +186,8 @@ def one(args) -> dict:
             "wall": wall, "audit_wall": audited - start, "render_wall": rendered - audited, "stages": timing.seconds(), "stages_cpu": timing.seconds(cpu=True), "peak_tree_mb": sampler.peak / 2**20,
             **_maxrss(), "cpu_before": cpu_before, "verdicts": len(findings["verdicts"]), "statuses": statuses,
             "evidence": sum(len(v["evidence"]) for v in findings["verdicts"]),
-            "bytes": {name: len(text.encode("utf-8")) for name, text in files.items() if name in ("findings.json", "index.html")},
-            "html_bytes": sum(len(t.encode("utf-8")) for n, t in files.items() if n.endswith(".html")), "out": out}
+            "bytes": {name: os.path.getsize(os.path.join(out, name)) for name in files if name in ("findings.json", "index.html")},
+            "html_bytes": sum(os.path.getsize(os.path.join(out, n)) for n in files if n.endswith(".html")), "out": out}
 
 
 def _child(args, **overrides) -> dict:

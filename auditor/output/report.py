@@ -42,7 +42,7 @@ from auditor.intake.values import neutral
 from auditor.model import PolicySet, clause_order, district_order, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
-from auditor.output.findings import findings_json
+from auditor.output.findings import findings_json, write_findings_json
 from auditor.dates import zh_date
 from auditor.output.formatter import Formatter
 from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
@@ -51,6 +51,7 @@ from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJ
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
 from auditor.output.workbook import workbook
+from auditor.output.writer import NotStaged, Staged, refuse_not_staged, remove_temporaries, stage_named
 from auditor.workers import forked_map
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
@@ -137,7 +138,7 @@ def _command(findings: dict, lang: str, rectify_days: int, issue: Issue) -> str:
 
 def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: Path = TEMPLATES,
            rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None,
-           history: dict | None = None, progress=None) -> dict[str, str | bytes]:
+           history: dict | None = None, progress=None, stage: str | None = None) -> dict[str, str | bytes | Staged]:
     """file name -> text (or bytes for the spreadsheet), all in memory.
 
     ``issue``: the date of issue, issuing office, signer, copies and document numbers of the notices (by default the
@@ -149,6 +150,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     history (``--no-db``), when the documents leave its sections out.
     Times itself as the stage "render" (summed over processes, as the audit's stages are). ``progress``: an
     :class:`auditor.progress.Progress` (``what="render"``) told the number of parts and stepped as each is done.
+    ``stage``: the claimed output folder; each file is then written there as soon as it is rendered (by the worker
+    that rendered it, findings.json piece by piece) and returned as a :class:`Staged` temporary for ``write_reports``
+    to rename into place, so the reports are never all in memory at once (a failure removes the temporaries).
     """
     with timing.stage("render"):
         env = environment(templates)
@@ -209,12 +213,21 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any),
             history=city_history(history.get("city"), fmt, pages, notices, clauses, numbers) if history else None)}
 
-    parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, lambda: {"findings.json": findings_json(findings)},
+    def json_part() -> dict:
+        if stage:
+            return {"findings.json": stage_named(stage, "findings.json", lambda handle: write_findings_json(findings, handle))}
+        return {"findings.json": findings_json(findings)}
+
+    parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, json_part,
              *[(lambda d: lambda: district_files(d))(d) for d in by_district], index]
 
     def part(number: int) -> dict:
         with timing.stage("render"):
-            return parts[number]()
+            files = parts[number]()
+            if stage:
+                files = {name: data if isinstance(data, (Staged, NotStaged)) else _staged(stage, name, data)
+                         for name, data in files.items()}
+            return files
 
     def step(result) -> None:
         if progress is not None:
@@ -227,11 +240,22 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
 
     if progress is not None:
         progress.total = len(parts)
-    done = forked_map(part, len(parts), jobs, on_done=step) or [serial(number) for number in range(len(parts))]
-    out: dict[str, str | bytes] = {}
+    try:
+        done = forked_map(part, len(parts), jobs, on_done=step) or [serial(number) for number in range(len(parts))]
+    except BaseException:
+        if stage:  # the temporaries of the parts already done (the folder is ours: it is claimed and locked)
+            remove_temporaries(stage)
+        raise
+    out: dict[str, str | bytes | Staged] = {}
     for files in done:
         out.update(files)
+    if stage:
+        refuse_not_staged(stage, out)  # a full disk: U-OUT, and no temporary left
     return out
+
+
+def _staged(folder: str, name: str, data: str | bytes):
+    return stage_named(folder, name, lambda handle: handle.write(data.encode("utf-8") if isinstance(data, str) else data))
 
 
 def _measure_entry(name: str, m: dict, aim: tuple | None, pages: dict, fmt: Formatter) -> dict:

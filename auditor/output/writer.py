@@ -24,6 +24,10 @@ The rules it holds, each learnt from a hostile run (issue 19):
   user creates (mkstemp's 0600 only while they are written).
 * **All or nothing**: the new files are renamed into place only when all are written;
   a rename that fails puts back the files already replaced (kept as hard links).
+* **Written as it is made** (:func:`stage_file`): a report rendered in a worker is written there, straight into
+  an exclusive temporary of the claimed folder, and only its name (:class:`Staged`) travels on; the set is then
+  renamed into place by :func:`write_set` like any other, all or nothing (a failure removes the staged
+  temporaries too). A province's or a nation's reports are never held in memory together.
 * **A manifest of what the tool wrote** (``.auditor-manifest.json``, for sets written
   with ``replace=True``): after the new set is in place, the files the previous
   manifest lists and the new set does not hold are removed — nothing the tool did not
@@ -246,6 +250,73 @@ def _stage(folder: Path, data: str | bytes, mode: int) -> str:
     return tmp
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file already written in full to an exclusive temporary in the output folder (:func:`stage_file`),
+    waiting to be renamed into place by :func:`write_set`."""
+
+    path: str
+    size: int = 0
+
+
+def stage_file(out_dir: str, write) -> Staged:
+    """``write(handle)`` writes a file's bytes into a new exclusive temporary in the claimed folder ``out_dir``."""
+    folder = Path(out_dir)
+    if check_folder_name(out_dir) not in _CLAIMS:
+        raise RuntimeError(f"stage_file: {out_dir} is not claimed by this run")  # a bug, never the user's
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=str(folder))  # O_EXCL, 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            size = handle.tell()
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return Staged(tmp, size)
+
+
+@dataclass(frozen=True)
+class NotStaged:
+    """A file that could not be staged (a full disk, a file size limit): the problem to report, as plain data
+    (it comes back from a worker process)."""
+
+    problem: Problem
+
+
+def stage_named(out_dir: str, name: str, write) -> Staged | NotStaged:
+    """:func:`stage_file` for the file ``name`` of the set; a write the system refuses is a :class:`NotStaged`
+    (U-OUT "cannot write", as :func:`write_set` says it), never an exception."""
+    try:
+        return stage_file(out_dir, write)
+    except OSError as exc:
+        return NotStaged(Problem(excerpt(os.path.join(out_dir, name), 200), 0, 0, "U-OUT", f"cannot write: {_reason(exc)}"))
+
+
+def refuse_not_staged(out_dir: str, files: dict) -> None:
+    """U-OUT for the files that could not be staged (their temporaries and the others' removed first)."""
+    problems = [value.problem for value in files.values() if isinstance(value, NotStaged)]
+    if problems:
+        discard(files)
+        raise UsageError(problems)
+
+
+def remove_temporaries(out_dir: str) -> list[str]:
+    """Every temporary of ours in the claimed folder ``out_dir`` (after a failed render: the lock says they are this run's)."""
+    if check_folder_name(out_dir) not in _CLAIMS:
+        return []
+    return _remove_own_temporaries(Path(out_dir))
+
+
+def discard(files: dict) -> None:
+    """Remove the staged temporaries of a set that will not be written."""
+    for value in files.values():
+        if isinstance(value, Staged):
+            _unlink(value.path)
+
+
 def _read_manifest(folder: Path) -> list[str]:
     """The names the previous run wrote, as far as they are plain names in this folder."""
     path = folder / MANIFEST
@@ -268,12 +339,16 @@ def _write_manifest(folder: Path, names: list[str], kind: str, mode: int) -> Non
     os.replace(tmp, folder / MANIFEST)
 
 
-def write_set(files: dict[str, str | bytes], out_dir: str, protect: tuple[str, ...] = (), replace: bool = True,
+def write_set(files: dict[str, str | bytes | Staged], out_dir: str, protect: tuple[str, ...] = (), replace: bool = True,
               kind: str = "audit") -> list[str]:
-    """Write ``files`` (name -> text or bytes) into ``out_dir`` — every one or none — and, with ``replace``,
-    remove what the previous run listed in its manifest and this set does not hold. Returns the paths written."""
-    with holding(out_dir, kind) as entry:
-        return _write(entry, files, out_dir, protect, replace, kind)
+    """Write ``files`` (name -> text, bytes or a :class:`Staged` temporary) into ``out_dir`` — every one or none —
+    and, with ``replace``, remove what the previous run listed in its manifest and this set does not hold.
+    Returns the paths written. Staged temporaries not renamed into place are removed, whatever happens."""
+    try:
+        with holding(out_dir, kind) as entry:
+            return _write(entry, files, out_dir, protect, replace, kind)
+    finally:
+        discard(files)  # the ones renamed into place are no longer there
 
 
 @contextlib.contextmanager
@@ -301,8 +376,14 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
     listed = False
     try:
         for name, target in targets:
+            value = files[name]
+            if isinstance(value, Staged):
+                if os.path.dirname(os.path.realpath(value.path)) != os.path.realpath(folder):
+                    raise RuntimeError(f"{value.path} was not staged in {folder}")  # a bug, never the user's
+                staged.append((value.path, target))
+                continue
             try:
-                staged.append((_stage(folder, files[name], mode), target))
+                staged.append((_stage(folder, value, mode), target))
             except OSError as exc:
                 raise _refuse(str(target), "U-OUT", f"cannot write: {_reason(exc)}") from None
         if replace:
