@@ -47,6 +47,7 @@ from auditor.dates import zh_date
 from auditor.output.formatter import Formatter
 from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
 from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH
+from auditor.output.paging import overview_findings, overview_rows, page_findings, page_name, summary_groups
 from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJECTION_COLOURS, STATUS_COLOURS, STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
@@ -207,11 +208,40 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                 overdue_sentence=overdue_sentence(overdue, you, fmt), **context)
         return out
 
+    city = plan()["city"]
+    groups = summary_groups([d for d in by_district if d != city])  # [] up to SUMMARY_PAGE districts: one page
+    city_view = (lambda: city_history(history.get("city"), fmt, pages, notices, clauses, numbers)) if history else (lambda: None)
+
     def index() -> dict[str, str]:
+        if groups:
+            return overview()
         return {"index.html": env.get_template("index.html").render(
             **common, **summary_context(findings, by_district, clauses, pages, fmt),
-            files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any),
-            history=city_history(history.get("city"), fmt, pages, notices, clauses, numbers) if history else None)}
+            files=findings["submissions"], page_header=header(city, t["summary_short"], sample_any),
+            history=city_view(), summary_page=None, summary_pages=None)}
+
+    def overview() -> dict[str, str]:
+        shown, shown_by = overview_findings(findings, by_district, city)
+        sample = findings.get("sample_data") or []
+        shown["sample_data"] = sample[:10] + (["…"] if len(sample) > 10 else [])
+        context = summary_context(shown, shown_by, clauses, pages, fmt)
+        rows = overview_rows(groups, by_district, notices, t["summary_page_label"])
+        totals = counts(findings["verdicts"])
+        context.update(totals=totals, headline=headline(totals, fmt), status_chart=status_chart(rows))
+        return {"index.html": env.get_template("index.html").render(
+            **{**common, "findings": shown}, **context, files=[], page_header=header(city, t["summary_short"], sample_any),
+            history=city_view(), summary_page=None, summary_pages=rows)}
+
+    def summary_page(number: int) -> dict[str, str]:
+        group = groups[number - 1]
+        shown, shown_by = page_findings(findings, by_district, group, city)
+        nav = {"number": number, "of": len(groups), "first": group[0], "last": group[-1],
+               "previous": page_name(number - 1) if number > 1 else "", "next": page_name(number + 1) if number < len(groups) else ""}
+        label = f"{t['summary_short']} · {t['summary_page_label'].format(n=number)}"
+        return {page_name(number): env.get_template("index.html").render(
+            **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt),
+            files=shown["submissions"], page_header=header(city, label, bool(shown["sample_data"])),
+            history=None, summary_page=nav, summary_pages=None)}
 
     def json_part() -> dict:
         if stage:
@@ -219,7 +249,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         return {"findings.json": findings_json(findings)}
 
     parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, json_part,
-             *[(lambda d: lambda: district_files(d))(d) for d in by_district], index]
+             *[(lambda d: lambda: district_files(d))(d) for d in by_district], index,
+             *[(lambda n: lambda: summary_page(n))(n) for n in range(1, len(groups) + 1)]]
 
     def part(number: int) -> dict:
         with timing.stage("render"):
