@@ -41,6 +41,7 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*>((?:(?!<
 _VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
 _SAVED = re.compile(rb"<v(?:\s[^>]*)?>[^<]")
 _FORMULA = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>", re.S)
+_FORMULA_TAG = re.compile(rb"<f[\s/>]")  # a cell's formula (not <formula1> of a data validation, which every template has)
 
 
 class Damaged(Exception):
@@ -149,7 +150,7 @@ def _survey_by_reference(data: bytes, rows: list, found: Survey) -> None:
         for letters, row, body in _ERROR_CELL.findall(data):
             value = _VALUE.search(body)
             found.errors[(int(row), column_number(letters))] = _text(value.group(1)) if value else "#VALUE!"
-    if b"<f" in data:
+    if _FORMULA_TAG.search(data) is not None:
         for letters, row, body in _FORMULA_CELL.findall(data):
             if not _SAVED.search(body) and b"<is>" not in body:  # openpyxl writes <v /> for "no result"
                 formula = _FORMULA.search(body)
