@@ -171,6 +171,11 @@ class Facts:
     records: dict = field(default_factory=dict)  # kind -> list[Record]
     notes: dict = field(default_factory=dict)  # measure id -> {"status": ..., "evidence": [...]}
     sample_data: bool = False
+    gaps: dict = field(default_factory=dict)  # kind -> [(placeholder Record, reason)]: records declared but absent
+
+    def gap_reasons(self) -> dict:
+        """placeholder key -> why those records are missing (evaluate/completeness.py)."""
+        return {record.key: reason for pairs in self.gaps.values() for record, reason in pairs}
 
     def of(self, kind: str) -> list[Record]:
         return self.records.get(kind, [])

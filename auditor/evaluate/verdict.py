@@ -68,6 +68,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     evidence: list[dict] = []
     counts = dict(judged.counts)
     requirement = rule.requirement_text
+    gap_reasons = facts.gap_reasons() if facts.gaps else {}
     for record, outcome, lacking in judged.entries:  # the failing and missing records only
         if outcome == FAIL:
             values = _values(record, rule, types)
@@ -80,6 +81,8 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         elif outcome == MISSING:
             item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
                     "owed_by": facts.district}
+            if record.key in gap_reasons:  # records declared (or implied) by their parent but not submitted
+                item["reason"] = gap_reasons[record.key]
             notes = [facts.notes[f] for f in lacking if f in facts.notes]
             for note in notes:
                 item.setdefault("because", []).append({k: v for k, v in note.items() if k != "contributions"})

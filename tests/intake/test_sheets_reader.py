@@ -105,7 +105,7 @@ def test_content_errors_from_validation_are_located_too(policy_set, tmp_path):
     classes.cell(row, _col(classes, "年级")).value = 8
     wb.save(path)
     (line,) = _problems([path])
-    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」小学没有8年级（小学为1–6年级，初中为7–9年级）" in line
+    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」小学没有8年级（小学为1–6年级，初中、完全中学为7–9年级）" in line
 
 
 def test_a_whole_column_gone_wrong_is_summarised(policy_set, tmp_path):

@@ -1,0 +1,153 @@
+"""Completeness at every level: records that a parent record says exist but that were not submitted.
+
+"Missing is never pass" needs more than a check of each record's fields: a
+district that lists a school of 900 pupils and sends no class for it would
+otherwise pass every class check. The submission schema declares, on each list
+of child records, when its parent expects children (``x-completeness``)::
+
+    "classes": {"x-completeness": {"parent": "school", "child": "class",
+                "count": "classes_declared", "expected_unless": "pupils_compulsory == 0",
+                "total": {"sum": "size", "declared": "pupils_compulsory"},
+                "inherit": {"stage": {"from": "stage", "map": {...}}}, "parent_as": "school"}}
+
+A parent leaves a *gap* in its children when
+
+* it has no child record and ``expected_unless`` is not known to hold (a school
+  whose stage implies classes, unless it declares no compulsory-stage pupils);
+* it declares a count (``count``) larger than the child records found;
+* it declares a total (``total.declared``) that the child records' ``total.sum``
+  falls short of (class sizes adding up to fewer pupils than the school's
+  compulsory-stage enrolment).
+
+A gap in a kind is a gap in every kind below it (the classes of schools not
+submitted). Each gap is a placeholder record that carries what is known of the
+absent records (the parent's fields, the district, what ``inherit`` derives),
+so a check's filter can still rule it out (a junior school's missing classes
+are not primary classes); any check it may concern gets ``missing`` with the
+parent named in the evidence, and so does any measure over that kind. The
+engine never sees placeholders (they are not records): the reference
+judgement of a gap is shared by both engines, so they agree by construction.
+
+What no declared figure covers cannot be detected: a school dropped from a
+district that declares no ``schools_total``, a class dropped from a school that
+declares neither ``classes_declared`` nor its enrolment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from auditor.intake import contracts
+from auditor.model import Facts, Record
+from auditor.rules import expr
+
+RECORDS = "{kind} records"  # the "field" a gap lacks, as the evidence of a kind not submitted at all says
+
+
+@dataclass(frozen=True)
+class Expectation:
+    parent: str
+    child: str
+    count: str | None
+    unless: object | None  # expression node: the parent expects no children when it holds
+    total_sum: str | None
+    total_declared: str | None
+    inherit: tuple  # ((child field, parent field, {parent value: child value}), ...)
+    parent_as: str | None  # the child's field holding the parent's scalars
+
+
+@lru_cache(maxsize=1)
+def expectations() -> tuple[Expectation, ...]:
+    """Every ``x-completeness`` declaration of the submission schema, parents before children."""
+    root = contracts.schema("submission")
+    found = []
+
+    def visit(properties: dict) -> None:
+        for prop in properties.values():
+            spec = prop.get("x-completeness") if isinstance(prop, dict) else None
+            if spec:
+                total = spec.get("total") or {}
+                found.append(Expectation(
+                    spec["parent"], spec["child"], spec.get("count"),
+                    expr.parse(spec["expected_unless"]) if spec.get("expected_unless") else None,
+                    total.get("sum"), total.get("declared"),
+                    tuple((name, rule["from"], tuple(sorted(rule["map"].items())))
+                          for name, rule in sorted((spec.get("inherit") or {}).items())),
+                    spec.get("parent_as")))
+
+    visit(root.get("properties", {}))
+    for node in root["$defs"].values():
+        visit(node.get("properties", {}) if isinstance(node, dict) else {})
+    order = {"district": 0, "school": 1, "class": 2, "document": 3}
+    return tuple(sorted(found, key=lambda e: order.get(e.parent, 9)))
+
+
+def _children_of(parent: Record, kind: str, children: list[Record]) -> list[Record]:
+    if kind == "district":
+        return children
+    ident = parent.ident.get(kind)
+    return [c for c in children if c.ident.get(kind) == ident]
+
+
+def _shortfall(e: Expectation, parent: Record, children: list[Record]) -> dict | None:
+    """Why ``parent`` leaves a gap in its ``e.child`` records, or None."""
+    data = parent.data
+    declared = expr.lookup(data, e.count) if e.count else expr.MISSING
+    declared = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
+    base = {"kind": e.child, "parent": e.parent, "found": len(children)}
+    if not children:
+        if declared == 0:
+            return None
+        if e.unless is not None and expr.evaluate(e.unless, data) is True:
+            return None
+        return {"code": "no_child_records", **base, **({"declared": declared, "field": e.count} if declared else {})}
+    if declared is not None and declared > len(children):
+        return {"code": "fewer_records_than_declared", **base, "declared": declared, "field": e.count}
+    if e.total_sum and e.total_declared:
+        total = expr.lookup(data, e.total_declared)
+        sizes = [expr.lookup(c.data, e.total_sum) for c in children]
+        if isinstance(total, int) and all(isinstance(s, int) for s in sizes) and sum(sizes) < total:
+            return {"code": "records_short_of_total", **base, "declared": total, "field": e.total_declared,
+                    "sum": sum(sizes), "of": e.total_sum}
+    return None
+
+
+def _placeholder(e: Expectation, parent: Record | None, district: str, reason: dict, source: str) -> Record:
+    data: dict = {"district": district}
+    ident: dict = {}
+    if parent is not None and parent.kind != "district":
+        scalars = {k: v for k, v in parent.data.items() if k != "district"}
+        if e.parent_as:
+            data[e.parent_as] = scalars
+        for name, origin, mapping in e.inherit:
+            value = dict(mapping).get(scalars.get(origin))
+            if value is not None:
+                data[name] = value
+        ident = dict(parent.ident)
+    key = f"{e.child}:{ident.get(e.parent, '*')}/*" if ident else f"{e.child}:*"
+    return Record(e.child, key, data, ident, source)
+
+
+def find_gaps(facts: Facts) -> dict[str, list[tuple[Record, dict]]]:
+    """kind -> [(placeholder record, reason)] for the records ``facts`` lacks by its own declarations."""
+    gaps: dict[str, list[tuple[Record, dict]]] = {}
+    district = facts.district
+    for e in expectations():
+        children = facts.of(e.child)
+        for parent in facts.of(e.parent):
+            reason = _shortfall(e, parent, _children_of(parent, e.parent, children))
+            if reason is not None:
+                gaps.setdefault(e.child, []).append((_placeholder(e, parent, district, reason, parent.source), reason))
+        # the parent's own gaps: records not submitted have no children on file either
+        for placeholder, reason in list(gaps.get(e.parent, ())):
+            inherited = {"code": "parent_records_incomplete", "kind": e.child, "parent": e.parent, "because": reason}
+            gaps.setdefault(e.child, []).append((_placeholder(e, None, district, inherited, placeholder.source), inherited))
+    return gaps
+
+
+def judge_gap(where, data: dict) -> str:
+    """``not_applicable`` when the filter rules the absent records out, else ``missing``."""
+    if where is None:
+        return "missing"
+    applies = expr.evaluate(where, data)
+    return "not_applicable" if applies is False else "missing"
