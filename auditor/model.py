@@ -90,6 +90,7 @@ class Check:
     notes: str
     source: Source
     reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
+    undated: bool = False  # the plan gives the duty no date: due at the end of the plan period (a reading)
 
     @property
     def final_due(self) -> _dt.date:

@@ -13,7 +13,8 @@ of child records, when its parent expects children (``x-completeness``)::
 A parent leaves a *gap* in its children when
 
 * it has no child record and ``expected_unless`` is not known to hold (a school
-  whose stage implies classes, unless it declares no compulsory-stage pupils);
+  whose stage implies classes, unless it declares no compulsory-stage pupils, or
+  declares no classes and its enrolment is not on file);
 * it declares a count (``count``) larger than the child records found;
 * it declares a total (``total.declared``) that the child records' ``total.sum``
   falls short of (class sizes adding up to fewer pupils than the school's
@@ -29,7 +30,7 @@ engine never sees placeholders (they are not records): the reference
 judgement of a gap is shared by both engines, so they agree by construction.
 
 What no declared figure covers cannot be detected: a school dropped from a
-district that declares no ``schools_total``, a class dropped from a school that
+district that declares no ``schools_declared``, a class dropped from a school that
 declares neither ``classes_declared`` nor its enrolment.
 """
 from __future__ import annotations
@@ -96,10 +97,9 @@ def _shortfall(e: Expectation, parent: Record, children: list[Record]) -> dict |
     declared = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
     base = {"kind": e.child, "parent": e.parent, "found": len(children)}
     if not children:
-        if declared == 0:
-            return None
-        if e.unless is not None and expr.evaluate(e.unless, data) is True:
-            return None
+        unless = expr.evaluate(e.unless, data) if e.unless is not None else expr.MISSING
+        if unless is True or (declared == 0 and unless is not False):
+            return None  # no children expected (a declared count of 0 does not outweigh pupils on record)
         return {"code": "no_child_records", **base, **({"declared": declared, "field": e.count} if declared else {})}
     if declared is not None and declared > len(children):
         return {"code": "fewer_records_than_declared", **base, "declared": declared, "field": e.count}

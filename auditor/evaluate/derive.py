@@ -70,6 +70,8 @@ def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
         return {"status": "ok", "value": n, "of": len(records)}
     if agg == "sum":
         return {"status": "ok", "value": sum(numbers), "of": n}
+    if agg == "distinct":
+        return {"status": "ok", "value": len(set(numbers)), "of": n}
     if n == 0:
         return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
     if agg == "share":
