@@ -60,25 +60,16 @@ class Expectation:
 @lru_cache(maxsize=1)
 def expectations() -> tuple[Expectation, ...]:
     """Every ``x-completeness`` declaration of the submission schema, parents before children."""
-    root = contracts.schema("submission")
     found = []
-
-    def visit(properties: dict) -> None:
-        for prop in properties.values():
-            spec = prop.get("x-completeness") if isinstance(prop, dict) else None
-            if spec:
-                total = spec.get("total") or {}
-                found.append(Expectation(
-                    spec["parent"], spec["child"], spec.get("count"),
-                    expr.parse(spec["expected_unless"]) if spec.get("expected_unless") else None,
-                    total.get("sum"), total.get("declared"),
-                    tuple((name, rule["from"], tuple(sorted(rule["map"].items())))
-                          for name, rule in sorted((spec.get("inherit") or {}).items())),
-                    spec.get("parent_as")))
-
-    visit(root.get("properties", {}))
-    for node in root["$defs"].values():
-        visit(node.get("properties", {}) if isinstance(node, dict) else {})
+    for spec in contracts.completeness_specs():
+        total = spec.get("total") or {}
+        found.append(Expectation(
+            spec["parent"], spec["child"], spec.get("count"),
+            expr.parse(spec["expected_unless"]) if spec.get("expected_unless") else None,
+            total.get("sum"), total.get("declared"),
+            tuple((name, rule["from"], tuple(sorted(rule["map"].items())))
+                  for name, rule in sorted((spec.get("inherit") or {}).items())),
+            spec.get("parent_as")))
     order = {"district": 0, "school": 1, "class": 2, "document": 3}
     return tuple(sorted(found, key=lambda e: order.get(e.parent, 9)))
 

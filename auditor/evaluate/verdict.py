@@ -134,10 +134,37 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         # the one record's figures the rule reads, whatever the outcome: reports show them against the target
         verdict["observed"] = _values(records[0], rule, types)
     if due:
-        verdict["progress"] = {"status_if_due_now": status, "failing": counts[FAIL], "checked": len(records)}
+        verdict["progress"] = progress(check, status, counts, len(records), evidence)
     if check.remedy:
         verdict["remedy"] = check.remedy
     return verdict
+
+
+def progress(check: Check, status: str, counts: dict, checked: int, evidence: list[dict]) -> dict:
+    """A not-yet-due check's current state: what the verdict would be today, how many applicable records
+    already comply (and the share), and what is missing — so an audit before the deadline informs.
+
+    ``lacking``: per missing field (or "<kind> records" for records declared but absent), how many
+    records lack it; ``reason``: why the check has nothing to judge (a document not yet filed)."""
+    applicable = counts[PASS] + counts[FAIL] + counts[MISSING]
+    lacking: dict[str, int] = {}
+    reason = None
+    for item in evidence:
+        if item.get("problem") != "missing":
+            continue
+        if str(item.get("record", "")).endswith(":*") and "reason" in item and item["reason"]["code"] in ("no_records", "no_match", "no_applicable_records"):
+            reason = item["reason"]
+            continue
+        for name in item.get("missing", []):
+            lacking[name] = lacking.get(name, 0) + 1
+    out = {"status_if_due_now": status, "failing": counts[FAIL], "checked": checked,
+           "complying": counts[PASS], "missing": counts[MISSING], "applicable": applicable,
+           "share": round(counts[PASS] / applicable, 4) if applicable else None,
+           "lacking": [{"field": name, "records": n} for name, n in sorted(lacking.items())],
+           "undated": check.undated}
+    if reason is not None:
+        out["reason"] = reason
+    return out
 
 
 def _units(policy: Policy, check: Check) -> dict:
@@ -165,5 +192,7 @@ def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) 
         "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
                       "reason": {"code": "no_submission"}}],
         "measures": {}, "source": source_text(check.source),
-        **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0}} if current is None else {}),
+        **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0, "complying": 0, "missing": 0,
+                         "applicable": 0, "share": None, "lacking": [], "undated": check.undated,
+                         "reason": {"code": "no_submission"}}} if current is None else {}),
     }
