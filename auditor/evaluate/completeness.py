@@ -7,8 +7,8 @@ of child records, when its parent expects children (``x-completeness``)::
 
     "classes": {"x-completeness": {"parent": "school", "child": "class",
                 "count": "classes_declared", "expected_unless": "pupils_compulsory == 0",
-                "total": {"sum": "size", "declared": "pupils_compulsory"},
-                "inherit": {"stage": {"from": "stage", "map": {...}}}, "parent_as": "school"}}
+                "total": {"sum": "size", "declared": "pupils_compulsory"}, "parent_as": "school",
+                "variants": {"from": "stage", "map": {"primary": [{"grade": 1, "stage": "primary"}, ...], ...}}}}
 
 A parent leaves a *gap* in its children when
 
@@ -22,9 +22,10 @@ A parent leaves a *gap* in its children when
 
 A gap in a kind is a gap in every kind below it (the classes of schools not
 submitted). Each gap is a placeholder record that carries what is known of the
-absent records (the parent's fields, the district, what ``inherit`` derives),
-so a check's filter can still rule it out (a junior school's missing classes
-are not primary classes); any check it may concern gets ``missing`` with the
+absent records (the parent's fields, the district) and the values they can take
+(``variants``: the grades a school of its stage has), so a check's filter can
+still rule it out when it is false for every variant (a junior school's missing
+classes are not primary classes, nor grades 1-2); any check it may concern gets ``missing`` with the
 parent named in the evidence, and so does any measure over that kind. The
 engine never sees placeholders (they are not records): the reference
 judgement of a gap is shared by both engines, so they agree by construction.
@@ -43,6 +44,7 @@ from auditor.model import Facts, Record
 from auditor.rules import expr
 
 RECORDS = "{kind} records"  # the "field" a gap lacks, as the evidence of a kind not submitted at all says
+VARIANTS = "_variants"  # a placeholder's key: the values the absent records can take
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Expectation:
     unless: object | None  # expression node: the parent expects no children when it holds
     total_sum: str | None
     total_declared: str | None
-    inherit: tuple  # ((child field, parent field, {parent value: child value}), ...)
+    variants_from: str | None  # the parent's field that decides what the absent children can be
+    variants: tuple  # ((parent value, ({child field: value}, ...)), ...): the children a parent of that value can have
     parent_as: str | None  # the child's field holding the parent's scalars
 
 
@@ -67,8 +70,8 @@ def expectations() -> tuple[Expectation, ...]:
             spec["parent"], spec["child"], spec.get("count"),
             expr.parse(spec["expected_unless"]) if spec.get("expected_unless") else None,
             total.get("sum"), total.get("declared"),
-            tuple((name, rule["from"], tuple(sorted(rule["map"].items())))
-                  for name, rule in sorted((spec.get("inherit") or {}).items())),
+            (spec.get("variants") or {}).get("from"),
+            tuple((value, tuple(options)) for value, options in sorted(((spec.get("variants") or {}).get("map") or {}).items())),
             spec.get("parent_as")))
     order = {"district": 0, "school": 1, "class": 2, "document": 3}
     return tuple(sorted(found, key=lambda e: order.get(e.parent, 9)))
@@ -110,10 +113,9 @@ def _placeholder(e: Expectation, parent: Record | None, district: str, reason: d
         scalars = {k: v for k, v in parent.data.items() if k != "district"}
         if e.parent_as:
             data[e.parent_as] = scalars
-        for name, origin, mapping in e.inherit:
-            value = dict(mapping).get(scalars.get(origin))
-            if value is not None:
-                data[name] = value
+        options = dict(e.variants).get(scalars.get(e.variants_from)) if e.variants_from else None
+        if options:
+            data[VARIANTS] = options  # read by judge_gap only: a placeholder never reaches the engine
         ident = dict(parent.ident)
     key = f"{e.child}:{ident.get(e.parent, '*')}/*" if ident else f"{e.child}:*"
     return Record(e.child, key, data, ident, source)
@@ -137,8 +139,11 @@ def find_gaps(facts: Facts) -> dict[str, list[tuple[Record, dict]]]:
 
 
 def judge_gap(where, data: dict) -> str:
-    """``not_applicable`` when the filter rules the absent records out, else ``missing``."""
+    """``not_applicable`` when the filter rules the absent records out (false for every variant of
+    them, or for the placeholder itself when it has none), else ``missing``."""
     if where is None:
         return "missing"
-    applies = expr.evaluate(where, data)
-    return "not_applicable" if applies is False else "missing"
+    options = data.get(VARIANTS) or ({},)
+    if all(expr.evaluate(where, {**data, **option}) is False for option in options):
+        return "not_applicable"
+    return "missing"

@@ -98,8 +98,9 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             r.problem("P-SCHEMA", f'measure id "{m["id"]}" is a district figure of the submission schema: choose another id', base + ("id",))
         if level == "city" and m["of"] != "district":
             r.problem("P-SCHEMA", 'a city-level measure aggregates districts: use "of: district"', base + ("of",))
-        if level == "district" and m["of"] == "district":
-            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document', base + ("of",))
+        if level == "district" and m["of"] == "district" and m["agg"] != "ratio":
+            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document '
+                      '(or "ratio" of two of the district\'s own figures)', base + ("of",))
         line, _ = r.at(base)
         measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
                                 m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"]))
