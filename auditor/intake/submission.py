@@ -28,6 +28,7 @@ MESSAGES = {
         "class-id": 'school {school}: class id "{ident}" is used twice (first at {first})',
         "grade": "grade {grade} does not exist in a {stage} school (primary 1-6, junior and complete secondary 7-9)",
         "compulsory": "pupils_compulsory ({part}) is more than pupils ({whole}): grades 1-9 are part of the school's pupils",
+        "compulsory-only": "pupils_compulsory ({part}) differs from pupils ({whole}): every pupil of a primary, junior or nine-year school is in grades 1-9 (leave pupils_compulsory out)",
         "disabled": "disabled_enrolled ({part}) is more than disabled_school_age ({whole})",
         "disabled-split": "the enrolled disabled children by placement add up to {parts}, not to disabled_enrolled ({whole})",
     },
@@ -39,6 +40,7 @@ MESSAGES = {
         "class-id": "学校“{school}”的班级编号“{ident}”重复（{first}已填过）",
         "grade": "{stage}没有{grade}年级（小学为1–6年级，初中、完全中学为7–9年级）",
         "compulsory": "义务教育阶段在校生数（{part}）多于在校生数（{whole}）",
+        "compulsory-only": "义务教育阶段在校生数（{part}）与在校生数（{whole}）不符：小学、初中、九年一贯制学校的学生都在义务教育阶段（可不填此项）",
         "disabled": "接受义务教育的适龄残疾儿童少年数（{part}）多于适龄残疾儿童少年数（{whole}）",
         "disabled-split": "随班就读、特殊教育学校就读、送教上门合计{parts}人，与接受义务教育的适龄残疾儿童少年数（{whole}）不符",
     },
@@ -95,6 +97,8 @@ def check_counts(data: dict, add, messages: dict) -> None:
             part, whole = _count(school.get("pupils_compulsory")), _count(school.get("pupils"))
             if part is not None and whole is not None and part > whole:
                 add("S-SCHEMA", messages["compulsory"].format(part=part, whole=whole), ("schools", i, "pupils_compulsory"))
+            elif part is not None and whole is not None and part != whole and school.get("stage") in COMPULSORY_ONLY:
+                add("S-SCHEMA", messages["compulsory-only"].format(part=part, whole=whole), ("schools", i, "pupils_compulsory"))
 
 
 def check_content(document: Document, collector: Collector, partial: bool = False, lang: str = "en") -> None:
