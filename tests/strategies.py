@@ -308,11 +308,11 @@ def _repair(value, stage=None):
                 value["grade"] = (grade - 1) % 6 + 1
             elif stage in ("junior", "complete_secondary") and grade < 7:
                 value["grade"] = 7 + (grade - 1) % 3
-        _agree(value)
+        agree(value)
     return value
 
 
-def _agree(record: dict) -> None:
+def agree(record: dict) -> None:
     """Declared counts that agree (the intake's content checks): grades 1-9 within a school's pupils (all
     of them in a primary, junior or nine-year school), the enrolled disabled children within the
     school-age ones, the placements adding up."""

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from strategies import agree
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.document import Document
@@ -174,6 +175,7 @@ def submissions(draw, policy_set):
     if top and draw(st.booleans()):
         data["reported_on"] = draw(_value(sheets["district"].field("reported_on")))
     figures = draw(_record([f for f in cols["district"] if f.key not in ("district", "reported_on")]))
+    agree(figures)
     if figures:
         data["figures"] = figures
     documents = draw(st.lists(_record(cols["document"]), max_size=3))
@@ -183,7 +185,8 @@ def submissions(draw, policy_set):
     schools = []
     for sid in ids:
         school = draw(_record(cols["school"], {"id": sid}))
-        grades = {"primary": (1, 6), "junior": (7, 9)}.get(school.get("stage"), (1, 9))
+        agree(school)  # declared counts that agree, as the intake requires
+        grades = {"primary": (1, 6), "junior": (7, 9), "complete_secondary": (7, 9)}.get(school.get("stage"), (1, 9))
         class_fields = [f for f in cols["class"] if f.key != "grade"]
         classes = draw(st.lists(st.tuples(TEXT, st.integers(*grades), _record(class_fields)), max_size=3, unique_by=lambda t: t[0]))
         if classes:
