@@ -649,7 +649,33 @@ def submissions(draw, f: Focus, min_size: int = 1, max_size: int = 3) -> list[di
     chosen = draw(st.lists(names, min_size=min_size, max_size=max_size, unique=True))
     stage_read = "stage" in f.defs().get("school", ())
     strategy = _focused_strategy(f, draw(st.booleans(), label="passing"))
-    return [_repair(_keep_grades({**draw(strategy), "district": name}, stage_read)) for name in chosen]
+    subs = [_repair(_keep_grades({**draw(strategy), "district": name}, stage_read)) for name in chosen]
+    if draw(st.sampled_from((True, True, True, False)), label="declared counts true"):
+        for sub in subs:  # three times in four the ledgers are complete by their own declarations
+            declare_true(sub)
+    return subs
+
+
+def declare_true(sub: dict) -> dict:
+    """Make the declared counts that are present true (``x-completeness``): the district's schools, each
+    school's classes and compulsory-stage pupils (its class sizes' sum; all its pupils in a primary,
+    junior or nine-year school)."""
+    schools = sub.get("schools") if isinstance(sub.get("schools"), list) else []
+    if isinstance(sub.get("figures"), dict) and "schools_declared" in sub["figures"]:
+        sub["figures"]["schools_declared"] = len(schools)
+    for school in schools:
+        classes = school.get("classes") or []
+        total = sum(c.get("size", 0) for c in classes)
+        if "classes_declared" in school:
+            school["classes_declared"] = len(classes)
+        if school.get("stage") in ("primary", "junior", "nine_year"):
+            if "pupils" in school:
+                school["pupils"] = total
+                school.pop("pupils_compulsory", None)
+        elif "pupils_compulsory" in school:
+            school["pupils_compulsory"] = total
+            school["pupils"] = max(school.get("pupils", total), total)
+    return sub
 
 
 def to_facts(subs: list[dict]):
