@@ -52,7 +52,8 @@ from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJ
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
 from auditor.output.workbook import workbook
-from auditor.output.writer import NotStaged, Staged, refuse_not_staged, remove_temporaries, stage_named
+from auditor.output.staging import not_staged, refuse_not_staged, remove_temporaries, stage_named
+from auditor.output.writer import NotStaged, Staged
 from auditor.workers import forked_map
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
@@ -248,7 +249,13 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             return {"findings.json": stage_named(stage, "findings.json", lambda handle: write_findings_json(findings, handle))}
         return {"findings.json": findings_json(findings)}
 
-    parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, json_part,
+    def xlsx_part() -> dict:
+        try:
+            return {"findings.xlsx": workbook(findings, fmt)}
+        except OSError as exc:  # XlsxWriter's constant-memory rows go through temporary files: a full disk, a size limit
+            return {"findings.xlsx": not_staged(stage or "", "findings.xlsx", exc)}
+
+    parts = [xlsx_part, json_part,
              *[(lambda d: lambda: district_files(d))(d) for d in by_district], index,
              *[(lambda n: lambda: summary_page(n))(n) for n in range(1, len(groups) + 1)]]
 
@@ -280,8 +287,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     out: dict[str, str | bytes | Staged] = {}
     for files in done:
         out.update(files)
-    if stage:
-        refuse_not_staged(stage, out)  # a full disk: U-OUT, and no temporary left
+    refuse_not_staged(out)  # a full disk: U-OUT, and no temporary left
     return out
 
 

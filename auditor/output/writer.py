@@ -24,7 +24,7 @@ The rules it holds, each learnt from a hostile run (issue 19):
   user creates (mkstemp's 0600 only while they are written).
 * **All or nothing**: the new files are renamed into place only when all are written;
   a rename that fails puts back the files already replaced (kept as hard links).
-* **Written as it is made** (:func:`stage_file`): a report rendered in a worker is written there, straight into
+* **Written as it is made** (``staging.stage_file``): a report rendered in a worker is written there, straight into
   an exclusive temporary of the claimed folder, and only its name (:class:`Staged`) travels on; the set is then
   renamed into place by :func:`write_set` like any other, all or nothing (a failure removes the staged
   temporaries too). A province's or a nation's reports are never held in memory together.
@@ -252,30 +252,11 @@ def _stage(folder: Path, data: str | bytes, mode: int) -> str:
 
 @dataclass(frozen=True)
 class Staged:
-    """A file already written in full to an exclusive temporary in the output folder (:func:`stage_file`),
+    """A file already written in full to an exclusive temporary in the output folder (``staging.stage_file``),
     waiting to be renamed into place by :func:`write_set`."""
 
     path: str
     size: int = 0
-
-
-def stage_file(out_dir: str, write) -> Staged:
-    """``write(handle)`` writes a file's bytes into a new exclusive temporary in the claimed folder ``out_dir``."""
-    folder = Path(out_dir)
-    if check_folder_name(out_dir) not in _CLAIMS:
-        raise RuntimeError(f"stage_file: {out_dir} is not claimed by this run")  # a bug, never the user's
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=str(folder))  # O_EXCL, 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
-            size = handle.tell()
-    except BaseException:
-        _unlink(tmp)
-        raise
-    return Staged(tmp, size)
 
 
 @dataclass(frozen=True)
@@ -284,30 +265,6 @@ class NotStaged:
     (it comes back from a worker process)."""
 
     problem: Problem
-
-
-def stage_named(out_dir: str, name: str, write) -> Staged | NotStaged:
-    """:func:`stage_file` for the file ``name`` of the set; a write the system refuses is a :class:`NotStaged`
-    (U-OUT "cannot write", as :func:`write_set` says it), never an exception."""
-    try:
-        return stage_file(out_dir, write)
-    except OSError as exc:
-        return NotStaged(Problem(excerpt(os.path.join(out_dir, name), 200), 0, 0, "U-OUT", f"cannot write: {_reason(exc)}"))
-
-
-def refuse_not_staged(out_dir: str, files: dict) -> None:
-    """U-OUT for the files that could not be staged (their temporaries and the others' removed first)."""
-    problems = [value.problem for value in files.values() if isinstance(value, NotStaged)]
-    if problems:
-        discard(files)
-        raise UsageError(problems)
-
-
-def remove_temporaries(out_dir: str) -> list[str]:
-    """Every temporary of ours in the claimed folder ``out_dir`` (after a failed render: the lock says they are this run's)."""
-    if check_folder_name(out_dir) not in _CLAIMS:
-        return []
-    return _remove_own_temporaries(Path(out_dir))
 
 
 def discard(files: dict) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.audit import Auditor
 from auditor.intake.submissions import expand_paths
-from auditor.output import report, writer
+from auditor.output import report, staging, writer
 from auditor.output.files import write_reports
 from auditor.output.findings import findings_json, write_findings_json
 from auditor.rules.policies import load_policies
@@ -93,4 +93,4 @@ def test_a_write_that_is_refused_removes_the_staged_temporaries(audited, tmp_pat
 
 def test_staging_needs_a_claimed_folder(tmp_path):
     with pytest.raises(RuntimeError, match="not claimed"):
-        writer.stage_file(str(tmp_path), lambda handle: handle.write(b"x"))
+        staging.stage_file(str(tmp_path), lambda handle: handle.write(b"x"))
