@@ -37,7 +37,7 @@ class Msg:
         return render(self, "en")
 
 
-def msg(key: str, **params) -> Msg:
+def msg(key: str, /, **params) -> Msg:
     if key not in EN:
         raise KeyError(f"no message {key!r} in auditor/texts/en.py")
     return Msg(key, tuple(params.items()))
