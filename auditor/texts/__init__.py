@@ -70,4 +70,4 @@ def os_reason(exc: OSError) -> Msg:
     name = errno.errorcode.get(exc.errno or 0, "")
     if name in _ERRNOS:
         return msg(f"os.{name}")
-    return msg("os.other", reason=exc.strerror or str(exc), number=exc.errno or 0)
+    return msg("os.other", reason=Both(exc.strerror or str(exc), msg("os.number", number=exc.errno or 0)))

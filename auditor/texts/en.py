@@ -31,6 +31,7 @@ EN: dict[str, str] = {
     "os.EXDEV": "Invalid cross-device link",
     "os.EMFILE": "Too many open files",
     "os.other": "{reason}",
+    "os.number": "system error {number}",
     # reading a file
     "read.folder": "is a folder, not a file",
     "read.not-regular": "is not a regular file",
@@ -202,4 +203,8 @@ EN: dict[str, str] = {
     "template.args": 'the {kind} "{name}" takes at most {n} argument(s)',
     "template.no-arg": 'the {kind} "{name}" has no argument "{arg}"',
     "template.bad-arg": 'the argument {arg} of the {kind} "{name}" must be a short constant within its limits',
+    # expressions and the engine
+    "expr.no-field": '{kind} records have no field "{name}"{hint}',
+    "engine.refused": 'durable_rules cannot build the rule for check {check}{error}: split the condition "{condition}" into several checks or simplify it{hint}',
+    "engine.113": ' (more than a few "(a or b)" terms joined with "and" are beyond it)',
 }
