@@ -207,4 +207,8 @@ EN: dict[str, str] = {
     "expr.no-field": '{kind} records have no field "{name}"{hint}',
     "engine.refused": 'durable_rules cannot build the rule for check {check}{error}: split the condition "{condition}" into several checks or simplify it{hint}',
     "engine.113": ' (more than a few "(a or b)" terms joined with "and" are beyond it)',
+    # spreadsheets (auditor/intake/sheets/; their cell messages are Chinese text in both languages)
+    "sheet.in-column": "「{header}」{text}",
+    "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
+    "sheet.csv": "CSV cannot be read{detail}",
 }

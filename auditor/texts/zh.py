@@ -194,4 +194,7 @@ ZH: dict[str, str] = {
     "expr.no-field": "“{kind}”记录没有字段“{name}”{hint}",
     "engine.refused": "规则引擎无法为检查“{check}”建立规则{error}：请把条件“{condition}”拆成几项检查或加以简化{hint}",
     "engine.113": "（用“and”连接多个“(a or b)”项超出了它的能力）",
+    "sheet.in-column": "「{header}」{text}",
+    "sheet.unzipped": "工作簿解压后有 {size} 字节，最多允许 {limit} 字节",
+    "sheet.csv": "无法读取 CSV 文件{detail}",
 }
