@@ -17,7 +17,6 @@ import bisect
 import csv
 import datetime as _dt
 import io
-import re
 import zipfile
 
 from auditor.errors import Collector, Problem, SubmissionError, excerpt
@@ -28,6 +27,7 @@ from auditor.intake.sheets.layout import (
     sheets_by_name, suggest)
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.textfile import decode_bytes, read_bytes
+from auditor.texts import Both, Msg, msg
 
 
 def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
@@ -43,7 +43,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             total = sum(info.file_size for info in archive.infolist())
             if total > MAX_UNZIPPED_BYTES:
-                collector.add("E-SIZE", f"the workbook unpacks to {total} bytes; at most {MAX_UNZIPPED_BYTES} are allowed")
+                collector.add("E-SIZE", msg("sheet.unzipped", size=total, limit=MAX_UNZIPPED_BYTES))
                 collector.raise_if_any()
             parts = package.sheet_parts(archive)
             surveys = {title: package.survey(archive, part) for title, part in parts.items()
@@ -170,9 +170,9 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     text = decode_bytes(raw, collector, CSV_ENCODINGS) if raw is not None else None
     if text is None:
         for p in collector.problems:
-            if p.code == "E-ENCODING":
-                message = re.sub(r"save (the file|it) as UTF-8$", "save it as CSV UTF-8 or GBK (Excel 另存为“CSV UTF-8”或“CSV (逗号分隔)”)", p.message)
-                p = Problem(p.file, p.line, p.column, p.code, message, p.path)
+            if p.code == "E-ENCODING" and p.text is not None:  # its "save it as UTF-8" becomes how to save a CSV file
+                params = tuple((k, msg("encoding.save-csv") if k == "save" else v) for k, v in p.text.params)
+                p = Problem(p.file, p.line, p.column, p.code, Msg(p.text.key, params), p.path)
             ledger.problems.append(p)
         return None
     rows: dict = {}
@@ -182,6 +182,6 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
             if cells:
                 rows[r] = cells
     except csv.Error as exc:
-        ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", f"CSV cannot be read: {exc}")
+        ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", msg("sheet.csv", detail=Both(f": {exc}", "")))
         return None
     return Grid(file, "", rows, [], sheet.name)
