@@ -15,7 +15,7 @@ from auditor.evaluate.reconcile import expected_hits, reconcile
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
-from auditor.model import Facts, PolicySet, clause_order, district_order, plan
+from auditor.model import Facts, PolicySet, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
@@ -36,6 +36,10 @@ class Auditor:
         self.engine_name = engine
         self._engine = None
         self.types = field_types_for(policy_set.measures)
+        self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
+
+    def document(self, check) -> str:
+        return self.refs.get(check.document, "")
 
     @property
     def engine(self):
@@ -64,7 +68,7 @@ class Auditor:
         policies = {p.id: p for p in self.policy_set.policies}
         with timing.stage("verdicts"):
             return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
-                                self.types[check.over], outcomes)
+                                self.types[check.over], outcomes, self.document(check))
                     for check in self.policy_set.checks if check.over != "city"]
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
@@ -123,22 +127,25 @@ class Auditor:
                 continue
             for check in self.policy_set.checks:
                 if check.over != "city":
-                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy]))
+                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy], self.document(check)))
         if any(c.over == "city" for c in self.policy_set.checks):
             outcomes = self._evaluate(city)
             with timing.stage("verdicts"):
                 for check in self.policy_set.checks:
                     if check.over == "city":
                         verdicts.append(judge_check(check, self.compiled.by_check[check.id], city, as_of,
-                                                    policies[check.policy], self.types["city"], outcomes))
+                                                    policies[check.policy], self.types["city"], outcomes, self.document(check)))
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
-        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], clause_order(v["clause"]), order[v["check"]]))
+        # by district, then in the documents' order (the city's plan first), each in its own clause order
+        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
         return {
             "format": FORMAT,
             "as_of": as_of.isoformat(),
-            "plan": plan()["plan"]["ref"],
-            "policy_set": {"hash": "sha256:" + self.policy_set.digest, "folder": os.path.normpath(self.policy_set.folder),
+            "plan": self.policy_set.lead.ref if self.policy_set.lead else "",
+            "documents": [p.info() for p in self.policy_set.packs],
+            "policy_set": {"hash": "sha256:" + self.policy_set.digest, "folder": self.policy_set.folder,
+                           "packs": [p.id for p in self.policy_set.packs],
                            "policies": len(self.policy_set.policies), "checks": len(self.policy_set.checks)},
             "engine": self.engine_name,
             "submissions": files,

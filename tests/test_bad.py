@@ -21,7 +21,7 @@ import yaml
 
 from auditor.cli import main
 from auditor.errors import CODES
-from conftest import FIXTURES, POLICIES, ROOT
+from conftest import FIXTURES, PLAN_PACK, POLICIES, ROOT, make_pack
 
 
 BAD = Path(__file__).parent / "bad"
@@ -86,7 +86,7 @@ def test_bad_submission_validate(name, tmp_path, monkeypatch, capsys):
 def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
     want = EXPECT["policies"][name]
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     shutil.copy(BAD / "policies" / name, folder / name)
     monkeypatch.chdir(tmp_path)
     before = tree(tmp_path)
@@ -119,7 +119,7 @@ def test_bad_submission_audit_in_a_real_process(name, tmp_path):
 
 def test_a_bad_policy_stops_an_audit(tmp_path, capsys):
     policies = tmp_path / "policies"
-    shutil.copytree(POLICIES, policies)
+    shutil.copytree(PLAN_PACK, policies)
     shutil.copy(BAD / "policies" / "message-globals.yaml", policies / "zz.yaml")
     out = tmp_path / "out"
     rc = main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(out), "--policies", str(policies)])
@@ -156,6 +156,8 @@ def run_cli(args, capsys):
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平", "--policies", POLICIES], "U-ARGS", "did you mean"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平区,和平区", "--policies", POLICIES], "U-ARGS", "named twice"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/empty"], "P-NONE", "no .yaml policy files"),
+    (["check", "--policies", "{tmp}/loose"], "P-PACK", "without a pack.yaml"),
+    (["check", "--policies", "{tmp}/emptypack"], "P-NONE", "the pack holds no .yaml policy files"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/nope"], "P-NONE", "does not exist"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", FIXTURES, "--policies", POLICIES], "U-OUT", "must not be a submission"),
     (["audit", FIXTURES + "/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "{tmp}/file.txt/out",
@@ -169,11 +171,15 @@ def run_cli(args, capsys):
 def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     (tmp_path / "dirpolicy" / "x.yaml").mkdir(parents=True)
+    make_pack(tmp_path / "dirpolicy")
     (tmp_path / "folder.yaml").mkdir()
     (tmp_path / "file.txt").write_text("x")
     os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block for ever
-    (tmp_path / "pipepolicy").mkdir()
+    make_pack(tmp_path / "pipepolicy")
     os.mkfifo(tmp_path / "pipepolicy" / "p.yaml")
+    (tmp_path / "loose").mkdir()
+    shutil.copy(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), tmp_path / "loose")
+    make_pack(tmp_path / "emptypack")
     before = tree(tmp_path) | tree(Path(FIXTURES))
     rc, found = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
     assert rc == 2

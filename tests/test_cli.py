@@ -15,7 +15,7 @@ from auditor.dates import zh_date
 from auditor.intake.contracts import schema
 from auditor.model import plan
 
-from conftest import FIXTURES, POLICIES, ROOT
+from conftest import FIXTURES, PLAN_PACK, POLICIES, ROOT, make_pack
 
 STATUSES = {"pass", "fail", "missing", "not_due", "not_applicable", "waived"}
 
@@ -34,9 +34,10 @@ def test_findings_contract(audited):
     assert set(plan()["districts"]) <= districts and len(plan()["districts"]) == 13
     assert {v["status"] for v in findings["verdicts"]} >= {"pass", "fail", "missing"}
     assert all(v["status"] in STATUSES for v in findings["verdicts"])
-    assert all(v["clause"] in plan()["clauses"] for v in findings["verdicts"])
+    clauses = {d["ref"]: d["clauses"] for d in findings["documents"]}
+    assert all(v["clause"] in clauses[v["document"]] for v in findings["verdicts"])
     for v in findings["verdicts"]:
-        for key in ("district", "clause", "check", "status", "severity", "due", "responsible", "evidence"):
+        for key in ("district", "document", "clause", "check", "status", "severity", "due", "responsible", "evidence"):
             assert key in v
         if v["status"] in ("fail", "missing"):
             assert v["evidence"], v
@@ -119,7 +120,8 @@ def test_validate_check_and_test_commands(capsys):
 
 
 def test_test_command_fails_on_a_wrong_example(tmp_path, capsys):
-    text = open(os.path.join(POLICIES, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    text = open(os.path.join(PLAN_PACK, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    make_pack(tmp_path)
     (tmp_path / "p.yaml").write_text(text.replace("expect: {special-groups.disabled-enrolment-97: fail}",
                                                   "expect: {special-groups.disabled-enrolment-97: pass}"), encoding="utf-8")
     assert main(["test", "--policies", str(tmp_path)]) == 1

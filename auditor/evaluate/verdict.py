@@ -55,8 +55,10 @@ def _message(check: Check, values: dict, dates: frozenset = frozenset()) -> dict
 
 
 def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
-                types: dict[str, str], outcomes: dict[str, Judged]) -> dict:
-    """The verdict of one check for one district (or the city), from each rule's judged records."""
+                types: dict[str, str], outcomes: dict[str, Judged], document: str = "") -> dict:
+    """The verdict of one check for one district (or the city), from each rule's judged records.
+
+    ``document``: the reference number (文号) of the document whose clause the check cites."""
     current = check.step_for(as_of)
     due = current is None
     index = 0 if current is None else current[0]
@@ -106,6 +108,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     measures = {name: facts.notes[name] for name in sorted(rule.fields) if name in facts.notes}
     verdict = {
         "district": facts.district,
+        "document": document,
         "clause": check.clause,
         "policy": check.policy,
         "check": check.id,
@@ -146,12 +149,12 @@ def _units(policy: Policy, check: Check) -> dict:
     return out
 
 
-def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) -> dict:
+def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy, document: str = "") -> dict:
     """The verdict for a district that sent no submission at all."""
     current = check.step_for(as_of)
     step = check.steps[0 if current is None else current[0]]
     return {
-        "district": district, "clause": check.clause, "policy": check.policy, "check": check.id,
+        "district": district, "document": document, "clause": check.clause, "policy": check.policy, "check": check.id,
         "title": check.title, "method": check.method,
         "status": "not_due" if current is None else MISSING,
         "severity": check.severity, "due": step.due.isoformat(), "final_due": check.final_due.isoformat(),

@@ -141,10 +141,19 @@ class Formatter:
         # a value that names a check (a manual review's review_of) is shown as the check's title
         self.checks = {c.id: c.title.get(lang) or c.title.get("zh", c.id) for c in policy_set.checks}
         self.order = {c.id: i for i, c in enumerate(policy_set.checks)}  # plan order: policies by clause, checks as written
+        # the documents (packs) in order, by reference number; the first's clauses are cited bare, the others' with it
+        self.rank = {p.ref: i for i, p in enumerate(policy_set.packs)}
+        self.lead = policy_set.lead.ref if policy_set.lead else ""
         self.city = plan()["city"]
         self.wording = Wording(self, self.words["words"])
         # a province's evidence repeats a handful of requirements tens of thousands of times
         self.requirement = functools.lru_cache(maxsize=None)(self.requirement)
+
+    # ------------------------------------------------------------------ documents
+    def cite(self, document: str | None, clause: str) -> str:
+        """A clause as the documents show it: bare for the first document (the city's plan), with the reference
+        number of any other (教督〔2017〕6号 第五条)."""
+        return clause if not document or document == self.lead else f"{document} {clause}"
 
     # ------------------------------------------------------------------ fields and values
     def label(self, path: str) -> str:

@@ -37,7 +37,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from auditor import timing
-from auditor.model import PolicySet, clause_order, district_order, plan
+from auditor.model import PolicySet, district_order, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
 from auditor.output.findings import findings_json
@@ -91,10 +91,31 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     return env
 
 
-def _policy_info(policy_set: PolicySet) -> dict:
-    return {p.clause: {"clause": p.clause, "title": p.title, "text": p.text, "responsible": list(p.responsible), "id": p.id,
-                       "source": str(p.source)}
-            for p in policy_set.policies}
+def _policy_info(policy_set: PolicySet, fmt: Formatter) -> dict:
+    """Each clause's title and quoted text, keyed by the clause as the documents cite it (:meth:`Formatter.cite`)."""
+    refs = {p.id: p.ref for p in policy_set.packs}
+    out = {}
+    for p in policy_set.policies:
+        cited = fmt.cite(refs.get(p.document, ""), p.clause)
+        out.setdefault(cited, {"clause": cited, "title": p.title, "text": p.text, "responsible": list(p.responsible),
+                               "id": p.id, "source": str(p.source)})
+    return out
+
+
+def cited(findings: dict, fmt: Formatter) -> dict:
+    """The findings as the HTML documents show them: each verdict's clause cited with its document where that is
+    not the first (教督〔2017〕6号 第五条). findings.json and findings.xlsx keep the two apart."""
+    return {**findings, "verdicts": [{**v, "clause": fmt.cite(v.get("document"), v["clause"])} for v in findings["verdicts"]]}
+
+
+def documents_context(findings: dict, lang: str) -> tuple[dict, list[dict]]:
+    """(the first document, every document) for the title blocks: reference number and title in ``lang``."""
+    docs = [{"ref": d["ref"], "title": d["title"].get(lang) or d["title"]["zh"], "id": d["id"], "level": d["level"],
+             "short": (d.get("short") or d["title"]).get(lang) or d["title"]["zh"]}
+            for d in findings.get("documents") or []]
+    if not docs:  # findings of an older auditor: the plan's reference number alone
+        docs = [{"ref": findings.get("plan", ""), "title": findings.get("plan", ""), "id": "", "level": "city", "short": ""}]
+    return docs[0], docs
 
 
 def _addressee(district: str, fmt: Formatter) -> tuple[str, str]:
@@ -140,7 +161,10 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         fmt = Formatter(policy_set, lang)
         t = fmt.t
         issue = issue or default_issue(findings, lang)
-        clauses = _policy_info(policy_set)
+        source = findings  # findings.json and findings.xlsx: document and clause apart
+        findings = cited(findings, fmt)
+        lead, documents = documents_context(findings, lang)
+        clauses = _policy_info(policy_set, fmt)
         pages = district_pages(findings)
         as_of = findings["as_of"]
         deadline = issue.deadline(rectify_days)
@@ -152,7 +176,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         numbers = issue.numbers(sorted(notices, key=lambda d: (district_order(d), d)))
         sample_any = bool(findings.get("sample_data"))
         common = {"findings": findings, "clauses": clauses, "pages": pages, "notices": notices, "lang": lang, "t": t,
-                  "plan": plan()["plan"], "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
+                  "plan": lead, "documents": documents, "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
                   "cc": list(issue.cc), "issued": issue.issued.isoformat(), "rectify_days": rectify_days,
                   "rectify_by": deadline, "command": _command(findings, lang, rectify_days, issue),
                   "exports": ["findings.json", "findings.xlsx"]}
@@ -188,7 +212,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             **common, **summary_context(findings, by_district, clauses, pages, fmt),
             files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any))}
 
-    parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, lambda: {"findings.json": findings_json(findings)},
+    parts = [lambda: {"findings.xlsx": workbook(source, fmt)}, lambda: {"findings.json": findings_json(source)},
              *[(lambda d: lambda: district_files(d))(d) for d in by_district], index]
 
     def part(number: int) -> dict:
@@ -243,7 +267,12 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
     city = plan()["city"]
     names = fmt.words["status"]
     districts = [d for d in by_district if d != city] + ([city] if city in by_district else [])
-    matrix_clauses = sorted({v["clause"] for v in findings["verdicts"]}, key=lambda c: (clause_order(c), c))
+    first: dict[str, tuple] = {}  # each clause (as cited) where its first check stands in the documents' order
+    for v in findings["verdicts"]:
+        key = plan_key(v, fmt)
+        if v["clause"] not in first or key < first[v["clause"]]:
+            first[v["clause"]] = key
+    matrix_clauses = sorted(first, key=first.get)
     matrix: dict[str, dict] = {}
     detail: dict[str, list] = {c: [] for c in matrix_clauses}
     for d in districts:

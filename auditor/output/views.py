@@ -23,8 +23,10 @@ def sort_key(v: dict):
 
 
 def plan_key(v: dict, fmt: Formatter):
-    """Plan order: by clause as the plan numbers them, then the checks in their policy's order."""
-    return (clause_order(v["clause"]), v["clause"], fmt.order.get(v["check"], len(fmt.order)), v["check"])
+    """Plan order: the documents in order (the city's plan first), each by clause as it numbers them, then the
+    checks in their policy's order."""
+    return (fmt.rank.get(v.get("document", ""), len(fmt.rank)), fmt.order.get(v["check"], len(fmt.order)),
+            clause_order(v["clause"]), v["clause"], v["check"])
 
 
 def pending_review(v: dict) -> bool:

@@ -1,9 +1,9 @@
-"""Load and validate the policy folder: YAML -> schema -> typed Policy objects.
+"""Load and validate policy packs: YAML -> schema -> typed Policy objects.
 
-Every problem in every file is collected (with file, line and column) before
-anything stops; problems are raised together as one :class:`PolicyError`.
-Reading and building each file is here; checking the built set's fields and
-types across files is :mod:`auditor.rules.typecheck`.
+``--policies`` names packs (:mod:`auditor.rules.packs`: a folder with a ``pack.yaml`` naming its document) or
+folders of packs. Every problem in every file is collected (with file, line and column) before anything stops;
+problems are raised together as one :class:`PolicyError`. Reading and building each file is here; checking the
+built set's fields and types across files (and packs) is :mod:`auditor.rules.typecheck`.
 """
 from __future__ import annotations
 
@@ -18,21 +18,12 @@ from auditor.intake import contracts
 from auditor.intake.textfile import MAX_FILE_BYTES
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
-from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
-from auditor.rules import expr
+from auditor.model import Check, Example, Measure, Pack, Policy, PolicySet, Source, Step, plan
+from auditor.rules import expr, packs as _packs
 from auditor.rules.messages import compile_message, template_problems
 from auditor.rules.typecheck import check_types
 
 DEFAULT_FOLDER = "policies"
-
-
-def policy_files(folder: str) -> list[str]:
-    if not os.path.isdir(folder):
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder does not exist"))
-    names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
-    if not names:
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder holds no .yaml policy files"))
-    return [os.path.join(folder, n) for n in names]
 
 
 class _PolicyReader:
@@ -72,15 +63,15 @@ def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None
     return document.data, document
 
 
-def build_policy(data: dict, document: Document, collector: Collector) -> Policy | None:
-    """Typed objects from schema-valid data; semantic problems go to ``collector``."""
+def build_policy(data: dict, document: Document, collector: Collector, pack: Pack) -> Policy | None:
+    """Typed objects from schema-valid data; semantic problems go to ``collector``. ``pack``: the document it encodes."""
     r = _PolicyReader(document, collector)
     file = document.file
-    clauses = plan()["clauses"]
+    clauses = pack.clauses
     if data["clause"] not in clauses:
         normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
         hint = f'; write it as "{normalised}"' if normalised in clauses else did_you_mean(data["clause"], clauses)
-        r.problem("P-CLAUSE", f'clause "{data["clause"]}" is not in the plan{hint}', ("clause",))
+        r.problem("P-CLAUSE", f'clause "{data["clause"]}" is not in {pack.ref} (its pack.yaml lists its clauses){hint}', ("clause",))
 
     measures = []
     for i, m in enumerate(data.get("measures", [])):
@@ -147,7 +138,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             where_text=c.get("where"), require_text=c["require"], where=where, require=require,
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
-            source=Source(file, line), reading=c.get("reading")))
+            source=Source(file, line), reading=c.get("reading"), document=pack.id))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):
@@ -172,7 +163,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
     units = responsible_units(data["responsible"])
     return Policy(data["id"], data["clause"], data["title"], data["text"], units["district"] + units["city"],
                   data.get("notes", ""), tuple(data.get("references", [])), tuple(measures), tuple(checks),
-                  tuple(examples), Source(file, line), units)
+                  tuple(examples), Source(file, line), units, pack.id)
 
 
 def responsible_units(responsible) -> dict[str, tuple]:
@@ -182,32 +173,60 @@ def responsible_units(responsible) -> dict[str, tuple]:
     return {"district": tuple(responsible), "city": ()}
 
 
-def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
-    files = policy_files(folder)
+def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
+    """The policy set of ``folder``: a pack, a folder of packs, or a list of them (``--policies A B``)."""
+    paths = [folder] if isinstance(folder, (str, os.PathLike)) else list(folder)
+    paths = [os.fspath(p) for p in paths]
     problems: list[Problem] = []
+    packs: list[Pack] = []
+    for pack_folder in _packs.pack_folders(paths):
+        try:
+            packs.append(_packs.read_pack(pack_folder))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    ids: dict[str, Pack] = {}
+    for pack in packs:
+        if pack.id in ids:
+            problems.append(Problem(pack.source.file, pack.source.line, 0, "P-DUPLICATE-ID",
+                                    f'pack id "{pack.id}" is already used by {ids[pack.id].source.file}', "id"))
+        ids.setdefault(pack.id, pack)
+    if problems:
+        raise PolicyError(problems)
+    packs = _packs.order(packs)
     policies: list[Policy] = []
     documents: dict[str, Document] = {}
     digest = hashlib.sha256()
-    for file in files:
+    files: list[tuple[str, str]] = []
+    for pack in packs:
         try:
-            if os.path.isfile(file) and os.path.getsize(file) <= MAX_FILE_BYTES:  # no pipes, devices, giants
-                with open(file, "rb") as handle:
-                    digest.update(os.path.basename(file).encode() + b"\0" + handle.read(MAX_FILE_BYTES + 1) + b"\0")
-        except OSError:
-            pass  # read_policy reports it (E-READ, E-SIZE)
-        collector = Collector(file, PolicyError)
-        try:
-            loaded = read_policy(file, collector)
+            names = _packs.policy_files(pack.folder)
         except PolicyError as exc:
             problems.extend(exc.problems)
             continue
-        if loaded is not None:
-            data, document = loaded
-            documents[file] = document
-            policy = build_policy(data, document, collector)
-            if policy is not None:
-                policies.append(policy)
-        problems.extend(collector.problems)
+        for file in [pack.source.file] + names:
+            name = _packs.relative_name(pack, file)
+            files.append((name, file))
+            try:
+                if os.path.isfile(file) and os.path.getsize(file) <= MAX_FILE_BYTES:  # no pipes, devices, giants
+                    with open(file, "rb") as handle:
+                        digest.update(name.encode() + b"\0" + handle.read(MAX_FILE_BYTES + 1) + b"\0")
+            except OSError:
+                pass  # read_policy reports it (E-READ, E-SIZE)
+            if file == pack.source.file:
+                continue
+            collector = Collector(file, PolicyError)
+            try:
+                loaded = read_policy(file, collector)
+            except PolicyError as exc:
+                problems.extend(exc.problems)
+                continue
+            if loaded is not None:
+                data, document = loaded
+                documents[file] = document
+                policy = build_policy(data, document, collector, pack)
+                if policy is not None:
+                    policies.append(policy)
+            problems.extend(collector.problems)
 
     # ids unique across the set
     seen: dict[tuple, Source] = {}
@@ -235,5 +254,7 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
     check_types(policies, documents, problems)
     if problems:
         raise PolicyError(problems)
-    policies.sort(key=lambda p: (plan()["clauses"].index(p.clause), p.id))
-    return PolicySet(tuple(policies), digest.hexdigest(), folder)
+    rank = {p.id: i for i, p in enumerate(packs)}
+    by_id = {p.id: p for p in packs}
+    policies.sort(key=lambda p: (rank[p.document], by_id[p.document].clauses.index(p.clause), p.id))
+    return PolicySet(tuple(policies), digest.hexdigest(), " ".join(os.path.normpath(p) for p in paths), tuple(packs), tuple(files))

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
-from auditor.rules.policies import policy_files
 from auditor.store import db, identity, numbering
 
 DEFAULT_NUMBER = numbering.DEFAULT_PATTERN
@@ -97,7 +96,7 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
     recorded_at = now.isoformat(timespec="seconds")
     city = plan()["city"]
     hashes = {d: submission_hash(files) for d, files in sorted(findings["submitted_by"].items())}
-    files = [(os.path.basename(f), f) for f in policy_files(policy_set.folder)]
+    files = list(policy_set.files)  # (pack-relative name: shenyang-2019-23/2-1-4-large-classes.yaml, path), pack.yaml included
     policies = []
     for name, full in files:
         with open(full, "rb") as handle:

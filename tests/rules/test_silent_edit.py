@@ -77,8 +77,10 @@ def _copy_and_edit(tmp_path, edit) -> str:
     folder = tmp_path / "policies"
     shutil.copytree(POLICIES, folder)
     edited = 0
-    for name in sorted(os.listdir(folder)):
-        path = folder / name
+    for path in sorted(folder.rglob("*.yaml")):  # every pack's policy files
+        name = path.name
+        if name == "pack.yaml":
+            continue
         text = path.read_text(encoding="utf-8")
         new = edit(name, text)
         if new != text:
