@@ -12,6 +12,7 @@ from auditor.errors import AuditorError, SubmissionError
 from auditor.evaluate import derive
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import expected_hits, reconcile
+from auditor.evaluate.records import explainer
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
@@ -35,7 +36,8 @@ class Auditor:
         self.compiled: CompiledSet = compile_policies(policy_set)
         self.engine_name = engine
         self._engine = None
-        self.types = field_types_for(policy_set.measures)
+        self.types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
+        self.explain = explainer(policy_set)
         self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
 
     def document(self, check) -> str:
@@ -63,12 +65,12 @@ class Auditor:
     def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:
         """One district's verdicts (its measures are derived in place first)."""
         with timing.stage("derive"):
-            derive.derive_district(facts, self.policy_set.measures)
+            derive.derive_district(facts, self.policy_set.measures, self.policy_set)
         outcomes = self._evaluate(facts)
         policies = {p.id: p for p in self.policy_set.policies}
         with timing.stage("verdicts"):
             return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
-                                self.types[check.over], outcomes, self.document(check))
+                                self.types[check.over], outcomes, self.document(check), self.explain)
                     for check in self.policy_set.checks if check.over != "city"]
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:

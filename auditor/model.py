@@ -13,7 +13,7 @@ import yaml
 
 Node = Any  # an expression tree of auditor.rules.expr (built and read there; held here as data)
 
-KINDS = ("class", "school", "document", "district", "city")
+KINDS = ("class", "school", "school_stage", "document", "district", "city")  # school_stage: derived, a school per stage
 STATUSES = ("fail", "missing", "not_due", "waived", "pass", "not_applicable")
 SEVERITIES = ("critical", "major", "minor")
 METHODS = ("automated", "evidence", "manual")
@@ -73,7 +73,7 @@ class Source:
 class Measure:
     id: str
     level: str  # district | city
-    agg: str  # count share sum min max mean ratio
+    agg: str  # count share sum min max mean ratio cv
     of: str  # record kind aggregated
     where: Node | None
     that: Node | None
@@ -82,6 +82,39 @@ class Measure:
     title: dict
     source: Source
     policy: str
+    weight: str | None = None  # cv: the field weighting each record (a school's pupils)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A per-record figure computed before the engine (``computed:`` of a policy): ``value`` over the record's
+    fields, e.g. ``teachers_bachelor_plus * 100 / pupils``; absent when an input is absent or a divisor is zero."""
+
+    id: str
+    of: str  # record kind
+    value: Node
+    value_text: str
+    title: dict
+    unit: str  # the x-unit it is shown with ("" for none)
+    source: Source
+    policy: str
+
+
+@dataclass(frozen=True)
+class KOfN:
+    """A check's ``require_k_of_n``: at least ``k`` of the items meet their threshold and none is below ``floor``
+    of its threshold. Derived before the engine into two per-record figures, ``met`` (items at or above their
+    threshold) and ``lowest`` (the lowest value / threshold over the items), which ``require`` judges."""
+
+    k: int
+    floor: float
+    items: tuple  # of (field, threshold): each item holds when the record's field is at least the threshold
+    met: str  # the per-record field names
+    lowest: str
+
+    @property
+    def fields(self) -> tuple:
+        return tuple(f for f, _ in self.items)
 
 
 @dataclass(frozen=True)
@@ -113,6 +146,7 @@ class Check:
     source: Source
     reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
     document: str = ""  # the id of the pack (the document) whose clause the check cites
+    k_of_n: KOfN | None = None  # require_k_of_n: the items behind the require (``met >= k and lowest >= floor``)
 
     @property
     def final_due(self) -> _dt.date:
@@ -152,6 +186,7 @@ class Policy:
     source: Source
     units: dict = field(default_factory=dict)  # responsible units by level: {"district": (...), "city": (...)}
     document: str = ""  # the id of its pack
+    computed: tuple = ()  # of Computed: per-record figures it defines
 
 
 LEVELS = ("city", "province", "national")  # packs are listed in this order: the city's own plan first
@@ -174,13 +209,14 @@ class Pack:
     notes: str
     folder: str
     source: Source
+    assessment: dict | None = None  # the assessment page: {"title", "file", "parts": [{"title", "clauses"}]}
 
     def info(self) -> dict:
         """What findings.json says about the document."""
         return {"id": self.id, "ref": self.ref, "title": dict(self.title), "short": dict(self.short), "level": self.level,
                 "issued": self.issued.isoformat(),
                 "period": {"start": self.start.isoformat(), **({"end": self.end.isoformat()} if self.end else {})},
-                "clauses": list(self.clauses)}
+                "clauses": list(self.clauses), **({"assessment": self.assessment} if self.assessment else {})}
 
 
 @dataclass(frozen=True)
@@ -209,6 +245,10 @@ class PolicySet:
     @property
     def measures(self) -> list[Measure]:
         return [m for p in self.policies for m in p.measures]
+
+    @property
+    def computed(self) -> list[Computed]:
+        return [c for p in self.policies for c in p.computed]
 
     def policy(self, policy_id: str) -> Policy:
         for p in self.policies:

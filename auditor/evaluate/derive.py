@@ -1,8 +1,11 @@
 """Derived figures (measures) computed from records, before the engine runs.
 
-durable_rules sees per-record tests only; shares, counts, sums, extremes and
-ratios are computed here in Python and put on the district record (or, for
-city-wide measures, on the city record) as ordinary fields. A measure whose
+durable_rules sees per-record tests only; shares, counts, sums, extremes,
+ratios and enrolment-weighted coefficients of variation (``cv``, computed by
+:mod:`auditor.evaluate.spread`) are computed here in Python and put on the
+district record (or, for city-wide measures, on the city record) as ordinary
+fields. Per-record figures (school stages, computed fields, k-of-n figures) are
+in :mod:`auditor.evaluate.records`; :func:`derive_district` runs them first. A measure whose
 inputs are incomplete is *absent*, never a number: its note says which
 records lack which fields, so the verdict stage reports ``missing`` with that
 evidence. A measure over no records at all is absent with status ``empty``
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
+from auditor.evaluate.records import derive_records, explainer
+from auditor.evaluate.spread import weighted_cv
 
 
 def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[str]:
@@ -21,8 +26,9 @@ def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[s
     return [p for p in paths if expr.lookup(record.data, p) is expr.MISSING]
 
 
-def measure_value(measure: Measure, records: list[Record]) -> dict:
-    """{"status": "ok"|"missing"|"empty", "value": ..., details}."""
+def measure_value(measure: Measure, records: list[Record], explain=None) -> dict:
+    """{"status": "ok"|"missing"|"empty", "value": ..., details}. ``explain``: derived fields a record lacks -> the
+    submitted fields behind them (``records.explainer``)."""
     if not records:
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     applicable: list[Record] = []
@@ -46,12 +52,13 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
             elif value:
                 hits += 1
             continue
-        names = [measure.value] + ([measure.per] if measure.per else [])
+        names = [measure.value] + ([measure.per] if measure.per else []) + ([measure.weight] if measure.weight else [])
         values = [expr.lookup(record.data, n) for n in names]
         if any(v is expr.MISSING for v in values):
-            lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, None, names)})
+            absent = _unknown(record, None, names)
+            lacking.append({"key": record.key, **record.ident, "missing": explain(record, absent) if explain else absent})
             continue
-        numbers.append(values[0])
+        numbers.append(values[0] if not measure.weight else (values[0], values[-1]))
         if measure.per:
             per_total += values[1]
     if lacking:
@@ -64,6 +71,12 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
         return {"status": "ok", "value": sum(numbers), "of": n}
     if n == 0:
         return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
+    if agg == "cv":  # over no school, zero pupils or a zero mean: undefined, and missing at the check, never a pass
+        spread = weighted_cv(numbers)
+        details = {k: v for k, v in spread.items() if k not in ("value", "reason")}
+        if spread["value"] is None:
+            return {"status": "empty", "reason": spread["reason"], **details, "field": measure.value}
+        return {"status": "ok", "value": spread["value"], **details, "field": measure.value, "weight_field": measure.weight}
     if agg == "share":
         return {"status": "ok", "value": round(hits / n, 6), "numerator": hits, "denominator": n}
     if agg == "min":
@@ -79,12 +92,17 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
     raise ValueError(agg)  # pragma: no cover - the schema allows only the above
 
 
-def derive_district(facts: Facts, measures: list[Measure]) -> Facts:
-    """Put district-level measures on the district record (in place) and return ``facts``.
+def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> Facts:
+    """Put district-level measures on the district record (in place) and return ``facts``; with ``policy_set``,
+    its per-record figures first (school stages, computed fields, k-of-n figures).
 
     Values left by an earlier derivation are cleared first, so the same facts can be
     audited again (another date, engine or policy set) without stale figures.
     """
+    explain = None
+    if policy_set is not None:
+        derive_records(facts, policy_set)
+        explain = explainer(policy_set)
     record = facts.of("district")[0]
     for measure in measures:
         if measure.level == "district":
@@ -93,7 +111,7 @@ def derive_district(facts: Facts, measures: list[Measure]) -> Facts:
     for measure in measures:
         if measure.level != "district":
             continue
-        result = measure_value(measure, facts.of(measure.of))
+        result = measure_value(measure, facts.of(measure.of), explain)
         facts.notes[measure.id] = result
         if result["status"] == "ok":
             record.data[measure.id] = result["value"]

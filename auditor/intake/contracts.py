@@ -313,8 +313,19 @@ def base_field_types() -> dict[str, dict[str, str]]:
     klass["stage"] = STRING  # derived from grade: primary (1-6) or junior (7-9)
     for name, t in school.items():
         klass[f"school.{name}"] = t
+    # derived: one record per stage a school serves (auditor/evaluate/records.py), its resources split by stage
+    stage = dict(school)
+    school["class_count"] = NUMBER  # derived: the classes the school lists in the class ledger (absent: none listed)
+    stage.update({"stage": STRING, "share": NUMBER, "combined": BOOL})
     document = types("document")
     district = types("figures")
-    for table in (school, klass, document, district):
+    for table in (school, klass, stage, document, district):
         table["district"] = STRING
-    return {"class": klass, "school": school, "document": document, "district": district, "city": {"city": STRING}}
+    return {"class": klass, "school": school, "school_stage": stage, "document": document, "district": district,
+            "city": {"city": STRING}}
+
+
+def stage_split_fields() -> tuple[str, ...]:
+    """The school fields a combined school's stages share in proportion (``x-stage-split`` in the schema):
+    teachers, floor areas, equipment, rooms."""
+    return tuple(name for name, prop in scalar_fields("school").items() if prop.get("x-stage-split"))

@@ -144,6 +144,8 @@ def to_facts(document: Document) -> Facts:
     for i, s in enumerate(data.get("schools", [])):
         scalars = {k: v for k, v in s.items() if k != "classes"}
         row = {"district": district, **scalars}
+        if s.get("classes"):  # derived: the classes the school lists (absent, not zero, when it lists none)
+            row["class_count"] = len(s["classes"])
         schools.append(Record("school", f"school:{s['id']}", row, {"school": s["id"], "school_name": s["name"]}, f"{file}:schools[{i}]"))
         school_id, school_name = s["id"], s["name"]
         key_prefix, source_prefix = f"class:{school_id}/", f"{file}:schools[{i}].classes["

@@ -16,7 +16,7 @@ from auditor.model import Pack, PolicySet
 
 # the same words as the reports and findings.xlsx (auditor/data/labels.yaml, method; tests/rules hold them equal)
 METHOD_ZH = {"automated": "数据核验", "evidence": "佐证材料核查", "manual": "人工复核"}
-OVER_ZH = {"class": "班级", "school": "学校", "document": "文件", "district": "区县", "city": "全市"}
+OVER_ZH = {"class": "班级", "school": "学校", "school_stage": "学校学段", "document": "文件", "district": "区县", "city": "全市"}
 
 
 def _methods(clauses: list[dict]) -> dict:

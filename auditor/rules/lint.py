@@ -58,7 +58,7 @@ _MEASURE_DOMAINS = {"share": Domain(contracts.NUMBER, 0, 1), "count": Domain(con
 
 def field_domains(policy_set: PolicySet) -> dict[str, dict[str, Domain]]:
     """Per record kind, the domain of every field a check may read (schema + measures)."""
-    types = field_types_for(policy_set.measures)
+    types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
     defs = {"class": "class", "school": "school", "document": "document", "district": "figures"}
     out: dict[str, dict[str, Domain]] = {}
     for kind, table in types.items():

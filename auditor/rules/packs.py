@@ -101,11 +101,18 @@ def read_pack(folder: str) -> Pack:
     if start and end and end < start:
         line, column = document.where(("period", "end"))
         collector.add("P-PACK", f"the period ends ({end}) before it starts ({start})", line, column, "period.end")
+    for i, part in enumerate((data.get("assessment") or {}).get("parts", [])):
+        for j, clause in enumerate(part["clauses"]):
+            if clause not in data["clauses"]:
+                path = ("assessment", "parts", i, "clauses", j)
+                line, column = document.where(path)
+                collector.add("P-PACK", f'the assessment names clause "{clause}", which is not among the pack\'s clauses',
+                              line, column, path_text(path))
     collector.raise_if_any()
     line, _ = document.where(())
     return Pack(data["id"], data["ref"], dict(data["title"]), dict(data.get("short") or data["title"]),
                 dict(data["issuer"]) if "issuer" in data else None, data["level"], issued, start, end,
-                tuple(data["clauses"]), data.get("notes", ""), folder, Source(file, line))
+                tuple(data["clauses"]), data.get("notes", ""), folder, Source(file, line), data.get("assessment"))
 
 
 def order(packs: list[Pack]) -> list[Pack]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from jinja2 import TemplateSyntaxError
 
@@ -18,7 +19,7 @@ from auditor.intake import contracts
 from auditor.intake.textfile import MAX_FILE_BYTES
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
-from auditor.model import Check, Example, Measure, Pack, Policy, PolicySet, Source, Step, plan
+from auditor.model import Check, Computed, Example, KOfN, Measure, Pack, Policy, PolicySet, Source, Step, plan
 from auditor.rules import expr, packs as _packs
 from auditor.rules.messages import compile_message, template_problems
 from auditor.rules.typecheck import check_types
@@ -80,10 +81,14 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         that = r.parse_expr(m["that"], base + ("that",)) if "that" in m else None
         if m["agg"] == "share" and "that" not in m:
             r.problem("P-SCHEMA", 'a "share" measure needs "that": the condition counted in the numerator', base)
-        if m["agg"] in ("sum", "min", "max", "mean", "ratio") and "value" not in m:
+        if m["agg"] in ("sum", "min", "max", "mean", "ratio", "cv") and "value" not in m:
             r.problem("P-SCHEMA", f'a "{m["agg"]}" measure needs "value": the field aggregated', base)
         if m["agg"] == "ratio" and "per" not in m:
             r.problem("P-SCHEMA", 'a "ratio" measure needs "per": the field summed in the denominator', base)
+        if m["agg"] == "cv" and "weight" not in m:
+            r.problem("P-SCHEMA", 'a "cv" measure needs "weight": the field weighting each record (pupils)', base)
+        if "weight" in m and m["agg"] != "cv":
+            r.problem("P-SCHEMA", f'"weight" belongs to a "cv" measure, not a "{m["agg"]}" one', base + ("weight",))
         level = m.get("level", "district")
         if level == "city" and m["of"] != "district":
             r.problem("P-SCHEMA", 'a city-level measure aggregates districts: use "of: district"', base + ("of",))
@@ -91,13 +96,34 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
             r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document', base + ("of",))
         line, _ = r.at(base)
         measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
-                                m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"]))
+                                m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"], m.get("weight")))
+
+    computed = []
+    for i, c in enumerate(data.get("computed", [])):
+        base = ("computed", i)
+        value = r.parse_expr(c["value"], base + ("value",), condition=False)
+        if value is None:
+            continue
+        line, _ = r.at(base)
+        computed.append(Computed(c["id"], c["of"], value, c["value"], c["title"], c.get("unit", ""), Source(file, line), data["id"]))
 
     checks = []
     for i, c in enumerate(data["checks"]):
         base = ("checks", i)
         where = r.parse_expr(c["where"], base + ("where",)) if "where" in c else None
-        require = r.parse_expr(c["require"], base + ("require",))
+        k_of_n = None
+        if ("require" in c) == ("require_k_of_n" in c):
+            r.problem("P-SCHEMA", 'a check needs "require" (a condition) or "require_k_of_n" (k of n items), exactly one of them', base)
+            continue
+        if "require_k_of_n" in c:
+            k_of_n = k_of_n_spec(c["id"], c["require_k_of_n"])
+            if k_of_n.k > len(k_of_n.items):
+                r.problem("P-SCHEMA", f"k is {k_of_n.k} but there are only {len(k_of_n.items)} items", base + ("require_k_of_n", "k"))
+            require_text = k_of_n_requirement(k_of_n)
+            require = r.parse_expr(require_text, base + ("require_k_of_n",))
+        else:
+            require_text = c["require"]
+            require = r.parse_expr(c["require"], base + ("require",))
         steps: list[Step] = []
         if "due" in c:
             due = real_date(c["due"])
@@ -135,10 +161,10 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         checks.append(Check(
             id=c["id"], policy=data["id"], clause=data["clause"], title=c["title"],
             method=c.get("method", "automated"), over=c["over"],
-            where_text=c.get("where"), require_text=c["require"], where=where, require=require,
+            where_text=c.get("where"), require_text=require_text, where=where, require=require,
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
-            source=Source(file, line), reading=c.get("reading"), document=pack.id))
+            source=Source(file, line), reading=c.get("reading"), document=pack.id, k_of_n=k_of_n))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):
@@ -163,7 +189,21 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
     units = responsible_units(data["responsible"])
     return Policy(data["id"], data["clause"], data["title"], data["text"], units["district"] + units["city"],
                   data.get("notes", ""), tuple(data.get("references", [])), tuple(measures), tuple(checks),
-                  tuple(examples), Source(file, line), units, pack.id)
+                  tuple(examples), Source(file, line), units, pack.id, tuple(computed))
+
+
+def k_of_n_spec(check_id: str, spec: dict) -> KOfN:
+    """A check's ``require_k_of_n`` with the names of its two per-record figures, from the check's id
+    (``resources.primary`` -> ``resources_primary_met``, ``resources_primary_lowest``)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", check_id).strip("_")
+    slug = slug if slug[:1].isalpha() else f"k_{slug}"
+    items = tuple((item["field"], item["at_least"]) for item in spec["items"])
+    return KOfN(spec["k"], spec["floor"], items, f"{slug}_met", f"{slug}_lowest")
+
+
+def k_of_n_requirement(spec: KOfN) -> str:
+    """The condition the engine judges: ``<met> >= k and <lowest> >= floor``."""
+    return f"{spec.met} >= {spec.k} and {spec.lowest} >= {spec.floor!r}"
 
 
 def responsible_units(responsible) -> dict[str, tuple]:
@@ -235,13 +275,17 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
         items = [("policy", policy.id, ("id",))]
         items += [("check", c.id, ("checks", i, "id")) for i, c in enumerate(policy.checks)]
         items += [("measure", m.id, ("measures", i, "id")) for i, m in enumerate(policy.measures)]
+        items += [("computed field", c.id, ("computed", i, "id")) for i, c in enumerate(policy.computed)]
+        items += [("k-of-n figure", name, ("checks", i, "id")) for i, c in enumerate(policy.checks) if c.k_of_n
+                  for name in (c.k_of_n.met, c.k_of_n.lowest)]
         for what, ident, path in items:
             line, column = doc.where(path)
-            if (what, ident) in seen:
+            key = (what if what in ("policy", "check") else "field", ident)  # derived figures share one namespace
+            if key in seen:
                 problems.append(Problem(policy.source.file, line, column, "P-DUPLICATE-ID",
-                                        f'{what} id "{ident}" is already used at {seen[(what, ident)]}', path_text(path)))
+                                        f'{what} id "{ident}" is already used at {seen[key]}', path_text(path)))
             else:
-                seen[(what, ident)] = Source(policy.source.file, line)
+                seen[key] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
             known = {c.id for p in policies for c in p.checks}
             known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported

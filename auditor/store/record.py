@@ -106,7 +106,9 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
     expected = list(findings["districts"])
     key = audit_identity(as_of, policy_hash, expected, hashes)
     measures = {m.id: m for m in policy_set.measures}
-    definitions = [(c.id, c.policy, c.clause, _dumps(c.title), identity.definition(c, measures)) for c in policy_set.checks]
+    computed = {c.id: c for c in policy_set.computed}
+    definitions = [(c.id, c.policy, c.clause, _dumps(c.title), identity.definition(c, measures, computed))
+                   for c in policy_set.checks]
     by_district: dict[str, list[dict]] = {}
     for v in findings["verdicts"]:
         by_district.setdefault(v["district"], []).append(v)
