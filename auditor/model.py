@@ -98,6 +98,7 @@ class Computed:
     unit: str  # the x-unit it is shown with ("" for none)
     source: Source
     policy: str
+    short: dict | None = None  # a short name for table headings
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,8 @@ def measure_value(measure: Measure, records: list[Record], explain=None) -> dict
         spread = weighted_cv(numbers)
         details = {k: v for k, v in spread.items() if k not in ("value", "reason")}
         if spread["value"] is None:
-            return {"status": "empty", "reason": spread["reason"], **details, "field": measure.value}
-        return {"status": "ok", "value": spread["value"], **details, "field": measure.value, "weight_field": measure.weight}
+            return {"status": "empty", "reason": spread["reason"], **details}
+        return {"status": "ok", "value": spread["value"], **details}
     if agg == "share":
         return {"status": "ok", "value": round(hits / n, 6), "numerator": hits, "denominator": n}
     if agg == "min":
@@ -112,6 +112,9 @@ def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> F
         if measure.level != "district":
             continue
         result = measure_value(measure, facts.of(measure.of), explain)
+        if measure.agg == "cv":  # which per-school figure over which schools: the reports pair it with its indicator
+            result.update(agg="cv", field=measure.value, weight_field=measure.weight,
+                          **({"filter": expr.to_text(measure.where)} if measure.where is not None else {}))
         facts.notes[measure.id] = result
         if result["status"] == "ok":
             record.data[measure.id] = result["value"]

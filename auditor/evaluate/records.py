@@ -84,8 +84,10 @@ def compute_fields(facts: Facts, computed) -> None:
 
 
 def share(value, threshold) -> Fraction:
-    """value / threshold, exactly, from their decimals (3.57 of 4.2 is 0.85, not a rounding error below it)."""
-    return exact(value) / exact(threshold)
+    """value / threshold, exactly, from their decimals (3.57 of 4.2 is 0.85, not a rounding error below it).
+    (A threshold of zero, which the policy schema refuses, asks nothing: its share is 1.)"""
+    t = exact(threshold)
+    return exact(value) / t if t > 0 else Fraction(1)
 
 
 def mark(value, threshold, floor) -> str:

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 
 from auditor import timing
 from auditor.model import PolicySet, district_order, plan
+from auditor.output import assessment
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
 from auditor.output.findings import findings_json
@@ -156,7 +157,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     """
     with timing.stage("render"):
         env = environment(templates)
-        for name in ("district.html", "notice.html", "index.html"):
+        for name in ("district.html", "notice.html", "index.html", "assessment.html"):
             env.get_template(name)  # compiled once here, not once per worker
         fmt = Formatter(policy_set, lang)
         t = fmt.t
@@ -171,6 +172,16 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         by_district: dict[str, list] = {}
         for v in findings["verdicts"]:
             by_district.setdefault(v["district"], []).append(v)
+        raw_by_district: dict[str, list] = {}  # as findings.json has them (the clause apart from its document)
+        for v in source["verdicts"]:
+            raw_by_district.setdefault(v["district"], []).append(v)
+        # the documents with an assessment page (the national standard), and each district's page of each
+        assessed = assessment.assessed(source)
+        assessment_pages = {(d, doc["ref"]): assessment.page_name(pages[d], doc, lang)
+                            for doc in assessed for d in by_district if d != plan()["city"]}
+        links = {(v["district"], v["check"]): (f"{assessment_pages[(v['district'], v['document'])]}#v-{v['check']}"
+                                               if v["status"] == "pass" and (v["district"], v.get("document")) in assessment_pages
+                                               else f"{pages[v['district']]}#v-{v['check']}") for v in source["verdicts"]}
         notices = {d: notice_name(pages[d], lang) for d, vs in by_district.items()
                    if any(v["status"] in ("fail", "missing") and not pending_review(v) for v in vs)}
         numbers = issue.numbers(sorted(notices, key=lambda d: (district_order(d), d)))
@@ -179,7 +190,10 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                   "plan": lead, "documents": documents, "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
                   "cc": list(issue.cc), "issued": issue.issued.isoformat(), "rectify_days": rectify_days,
                   "rectify_by": deadline, "command": _command(findings, lang, rectify_days, issue),
-                  "exports": ["findings.json", "findings.xlsx"]}
+                  "exports": ["findings.json", "findings.xlsx"],
+                  "assessments": {d: [{"ref": doc["ref"], "href": assessment_pages[(d, doc["ref"])],
+                                       "title": doc["assessment"]["title"].get(lang, "")} for doc in assessed if (d, doc["ref"]) in assessment_pages]
+                                  for d in by_district}}
 
     def header(district: str, document: str, sample: bool) -> str:
         return f"{district} · {document}" + (f" · {t['sample_marker']}" if sample else "")
@@ -187,7 +201,15 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     def district_files(district: str) -> dict[str, str]:
         verdicts = by_district[district]
         views = [view(v, fmt, as_of) for v in verdicts]
-        groups = {s: sorted((x for x in views if x["status"] == s and not x["pending_review"]), key=lambda x: plan_key(x, fmt))
+        # a document with its own assessment page lists its passed requirements there; the report names how many
+        elsewhere = []
+        for doc in assessed:
+            if (district, doc["ref"]) in assessment_pages:
+                n = sum(1 for x in views if x["status"] == "pass" and x.get("document") == doc["ref"])
+                elsewhere.append({"document": doc["ref"], "n": n, "href": assessment_pages[(district, doc["ref"])]})
+        moved = {e["document"] for e in elsewhere}
+        groups = {s: sorted((x for x in views if x["status"] == s and not x["pending_review"]
+                             and not (s == "pass" and x.get("document") in moved)), key=lambda x: plan_key(x, fmt))
                   for s in STATUS_ORDER}
         pending = sorted((x for x in views if x["pending_review"]), key=lambda x: plan_key(x, fmt))
         # the city's own page rests on every district's submission
@@ -196,9 +218,14 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                    "total": len(verdicts), "headline": headline(counts(verdicts), fmt), "sample": sample,
                    "appendix": [x for x in groups["fail"] + groups["missing"]
                                 if len(x["rows"]) > EVIDENCE_INLINE or len(x["gaps"]) > EVIDENCE_INLINE],
-                   "inline": EVIDENCE_INLINE, "appendix_rows": EVIDENCE_ROWS,
+                   "inline": EVIDENCE_INLINE, "appendix_rows": EVIDENCE_ROWS, "elsewhere": elsewhere,
                    "page_header": header(district, t["report_short"], sample)}
         out = {pages[district]: env.get_template("district.html").render(**context)}
+        for doc in assessed:
+            if (district, doc["ref"]) in assessment_pages:
+                a = assessment.district_assessment(doc, raw_by_district[district], fmt, pages, district)
+                out[assessment_pages[(district, doc["ref"])]] = env.get_template("assessment.html").render(
+                    **{**context, "page_header": header(district, t["assess_short"], sample)}, a=a)
         if district in notices:
             addressee, you = _addressee(district, fmt)
             items = rectification_items(verdicts, fmt, clauses, deadline)
@@ -208,8 +235,11 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         return out
 
     def index() -> dict[str, str]:
+        matrices = [x for doc in assessed
+                    if (x := assessment.matrix(doc, {d: vs for d, vs in raw_by_district.items() if d != plan()["city"]}, fmt, pages,
+                                               {d: p for (d, ref), p in assessment_pages.items() if ref == doc["ref"]}))]
         return {"index.html": env.get_template("index.html").render(
-            **common, **summary_context(findings, by_district, clauses, pages, fmt),
+            **common, **summary_context(findings, by_district, clauses, pages, fmt, links), cv_matrices=matrices,
             files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any))}
 
     parts = [lambda: {"findings.xlsx": workbook(source, fmt)}, lambda: {"findings.json": findings_json(source)},
@@ -262,8 +292,15 @@ def _measure_entry(name: str, m: dict, aim: tuple | None, pages: dict, fmt: Form
             if number and isinstance(m.get("value"), (int, float)) else None}
 
 
-def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dict, fmt: Formatter) -> dict:
-    """The city summary: matrix, status chart, city targets with contributions, district figures against targets."""
+def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dict, fmt: Formatter, links: dict | None = None) -> dict:
+    """The city summary: matrix, status chart, city targets with contributions, district figures against targets.
+
+    ``links``: (district, check) -> where the verdict is shown (a district's report, or its assessment page for a
+    requirement met there); by default the district's report."""
+    links = links or {}
+
+    def link(v: dict) -> str:
+        return links.get((v["district"], v["check"])) or f"{pages[v['district']]}#v-{v['check']}"
     city = plan()["city"]
     names = fmt.words["status"]
     districts = [d for d in by_district if d != city] + ([city] if city in by_district else [])
@@ -299,7 +336,7 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
             if not found:
                 rows.append({"check": v["check"], "title": v["title"].get(fmt.lang, v["check"]), "cells": {}})
         row = next(r for r in rows if r["check"] == v["check"])
-        row["cells"][v["district"]] = {"status": v["status"], "href": f"{pages[v['district']]}#v-{v['check']}"}
+        row["cells"][v["district"]] = {"status": v["status"], "href": link(v)}
     for c in matrix_clauses:
         detail[c] = checks_by_clause.get(c, [])
     totals = counts(findings["verdicts"])
@@ -322,7 +359,7 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
         vs = [v for v in findings["verdicts"] if v["check"] == check and v["district"] != city]
         field, op, number = target(vs[0]["requirement"])
         rows = [{"label": v["district"], "value": (v.get("observed") or {}).get(field), "status": v["status"],
-                 "href": f"{pages[v['district']]}#v-{check}"} for v in vs]
+                 "href": link(v)} for v in vs]
         title = vs[0]["title"].get(fmt.lang, check)
         charts.append({"check": check, "clause": vs[0]["clause"], "title": title, "due": vs[0]["due"],
                        "chart": bar_chart(rows, fmt, field, number, op, title=fmt.label(field))})

@@ -105,7 +105,8 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         if value is None:
             continue
         line, _ = r.at(base)
-        computed.append(Computed(c["id"], c["of"], value, c["value"], c["title"], c.get("unit", ""), Source(file, line), data["id"]))
+        computed.append(Computed(c["id"], c["of"], value, c["value"], c["title"], c.get("unit", ""), Source(file, line), data["id"],
+                                 c.get("short")))
 
     checks = []
     for i, c in enumerate(data["checks"]):
