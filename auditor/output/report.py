@@ -109,6 +109,15 @@ def cited(findings: dict, fmt: Formatter) -> dict:
     return {**findings, "verdicts": [{**v, "clause": fmt.cite(v.get("document"), v["clause"])} for v in findings["verdicts"]]}
 
 
+def cite_documents(documents: list[dict], lang: str) -> str:
+    """The documents a notice rests on, as the body names them: 《沈阳市…行动计划》（沈政办发〔2019〕23号）和《…》（教督〔2017〕6号）."""
+    if lang == "zh":
+        names = [f"《{d['title']}》（{d['ref']}）" for d in documents]
+        return names[0] if len(names) == 1 else "、".join(names[:-1]) + "和" + names[-1]
+    names = [f"the {d['title']} ({d['ref']})" for d in documents]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def documents_context(findings: dict, lang: str) -> tuple[dict, list[dict]]:
     """(the first document, every document) for the title blocks: reference number and title in ``lang``."""
     docs = [{"ref": d["ref"], "title": d["title"].get(lang) or d["title"]["zh"], "id": d["id"], "level": d["level"],
@@ -230,8 +239,10 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             addressee, you = _addressee(district, fmt)
             items = rectification_items(verdicts, fmt, clauses, deadline)
             context["page_header"] = header(district, t["notice"], sample)
+            cited = {v.get("document") for v in verdicts if v["status"] in ("fail", "missing") and not pending_review(v)}
             out[notices[district]] = env.get_template("notice.html").render(
-                items=items, addressee=addressee, you=you, number=numbers.get(district, ""), **context)
+                items=items, addressee=addressee, you=you, number=numbers.get(district, ""),
+                notice_documents=cite_documents([d for d in documents if d["ref"] in cited] or documents[:1], lang), **context)
         return out
 
     def index() -> dict[str, str]:
