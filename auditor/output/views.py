@@ -71,6 +71,8 @@ def _read(requirement: str) -> frozenset:
 def _unit(e: dict, fmt: Formatter) -> str:
     """Which school, document or district an evidence item is about."""
     if e.get("school_name"):
+        if str(e.get("record", e.get("key", ""))).startswith("school_stage:") and e.get("stage"):  # a school in one stage
+            return fmt.t["school_stage"].format(school=e["school_name"], stage=fmt.value("stage", e["stage"]))
         return str(e["school_name"])
     if e.get("document") or e.get("ref"):
         name = e.get("title") or fmt.value("kind", e.get("document")) if e.get("document") else ""
