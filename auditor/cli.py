@@ -38,8 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auditor", description="Audit district submissions against policy packs: the city's plan (沈政办发〔2019〕23号) and the national standard (教督〔2017〕6号).")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    policies_help = ("policy packs: one or more packs (a folder with pack.yaml) or folders of packs "
-                     "(default: every pack installed with the auditor)")
+    policies_help = ("policy packs: one or more packs (a folder with pack.yaml) or folders of packs, after the "
+                     "submissions (default: every pack installed with the auditor)")
     policies_default = [default_policies()]  # where the installation is, seen from the current directory now
     policies = {"nargs": "+", "default": policies_default, "metavar": "PACK", "help": policies_help}
 
