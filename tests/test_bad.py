@@ -64,7 +64,7 @@ def check_output(stderr: str, file: str, want: dict, rc: int):
 
 
 def test_every_corpus_file_has_an_expectation():
-    for kind in ("submissions", "policies"):
+    for kind in ("submissions", "policies", "packs"):
         files = sorted(p.name for p in (BAD / kind).iterdir())
         assert files == sorted(EXPECT[kind]), f"{kind}: files and tests/bad/expect.yaml differ"
 
@@ -93,6 +93,39 @@ def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
     rc = main(["check", "--policies", "policies"])
     check_output(capsys.readouterr().err, f"policies/{name}", want, rc)
     assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT["packs"]))
+def test_bad_pack_check(name, tmp_path, monkeypatch, capsys):
+    """A malformed pack.yaml: located errors, exit 2, for check as for audit (the same reading)."""
+    want = EXPECT["packs"][name]
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copy(BAD / "packs" / name, folder / "pack.yaml")
+    shutil.copy(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), folder)
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    rc = main(["check", "--policies", "policies"])
+    check_output(capsys.readouterr().err, "policies/pack.yaml", want, rc)
+    rc = main(["audit", os.path.join(FIXTURES, "01-hp.yaml"), "--districts", "和平区", "--as-of", "2022-12-31",
+               "--out", "out", "--no-db", "--policies", "policies"])
+    check_output(capsys.readouterr().err, "policies/pack.yaml", want, rc)
+    assert tree(tmp_path) == before
+    assert not os.path.exists("/tmp/auditor-pwned"), "a YAML tag was executed"
+
+
+def test_two_packs_may_not_share_a_pack_id_or_a_check_id(tmp_path, capsys):
+    for name in ("a", "b"):
+        make_pack(tmp_path / "same" / name)
+        shutil.copy(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), tmp_path / "same" / name)
+    rc, found = run_cli(["check", "--policies", str(tmp_path / "same")], capsys)
+    assert rc == 2 and [p["code"] for p in found] == ["P-DUPLICATE-ID"], found
+    assert found[0]["file"].endswith("b/pack.yaml") and 'pack id "shenyang-2019-23" is already used by' in found[0]["text"]
+    other = (tmp_path / "same" / "b" / "pack.yaml").read_text(encoding="utf-8").replace("id: shenyang-2019-23", "id: other-pack")
+    (tmp_path / "same" / "b" / "pack.yaml").write_text(other, encoding="utf-8")
+    rc, found = run_cli(["check", "--policies", str(tmp_path / "same")], capsys)
+    assert rc == 2 and {p["code"] for p in found} == {"P-DUPLICATE-ID"}, found
+    assert all("large-classes" in p["text"] or "large-classes" in p["file"] for p in found), found
 
 
 AUDITED = sorted(n for n, w in EXPECT["submissions"].items() if w.get("audit"))

@@ -78,12 +78,26 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, tuple]:
             return f'"{error.instance}" is not a date in YYYY-MM-DD form', path
         if error.validator_value == "^[^\\s/\\\\]+$":
             return f'"{error.instance}" is not allowed: an id must not contain spaces, "/" or "\\"', path
+        if error.validator_value == "^[a-z0-9][a-z0-9-]*$":
+            return f'"{error.instance}" is not allowed: a pack id is lower-case letters, digits and "-" (national-2017-6)', path
+        if error.validator_value == "^[^/\\\\.][^/\\\\]{0,40}$":
+            return f'"{error.instance}" is not allowed: a file name must not start with "." nor contain "/" or "\\" (at most 41 characters)', path
         return f'"{error.instance}" does not have the required form ({error.validator_value})', path
     if v == "oneOf" and isinstance(error.instance, dict) and "due" in str(error.schema):
         has = [k for k in ("due", "schedule") if k in error.instance]
         if len(has) == 2:
             return "a check has either due or schedule, not both", path
         return "a check needs a deadline: due (a date) or schedule (dated thresholds)", path
+    if v == "uniqueItems" and isinstance(error.instance, list):
+        seen, twice = set(), None
+        for i, item in enumerate(error.instance):
+            key = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
+            if key in seen:
+                twice = (i, item)
+                break
+            seen.add(key)
+        if twice:
+            return f'"{twice[1]}" is listed twice', path + (twice[0],)
     if v in ("minItems", "minLength", "minProperties"):
         return "must not be empty", path
     if v == "maxLength":
