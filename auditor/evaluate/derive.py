@@ -33,8 +33,9 @@ def measure_value(measure: Measure, records: list[Record], explain=None) -> dict
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     applicable: list[Record] = []
     lacking: list[dict] = []
+    where = expr.compile_expr(measure.where) if measure.where is not None else None
     for record in records:
-        ok = expr.evaluate(measure.where, record.data) if measure.where is not None else True
+        ok = where(record.data) if where is not None else True
         if ok is expr.MISSING:
             lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.where, [])})
         elif ok:
@@ -42,11 +43,12 @@ def measure_value(measure: Measure, records: list[Record], explain=None) -> dict
     numbers: list = []
     hits = 0
     per_total = 0
+    that = expr.compile_expr(measure.that) if measure.agg == "share" else None
     for record in applicable:
         if measure.agg == "count":
             continue
-        if measure.agg == "share":
-            value = expr.evaluate(measure.that, record.data)
+        if that is not None:
+            value = that(record.data)
             if value is expr.MISSING:
                 lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.that, [])})
             elif value:

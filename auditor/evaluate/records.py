@@ -20,6 +20,7 @@ durable_rules judges one record at a time with comparisons; what a standard stat
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 from auditor.intake.contracts import stage_split_fields
 from auditor.model import Facts, Record
@@ -75,18 +76,25 @@ def stage_records(facts: Facts) -> list[Record]:
 def compute_fields(facts: Facts, computed) -> None:
     """Each computed field on the records of its kind (in place); absent where it is undefined."""
     for c in computed:
+        value_of = expr.compile_expr(c.value)
         for record in facts.of(c.of):
-            value = expr.evaluate(c.value, record.data)
+            value = value_of(record.data)
             if value is expr.MISSING or isinstance(value, bool):
                 record.data.pop(c.id, None)
             else:
                 record.data[c.id] = value
 
 
+@lru_cache(maxsize=1024)
+def _constant(number) -> Fraction:
+    """A policy's threshold or floor, exactly (they repeat on every record)."""
+    return exact(number)
+
+
 def share(value, threshold) -> Fraction:
     """value / threshold, exactly, from their decimals (3.57 of 4.2 is 0.85, not a rounding error below it).
     (A threshold of zero, which the policy schema refuses, asks nothing: its share is 1.)"""
-    t = exact(threshold)
+    t = _constant(threshold)
     return exact(value) / t if t > 0 else Fraction(1)
 
 
@@ -97,19 +105,30 @@ def mark(value, threshold, floor) -> str:
         return "missing"
     if value >= threshold:
         return "met"
-    return "within" if share(value, threshold) >= exact(floor) else "below"
+    return "within" if share(value, threshold) >= _constant(floor) else "below"
+
+
+def _lowest(known) -> Fraction | None:
+    """The lowest exact share of ``known`` [(value, threshold)]. The float quotient is within a few units in the
+    last place of the exact one, so only the items whose quotient is that close to the least are worked exactly."""
+    if not known:
+        return None
+    quick = [(v / t if t > 0 else 1.0, v, t) for v, t in known]
+    least = min(q for q, _, _ in quick)
+    margin = abs(least) * 1e-12
+    return min(share(v, t) for q, v, t in quick if q <= least + margin)
 
 
 def figures(spec, data: dict) -> tuple:
     """(met, lowest) for one record: numbers, or None each where the outcome is not certain."""
     marks = []
-    lowest = None
+    known = []
     for name, threshold in spec.items:
         value = expr.lookup(data, name)
         marks.append(mark(value, threshold, spec.floor))
         if value is not expr.MISSING:
-            ratio = share(value, threshold)
-            lowest = ratio if lowest is None or ratio < lowest else lowest
+            known.append((value, threshold))
+    lowest = _lowest(known)
     met = marks.count("met")
     if "missing" not in marks:
         return met, float(lowest)

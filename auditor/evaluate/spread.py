@@ -7,7 +7,7 @@ pupil, ...)::
     S  = √( Σ (P_i / P)·(X_i − X̄)² )   (a population deviation: no n − 1)
     CV = S / X̄
 
-Everything up to the square root is computed exactly, in rational arithmetic, from each number's shortest
+Everything up to the square root is computed exactly, in whole numbers, from each number's shortest
 decimal form (the float ``4.2`` is 42/10, not the binary fraction nearest to it), so the result does not depend
 on the order of the schools and a district exactly at a limit is at it, not a rounding error away. The square
 root is taken with 40 significant digits and the result rounded once to a float: the verdict compares that
@@ -42,20 +42,40 @@ def _decimal(value: Fraction) -> Decimal:
     return _CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
+def _scaled(numbers) -> tuple[list[int], int]:
+    """The numbers as whole multiples of 10**-d (their shortest decimal forms on one common scale): ([n_i], d)."""
+    decimals = [number if isinstance(number, int) else Decimal(repr(float(number))) for number in numbers]
+    places = max((-d.as_tuple().exponent for d in decimals if isinstance(d, Decimal)), default=0)
+    places = max(places, 0)
+    return [d * 10 ** places if isinstance(d, int) else int(d.scaleb(places, _CONTEXT)) for d in decimals], places
+
+
 def weighted_cv(pairs) -> dict:
     """``pairs``: (X_i, P_i) for every school. {"value": CV, "mean": X̄, "sd": S, "schools": n, "weight": P},
-    or {"value": None, "reason": {...}} when the CV is undefined."""
-    pairs = [(exact(x), exact(p)) for x, p in pairs]
+    or {"value": None, "reason": {...}} when the CV is undefined.
+
+    Exact in whole numbers: with X_i and P_i scaled to integers x_i, p_i (their decimals on a common scale),
+    A = Σp_i·x_i, B = Σp_i·x_i² and P = Σp_i, the mean is A/P and the variance (P·B − A²)/P² (on the scale)."""
+    pairs = list(pairs)
     n = len(pairs)
-    total = sum((p for _, p in pairs), Fraction(0))
     if n == 0:
         return {"value": None, "schools": 0, "reason": {"code": "no_applicable_records", "kind": "school_stage"}}
+    if any(isinstance(x, Fraction) or isinstance(p, Fraction) for x, p in pairs):
+        xs, x_scale = [exact(x) for x, _ in pairs], Fraction(1)  # rationals (tests): exact as they are
+        ps, p_scale = [exact(p) for _, p in pairs], Fraction(1)
+    else:
+        xs, x_places = _scaled([x for x, _ in pairs])
+        ps, p_places = _scaled([p for _, p in pairs])
+        x_scale, p_scale = Fraction(1, 10 ** x_places), Fraction(1, 10 ** p_places)
+    total = sum(ps)
     if total <= 0:
         return {"value": None, "schools": n, "reason": {"code": "zero_total", "field": "pupils"}}
-    mean = sum((p * x for x, p in pairs), Fraction(0)) / total
-    variance = sum((p * (x - mean) ** 2 for x, p in pairs), Fraction(0)) / total
+    a = sum(p * x for x, p in zip(xs, ps))
+    b = sum(p * x * x for x, p in zip(xs, ps))
+    mean = Fraction(a) / total * x_scale
+    variance = Fraction(total * b - a * a) / (total * total) * x_scale * x_scale
     sd = _CONTEXT.sqrt(_decimal(variance))
-    out = {"mean": _float(mean), "sd": float(sd), "schools": n, "weight": _float(total)}
+    out = {"mean": _float(mean), "sd": float(sd), "schools": n, "weight": _float(total * p_scale)}
     if mean == 0:
         return {"value": None, **out, "reason": {"code": "zero_mean"}}
     return {"value": float(_CONTEXT.divide(sd, _decimal(mean))), **out}
