@@ -63,6 +63,7 @@ fonts:
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/check.py
 
 # (the audit history $(DB) is kept: delete it yourself to start the history over)
 clean:

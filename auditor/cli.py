@@ -32,6 +32,7 @@ import sys
 from auditor import __version__
 from auditor.commands import COMMANDS, DEFAULT_DB, default_policies
 from auditor.errors import AuditorError
+from auditor.output.writer import release
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes auditing districts, then rendering the reports, side by side (default: all cores); the output does not depend on N")
     add_issue_options(audit)
     audit.add_argument("--db", metavar="FILE",
-                       help=f"record the audit in this audit history (default: {DEFAULT_DB} beside the --out folder)")
+                       help=f"record the audit in this audit history (default: {DEFAULT_DB} inside the --out folder)")
     audit.add_argument("--no-db", action="store_true", help="do not record the audit in any history")
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
 
@@ -125,8 +126,34 @@ def add_issue_options(audit: argparse.ArgumentParser) -> None:
                             "auditor/data/settings.yaml)")
 
 
+def _escaping_streams() -> None:
+    """stdout and stderr that cannot encode Chinese (PYTHONIOENCODING=ascii, the C locale without UTF-8
+    mode) write it as escapes (\\u548c) instead of failing after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # not a text file (a test's capture): it copes
+            pass
+
+
+def _quiet_unraisable() -> None:
+    """An exception Python can only ignore (in a library's generator collected after a full disk) is not
+    printed as a traceback; AUDITOR_DEBUG=1 shows it."""
+    if not os.environ.get("AUDITOR_DEBUG"):
+        sys.unraisablehook = lambda unraisable: None
+
+
 def main(argv: list[str] | None = None) -> int:
+    _escaping_streams()
+    _quiet_unraisable()
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        release()  # output folders this run claimed: unlocked; one it created and wrote nothing to, removed
+
+
+def _run(args) -> int:
     try:
         return COMMANDS[args.command](args)
     except AuditorError as exc:

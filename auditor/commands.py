@@ -15,7 +15,8 @@ from pathlib import Path
 from auditor import console, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
-from auditor.errors import Problem, UsageError, did_you_mean
+from auditor.errors import PolicyError, Problem, UsageError, did_you_mean
+from auditor.evaluate.engine import validate_rulesets
 from auditor.examples import run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
@@ -25,13 +26,16 @@ from auditor.output.formatter import Formatter
 from auditor.output.report import render
 from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.output.templates import write_templates
+from auditor.output.writer import claim
+from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies
-from auditor.store import db, history, query, record, text
+from auditor.store import db, history, query, record, text, views
 from auditor.workers import default_jobs
 
-DEFAULT_DB = "history.sqlite"  # the audit history: beside the --out folder for audit, in the current folder otherwise
+DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
+DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))  # beyond it, a date plus the rectification days overflowed
 
 
 def default_policies() -> str:
@@ -54,6 +58,9 @@ def parse_date(text: str, option: str = "--as-of") -> _dt.date:
     date = real_date(text)
     if date is None:
         raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+    if not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is outside the dates an audit can be made for '
+                                 f"({DATE_RANGE[0]}..{DATE_RANGE[1]})"))
     return date
 
 
@@ -101,19 +108,15 @@ def parse_issue(args, as_of: _dt.date):
 
 
 def db_path(args) -> str | None:
-    """The audit history an audit records into: --db, else history.sqlite beside the --out folder; None with --no-db."""
+    """The audit history an audit records into: --db, else history.sqlite inside the --out folder (so that an audit
+    writes nothing outside --out; the writer never replaces or removes it); None with --no-db."""
     if args.no_db:
         if args.db:
             raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", "--db and --no-db contradict each other"))
         return None
     if args.db:
         return args.db
-    folder = os.path.abspath(args.out)
-    while not os.path.lexists(folder):  # the default store sits beside --out: a file in the way is --out's problem
-        folder = os.path.dirname(folder)
-    if not os.path.isdir(folder):
-        raise UsageError(Problem(args.out, 0, 0, "U-OUT", f"cannot create the output folder: {folder} is not a folder"))
-    return os.path.join(os.path.dirname(os.path.abspath(args.out)), DEFAULT_DB)
+    return os.path.join(os.path.abspath(args.out), DEFAULT_DB)
 
 
 def period_end(policy_set) -> _dt.date:
@@ -129,32 +132,45 @@ def cmd_audit(args) -> int:
     rectify_days = parse_rectify_days(args.rectify_days)
     issue = parse_issue(args, as_of)
     store = db_path(args)
+    claim(args.out, "audit")  # checked, created and locked before any work; released (and removed if unused) by main
     out = os.path.abspath(args.out)
     for path in list(args.submissions) + list(args.policies):
         if os.path.realpath(path) == os.path.realpath(out):
             raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
-    if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out):
-        raise UsageError(Problem(store, 0, 0, "U-OUT", "the audit history must not be inside the output folder; choose another --db or --out"))
+    if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out) \
+            and os.path.basename(store) != DEFAULT_DB:
+        raise UsageError(Problem(store, 0, 0, "U-OUT", f"inside the output folder the audit history must be named {DEFAULT_DB} "
+                                 "(the other names are the reports'); choose another --db"))
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
-    # everything is loaded, validated and audited in memory before anything is written; the audit is recorded
-    # (one transaction; recording the same audit again changes nothing) so that the notices carry the numbers
-    # the history gave them, then rendered and written all or nothing
+    # everything is loaded, validated, audited and rendered in memory before anything is written; the reports are
+    # written all or nothing, inside the transaction that records the audit (the same audit recorded again changes
+    # nothing), so the documents carry the notice numbers the history gave them
     policy_set = load_policies(args.policies)
+    engine_problems(policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
     findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory)
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(f for _, f in policy_set.files)
     done = None
     if store:
-        with timing.stage("record"):
-            done = record.record(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
-                                 number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang)
-        issue = issue.with_numbers({n["district"]: n["number"] for n in done.notices})
-    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
-    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(f for _, f in policy_set.files)
-    with timing.stage("write"):
-        write_reports(files, args.out, protect=inputs)
+        # one transaction around recording, the reports' history, rendering and writing: the audit is in the history
+        # exactly when its reports were written (a failure anywhere, even kill -9, leaves the history as it was; a
+        # history this run created is removed again, so a failed run writes nothing outside --out)
+        with db.created_by_this_run(store), timing.stage("record"), \
+                record.recording(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
+                                 lang=args.lang, number=issue.pattern or record.DEFAULT_NUMBER) as (connection, done):
+            issue = issue.with_numbers(done.numbers)
+            with timing.stage("history"):
+                past = views.report_views(connection, done.audit)  # plain dicts: 复查, comparison, trends, projections
+            files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=past)
+            with timing.stage("write"):
+                write_reports(files, args.out, protect=inputs)
+    else:
+        files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+        with timing.stage("write"):
+            write_reports(files, args.out, protect=inputs)
     summary = console.audit_summary(findings, files, args.out, args.lang)
     if done is not None:
         summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
@@ -186,8 +202,19 @@ def cmd_validate(args) -> int:
 
 
 # ----------------------------------------------------------------------------- the policies
+def engine_problems(policy_set) -> None:
+    """Every rule built by durable_rules' own ruleset creation before it is used (check, audit, test):
+    P-ENGINE at the policy for a rule it refuses (the rules stage cannot import the engine, so the command
+    layer joins them). An audit with --engine reference is held to it too: the policy must run on both."""
+    compiled = compile_policies(policy_set)
+    refused = validate_rulesets(compiled)
+    if refused:
+        raise PolicyError(refusal_problems(compiled, refused))
+
+
 def cmd_check(args) -> int:
     policy_set = load_policies(args.policies)
+    engine_problems(policy_set)
     findings = lint(policy_set)
     for problem in findings:
         print(problem.format(), file=sys.stderr)
@@ -222,6 +249,8 @@ def cmd_template(args) -> int:
 
 def cmd_test(args) -> int:
     policy_set = load_policies(args.policies)
+    if args.engine == "durable":
+        engine_problems(policy_set)
     results = run_examples(policy_set, args.engine)
     failed = [r for r in results if not r.ok]
     for r in failed:

@@ -10,7 +10,28 @@ in one :class:`AuditorError`.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# What a run may echo back. Every problem goes through these limits in one place: Collector.add
+# (while reading a file) and AuditorError (whatever raised it), so no input can make the error
+# output grow with its size.
+MAX_PER_KIND = 20  # problems of one code shown per file (per column of a sheet); the rest are counted in one line
+MAX_PER_FILE = 100  # problems shown per file in all
+MAX_ECHO = 80  # characters of a value from a file quoted in a message (see excerpt)
+MAX_MESSAGE = 600  # characters of one message, whatever it quotes
+MAX_SUGGEST = 100  # a word longer than this gets no "did you mean" (difflib is quadratic)
+
+
+def excerpt(value, limit: int = MAX_ECHO) -> str:
+    """A value from a file as it may be quoted in a message: text as is (other values as ``str``),
+    control characters and lone surrogates escaped, cut to ``limit`` characters with the full length
+    said. The one way a message echoes what a file holds — an API key or /etc/passwd in an unreadable
+    file, a 19 MB key, a 5,000-digit number are never repeated in full."""
+    text = value if isinstance(value, str) else repr(value) if isinstance(value, bytes) else str(value)
+    if len(text) > limit:
+        text = _printable(text[:limit]) + f"…（共{len(text)}个字符 {len(text)} characters）"
+        return text
+    return _printable(text)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,16 +45,18 @@ class Problem:
     message: str
     path: str = ""  # e.g. "checks[1].require" or "schools[3].classes[2].size"
     sheet: str = ""  # a workbook's sheet: line/column are then its row and column (和平区.xlsx:班级!D17)
+    more: int = field(default=0, compare=False)  # a summary line: this many problems of the code are not shown
 
     def format(self) -> str:
         if self.sheet:
             where = f"{self.file}:{self.sheet}" + (f"!{_cell(self.line, self.column)}" if self.line else "")
         else:
             where = f"{self.file}:{self.line}" if self.line else self.file
-        text = f"{where}: {self.code}: {self.message}"
+        message = self.message if len(self.message) <= MAX_MESSAGE else self.message[:MAX_MESSAGE] + "…"
+        text = f"{excerpt(where, 300)}: {self.code}: {message}"
         if self.path:
             column = f", column {self.column}" if self.column and not self.sheet else ""
-            text += f" (at {self.path}{column})"
+            text += f" (at {excerpt(self.path, 200)}{column})"
         elif self.column and not self.sheet:
             text += f" (at column {self.column})"
         return _printable(text)
@@ -51,9 +74,66 @@ class Problem:
 
 
 def _printable(text: str) -> str:
-    """No control characters or lone surrogates from a file reach the terminal as such."""
+    """No control characters, lone surrogates or bidi controls from a file reach the terminal as such."""
+    if text.isprintable():
+        return text
     return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
                    for ch in text)
+
+
+def summary(first: Problem, hidden: int, last_line: int = 0) -> Problem:
+    """The line that stands for ``hidden`` problems like ``first`` that are not shown."""
+    if first.sheet:
+        text = f"这一列还有 {hidden} 处同类问题（{first.code}），未逐一列出；请整列检查"
+        if last_line and last_line != first.line:
+            text = f"这一列从第 {first.line} 行到第 {last_line} 行还有 {hidden} 处同类问题，未逐一列出；请整列检查"
+        return Problem(first.file, first.line, first.column, first.code, text, "", sheet=first.sheet, more=hidden)
+    lines = f" (lines {first.line}-{last_line})" if last_line and first.line and last_line != first.line else ""
+    return Problem(first.file, first.line, 0, first.code,
+                   f"{hidden} more {first.code} problem(s) in this file{lines} are not listed; fix the ones above and run again",
+                   more=hidden)
+
+
+def cap(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PER_KIND problems of one code per file (per column in a spreadsheet) and MAX_PER_FILE per
+    file, in position order; what is left out is counted in one summary line per kind (or per file)."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in sorted(problems, key=_position):
+        groups.setdefault((p.file, p.sheet, p.column if p.sheet else 0, p.code), []).append(p)
+    kept: list[Problem] = []
+    for items in groups.values():
+        shown = [p for p in items if not p.more]
+        hidden = sum(p.more for p in items)
+        if len(shown) > MAX_PER_KIND:
+            hidden += len(shown) - MAX_PER_KIND
+            rest = shown[MAX_PER_KIND:]
+            shown = shown[:MAX_PER_KIND]
+            kept.extend(shown)
+            kept.append(summary(rest[0], hidden, rest[-1].line))
+        else:
+            kept.extend(shown)
+            summaries = [p for p in items if p.more]
+            if len(summaries) == 1:
+                kept.append(summaries[0])
+            elif summaries:
+                kept.append(summary(summaries[0], hidden))
+    by_file: dict[str, list[Problem]] = {}
+    for p in sorted(kept, key=_position):
+        by_file.setdefault(p.file, []).append(p)
+    out = []
+    for file, items in by_file.items():
+        if len(items) > MAX_PER_FILE:
+            rest = items[MAX_PER_FILE - 1:]
+            hidden = sum(p.more or 1 for p in rest)
+            items = items[:MAX_PER_FILE - 1] + [Problem(file, 0, 0, rest[0].code,
+                                                        f"{hidden} more problem(s) in this file are not listed; fix the ones above and run again",
+                                                        more=hidden)]
+        out.extend(items)
+    return out
+
+
+def _position(p: Problem) -> tuple:
+    return (p.file, p.sheet, p.line, p.column, p.code, p.path, p.message)
 
 
 def _cell(row: int, column: int) -> str:
@@ -74,7 +154,7 @@ class AuditorError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.sheet, p.line, p.column, p.code, p.path, p.message))
+        self.problems = sorted(cap(list(dict.fromkeys(problems))), key=_position)
         super().__init__("\n".join(p.format() for p in self.problems))
 
     @property
@@ -115,6 +195,8 @@ class EngineError(InternalError):
 
 def closest(word, choices) -> str | None:
     """The one choice closest to ``word`` (the "did you mean" of every message), or None."""
+    if len(str(word)) > MAX_SUGGEST:
+        return None
     match = difflib.get_close_matches(str(word), sorted(str(c) for c in choices), n=1, cutoff=0.6)
     return match[0] if match else None
 
@@ -126,15 +208,35 @@ def did_you_mean(word: str, choices) -> str:
 
 
 class Collector:
-    """Collects problems for one file; raises them all together."""
+    """Collects problems for one file; raises them all together.
+
+    Keeps at most MAX_PER_KIND problems of one code; further ones are only counted, in one summary
+    problem, so that 300,000 duplicate keys cost no more than twenty."""
 
     def __init__(self, file: str, error_class: type[AuditorError]):
         self.file = file
         self.error_class = error_class
         self.problems: list[Problem] = []
+        self._counts: dict[str, int] = {}
+        self._summaries: dict[str, int] = {}  # code -> index of its summary in self.problems
 
     def add(self, code: str, message: str, line: int = 0, column: int = 0, path: str = "") -> None:
-        self.problems.append(Problem(self.file, line, column, code, message, path))
+        count = self._counts[code] = self._counts.get(code, 0) + 1
+        if count <= MAX_PER_KIND:
+            self.problems.append(Problem(self.file, line, column, code, message, path))
+            return
+        first = Problem(self.file, line, column, code, message, path)
+        index = self._summaries.get(code)
+        if index is None:
+            self._summaries[code] = len(self.problems)
+            self.problems.append(summary(first, 1))
+        else:
+            old = self.problems[index]
+            self.problems[index] = summary(Problem(self.file, old.line, 0, code, ""), old.more + 1, line)
+
+    def count(self, code: str) -> int:
+        """How many problems of ``code`` were added, shown or not."""
+        return self._counts.get(code, 0)
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -145,13 +247,13 @@ class Collector:
 # dictionary's meaning (tests assert that every code raised is listed here).
 CODES: dict[str, str] = {
     # loading (any file)
-    "E-READ": "the file cannot be read (missing, a folder, unreadable)",
+    "E-READ": "the file cannot be read (missing, a folder, unreadable, a link out of the folder given)",
     "E-SIZE": "the file is larger than the per-file limit",
-    "E-ENCODING": "the bytes are not valid UTF-8 text (UTF-16, GBK, binary, control characters)",
+    "E-ENCODING": "the bytes are not valid UTF-8 text (UTF-16, GBK, binary, control or bidirectional characters)",
     "E-SYNTAX": "the YAML or JSON is malformed or truncated",
     "E-YAML-TAG": "a YAML tag that could construct objects (only plain data is allowed)",
     "E-DUPLICATE-KEY": "the same key appears twice in one mapping",
-    "E-ALIAS": "too many nodes reached through YAML aliases or merge keys (alias bombs are refused)",
+    "E-ALIAS": "too many nodes or too much text reached through YAML aliases or merge keys (alias bombs are refused)",
     "E-DEPTH": "nesting deeper than allowed",
     "E-NUMBER": "a number that is NaN, infinite, too large to evaluate exactly, or not plain decimal",
     "E-DATE": "a date that does not exist or is not YYYY-MM-DD",
@@ -160,7 +262,7 @@ CODES: dict[str, str] = {
     "P-EXPR": "an expression in require/where/that does not parse",
     "P-FIELD": "an expression reads a field that no submission of that record kind can contain",
     "P-TYPE": "an expression compares or computes with values of the wrong type",
-    "P-ENGINE": "an expression cannot be compiled for durable_rules (see the policy format)",
+    "P-ENGINE": "an expression cannot be compiled for durable_rules, or durable_rules refuses to build its rule",
     "P-DUPLICATE-ID": "two checks, policies or measures share an id",
     "P-CLAUSE": "a clause number that the document of the policy's pack does not have (its pack.yaml)",
     "P-MESSAGE": "a message template that does not parse or is not allowed in the sandbox",
@@ -190,8 +292,8 @@ CODES: dict[str, str] = {
     "D-BUSY": "another process held the audit history for longer than the wait allowed",
     "D-AUDIT": "no recorded audit matches what was asked for",
     # usage
-    "U-ARGS": "a bad command-line argument (for example --as-of)",
-    "U-OUT": "the output folder cannot be written, a name would leave it, or an input would be overwritten",
+    "U-ARGS": "a bad command-line argument (for example --as-of, or an --out that is empty, / or a system folder)",
+    "U-OUT": "the output folder cannot be written, a name would leave it, an input would be overwritten, or another run holds it",
     "U-SETTINGS": "the settings file (issuer, signer, copies, document number) does not match its schema",
     # the program's own
     "I-ENGINE": "durable_rules lost, refused or mis-evaluated a record",

@@ -8,8 +8,13 @@ is not available the caller does the work in this process.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +38,25 @@ def _call(index: int):
     return result, "", timing.seconds(), timing.seconds(cpu=True)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker never outlives the audit that started it (a kill -9 of the parent left both --jobs workers
+    running for minutes): Linux kills it when its parent dies (PR_SET_PDEATHSIG); elsewhere a thread
+    watches the parent and ends the worker when it is gone."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
 def forked_map(work, count: int, jobs: int) -> list | None:
     """``[work(0), ..., work(count - 1)]`` computed in ``jobs`` forked worker processes, in index order.
 
@@ -40,7 +64,7 @@ def forked_map(work, count: int, jobs: int) -> list | None:
     pickled back. Each worker's stage timings are added to this process's. ``None`` when fork is not
     available or one process is asked for: the caller then does the work itself. A worker's
     unexpected exception is raised here as a RuntimeError with its traceback; a worker that dies
-    is a RuntimeError too, never a wait without end.
+    is a RuntimeError too, never a wait without end. Workers die with this process (``_die_with_parent``).
     """
     global _WORK
     jobs = min(jobs or 1, count)
@@ -50,7 +74,8 @@ def forked_map(work, count: int, jobs: int) -> list | None:
     try:
         # not multiprocessing.Pool: it waits for ever when a worker dies (a crash, the OOM killer),
         # where the executor raises BrokenProcessPool
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             answers = list(pool.map(_call, range(count)))
     except BrokenProcessPool:
         raise RuntimeError("a worker process died (killed, out of memory or crashed) before finishing its work") from None

@@ -146,6 +146,36 @@ def _project(data: dict, paths: list[str]) -> dict:
     return out
 
 
+def _created(name: str, rules: dict) -> str | None:
+    """None when durable_rules' own ruleset creation accepts ``rules``; else its error. Nothing is kept."""
+    try:
+        handle = _core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
+    except Exception as exc:  # the C core raises plain errors with numeric codes (113, 202, 204, ...)
+        return str(exc)[:200]
+    _core.delete_ruleset(handle)
+    return None
+
+
+def validate_rulesets(compiled: CompiledSet) -> dict[str, str]:
+    """{rule name: durable_rules' error} for every rule its own ruleset creation refuses ({} when all are
+    accepted). Each compiled ruleset is created and deleted again (nothing is registered with the host);
+    a refused ruleset is tried rule by rule to name the rules at fault. `auditor check` calls this
+    (through the command layer: the rules stage does not import the engine), so that a rule durable_rules
+    cannot build — error 113 for fourteen ANDed ``(a or b)`` terms — is a P-ENGINE at its policy, not an
+    I-ENGINE mid-audit."""
+    refused: dict[str, str] = {}
+    for name, rules in compiled.definitions().items():
+        if _created(f"validate_{name}", rules) is None:
+            continue
+        for rule_name, rule in rules.items():
+            error = _created(f"validate_{name}_{rule_name}", {rule_name: rule})
+            if error is not None:
+                refused[rule_name] = error
+        if not refused:  # only together: say so at the first rule of the ruleset
+            refused[next(iter(rules))] = _created(f"validate_{name}", rules) or "refused"
+    return refused
+
+
 class Engine:
     """A compiled policy set registered with durable_rules, ready to audit districts."""
 
@@ -169,6 +199,7 @@ class Engine:
             try:
                 host().set_rulesets({self.prefix + name: rules for name, rules in definitions.items()})
             except Exception as exc:  # the C core raises plain errors with numeric codes (202, 204, ...)
+                # (the commands call validate_rulesets first: a policy's rule the engine refuses is P-ENGINE there)
                 raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f"durable_rules refused the compiled rules: {str(exc)[:200]}")) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
         self._projectors = {kind: projector(paths) for kind, paths in compiled.projection.items()}

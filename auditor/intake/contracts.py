@@ -1,6 +1,7 @@
 """The JSON Schemas in ``auditor/schemas/`` and readable, located errors from them."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from functools import lru_cache
@@ -9,10 +10,11 @@ from importlib import resources
 import jsonschema
 from jsonschema import Draft202012Validator
 
-from auditor.errors import Collector, did_you_mean
+from auditor.errors import Collector, did_you_mean, excerpt
 from auditor.intake.document import Document, path_text
 
 NUMBER, STRING, BOOL, DATE = "number", "string", "boolean", "date"
+MAX_SCHEMA_ERRORS = 200  # schema errors looked for in one file; a file wrong everywhere stops there
 
 
 @lru_cache(maxsize=None)
@@ -56,33 +58,36 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, tuple]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         extra = extras[0] if extras else "?"
-        return (f'unknown key "{extra}"{did_you_mean(extra, allowed)}; allowed keys are {", ".join(allowed)}', path + (extra,))
+        return (f'unknown key "{excerpt(extra)}"{did_you_mean(extra, allowed)}; allowed keys are {", ".join(allowed)}', path + (extra,))
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f'required key "{missing}" is missing', path
+        return f'required key "{excerpt(missing)}" is missing', path
     if v == "type":
         expected = error.validator_value
         if isinstance(expected, list):
             words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         else:
             words = _TYPE_WORDS.get(expected, expected)
-        return f"expected {words}, found {_describe(error.instance)} {json.dumps(error.instance, ensure_ascii=False, default=str)[:60]}", path
+        if not path:  # the whole file is one value: perhaps not a submission at all (a key file, /etc/passwd)
+            size = f" of {len(error.instance)} characters" if isinstance(error.instance, str) else ""
+            return f"expected {words}, found {_describe(error.instance)}{size} starting {_shown(error.instance, 12)}: is this a submission file?", path
+        return f"expected {words}, found {_describe(error.instance)} {_shown(error.instance)}", path
     if v == "enum":
         allowed = [str(x) for x in error.validator_value]
-        return (f'"{error.instance}" is not allowed{did_you_mean(error.instance, allowed)}; allowed values are {", ".join(allowed)}', path)
+        return (f'"{excerpt(error.instance)}" is not allowed{did_you_mean(error.instance, allowed)}; allowed values are {", ".join(allowed)}', path)
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[v]
-        return f"{error.instance} is out of range: must be {words} {error.validator_value}", path
+        return f"{excerpt(error.instance)} is out of range: must be {words} {error.validator_value}", path
     if v == "pattern":
         if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in error.validator_value:
-            return f'"{error.instance}" is not a date in YYYY-MM-DD form', path
+            return f'"{excerpt(error.instance)}" is not a date in YYYY-MM-DD form', path
         if error.validator_value == "^[^\\s/\\\\]+$":
-            return f'"{error.instance}" is not allowed: an id must not contain spaces, "/" or "\\"', path
+            return f'"{excerpt(error.instance)}" is not allowed: an id must not contain spaces, "/" or "\\"', path
         if error.validator_value == "^[a-z0-9][a-z0-9-]*$":
-            return f'"{error.instance}" is not allowed: a pack id is lower-case letters, digits and "-" (national-2017-6)', path
+            return f'"{excerpt(error.instance)}" is not allowed: a pack id is lower-case letters, digits and "-" (national-2017-6)', path
         if error.validator_value == "^[^/\\\\.][^/\\\\]{0,40}$":
-            return f'"{error.instance}" is not allowed: a file name must not start with "." nor contain "/" or "\\" (at most 41 characters)', path
-        return f'"{error.instance}" does not have the required form ({error.validator_value})', path
+            return f'"{excerpt(error.instance)}" is not allowed: a file name must not start with "." nor contain "/" or "\\" (at most 41 characters)', path
+        return f'"{excerpt(error.instance)}" does not have the required form ({error.validator_value})', path
     if v == "oneOf" and isinstance(error.instance, dict) and "due" in str(error.schema):
         has = [k for k in ("due", "schedule") if k in error.instance]
         if len(has) == 2:
@@ -97,12 +102,21 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, tuple]:
                 break
             seen.add(key)
         if twice:
-            return f'"{twice[1]}" is listed twice', path + (twice[0],)
+            return f'"{excerpt(twice[1])}" is listed twice', path + (twice[0],)
     if v in ("minItems", "minLength", "minProperties"):
         return "must not be empty", path
     if v == "maxLength":
         return f"is longer than {error.validator_value} characters", path
-    return error.message, path
+    return excerpt(error.message, 200), path
+
+
+def _shown(value, limit: int = 60) -> str:
+    """A value as JSON, cut short before it is written out (a list of a million items is not dumped)."""
+    if isinstance(value, (dict, list)):
+        return "{…}" if isinstance(value, dict) else "[…]"
+    if isinstance(value, str) and len(value) > limit:
+        return json.dumps(value[:limit], ensure_ascii=False)[:-1] + "…"
+    return excerpt(json.dumps(value, ensure_ascii=False, default=str), limit)
 
 
 # ----------------------------------------------------------------------------- fast path
@@ -125,10 +139,18 @@ def _compile_node(node: dict, root: dict, cache: dict):
         raise _Unsupported(node)
     unknown = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")} - {
         "$ref", "type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
-        "properties", "additionalProperties", "required", "items"}
+        "properties", "additionalProperties", "required", "items", "oneOf", "minItems", "minProperties"}
     if unknown:
         raise _Unsupported(unknown)
     tests = []
+    if "oneOf" in node:
+        branches = node["oneOf"]
+        if all(isinstance(b, dict) and set(b) == {"required"} for b in branches):  # a check's due or schedule
+            keysets = tuple(tuple(b["required"]) for b in branches)
+            tests.append(lambda v: type(v) is not dict or sum(all(k in v for k in keys) for keys in keysets) == 1)
+        else:  # any other branches compiled alike: exactly one of them holds
+            compiled = tuple(_compile_node(b, root, cache) for b in branches)
+            tests.append(lambda v: sum(1 for test in compiled if test(v)) == 1)
     if "$ref" in node:
         ref = node["$ref"]
         if not ref.startswith("#/$defs/"):
@@ -145,15 +167,7 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if fused is not None:
         return fused
     if kind is not None:
-        if kind == "integer":
-            tests.append(lambda v: type(v) is int)
-        elif kind == "number":
-            tests.append(lambda v: type(v) is int or type(v) is float)
-        elif kind in _JSON_TYPES:
-            cls = _JSON_TYPES[kind]
-            tests.append(lambda v, cls=cls: type(v) is cls)
-        else:
-            raise _Unsupported(kind)
+        tests.append(_type_test(kind))
     if "enum" in node:
         choices = tuple(node["enum"])
         if not all(type(c) is str for c in choices):
@@ -183,13 +197,18 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if "pattern" in node:
         search = re.compile(node["pattern"]).search
         tests.append(lambda v: type(v) is not str or search(v) is not None)
+    if "minProperties" in node:
+        least_keys = node["minProperties"]
+        tests.append(lambda v: type(v) is not dict or len(v) >= least_keys)
+    if "minItems" in node:
+        least = node["minItems"]
+        tests.append(lambda v: type(v) is not list or len(v) >= least)
     if "items" in node:
         item = _compile_node(node["items"], root, cache)
         tests.append(lambda v: type(v) is not list or all(item(x) for x in v))
     if "properties" in node or "required" in node or "additionalProperties" in node:
         extra = node.get("additionalProperties", True)
-        if extra not in (True, False):
-            raise _Unsupported(extra)
+        others = None if extra in (True, False) else _compile_node(extra, root, cache)  # a schema for the other keys
         props = {k: _compile_node(p, root, cache) for k, p in node.get("properties", {}).items()}
         allowed = frozenset(props)
         required = tuple(node.get("required", ()))
@@ -204,13 +223,28 @@ def _compile_node(node: dict, root: dict, cache: dict):
                 if key not in v:
                     return False
             for key, value in v.items():
-                test = props.get(key)
+                test = props.get(key, others)
                 if test is not None and not test(value):
                     return False
             return True
 
         tests.append(obj)
     return _all(tests)
+
+
+def _type_test(kind):
+    """``type``: one JSON type or a list of them (an integer must be an int, never a bool or 3.0)."""
+    if isinstance(kind, list):
+        each = [_type_test(k) for k in kind]
+        return lambda v: any(t(v) for t in each)
+    if kind == "integer":
+        return lambda v: type(v) is int
+    if kind == "number":
+        return lambda v: type(v) is int or type(v) is float
+    if kind in _JSON_TYPES:
+        cls = _JSON_TYPES[kind]
+        return lambda v: type(v) is cls
+    raise _Unsupported(kind)
 
 
 def _fused_leaf(node: dict):
@@ -260,7 +294,11 @@ def validate(document: Document, name: str, collector: Collector, code: str) -> 
     if fast is not None and fast(document.data):
         return True
     ok = True
-    for error in sorted(validator(name).iter_errors(document.data), key=lambda e: [str(p) for p in e.absolute_path]):
+    found = list(itertools.islice(validator(name).iter_errors(document.data), MAX_SCHEMA_ERRORS + 1))
+    if len(found) > MAX_SCHEMA_ERRORS:  # a file wrong everywhere: no need to find every error
+        found = found[:MAX_SCHEMA_ERRORS]
+        collector.add(code, f"more than {MAX_SCHEMA_ERRORS} problems with the schema; the first are listed, fix them and run again")
+    for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
         # a oneOf failure whose branches fail on deeper errors: report those instead
         if error.validator in ("oneOf", "anyOf") and error.context and not (isinstance(error.instance, dict) and "due" in str(error.schema)):
             error = jsonschema.exceptions.best_match(error.context) or error

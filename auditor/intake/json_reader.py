@@ -12,10 +12,19 @@ import json
 import math
 import re
 
-from auditor.errors import AuditorError, Collector
+from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
-from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
-from auditor.intake.yaml_reader import parse_yaml
+from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, number_problem, text_problem
+from auditor.intake.yaml_reader import MAX_DIGITS, estimated_values, parse_yaml
+
+
+class _Huge(float):
+    """An integer too long to convert: infinite, with its number of digits for the message."""
+
+    def __new__(cls, digits: str):
+        value = super().__new__(cls, "-inf" if digits.startswith("-") else "inf")
+        value.digits = len(digits.lstrip("-"))
+        return value
 
 
 def _json_depth_position(text: str) -> tuple[int, int]:
@@ -39,11 +48,17 @@ _JSON_CONSTANTS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf
 # A raw character _check_json_values would refuse. The parser refuses raw U+0000-U+001F
 # inside strings, and UTF-8 decoding never yields a lone surrogate: those can only be
 # written as \\u escapes, which parse_json looks for separately.
-_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+_JSON_RAW_CONTROL = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}]")
+
+
+MAX_LOCATED_VALUES = 1_000_000  # a larger JSON file's problems are reported by path, without line and column
 
 
 def _json_positions(text: str, file: str) -> dict:
-    """Every value's position, from the YAML composer (JSON is close enough to YAML for its marks)."""
+    """Every value's position, from the YAML composer (JSON is close enough to YAML for its marks); {} for a
+    file of more than MAX_LOCATED_VALUES values (composing 10 million took minutes and gigabytes)."""
+    if estimated_values(text) > MAX_LOCATED_VALUES:
+        return {}
     try:
         return parse_yaml(text, file, Collector(file, AuditorError)).positions
     except Exception:  # positions are a convenience; the JSON parse is authoritative
@@ -78,6 +93,8 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
     def whole(digits):
         if len(digits) > 15:
             suspect.append(digits)
+            if len(digits.lstrip("-")) > MAX_DIGITS:  # never converted: int() of 4,300+ digits raises
+                return _Huge(digits)
         return int(digits)
 
     def decimal(digits):
@@ -98,15 +115,18 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
     document = Document(file, data, locate=lambda: _json_positions(text, file))
-    if duplicates:
+    if duplicates and estimated_values(text) > MAX_LOCATED_VALUES:
+        for key in duplicates:
+            collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice in one object')
+    elif duplicates:
         shadow = Collector(file, AuditorError)
         document = Document(file, data, parse_yaml(text, file, shadow).positions)
-        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]
-        if len(found) == len(duplicates):
+        found = [p for p in shadow.problems if p.code == "E-DUPLICATE-KEY"]  # at most MAX_PER_KIND and a summary
+        if shadow.count("E-DUPLICATE-KEY") == len(duplicates):
             collector.problems.extend(found)
         else:
             for key in duplicates:
-                collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice in one object')
+                collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice in one object')
     if _json_depth(data) > MAX_DEPTH:
         collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
         return Document(file, None)
@@ -152,5 +172,7 @@ def _check_json_values(value, path, depth, collector, document):
         if problem:
             collector.add("E-ENCODING", problem, *document.where(path), path_text(path))
         problem = number_problem(value)
+        if isinstance(value, _Huge):
+            problem = f"a number of {value.digits} digits is too large; numbers must be below 2**53"
         if problem:
             collector.add("E-NUMBER", problem, *document.where(path), path_text(path))

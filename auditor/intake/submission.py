@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 
 from auditor.dates import real_date
-from auditor.errors import Collector, Problem, SubmissionError, closest, did_you_mean
+from auditor.errors import Collector, Problem, SubmissionError, closest, did_you_mean, excerpt
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.model import Facts, Record, plan
@@ -51,7 +51,7 @@ def check_district(document: Document, collector: Collector, lang: str = "en") -
     name = document.data.get("district")
     if isinstance(name, str) and name not in districts:
         line, column = document.where(("district",))
-        text = MESSAGES[lang]["district"].format(name=name, hint=_hint(name, districts, lang),
+        text = MESSAGES[lang]["district"].format(name=excerpt(name), hint=_hint(name, districts, lang),
                                                  districts=("、" if lang == "zh" else ", ").join(districts))
         collector.add("S-DISTRICT", text, line, column, "district")
 
@@ -88,7 +88,7 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
             date_fields.append((("documents", i, "filed_on"), d.get("filed_on")))
     for path, value in date_fields:
         if isinstance(value, str) and _DATE_FORM.fullmatch(value) and real_date(value) is None:
-            add("E-DATE", messages["date"].format(value=value), path)
+            add("E-DATE", messages["date"].format(value=excerpt(value)), path)
 
     def unique(items: list, path: tuple, what: str, **names) -> list[tuple[int, dict]]:
         """The mappings among ``items``; an id used twice is reported at its second use."""
@@ -101,7 +101,7 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
             ident = item.get("id")
             if isinstance(ident, str) and ident in seen:
                 first = path_text(path + (seen[ident],)) if lang == "en" else "第 {} 行".format(document.where(path + (seen[ident],))[0])
-                add("S-DUPLICATE-ID", messages[what].format(ident=ident, first=first, **names), path + (i, "id"))
+                add("S-DUPLICATE-ID", messages[what].format(ident=excerpt(ident), first=first, **{k: excerpt(v) for k, v in names.items()}), path + (i, "id"))
             elif isinstance(ident, str):
                 seen[ident] = i
         return out

@@ -13,9 +13,11 @@ from auditor.intake.loader import load_partial
 from auditor.intake.sheets.layout import SPREADSHEET_SUFFIXES
 from auditor.intake.sheets.reader import group_units, load_spreadsheet, unit_label
 from auditor.intake.submission import facts_from_document
+from auditor.intake.textfile import link_outside
 from auditor.model import Facts
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
+LINK_OUTSIDE = "is a link to a file outside the folder; links out of a submission folder are not followed (copy the file into the folder)"
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -27,7 +29,11 @@ def expand_paths(paths: list[str]) -> list[str]:
             names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
             if not names:
                 problems.append(Problem(path, 0, 0, "S-NONE", f"the folder holds no submission files ({', '.join(SUBMISSION_SUFFIXES)})"))
-            files.extend(os.path.join(path, n) for n in names)
+            for name in names:
+                if link_outside(path, name) is not None:
+                    problems.append(Problem(os.path.join(path, name), 0, 0, "E-READ", LINK_OUTSIDE))
+                else:
+                    files.append(os.path.join(path, name))
         elif os.path.exists(path):
             files.append(path)
         else:

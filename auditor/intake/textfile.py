@@ -16,6 +16,17 @@ from auditor.errors import Collector
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
+def link_outside(folder: str, name: str) -> str | None:
+    """Where ``folder/name`` leads when it is a symbolic link (or passes through one) to a place outside
+    ``folder``; None when it stays inside. A folder's files are read only from the folder itself: a link
+    planted in it must not make the auditor read, and quote, /etc/passwd or a key file."""
+    inside = os.path.realpath(folder)
+    target = os.path.realpath(os.path.join(folder, name))
+    if os.path.commonpath([inside, target]) != inside:
+        return target
+    return None
+
+
 def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | None:
     """Read a file as text. UTF-8 with or without BOM; other encodings only if listed."""
     raw = read_bytes(file, collector)

@@ -13,17 +13,42 @@ from typing import Any
 MAX_DEPTH = 64
 MAX_SAFE_INT = 2**53  # beyond this, floats (and the engine) lose exactness
 
-_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates: U+202E in a school name reverses the rest of a
+# notice's line or cell ("Trojan Source"); no name, reference or title in a submission needs them.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_BAD_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{BIDI_CONTROLS}]")
 
 
 def text_problem(value: str) -> str | None:
     """Text written with escapes ("\\u0000", "\\ud800") must still be text: no control
-    characters (tab and newlines aside) and no lone surrogates, which cannot be written out."""
-    bad = _BAD_TEXT.search(value)
-    if bad is None:
+    characters (tab and newlines aside), no lone surrogates, which cannot be written out, and no
+    bidirectional controls, which would make the text read differently from what it holds."""
+    code = bad_character(value)
+    if code is None:
         return None
-    kind = "a lone surrogate, not a character" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
-    return f"text contains U+{ord(bad.group()):04X}, {kind}"
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate, not a character"
+    elif is_bidi(code):
+        kind = "a bidirectional control that would reverse or reorder how the text is shown (suspicious in a name)"
+    else:
+        kind = "a control character"
+    return f"text contains U+{code:04X}, {kind}"
+
+
+def bad_character(value: str) -> int | None:
+    """The first character text may not hold (see :func:`text_problem`), as a code point, or None."""
+    bad = _BAD_TEXT.search(value)
+    return None if bad is None else ord(bad.group())
+
+
+def is_bidi(code: int) -> bool:
+    return 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+
+
+def neutral(text: str) -> str:
+    """``text`` without bidirectional controls: what every output (HTML, spreadsheet) shows, whatever reached it."""
+    return _BIDI.sub("", text) if _BIDI.search(text) else text
 
 
 def number_problem(value: Any) -> str | None:

@@ -17,13 +17,29 @@ from typing import Any
 
 import yaml
 
-from auditor.errors import Collector
+from auditor.errors import Collector, excerpt
 from auditor.intake.document import Document, Path, path_text
 from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
 
 MAX_ALIAS_NODES = 10_000  # nodes reached again through aliases, in one file
+MAX_ALIAS_CHARS = 1_000_000  # characters of text (keys and values) that aliases bring again, in one file
+MAX_DIGITS = 30  # an integer longer than this is refused before it is converted (it is beyond 2**53 anyway)
+REPARSE_LIMIT = 1024 * 1024  # texts libyaml refuses are parsed again by pure-Python PyYAML up to this size, for its wording
+MAX_VALUES = 3_000_000  # values (keys, scalars, lists, mappings) composed from one file, estimated before composing
+
+
+def estimated_values(text: str) -> int:
+    """About how many nodes composing ``text`` would make (each costs ~650 bytes while the file is read): a
+    value follows a line break, a comma or a colon. The fixtures hold one value per 8.4 bytes (20 MiB: 2.5
+    million); 20 MiB of ``1,`` is 10 million, which took 82 s and more than 4 GB before failing."""
+    breaks = text.count("\n") + text.count(",") + text.count(":")
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:  # YAML's other line breaks
+        breaks += text.count("\r") + text.count("\x85") + text.count("\u2028") + text.count("\u2029")
+    return breaks
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_SHORT_DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,14})")  # below 10**15: never refused by number_problem
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -43,10 +59,13 @@ def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, c
     """YAML 1.1 reads 045 as octal 37, 1:10 as 70, 1_000 as 1000, 0x1F as 31: refuse them all."""
     text = node.value.strip()
     if node.tag == "tag:yaml.org,2002:int" and not _PLAIN_INT.fullmatch(text):
-        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number (YAML would read it as octal, hex, base 60 or with separators); write it with the digits 0-9 only, or quote it if it is text', line, column, path_text(path))
+        collector.add("E-NUMBER", f'"{excerpt(text)}" is not a plain decimal number (YAML would read it as octal, hex, base 60 or with separators); write it with the digits 0-9 only, or quote it if it is text', line, column, path_text(path))
+        return False
+    if node.tag == "tag:yaml.org,2002:int" and len(text.lstrip("+-")) > MAX_DIGITS:  # never converted: int() of 5,000 digits fails
+        collector.add("E-NUMBER", f"a number of {len(text.lstrip('+-'))} digits is too large; numbers must be below 2**53", line, column, path_text(path))
         return False
     if node.tag == "tag:yaml.org,2002:float" and not _PLAIN_FLOAT.fullmatch(text) and text.lower().lstrip("+-") not in (".nan", ".inf"):
-        collector.add("E-NUMBER", f'"{text}" is not a plain decimal number; write it like 0.97 or 12.5', line, column, path_text(path))
+        collector.add("E-NUMBER", f'"{excerpt(text)}" is not a plain decimal number; write it like 0.97 or 12.5', line, column, path_text(path))
         return False
     return True
 
@@ -73,19 +92,25 @@ class _Walker:
         self.positions: dict = {}
         self.seen: set[int] = set()
         self.alias_nodes = 0
+        self.alias_chars = 0  # characters of text reached again through aliases
 
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         self.positions.setdefault(path, (line, column))
         if id(node) in self.seen:  # reached again through an alias (scalars count too)
             self.alias_nodes += 1
+            if isinstance(node, yaml.ScalarNode):  # what it brings is counted at each node it holds
+                self.alias_chars += len(node.value) + 1
         self.seen.add(id(node))
         if self.alias_nodes > MAX_ALIAS_NODES:
             raise _Stop("E-ALIAS", f"more than {MAX_ALIAS_NODES} nodes reached through YAML aliases", line, column)
+        if self.alias_chars > MAX_ALIAS_CHARS:
+            raise _Stop("E-ALIAS", f"YAML aliases bring more than {MAX_ALIAS_CHARS} characters of text again (an anchored "
+                        "value repeated through *aliases); write the values out or shorten them", line, column)
         if depth > MAX_DEPTH:
             raise _Stop("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", line, column)
         if node.tag not in _ALLOWED_TAGS:
-            self.collector.add("E-YAML-TAG", f"tag {node.tag} is not allowed; only plain data (mappings, lists, text, numbers, dates)", line, column, path_text(path))
+            self.collector.add("E-YAML-TAG", f"tag {excerpt(node.tag)} is not allowed; only plain data (mappings, lists, text, numbers, dates)", line, column, path_text(path))
             return None
         if isinstance(node, yaml.MappingNode):
             result: dict = {}
@@ -103,7 +128,7 @@ class _Walker:
                     key = str(key)  # keys like 2019 or true are read as text
                 kline = key_node.start_mark.line + 1
                 if key in first:
-                    self.collector.add("E-DUPLICATE-KEY", f'key "{key}" appears twice (first at line {first[key]})', kline, key_node.start_mark.column + 1, path_text(path + (key,)))
+                    self.collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice (first at line {first[key]})', kline, key_node.start_mark.column + 1, path_text(path + (key,)))
                     continue
                 first[key] = kline
                 self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
@@ -117,15 +142,17 @@ class _Walker:
         if node.tag == _STR_TAG:  # text: what construct_object returns, without its overhead
             value = node.value
             return value if check_text(value, self.collector, line, column, path) else None
+        if node.tag == _INT_TAG and _SHORT_DECIMAL.fullmatch(node.value):  # the common number: what construct_yaml_int gives
+            return int(node.value)
         if not check_plain_number(node, self.collector, line, column, path):
             return None
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. 2019-02-30
-            self.collector.add("E-DATE", f'"{node.value}" is not a real date ({exc})', line, column, path_text(path))
+            self.collector.add("E-DATE", f'"{excerpt(node.value)}" is not a real date ({excerpt(str(exc))})', line, column, path_text(path))
             return None
         except yaml.YAMLError as exc:
-            self.collector.add("E-SYNTAX", str(exc).splitlines()[0], line, column, path_text(path))
+            self.collector.add("E-SYNTAX", excerpt(str(exc).splitlines()[0], 200), line, column, path_text(path))
             return None
         if isinstance(value, _dt.datetime):
             value = value.isoformat()
@@ -183,10 +210,22 @@ _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 
 def parse_yaml(text: str, file: str, collector: Collector) -> Document:
     """One YAML document; its problems go to ``collector``. ``data`` is None when nothing usable was read."""
+    values = estimated_values(text)
+    if values > MAX_VALUES:
+        collector.add("E-SIZE", f"the file holds about {values} values; at most {MAX_VALUES} are read from one file "
+                                "(split it by district, or send JSON)")
+        return Document(file, None)
     if _FAST_LOADER is not None:
         loader = _FAST_LOADER(text)
         try:
             node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            if len(text) > REPARSE_LIMIT:  # the pure-Python parser would take minutes on megabytes: libyaml's words
+                loader.dispose()
+                line, column, message = _yaml_mark_problem(exc)
+                collector.add("E-SYNTAX", excerpt(message, 300), line, column)
+                return Document(file, None)
+            node = False  # let the pure-Python loader say what is wrong
         except (yaml.YAMLError, RecursionError, ValueError):
             node = False  # let the pure-Python loader say what is wrong
         if node is not False:

@@ -53,6 +53,9 @@ class Issue:
         counted = dict(zip(rest, numbers(self.pattern, self.issued.year, len(rest), list(given.values()))))
         return {d: given.get(d) or counted[d] for d in districts}
 
+    def numbers_given(self) -> dict[str, str]:
+        return dict(self.given)
+
     def with_numbers(self, given: dict[str, str]) -> "Issue":
         return dataclasses.replace(self, given=tuple(sorted(given.items())))
 

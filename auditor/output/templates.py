@@ -19,6 +19,7 @@ from auditor.intake import contracts
 from auditor.intake.sheets.layout import (
     FIXED_TIME, GUIDE, IDENTIFYING, META, OPTIONS, READING_RULES, TEMPLATE_ROWS, Field, Sheet, number_text, sheets, sheets_by_kind)
 from auditor.output.files import inside, safe_name
+from auditor.output.writer import holding, write_set
 from auditor.rules.fields import fields_read
 
 
@@ -239,7 +240,13 @@ def _write_guide(ws, policy_set, district, layout, read) -> None:
 
 
 def save_workbook(wb, path: str) -> None:
-    """Save with fixed timestamps, so the same inputs give the same bytes."""
+    """Save with fixed timestamps, so the same inputs give the same bytes; through the one writer
+    (an exclusive temporary with an unpredictable name, never a planted ``path.tmp``)."""
+    write_set({os.path.basename(path): workbook_bytes(wb)}, os.path.dirname(path) or ".", replace=False, kind="template")
+
+
+def workbook_bytes(wb) -> bytes:
+    """The workbook's .xlsx bytes, with fixed timestamps."""
     buffer = io.BytesIO()
     wb.save(buffer)
     stamp = "2000-01-01T00:00:00Z"
@@ -250,10 +257,7 @@ def save_workbook(wb, path: str) -> None:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data)
             dst.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), data, zipfile.ZIP_DEFLATED)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(out.getvalue())
-    os.replace(tmp, path)
+    return out.getvalue()
 
 
 def sheet_rows(policy_set, district: str, submission: dict | None = None) -> dict[str, list[list]]:
@@ -288,18 +292,16 @@ def _text(f: Field, value) -> str:
 
 
 def write_templates(policy_set, out_dir: str, districts: list[str], force: bool = False) -> list[str]:
-    """One workbook per district in ``out_dir``; existing files are kept unless ``force``."""
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot create the output folder: {exc.strerror or exc}")) from None
-    targets = [(d, inside(Path(out_dir), safe_name(d) + ".xlsx")) for d in districts]
-    existing = [str(t) for _, t in targets if t.exists()]
-    if existing and not force:
-        raise UsageError([Problem(t, 0, 0, "U-OUT", "already exists (perhaps a filled-in workbook); remove it, choose another --out, or pass --force") for t in existing])
-    written = []
-    for district, target in targets:
-        save_workbook(build_workbook(policy_set, district), str(target))
-        written.append(str(target))
-    return written
+    """One workbook per district in ``out_dir``, all or none; existing files are kept unless ``force``
+    (a filled-in workbook is never removed: templates keep no manifest)."""
+    with holding(out_dir, "template"):
+        targets = [(d, inside(Path(out_dir), safe_name(d) + ".xlsx")) for d in districts]
+        existing = [str(t) for _, t in targets if os.path.lexists(t)]
+        if existing and not force:
+            raise UsageError([Problem(t, 0, 0, "U-OUT", "already exists (perhaps a filled-in workbook); remove it, choose another --out, or pass --force") for t in existing])
+        try:  # openpyxl writes each sheet to a temporary file of the system's first
+            books = {target.name: workbook_bytes(build_workbook(policy_set, district)) for district, target in targets}
+        except OSError as exc:
+            raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot write the workbooks' temporary files: {exc.strerror or exc}")) from None
+        return write_set(books, out_dir, replace=False, kind="template")
 

@@ -7,6 +7,7 @@ import io
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from auditor.intake.values import neutral
 from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_COLOURS
 from auditor.output.views import default_remedy, evidence_rows, missing_rows, pending_review
@@ -26,8 +27,9 @@ def _cell_text(value):
     if isinstance(value, (list, tuple)):
         value = "、".join(str(x) for x in value)
     if isinstance(value, str):
-        # control characters cannot be stored in a worksheet: show them, escaped, instead of failing
-        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        # control characters cannot be stored in a worksheet: show them, escaped, instead of failing;
+        # bidirectional controls would reverse the cell: left out
+        value = neutral(ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value))
     return value
 
 

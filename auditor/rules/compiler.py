@@ -17,8 +17,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from auditor.rules import expr
+from auditor.errors import PolicyError, Problem, excerpt
+from auditor.intake.document import path_text
+from auditor.intake.loader import load_document
 from auditor.model import Check, PolicySet
+from auditor.rules import expr
 
 RULES_PER_RULESET = 48
 KIND_FIELD = "_kind"
@@ -116,3 +119,26 @@ def compile_policies(policy_set: PolicySet) -> CompiledSet:
     for rule in rules:
         compiled.by_check.setdefault(rule.check.id, []).append(rule)
     return compiled
+
+
+def refusal_problems(compiled: CompiledSet, refused: dict[str, str]) -> list[Problem]:
+    """P-ENGINE problems at the ``require`` of each check whose rule durable_rules refused to build
+    (``refused``: rule name -> durable_rules' error, from ``evaluate.engine.validate_rulesets``)."""
+    rules = {rule.name: rule for rule in compiled.rules}
+    problems = []
+    for name, error in sorted(refused.items()):
+        rule = rules[name]
+        check = rule.check
+        policy = next(p for p in compiled.policy_set.policies if p.id == check.policy)
+        index = next(i for i, c in enumerate(policy.checks) if c.id == check.id)
+        path = ("checks", index, "schedule", rule.step, "params") if check.scheduled and rule.step else ("checks", index, "require")
+        try:
+            line, column = load_document(policy.source.file, PolicyError).where(path)
+        except PolicyError:  # pragma: no cover - it loaded a moment ago
+            line, column = check.source.line, 0
+        hint = (' (more than a few "(a or b)" terms joined with "and" are beyond it)' if "113" in error else "")
+        problems.append(Problem(policy.source.file, line, column, "P-ENGINE",
+                                f'durable_rules cannot build the rule for check {check.id} ({excerpt(error, 100)}): split the '
+                                f'condition "{excerpt(rule.requirement_text, 120)}" into several checks or simplify it{hint}',
+                                path_text(path)))
+    return problems

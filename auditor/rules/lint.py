@@ -32,6 +32,7 @@ from auditor.intake.document import Document, path_text
 from auditor.intake.loader import load_document
 from auditor.model import Check, PolicySet
 from auditor.rules import expr
+from auditor.rules.conflicts import conflicts
 from auditor.rules.expr.analysis import Domain, directions, dnf, satisfiable
 from auditor.rules.fields import field_types_for
 
@@ -82,15 +83,6 @@ def field_domains(policy_set: PolicySet) -> dict[str, dict[str, Domain]]:
 
 
 # --------------------------------------------------------------------------- the checks
-def _steps_in_force(check: Check) -> list[tuple[_dt.date, _dt.date]]:
-    """[start, end] of each step (the last step is in force for ever)."""
-    out = []
-    for i, step in enumerate(check.steps):
-        end = check.steps[i + 1].due - _dt.timedelta(days=1) if i + 1 < len(check.steps) else _dt.date.max
-        out.append((step.due, end))
-    return out
-
-
 def _requires(check: Check) -> list[expr.Node]:
     return [expr.substitute(check.require, step.params) for step in check.steps]
 
@@ -131,14 +123,10 @@ class _Linter:
         return f' where "{check.where_text}"' if check.where_text else ""
 
     def run(self) -> list[Problem]:
-        checks = self.policy_set.checks
-        for check in checks:
+        for check in self.policy_set.checks:
             self.period(check)
             self.logic(check)
-        for i, a in enumerate(checks):
-            for b in checks[i + 1:]:
-                if a.over == b.over:
-                    self.conflict(a, b)
+        self.conflicts()  # pairs through an index (auditor/rules/conflicts.py), not every pair
         return sorted(set(self.problems), key=lambda p: (p.file, p.line, p.column, p.code, p.message))
 
     def period(self, check: Check) -> None:
@@ -178,24 +166,13 @@ class _Linter:
                             f'from {check.steps[j].due} the requirement "{expr.to_text(later)}" is laxer than '
                             f'"{expr.to_text(earlier)}" in force from {check.steps[j - 1].due}: a threshold must not loosen as deadlines advance')
 
-    def conflict(self, a: Check, b: Check) -> None:
-        domains = self.domains[a.over]
-        both = _conjoin(a.where, b.where)
-        if both is not None and satisfiable([both], domains) is not True:
-            return
-        for (a_start, a_end), ra, sa in zip(_steps_in_force(a), _requires(a), a.steps):
-            for (b_start, b_end), rb, sb in zip(_steps_in_force(b), _requires(b), b.steps):
-                if max(a_start, b_start) > min(a_end, b_end):
-                    continue
-                if satisfiable([both, ra], domains) is False or satisfiable([both, rb], domains) is False:
-                    continue  # already reported as impossible
-                if satisfiable([both, ra, rb], domains) is False:
-                    since = max(a_start, b_start)
-                    scope = f' where "{expr.to_text(both)}"' if both is not None else ""
-                    self.report(b, ("require",), "L-CONFLICT",
-                                f'the requirement "{expr.to_text(rb)}" cannot hold together with "{expr.to_text(ra)}" of check '
-                                f'{a.id} ({a.source}) for {a.over} records{scope}, both in force from {since}')
-                    return
+    def conflicts(self) -> None:
+        for a, b, (since, ra, rb) in conflicts(list(self.policy_set.checks), self.domains):
+            both = _conjoin(a.where, b.where)
+            scope = f' where "{expr.to_text(both)}"' if both is not None else ""
+            self.report(b, ("require",), "L-CONFLICT",
+                        f'the requirement "{expr.to_text(rb)}" cannot hold together with "{expr.to_text(ra)}" of check '
+                        f'{a.id} ({a.source}) for {a.over} records{scope}, both in force from {since}')
 
 
 def lint(policy_set: PolicySet) -> list[Problem]:

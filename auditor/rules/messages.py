@@ -1,21 +1,42 @@
-"""Policy-authored message templates, rendered in Jinja's immutable sandbox.
+"""Policy-authored message templates: an allow-list checked at load, rendered in Jinja's immutable sandbox.
 
-Policy text is data: templates may only print the values handed to them
-(``{{ size }}``, ``{{ school_name }}``) with simple filters. They cannot reach
-Python internals (the sandbox refuses attribute access such as
-``__class__``), cannot change anything, and their output is plain text that
-the HTML templates escape like any other value.
+Policy text is data. A message template may print the values handed to it
+(``{{ size }}``, ``{{ school_name }}``, ``{{ school.name }}``), format them with a few
+filters whose arguments are short constants, compute with ``+ - * /``, compare, and
+choose with ``{% if %}`` — nothing else. :func:`template_problems` refuses
+everything outside that list when the policies load (``P-MESSAGE``), *before* the
+template is compiled: Jinja folds constant expressions while compiling, so nine
+chained ``|replace`` on a constant cost gigabytes at load, and ``"%*s" % (2**31, "")``
+passed the old checks and cost gigabytes at render. The limits:
+
+* a template holds at most :data:`MAX_TEMPLATE` characters; a constant text at most
+  :data:`MAX_CONSTANT`; an integer constant at most ``10**15``;
+* filters: :data:`FILTERS` (``replace``, ``join``, ``format``, ``center``, ``indent``,
+  ``wordwrap``, … can multiply a text and are refused), each with the arguments
+  listed there;
+* no ``%`` (string formatting), ``**``, calls, loops, assignments, slices, macros,
+  includes, or names, attributes and items starting with ``_``;
+* at render, a value handed in is cut to :data:`MAX_VALUE` characters, ``+`` and ``*``
+  may not build text longer than :data:`MAX_RENDERED`, attributes are looked up in
+  mappings only (never on Python objects), and the output stops at
+  :data:`MAX_RENDERED` characters.
+
+They cannot reach Python internals, cannot change anything, and their output is
+plain text that the HTML templates escape like any other value.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from jinja2 import Undefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-MAX_TEMPLATE = 2000
+MAX_TEMPLATE = 2000  # characters of a template
+MAX_CONSTANT = 200  # characters of a text constant in a template
+MAX_INTEGER = 10**15  # magnitude of a number constant
+MAX_VALUE = 1000  # characters of one value handed to a template (a school name, a reference)
+MAX_RENDERED = 4000  # characters of a rendered message, and of any text it builds on the way
 
 
 class _Blank(Undefined):
@@ -25,80 +46,167 @@ class _Blank(Undefined):
         return "—"
 
 
-MAX_REPEAT = 10_000  # longest text a template may build with * or %
-
-
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, plus: no huge strings or numbers built by * ** %."""
+    """The immutable sandbox, plus: no big texts built by + or *, no %-formatting or **, and
+    attributes only as keys of mappings."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
 
     def call_binop(self, context, operator, left, right):
-        if operator == "**":
-            raise SecurityError("** is not allowed in a message template")
+        if operator in ("**", "%"):
+            raise SecurityError(f"{operator} is not allowed in a message template")
         if operator == "*" and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
             raise SecurityError("repeating text with * is not allowed in a message template")
-        if operator == "%" and isinstance(left, str) and any(len(n) > 3 for n in _DIGITS.findall(left)):
-            raise SecurityError("a format width above 999 is not allowed in a message template")
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) \
+                and len(left) + len(right) > MAX_RENDERED:
+            raise SecurityError(f"a message template may not build text longer than {MAX_RENDERED} characters")
         return super().call_binop(context, operator, left, right)
+
+    def getattr(self, obj, attribute):
+        if isinstance(obj, dict) and isinstance(attribute, str) and not attribute.startswith("_"):
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
+        return self.undefined(obj=obj, name=attribute)
+
+    def getitem(self, obj, argument):
+        if isinstance(obj, dict) and isinstance(argument, str) and not argument.startswith("_"):
+            return obj[argument] if argument in obj else self.undefined(obj=obj, name=argument)
+        if isinstance(obj, (str, list, tuple)) and isinstance(argument, int) and not isinstance(argument, bool) \
+                and -len(obj) <= argument < len(obj):
+            return obj[argument]
+        return self.undefined(obj=obj, name=argument)
 
 
 _ENV = _Sandbox(autoescape=False, undefined=_Blank, keep_trailing_newline=False)
 _ENV.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: records' values only
-_DIGITS = re.compile(r"[0-9]+")
 
-# What a message template may contain: printing values, their fields, simple filters,
-# arithmetic, comparisons and {% if %}. No calls, loops, assignments, macros or includes.
-_ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Getattr,
-                  nodes.Getitem, nodes.Filter, nodes.Test, nodes.CondExpr, nodes.If, nodes.Compare, nodes.Operand,
-                  nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div,
-                  nodes.FloorDiv, nodes.Mod, nodes.Concat, nodes.Keyword, nodes.Tuple, nodes.List)
-ALLOWED_FILTERS = frozenset({"default", "d", "round", "int", "float", "abs", "upper", "lower", "title", "capitalize",
-                             "trim", "truncate", "length", "count", "string", "join", "first", "last", "replace",
-                             "e", "escape", "min", "max", "sum", "sort", "unique"})
-ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "number", "string", "true", "false", "even", "odd",
-                           "divisibleby", "eq", "ne", "lt", "le", "gt", "ge"})
+
+def _short_text(node) -> bool:
+    return isinstance(node, nodes.Const) and isinstance(node.value, str) and len(node.value) <= 20
+
+
+def _small_int(top: int):
+    return lambda node: isinstance(node, nodes.Const) and type(node.value) is int and 0 <= node.value <= top
+
+
+def _flag(node) -> bool:
+    return isinstance(node, nodes.Const) and isinstance(node.value, bool)
+
+
+def _plain_value(node) -> bool:
+    return _short_text(node) or (isinstance(node, nodes.Const) and isinstance(node.value, (int, float)) and abs(node.value) <= MAX_INTEGER)
+
+
+# filter -> the arguments it may take, in order (each a test of a constant); keywords by the same names
+FILTERS: dict[str, tuple] = {
+    "default": (("default_value", _plain_value), ("boolean", _flag)),
+    "d": (("default_value", _plain_value), ("boolean", _flag)),
+    "round": (("precision", _small_int(6)), ("method", lambda n: isinstance(n, nodes.Const) and n.value in ("common", "ceil", "floor"))),
+    "truncate": (("length", _small_int(MAX_VALUE)), ("killwords", _flag), ("end", _short_text), ("leeway", _small_int(10))),
+    "int": (), "float": (), "abs": (), "upper": (), "lower": (), "title": (), "capitalize": (), "trim": (),
+    "length": (), "count": (), "string": (), "first": (), "last": (), "min": (), "max": (),
+}
+TESTS = {"defined": (), "undefined": (), "none": (), "number": (), "string": (), "true": (), "false": (), "even": (), "odd": (),
+         "divisibleby": (("num", _small_int(MAX_INTEGER)),), "eq": (("other", _plain_value),), "ne": (("other", _plain_value),),
+         "lt": (("other", _plain_value),), "le": (("other", _plain_value),), "gt": (("other", _plain_value),),
+         "ge": (("other", _plain_value),)}
+ALLOWED_FILTERS = frozenset(FILTERS)  # (the name other modules knew)
+ALLOWED_TESTS = frozenset(TESTS)
+
+# What a message template may contain. Filter and Test arguments are checked by FILTERS/TESTS; Keyword
+# only appears inside them.
+_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Getattr, nodes.Getitem,
+          nodes.Filter, nodes.Test, nodes.CondExpr, nodes.If, nodes.Compare, nodes.Operand, nodes.And, nodes.Or,
+          nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Concat,
+          nodes.Keyword, nodes.Tuple, nodes.List)
+_WORDS = {nodes.Mod: "% (text formatting)", nodes.Pow: "**", nodes.Call: "a call", nodes.For: "for", nodes.Slice: "a slice",
+          nodes.Assign: "an assignment", nodes.Include: "include", nodes.Import: "import", nodes.Macro: "a macro"}
+
+
+def _arguments(kind: str, node, allowed: tuple) -> list[str]:
+    """Problems with the arguments of filter or test ``node``: only the listed ones, as constants that pass their test."""
+    problems = []
+    if node.dyn_args is not None or node.dyn_kwargs is not None:
+        return [f'the {kind} "{node.name}" may not take *args or **kwargs']
+    if len(node.args) > len(allowed):
+        return [f'the {kind} "{node.name}" takes at most {len(allowed)} argument(s)']
+    named = dict(allowed)
+    given = list(zip([name for name, _ in allowed], node.args)) + [(k.key, k.value) for k in node.kwargs]
+    for name, value in given:
+        test = named.get(name)
+        if test is None:
+            problems.append(f'the {kind} "{node.name}" has no argument "{name}"')
+        elif not test(value):
+            problems.append(f'the argument {name} of the {kind} "{node.name}" must be a short constant within its limits')
+    return problems
 
 
 def template_problems(source: str) -> list[str]:
     """Why ``source`` is not an allowed message template ([] when it is).
 
-    Raises TemplateSyntaxError when it does not parse. Templates are policy text: they may
-    print record values and do simple formatting, nothing else; names starting with "_"
-    (the way into Python internals) are refused outright.
+    Raises TemplateSyntaxError when it does not parse. Only parses: nothing is compiled or run.
     """
     if len(source) > MAX_TEMPLATE:
         return [f"a message template may hold at most {MAX_TEMPLATE} characters"]
     problems = []
     for node in _ENV.parse(source).find_all(nodes.Node):
-        if not isinstance(node, _ALLOWED_NODES):
-            problems.append(f"{type(node).__name__.lower()} is not allowed in a message template (only values, filters, arithmetic and if)")
+        if not isinstance(node, _NODES):
+            word = next((w for t, w in _WORDS.items() if isinstance(node, t)), type(node).__name__.lower())
+            problems.append(f"{word} is not allowed in a message template (only values, a few filters, + - * /, "
+                            "comparisons and if)")
         elif isinstance(node, nodes.Name) and node.name.startswith("_"):
             problems.append(f'the name "{node.name}" is not allowed (names starting with "_")')
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             problems.append(f'the attribute "{node.attr}" is not allowed (names starting with "_")')
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(node.arg.value).startswith("_"):
-            problems.append(f'the item "{node.arg.value}" is not allowed (names starting with "_")')
-        elif isinstance(node, nodes.Filter) and node.name not in ALLOWED_FILTERS:
-            problems.append(f'the filter "{node.name}" is not allowed; allowed filters are {", ".join(sorted(ALLOWED_FILTERS))}')
-        elif isinstance(node, nodes.Test) and node.name not in ALLOWED_TESTS:
-            problems.append(f'the test "{node.name}" is not allowed')
-        elif isinstance(node, nodes.Const) and isinstance(node.value, str) and node.value.startswith("_"):
-            problems.append(f'the text "{node.value}" is not allowed as a name (names starting with "_")')
+        elif isinstance(node, nodes.Getitem) and not (isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, (str, int))
+                                                      and not str(node.arg.value).startswith("_")):
+            problems.append("an item may only be looked up by a constant name or number (not starting with \"_\")")
+        elif isinstance(node, nodes.Filter):
+            if node.name not in FILTERS:
+                problems.append(f'the filter "{node.name}" is not allowed; allowed filters are {", ".join(sorted(FILTERS))}')
+            else:
+                problems += _arguments("filter", node, FILTERS[node.name])
+        elif isinstance(node, nodes.Test):
+            if node.name not in TESTS:
+                problems.append(f'the test "{node.name}" is not allowed; allowed tests are {", ".join(sorted(TESTS))}')
+            else:
+                problems += _arguments("test", node, TESTS[node.name])
+        elif isinstance(node, nodes.Const):
+            if isinstance(node.value, str) and node.value.startswith("_"):
+                problems.append(f'the text "{node.value[:20]}" is not allowed as a name (names starting with "_")')
+            elif isinstance(node.value, str) and len(node.value) > MAX_CONSTANT:
+                problems.append(f"a text constant may hold at most {MAX_CONSTANT} characters")
+            elif isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) > MAX_INTEGER:
+                problems.append(f"a number constant may be at most {MAX_INTEGER} in size")
     return sorted(set(problems))
 
 
 @lru_cache(maxsize=4096)
 def compile_message(source: str):
-    if len(source) > MAX_TEMPLATE:
-        raise ValueError(f"a message template may hold at most {MAX_TEMPLATE} characters")
+    """The compiled template; only for a template :func:`template_problems` accepts (compiling folds constants)."""
+    if template_problems(source):
+        raise ValueError("the message template is not allowed: " + "; ".join(template_problems(source))[:300])
     return _ENV.from_string(source)
 
 
+def _bounded(value):
+    if isinstance(value, str) and len(value) > MAX_VALUE:
+        return value[:MAX_VALUE] + "…"
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    return value
+
+
 def render_message(source: str, values: dict) -> str:
-    """Render one message; a template that misbehaves yields a marked fallback, never a crash."""
+    """Render one message, at most MAX_RENDERED characters; a template that misbehaves yields a marked
+    fallback, never a crash."""
     try:
-        text = compile_message(source).render(**values)
+        parts, size = [], 0
+        for chunk in compile_message(source).generate(**{k: _bounded(v) for k, v in values.items()}):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > MAX_RENDERED:
+                break
+        text = "".join(parts)
     except Exception as exc:  # noqa: BLE001 - policy text must never crash an audit
         return f"[消息模板错误 message template error: {type(exc).__name__}]"
-    return text[:4000]
+    return text[:MAX_RENDERED]

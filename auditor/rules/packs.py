@@ -17,6 +17,7 @@ from auditor.errors import Collector, PolicyError, Problem
 from auditor.intake import contracts
 from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
+from auditor.intake.textfile import link_outside
 from auditor.model import LEVELS, Pack, Source
 
 PACK_FILE = "pack.yaml"
@@ -68,12 +69,19 @@ def policy_files(folder: str) -> list[str]:
                    if n.endswith((".yaml", ".yml")) and not n.startswith(".") and n != PACK_FILE)
     if not names:
         raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the pack holds no .yaml policy files"))
+    outside = [n for n in names if link_outside(folder, n) is not None]
+    if outside:
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", "is a link to a file outside the policy folder; "
+                                   "links out of the folder are not followed (copy the file into the folder)") for n in outside])
     return [os.path.join(folder, n) for n in names]
 
 
 def read_pack(folder: str) -> Pack:
     """``folder/pack.yaml`` as a :class:`Pack`; every problem of the file raised together (P-SCHEMA, E-DATE, P-PACK)."""
     file = os.path.join(folder, PACK_FILE)
+    if link_outside(folder, PACK_FILE) is not None:
+        raise PolicyError(Problem(file, 0, 0, "E-READ", "is a link to a file outside the policy folder; links out of the "
+                                  "folder are not followed (copy the file into the folder)"))
     collector = Collector(file, PolicyError)
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:

@@ -14,11 +14,11 @@ import re
 from jinja2 import TemplateSyntaxError
 
 from auditor.dates import real_date
-from auditor.errors import Collector, PolicyError, Problem, did_you_mean
+from auditor.errors import Collector, PolicyError, Problem, did_you_mean, excerpt
 from auditor.intake import contracts
-from auditor.intake.textfile import MAX_FILE_BYTES
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
+from auditor.intake.textfile import MAX_FILE_BYTES
 from auditor.model import Check, Computed, Example, KOfN, Measure, Pack, Policy, PolicySet, Source, Step, plan
 from auditor.rules import expr, packs as _packs
 from auditor.rules.messages import compile_message, template_problems
@@ -44,7 +44,7 @@ class _PolicyReader:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{text}\"", path)
+            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{excerpt(text, 200)}\"", path)
             return None
         return expr.as_condition(node) if condition else node
 
@@ -72,7 +72,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
     if data["clause"] not in clauses:
         normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
         hint = f'; write it as "{normalised}"' if normalised in clauses else did_you_mean(data["clause"], clauses)
-        r.problem("P-CLAUSE", f'clause "{data["clause"]}" is not in {pack.ref} (its pack.yaml lists its clauses){hint}', ("clause",))
+        r.problem("P-CLAUSE", f'clause "{excerpt(data["clause"])}" is not in {pack.ref} (its pack.yaml lists its clauses){hint}', ("clause",))
 
     measures = []
     for i, m in enumerate(data.get("measures", [])):
@@ -129,7 +129,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         if "due" in c:
             due = real_date(c["due"])
             if due is None:
-                r.problem("E-DATE", f'"{c["due"]}" is not a real date', base + ("due",))
+                r.problem("E-DATE", f'"{excerpt(c["due"])}" is not a real date', base + ("due",))
             else:
                 steps.append(Step(due, {}, ""))
         else:
@@ -137,7 +137,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
             for j, s in enumerate(c["schedule"]):
                 due = real_date(s["due"])
                 if due is None:
-                    r.problem("E-DATE", f'"{s["due"]}" is not a real date', base + ("schedule", j, "due"))
+                    r.problem("E-DATE", f'"{excerpt(s["due"])}" is not a real date', base + ("schedule", j, "due"))
                     continue
                 if steps and due <= steps[-1].due:
                     r.problem("P-SCHEDULE", f"schedule dates must ascend: {s['due']} is not after {steps[-1].due}", base + ("schedule", j, "due"))
@@ -149,10 +149,11 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
             for key in ("message", "remedy"):
                 if key in c:
                     try:
-                        compile_message(c[key][lang])
-                        refused = template_problems(c[key][lang])
+                        refused = template_problems(c[key][lang])  # parsed and checked first: compiling folds constants
+                        if not refused:
+                            compile_message(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
-                        r.problem("P-MESSAGE", f"template does not parse: {exc}", base + (key, lang))
+                        r.problem("P-MESSAGE", f"template does not parse: {excerpt(str(exc), 200)}", base + (key, lang))
                         continue
                     for text in refused:
                         r.problem("P-MESSAGE", text, base + (key, lang))
@@ -172,7 +173,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         base = ("examples", i)
         as_of = real_date(e["as_of"])
         if as_of is None:
-            r.problem("E-DATE", f'"{e["as_of"]}" is not a real date', base + ("as_of",))
+            r.problem("E-DATE", f'"{excerpt(e["as_of"])}" is not a real date', base + ("as_of",))
             continue
         if "facts" in e and "submissions" in e:
             r.problem("P-EXAMPLE", 'give "facts" (one district) or "submissions" (several), not both', base)
@@ -271,6 +272,8 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
 
     # ids unique across the set
     seen: dict[tuple, Source] = {}
+    known = {c.id for p in policies for c in p.checks}  # the checks examples may name
+    known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
     for policy in policies:
         doc = documents[policy.source.file]
         items = [("policy", policy.id, ("id",))]
@@ -288,8 +291,6 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
             else:
                 seen[key] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
-            known = {c.id for p in policies for c in p.checks}
-            known |= {c["id"] for d in documents.values() for c in d.data["checks"]}  # not built: already reported
             for check_id in e.expect:
                 if check_id not in known:
                     line, column = doc.where(("examples", i, "expect", check_id))

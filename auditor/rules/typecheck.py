@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from auditor.errors import Problem, did_you_mean
+from auditor.errors import Problem, did_you_mean, excerpt
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.model import Policy
@@ -102,7 +102,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                     if number is not None:
                         where = f" (schedule step from {step.due})" if c.scheduled else ""
                         report(policy, ("checks", i, key), "P-ENGINE",
-                               f"the number {number!r}{where} cannot be given to durable_rules: it reads neither exponent "
+                               f"the number {excerpt(repr(number), 40)}{where} cannot be given to durable_rules: it reads neither exponent "
                                f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
                                f"for example a percentage instead of a tiny fraction")
 
@@ -117,6 +117,8 @@ def unreadable_number(condition):
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if isinstance(item, int) and abs(item) >= 2**53:  # before float(): a 309-digit int overflows it
+                return item
             if not math.isfinite(item) or abs(item) >= 2**53 or "e" in repr(float(item)) and item != 0:
                 return item
     return None

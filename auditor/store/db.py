@@ -60,6 +60,8 @@ def error_from(path: str, exc: sqlite3.Error, lang: str = "zh") -> StoreError:
         return problem(path, "D-BUSY", "busy", lang, seconds=BUSY_SECONDS)
     if name.startswith("SQLITE_READONLY") or "readonly" in text:
         return problem(path, "D-READONLY", "readonly", lang, why=text)
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk is full" in text or "disk I/O error" in text:
+        return problem(path, "D-READONLY", "readonly", lang, why=text)  # nothing was recorded: the disk refused the write
     if name.startswith("SQLITE_CANTOPEN"):
         return problem(path, "D-READONLY", "readonly", lang, why=text)
     return problem(path, "D-CORRUPT", "corrupt", lang, why=text)
@@ -157,8 +159,15 @@ def migrate(connection: sqlite3.Connection, found: int) -> None:
         connection.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        _rollback(connection)
         raise
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    """ROLLBACK, unless SQLite has already rolled back (it does after SQLITE_FULL and some I/O errors, and an
+    explicit ROLLBACK would then raise and hide the error that matters)."""
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
 def _statements(script: str) -> list[str]:
@@ -212,6 +221,8 @@ def connect(path: str, *, write: bool, lang: str = "zh", check: bool = True) -> 
             try:
                 migrate(connection, found)
             except sqlite3.Error as exc:  # our migration is wrong, not the user's file: it was rolled back
+                if error_from(path, exc, lang).codes == ["D-READONLY"]:  # a full disk or an I/O error: the file's, not ours
+                    raise error_from(path, exc, lang) from None
                 raise InternalError(Problem(path, 0, 0, "I-BUG", f"migrating the audit history from version {found} to "
                                             f"{schema.CURRENT} failed ({exc}); the file is unchanged")) from None
         if write:
@@ -252,9 +263,28 @@ def transaction(connection: sqlite3.Connection):
     try:
         yield connection
     except BaseException:
-        connection.execute("ROLLBACK")
+        _rollback(connection)
         raise
     connection.execute("COMMIT")
+
+
+@contextmanager
+def created_by_this_run(path: str):
+    """``with created_by_this_run(path):`` — if the store at ``path`` did not exist before and the body fails, the
+    files SQLite made for it (the store, its -wal and -shm) are removed: they hold no audit, and a failed run leaves
+    nothing behind. An existing store is never removed, truncated or replaced."""
+    existed = os.path.lexists(path)
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+                try:
+                    if os.path.isfile(name) and not os.path.islink(name):
+                        os.unlink(name)
+                except OSError:
+                    pass
+        raise
 
 
 def preflight(path: str, lang: str = "zh") -> None:

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from auditor.errors import Problem, UsageError
@@ -85,12 +86,57 @@ def notice_items(verdicts: list[dict]) -> list[tuple[str, str, str]]:
     return out
 
 
+def plan_notices(connection, findings: dict, number: str, issued: _dt.date, hashes: dict[str, str]) -> dict[str, tuple[str, bool]]:
+    """district -> (its notice's number, whether it is issued now), in plan order, for every district (and the
+    city, whose notice goes to 市教育局 and the district governments) whose notice has items: a notice issued for
+    this round from the same submission before (for the city: in this round) keeps its number; the others take the next numbers of ``number`` after those in the history. ``connection``: the
+    history, or None when there is none yet."""
+    as_of = findings["as_of"]
+    by_district: dict[str, list[dict]] = {}
+    for v in findings["verdicts"]:
+        by_district.setdefault(v["district"], []).append(v)
+    taken = [text for (text,) in connection.execute("SELECT number FROM notices")] if connection is not None else []
+    planned: dict[str, tuple[str, bool]] = {}
+    for district in sorted(by_district, key=lambda d: (district_order(d), d)):
+        if not notice_items(by_district[district]):
+            continue
+        earlier = None
+        if connection is not None and district == plan()["city"]:  # the city submits nothing: one notice a round
+            row = connection.execute("SELECT n.number FROM notices n JOIN audits a ON a.id = n.audit_id"
+                                     " WHERE n.district = ? AND a.as_of = ? ORDER BY n.id", (district, as_of)).fetchone()
+            earlier = row[0] if row else None
+        elif connection is not None and district in hashes:
+            row = connection.execute("SELECT id FROM submissions WHERE district = ? AND as_of = ? AND sha256 = ?",
+                                     (district, as_of, hashes[district])).fetchone()
+            earlier = _already_notified(connection, district, as_of, row[0]) if row else None
+        if earlier:
+            planned[district] = (earlier, False)
+            continue
+        text = numbering.numbers(number, issued.year, 1, taken)[0]
+        taken.append(text)
+        planned[district] = (text, True)
+    return planned
+
+
 def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _dt.date, rectify_days: int,
            number: str = DEFAULT_NUMBER, lang: str = "zh", now: _dt.datetime | None = None, on_progress=None) -> Recorded:
-    """Record ``findings`` (an audit's result) in the store at ``path`` in one transaction.
+    """Record ``findings`` (an audit's result) in the store at ``path`` in one transaction."""
+    with recording(path, findings, policy_set, inventory, issued=issued, rectify_days=rectify_days, number=number,
+                   lang=lang, now=now, on_progress=on_progress) as (_connection, done):
+        return done
 
-    ``inventory``: district -> its items (``Auditor.audit_files(..., inventory=)``). ``on_progress``:
-    called with a stage name inside the transaction (the tests kill the process there)."""
+
+@contextmanager
+def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued: _dt.date, rectify_days: int,
+              number: str = DEFAULT_NUMBER, lang: str = "zh", now: _dt.datetime | None = None, on_progress=None):
+    """``with recording(...) as (connection, done):`` — ``findings`` recorded in one transaction that stays open
+    for the body and commits when it ends without an error (an error, or ``kill -9``, leaves the store as it was).
+
+    The body sees the recorded audit through ``connection`` (``done.audit``; the notices' numbers are
+    ``done.numbers``): `auditor audit` builds the reports' history from it and writes the reports inside, so the
+    audit is in the history exactly when its reports were written. ``inventory``: district -> its items
+    (``Auditor.audit_files(..., inventory=)``). ``on_progress``: called with a stage name inside the transaction
+    (the tests kill the process there)."""
     as_of = findings["as_of"]
     now = now or _dt.datetime.now(_dt.timezone.utc)
     recorded_at = now.isoformat(timespec="seconds")
@@ -119,13 +165,15 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
         row = connection.execute("SELECT id FROM audits WHERE identity = ?", (key,)).fetchone()
         if row:
             earlier = _notices_of(connection, row[0])
-            return Recorded(row[0], False, earlier, {n["district"]: n["number"] for n in earlier})
+            yield connection, Recorded(row[0], False, earlier, {n["district"]: n["number"] for n in earlier})
+            return
         cursor = connection.execute(
             "INSERT INTO audits (as_of, recorded_at, policy_hash, engine, plan, format, districts, identity, info)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (as_of, recorded_at, policy_hash, findings["engine"], findings["plan"], findings["format"],
              _dumps(expected), key, _dumps(info)))
         audit = cursor.lastrowid
+        planned = plan_notices(connection, findings, number, issued, hashes)
         connection.executemany("INSERT OR IGNORE INTO policy_files (sha256, content) VALUES (?, ?)",
                                [(sha, content) for _, sha, content in policies])
         connection.executemany("INSERT INTO audit_policies (audit_id, name, sha256) VALUES (?, ?, ?)",
@@ -155,19 +203,11 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
              for v in findings["verdicts"] for position, (item, entry) in enumerate(identity.verdict_items(v))])
         if on_progress:
             on_progress("evidence")
-        notices, numbers = [], {}
-        for district in sorted(by_district, key=lambda d: (district_order(d), d)):
-            if district == city:
+        notices = []
+        for district, (text, new) in planned.items():
+            if not new:
                 continue
             items = notice_items(by_district[district])
-            if not items:
-                continue
-            earlier = _already_notified(connection, district, as_of, submission_ids[district], audit)
-            if earlier:
-                numbers[district] = earlier
-                continue
-            text = _next_number(connection, number, issued)
-            numbers[district] = text
             cursor = connection.execute(
                 "INSERT INTO notices (audit_id, district, number, issued, deadline) VALUES (?, ?, ?, ?, ?)",
                 (audit, district, text, issued.isoformat(), deadline.isoformat()))
@@ -178,7 +218,7 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
                             "deadline": deadline.isoformat(), "items": len(items)})
         if on_progress:
             on_progress("notices")
-        return Recorded(audit, True, notices, numbers)
+        yield connection, Recorded(audit, True, notices, {d: text for d, (text, _) in planned.items()})
 
 
 def _submission(connection, district: str, as_of: str, sha: str, files: list[str], audit: int, recorded_at: str) -> int:
@@ -206,20 +246,15 @@ def _finding_ids(connection, verdicts: list[dict]) -> dict[tuple, int]:
     return ids
 
 
-def _already_notified(connection, district: str, as_of: str, submission_id, audit: int) -> str | None:
+def _already_notified(connection, district: str, as_of: str, submission_id) -> str | None:
     """The number of a notice issued for this round from the same submission (a re-audit after another district's
     correction), or None."""
     row = connection.execute(
         "SELECT n.number FROM notices n JOIN audits a ON a.id = n.audit_id JOIN audit_districts d"
         " ON d.audit_id = n.audit_id AND d.district = n.district"
-        " WHERE n.district = ? AND a.as_of = ? AND d.submission_id IS ? AND n.audit_id != ? ORDER BY n.id",
-        (district, as_of, submission_id, audit)).fetchone()
+        " WHERE n.district = ? AND a.as_of = ? AND d.submission_id = ? ORDER BY n.id",
+        (district, as_of, submission_id)).fetchone()
     return row[0] if row else None
-
-
-def _next_number(connection, pattern: str, issued: _dt.date) -> str:
-    taken = [text for (text,) in connection.execute("SELECT number FROM notices")]
-    return numbering.numbers(pattern, issued.year, 1, taken)[0]
 
 
 def _notices_of(connection, audit: int) -> list[dict]:

@@ -42,3 +42,11 @@ def merge_bomb(head: str) -> str:
 
 
 write(SUB, "merge-bomb.yaml", merge_bomb("district: 和平区").encode())
+
+
+# issue 19: aliases limited by the text they bring again, not only by their number (150 x 7,000 characters)
+write(SUB, "alias-text.yaml", ("district: 和平区\nfigures:\n  pupils_total: &x \"" + "长" * 7_000 + "\"\n"
+                               "schools: [" + ", ".join(["*x"] * 150) + "]\n").encode())
+write(SUB, "huge-integer.yaml", ("district: 和平区\nreported_on: " + "9" * 5000 + "\nfigures: {pupils_total: 1}\n").encode())
+write(SUB, "huge-integer.json", ('{"district": "和平区",\n "figures": {"pupils_total": ' + "1" * 5000 + "}}\n").encode())
+write(SUB, "bidi-override.yaml", "district: 和平区\nschools:\n  - {id: S1, name: \"第一\u202e学小\", stage: primary}\n".encode())

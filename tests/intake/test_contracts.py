@@ -26,3 +26,54 @@ def test_containers_are_not_scalar_fields():
     assert contracts.type_of(root["$defs"]["school"]["properties"]["classes"], root) is None
     assert "classes" not in contracts.scalar_fields("school") and "size" in contracts.scalar_fields("class")
     assert contracts.base_field_types()["class"]["school.rural"] == contracts.BOOL  # a class reads its school's fields
+
+
+# --------------------------------------------------------------------------- the fast path
+import copy  # noqa: E402
+import glob  # noqa: E402
+import os  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from auditor.errors import AuditorError  # noqa: E402
+from auditor.intake.loader import load_document  # noqa: E402
+
+POLICIES = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "*.yaml")))
+MUTATIONS = [None, 1, -1, 2.5, True, "x", "", [], {}, {"x": 1}, [{"due": "2019-12-31"}], "2019-12-31", {"target": []}]
+
+
+def _mappings(value):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _mappings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mappings(item)
+
+
+@settings(max_examples=150, deadline=None)
+@given(which=st.integers(0, 10**6), picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6),
+                                                               st.sampled_from(MUTATIONS)), min_size=1, max_size=3))
+def test_the_policy_fast_path_never_accepts_what_jsonschema_refuses(which, picks):
+    """The policy schema's oneOf (due or schedule), minItems, minProperties and typed additional
+    properties are compiled into the fast path: it may only answer "valid" when jsonschema agrees."""
+    data = copy.deepcopy(load_document(POLICIES[which % len(POLICIES)], AuditorError).data)
+    for where, key, value in picks:
+        targets = list(_mappings(data))
+        target = targets[where % len(targets)]
+        keys = sorted(target) + ["due", "schedule", "unknown_key"]
+        name = keys[key % len(keys)]
+        if value is None and name in target and key % 2:
+            del target[name]  # a key removed (due and schedule: neither, or both when added elsewhere)
+        else:
+            target[name] = copy.deepcopy(value)
+    if contracts.fast_check("policy")(data):
+        assert not list(contracts.validator("policy").iter_errors(data))
+
+
+def test_the_policy_fast_path_accepts_every_policy():
+    check = contracts.fast_check("policy")
+    assert check is not None
+    for path in POLICIES:
+        assert check(load_document(path, AuditorError).data), path

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from auditor.errors import AuditorError
 from auditor.intake import contracts, loader
-from conftest import FIXTURES
+from conftest import FIXTURES, POLICIES
 
 
 # ----------------------------------------------------------------------------- schema fast path
@@ -61,9 +61,13 @@ def test_fast_schema_check_never_accepts_what_jsonschema_refuses(picks):
         assert not errors
 
 
-def test_fast_schema_check_accepts_the_fixtures_and_skips_schemas_it_cannot_compile():
+def test_fast_schema_check_accepts_the_fixtures_and_the_policies():
     check = contracts.fast_check("submission")
     for name in sorted(os.listdir(FIXTURES)):
         document = loader.load_document(os.path.join(FIXTURES, name), AuditorError)
         assert check(document.data), name
-    assert contracts.fast_check("policy") is None  # oneOf: always jsonschema
+    policy = contracts.fast_check("policy")  # its oneOf (due or schedule) is compiled too (tests/intake/test_contracts.py)
+    for name in sorted(os.listdir(POLICIES)):
+        if name.endswith(".yaml"):
+            document = loader.load_document(os.path.join(POLICIES, name), AuditorError)
+            assert policy(document.data), name

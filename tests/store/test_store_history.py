@@ -13,7 +13,7 @@ from auditor.store.lifecycle import LABELS
 from auditor.store.text import width
 
 from auditor.rules.policies import load_policies
-from store_rounds import POLICIES, ROOT, rounds_db  # noqa: F401 — the session fixture
+from recorded_rounds import POLICIES, ROOT, rounds_db  # noqa: F401 — the session fixture
 
 SCHEMAS = {name: json.load(open(os.path.join(ROOT, "auditor", "schemas", f"{name}.schema.json"), encoding="utf-8"))
            for name in ("audits", "history", "compare")}

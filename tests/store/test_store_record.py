@@ -20,7 +20,7 @@ from auditor.intake.submissions import expand_paths
 from auditor.rules.policies import load_policies
 from auditor.store import db, query, record
 
-from store_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
+from recorded_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
 
 AS_OF = _dt.date(2022, 12, 31)
 
@@ -148,7 +148,7 @@ def test_a_corrected_submission_is_kept_beside_the_first_and_only_its_district_i
         versions = connection.execute("SELECT district, version, first_audit FROM submissions WHERE district = '大东区' ORDER BY version").fetchall()
         assert versions == [("大东区", 1, 1), ("大东区", 2, 2)]
         second = connection.execute("SELECT district, number, issued FROM notices WHERE audit_id = 2").fetchall()
-        assert second == [("大东区", "沈教督〔2023〕10号", "2023-02-01")]
+        assert second == [("大东区", "沈教督〔2023〕11号", "2023-02-01")]  # 1–10: nine districts and the city
         items = {c for (c,) in connection.execute("SELECT check_id FROM notice_items i JOIN notices n ON n.id = i.notice_id WHERE n.audit_id = 2")}
         assert "homework.grades-1-2-none" not in items and "large-classes.56" in items
 
@@ -157,8 +157,8 @@ def test_notices_are_numbered_per_district_continuing_the_year_and_name_the_dist
     first = rec(tmp_path / "h.sqlite", audited, policy_set)
     districts = [n["district"] for n in first.notices]
     assert [n["number"] for n in first.notices] == [f"沈教督〔2023〕{i}号" for i in range(1, len(districts) + 1)]
-    assert districts == [d for d in audited[0]["districts"] if d in districts]  # plan order
-    assert "沈阳市" not in districts and "和平区" not in districts  # the city is no addressee; 和平区 has nothing to rectify
+    assert districts[:-1] == [d for d in audited[0]["districts"] if d in districts]  # plan order
+    assert districts[-1] == "沈阳市" and "和平区" not in districts  # the city's notice (to 市教育局) last; 和平区 has nothing to rectify
     assert all(n["deadline"] == "2023-02-15" for n in first.notices)
     findings, inventory = audited
     later = {**findings, "as_of": "2023-06-30"}
@@ -281,7 +281,7 @@ def test_two_recorders_at_once_both_land_one_after_the_other(tmp_path, audited, 
     with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
         assert sorted(a for (a,) in connection.execute("SELECT as_of FROM audits")) == ["2022-12-31"] * existing + ["2023-06-30", "2023-12-31"]
         numbers = [n for (n,) in connection.execute("SELECT number FROM notices")]
-        assert len(numbers) == len(set(numbers)) == 9 * (2 + existing)
+        assert len(numbers) == len(set(numbers)) == 10 * (2 + existing)  # nine districts and the city each time
 
 
 def test_a_recorder_waits_for_another_writer(tmp_path, audited, policy_set):

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from auditor.errors import excerpt
 from auditor.intake.sheets.layout import SPACES, Field, number_text, suggest
 
 
@@ -42,7 +43,7 @@ def _describe(value) -> str:
         return f"日期时间 {value.isoformat()}"
     if isinstance(value, (int, float)):
         return f"数字 {number_text(value) if float(value).is_integer() else value}"
-    return f"“{value}”"
+    return f"“{excerpt(value)}”"
 
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")

@@ -9,6 +9,7 @@ read).
 """
 from __future__ import annotations
 
+from auditor.errors import excerpt
 from auditor.intake.sheets.layout import HEADER_SEARCH_ROWS, IGNORED_HEADERS, SPACES, Field, norm, paren, suggest
 from auditor.intake.sheets.located import Grid, Ledger
 
@@ -68,7 +69,7 @@ def match_columns(grid: Grid, header_row: int, candidates: list[tuple[Field, set
         if match is None:
             hint = suggest(str(v).strip(), allowed)
             ledger.add(grid.loc(header_row, c), "S-SHEET",
-                       f"不认识的列名“{str(v).strip()}”{paren(hint)}" + f"；「{grid.title}」的列名有：{'、'.join(allowed)}；不读的列请以“备注”开头")
+                       f"不认识的列名“{excerpt(str(v).strip(), 30)}”{paren(hint)}" + f"；「{grid.title}」的列名有：{'、'.join(allowed)}；不读的列请以“备注”开头")
             continue
         if match.key in seen:
             ledger.add(grid.loc(header_row, c), "S-SHEET", f"「{match.title}」列出现了两次（另一列在第 {seen[match.key]} 列）")

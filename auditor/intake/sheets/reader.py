@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 
-from auditor.errors import Problem, SubmissionError
-from auditor.intake.document import Document
+from auditor.errors import MAX_PER_KIND, Problem, SubmissionError
+from auditor.intake.document import Document, path_text
 from auditor.intake.sheets.build import build_submission
 from auditor.intake.sheets.grids import csv_grid, workbook_grids
 from auditor.intake.sheets.layout import CSV_SUFFIX, Sheet, norm, sheets
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.submission import facts_from_document
+from auditor.intake.values import bad_character, is_bidi
 from auditor.model import Facts
 
 
@@ -61,25 +62,18 @@ def unit_label(unit) -> str:
     return unit
 
 
-MAX_PER_COLUMN = 20
+MAX_PER_COLUMN = MAX_PER_KIND  # problems of one code per column; the rest are counted (errors.cap, for every file)
 
 
-def _cap(problems: list[Problem]) -> list[Problem]:
-    """At most MAX_PER_COLUMN problems of one code in one column; the rest are counted in one more line."""
-    groups: dict[tuple, list[Problem]] = {}
-    for p in sorted(problems, key=lambda p: (p.file, p.sheet, p.column, p.code, p.line)):
-        groups.setdefault((p.file, p.sheet, p.column, p.code), []).append(p)
-    out = []
-    for (file, sheet, column, code), items in groups.items():
-        if column == 0 or len(items) <= MAX_PER_COLUMN:
-            out.extend(items)
-            continue
-        out.extend(items[:MAX_PER_COLUMN])
-        rest = items[MAX_PER_COLUMN:]
-        first = rest[0]
-        out.append(Problem(file, first.line, column, code,
-                           f"这一列从第 {first.line} 行到第 {rest[-1].line} 行还有 {len(rest)} 处同类问题，未逐一列出；请整列检查", "", sheet=sheet))
-    return out
+def _texts(value, path):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, path + (i,))
 
 
 def load_spreadsheet(unit) -> Facts:
@@ -108,6 +102,11 @@ def load_spreadsheet(unit) -> Facts:
         files = [unit]
         grids = workbook_grids(unit, ledger)
     data = build_submission(grids, ledger, district_hint) if not any(p.code in ("E-ENCODING", "E-READ", "E-SIZE") for p in ledger.problems) else {}
+    for path, text in _texts(data, ()):  # what YAML and JSON refuse as they are read: control and bidi characters
+        code = bad_character(text)
+        if code is not None:
+            what = "双向文字控制符，会颠倒或打乱文字的显示顺序" if is_bidi(code) else "控制字符或无效字符"
+            ledger.problems.append(ledger.locate(Problem(label, 0, 0, "E-ENCODING", f"含有 U+{code:04X}（{what}），请删除", path_text(path))))
     problems = list(ledger.problems)
     facts = None
     if data:
@@ -120,6 +119,6 @@ def load_spreadsheet(unit) -> Facts:
                     continue  # the cell's own problem already says it, in the clerk's words
                 problems.append(located)
     if problems:
-        raise SubmissionError(_cap(problems))
+        raise SubmissionError(problems)  # capped per column by errors.cap
     facts.files = tuple(files)
     return facts

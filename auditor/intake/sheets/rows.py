@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from auditor.errors import excerpt
 from auditor.intake import contracts
 from auditor.intake.sheets.cells import ABSENT, convert
 from auditor.intake.sheets.headers import fill_merges, find_header, match_columns
@@ -52,7 +53,7 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
         f = next((f for f, names in fields if norm(name) in names), None)
         if f is None:
             hint = suggest(str(name).strip(), [x.title for x, _ in fields])
-            ledger.add(grid.loc(row, cols["name"]), "S-SHEET", f"不认识的指标“{str(name).strip()}”{paren(hint)}")
+            ledger.add(grid.loc(row, cols["name"]), "S-SHEET", f"不认识的指标“{excerpt(str(name).strip(), 30)}”{paren(hint)}")
             continue
         if f.key in seen:
             ledger.add(grid.loc(row, cols["name"]), "S-SHEET", f"指标「{f.title}」填了两次（另一次在第 {seen[f.key]} 行）")

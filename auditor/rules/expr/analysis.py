@@ -155,11 +155,16 @@ def satisfiable(nodes: list[Node | None], domains: dict[str, Domain], negate_las
 
     True: certainly; False: certainly not; None: cannot tell.
     """
-    conjuncts: list[list[tuple]] = [[]]
     present = [n for n in nodes[:-1] if n is not None]
     parts = [dnf(n) for n in present]
     if nodes and nodes[-1] is not None:
         parts.append(dnf(nodes[-1], negate_last))
+    return satisfiable_forms(parts, domains)
+
+
+def satisfiable_forms(parts: list[list[list[tuple]] | None], domains: dict[str, Domain]) -> bool | None:
+    """:func:`satisfiable` over conditions already in normal form (``dnf``'s answers, None for "too large")."""
+    conjuncts: list[list[tuple]] = [[]]
     for p in parts:
         if p is None:
             return None

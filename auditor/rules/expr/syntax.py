@@ -40,6 +40,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 KEYWORDS = {"and", "or", "not", "in", "true", "false", "date"}
+MAX_DIGITS = 30  # a longer number is refused before it is converted
 
 
 @dataclass
@@ -192,6 +193,10 @@ class _Parser:
         tok = self.tok
         if tok.kind == "num":
             self.take()
+            digits = tok.text.split(".")[0].split("e")[0].split("E")[0]
+            if len(digits) > MAX_DIGITS:  # never converted (int() of 4,300+ digits raises); durable_rules reads < 2**53
+                raise ExprError(f"a number of {len(digits)} digits is too large: durable_rules reads numbers below 2**53",
+                                tok.offset, code="P-ENGINE")
             value = float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text)
             return Const(value, tok.offset)
         if tok.kind == "str":

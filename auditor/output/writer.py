@@ -1,0 +1,364 @@
+"""The one way the auditor writes files: into a claimed output folder, every file or none, the previous set replaced as a whole.
+
+Every output goes through :func:`write_set` (``auditor audit`` through
+``files.write_reports``, ``auditor template`` through ``templates.write_templates``).
+The rules it holds, each learnt from a hostile run (issue 19):
+
+* **The folder is claimed** (:func:`claim`) before any work: an empty name, ``/``,
+  a system folder or the home folder itself are refused (``U-ARGS``); the folder is
+  created if need be and locked (``flock`` on the folder itself, released by the
+  kernel when the process ends, even by ``kill -9``), so a second run writing to the
+  same folder at the same time is refused with ``U-OUT`` instead of mixing its files
+  with the first's. A run that fails removes the folders it created (parents of --out included).
+* **Every target is checked before any is replaced**: a name that would leave the
+  folder, a name the file system cannot hold (too long, not encodable), a target that
+  is a folder, an input file — any of them stops the run with ``U-OUT`` and nothing
+  changes.
+* **Temporary files are created exclusively with unpredictable names**
+  (``tempfile.mkstemp``: ``O_CREAT|O_EXCL``, mode 0600) in the target folder, written
+  in full and fsynced; a planted symbolic link or a predictable ``x.tmp`` is never
+  followed. A failure removes them; a temporary of ours left by a killed run
+  (``.auditor-*.part``, and ``.tmp-*.part`` of earlier versions) is removed by the
+  next run that claims the folder.
+* **Ordinary permissions**: finished files get ``0666 & ~umask``, like any file the
+  user creates (mkstemp's 0600 only while they are written).
+* **All or nothing**: the new files are renamed into place only when all are written;
+  a rename that fails puts back the files already replaced (kept as hard links).
+* **A manifest of what the tool wrote** (``.auditor-manifest.json``, for sets written
+  with ``replace=True``): after the new set is in place, the files the previous
+  manifest lists and the new set does not hold are removed — nothing the tool did not
+  write itself, never a folder, never an input — so a second audit into the same
+  folder leaves no stale reports. The manifest is updated before the renames (old and
+  new names) and after them (the new set), so a run killed at any point leaves every
+  file it may have written listed for the next one.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.errors import Problem, UsageError, excerpt
+
+MANIFEST = ".auditor-manifest.json"
+TEMP_PREFIX, TEMP_SUFFIX = ".auditor-", ".part"
+_OUR_TEMPORARIES = re.compile(r"\.auditor-[A-Za-z0-9_]{8}\.part|\.tmp-[A-Za-z0-9_]{8}\.part")
+# folders no report belongs in: the root and the system's own (their subfolders too, but for /tmp-like ones)
+SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys",
+                  "/usr", "/var/lib", "/var/log", "/var/cache", "/var/spool", "/var/mail", "/snap")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _refuse(path: str, code: str, message: str) -> UsageError:
+    return UsageError(Problem(excerpt(path, 200), 0, 0, code, message))
+
+
+def check_folder_name(out: str) -> str:
+    """The output folder's real path, or U-ARGS for an empty name, the root, a system folder or the home folder."""
+    if not out or not out.strip():
+        raise _refuse("--out", "U-ARGS", 'the output folder is empty (--out ""); name a folder for the reports')
+    real = os.path.realpath(out)
+    if real == "/":
+        raise _refuse(out, "U-ARGS", "the output folder may not be the root folder /")
+    for system in SYSTEM_FOLDERS:
+        if real == system or real.startswith(system + "/"):
+            raise _refuse(out, "U-ARGS", f"the output folder may not be a system folder ({system})")
+    home = os.path.realpath(os.path.expanduser("~"))
+    if home != "/" and real == home:
+        raise _refuse(out, "U-ARGS", "the output folder may not be the home folder itself; name a folder in it")
+    return real
+
+
+@dataclass
+class Claim:
+    """An output folder locked by this process."""
+
+    path: str  # as given
+    created: list  # the folders this run created, innermost first (removed again if nothing is written)
+    fd: int
+    written: bool = False
+    kind: str = "audit"
+    stale_removed: list = field(default_factory=list)
+
+
+_CLAIMS: dict[str, Claim] = {}
+
+
+def claim(out: str, kind: str = "audit") -> Claim:
+    """Check, create if need be, and lock the output folder ``out`` for this run (idempotent)."""
+    real = check_folder_name(out)
+    if real in _CLAIMS:
+        return _CLAIMS[real]
+    folder = Path(out)
+    created: list[Path] = []
+    try:
+        missing = folder
+        while not os.path.lexists(missing) and missing != missing.parent:
+            created.append(missing)
+            missing = missing.parent
+        if created:
+            folder.mkdir(parents=True)
+        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except FileExistsError:
+        _remove_folders(created)
+        raise _refuse(out, "U-OUT", "cannot create the output folder: a file of that name exists") from None
+    except (OSError, UnicodeError) as exc:
+        _remove_folders(created)
+        raise _refuse(out, "U-OUT", f"cannot create the output folder: {_reason(exc)}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        _remove_folders(created)
+        raise _refuse(out, "U-OUT", "another auditor run is writing to this output folder; wait for it to finish "
+                                    "or choose another --out") from None
+    entry = _CLAIMS[real] = Claim(out, created, fd, kind=kind)
+    entry.stale_removed = _remove_stale_temporaries(folder)
+    return entry
+
+
+def release() -> None:
+    """Unlock every claimed folder; one this run created and did not write to is removed again."""
+    for real in list(_CLAIMS):
+        _release(real)
+
+
+def release_folder(out: str) -> None:
+    real = os.path.realpath(out)
+    if real in _CLAIMS:
+        _release(real)
+
+
+def _release(real: str) -> None:
+    entry = _CLAIMS.pop(real)
+    try:
+        if entry.created and not entry.written:
+            _remove_own_temporaries(Path(entry.path))
+            _remove_folders(entry.created)
+    finally:
+        os.close(entry.fd)
+
+
+def _remove_folders(folders: list) -> None:
+    """Folders this run created (innermost first), as long as they are empty: nothing is left outside --out."""
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+
+
+def _remove_stale_temporaries(folder: Path) -> list[str]:
+    """Temporaries of ours left by a killed run (the lock says no run of ours is writing here now)."""
+    return _remove_own_temporaries(folder)
+
+
+def _remove_own_temporaries(folder: Path) -> list[str]:
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if _OUR_TEMPORARIES.fullmatch(name):
+            try:
+                if stat.S_ISREG(os.lstat(folder / name).st_mode):
+                    os.unlink(folder / name)
+                    removed.append(name)
+            except OSError:
+                pass
+    return removed
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeError):
+        return "the name cannot be written in the file system's encoding; run with a UTF-8 locale (LANG=C.UTF-8) or PYTHONUTF8=1"
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return "the name is too long for the file system"
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[str, Path]]:
+    """Every target checked before any is touched."""
+    problems = []
+    out = []
+    try:
+        real = folder.resolve()
+    except (OSError, UnicodeError) as exc:
+        raise _refuse(str(folder), "U-OUT", f"cannot use the output folder: {_reason(exc)}") from None
+    for name in names:
+        where = excerpt(str(folder / name), 200)
+        try:
+            if not name or "/" in name or "\x00" in name or name in (".", "..") or name.startswith("."):
+                raise _refuse(str(folder), "U-OUT", f'output name "{excerpt(name)}" would leave the output folder')
+            target = folder / name
+            os.fsencode(str(target))
+            if len(os.fsencode(name)) > 255:
+                raise OSError(errno.ENAMETOOLONG, "File name too long")
+            if target.parent.resolve() != real:  # (a link planted at the name is replaced, never followed)
+                raise _refuse(str(folder), "U-OUT", f'output name "{excerpt(name)}" would leave the output folder')
+            if os.path.realpath(target) in protect:
+                problems.append(Problem(where, 0, 0, "U-OUT", "the output would overwrite an input file; choose another --out"))
+                continue
+            try:
+                mode = os.lstat(target).st_mode
+            except FileNotFoundError:
+                mode = None
+            if mode is not None and stat.S_ISDIR(mode):
+                problems.append(Problem(where, 0, 0, "U-OUT", "a folder of that name is in the output folder; a report cannot replace it"))
+                continue
+            out.append((name, target))
+        except UsageError as exc:
+            problems.extend(exc.problems)
+        except (OSError, UnicodeError) as exc:
+            problems.append(Problem(where, 0, 0, "U-OUT", f"cannot write: {_reason(exc)}"))
+    if problems:
+        raise UsageError(problems)
+    return out
+
+
+def _stage(folder: Path, data: str | bytes, mode: int) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=str(folder))  # O_EXCL, 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), mode)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return tmp
+
+
+def _read_manifest(folder: Path) -> list[str]:
+    """The names the previous run wrote, as far as they are plain names in this folder."""
+    path = folder / MANIFEST
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode) or os.lstat(path).st_size > 1_000_000:
+            return []
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeError):
+        return []
+    names = data.get("files") if isinstance(data, dict) and data.get("tool") == "auditor" else None
+    if not isinstance(names, list):
+        return []
+    return [n for n in names if isinstance(n, str) and n and "/" not in n and "\x00" not in n and n not in (".", "..")
+            and not n.startswith(".")]
+
+
+def _write_manifest(folder: Path, names: list[str], kind: str, mode: int) -> None:
+    text = json.dumps({"tool": "auditor", "format": 1, "kind": kind, "files": sorted(set(names))}, ensure_ascii=False, indent=1) + "\n"
+    tmp = _stage(folder, text, mode)
+    os.replace(tmp, folder / MANIFEST)
+
+
+def write_set(files: dict[str, str | bytes], out_dir: str, protect: tuple[str, ...] = (), replace: bool = True,
+              kind: str = "audit") -> list[str]:
+    """Write ``files`` (name -> text or bytes) into ``out_dir`` — every one or none — and, with ``replace``,
+    remove what the previous run listed in its manifest and this set does not hold. Returns the paths written."""
+    with holding(out_dir, kind) as entry:
+        return _write(entry, files, out_dir, protect, replace, kind)
+
+
+@contextlib.contextmanager
+def holding(out_dir: str, kind: str = "audit"):
+    """The folder claimed for the block: by the command already (then kept), or here and released after it."""
+    own = check_folder_name(out_dir) not in _CLAIMS
+    entry = claim(out_dir, kind)
+    try:
+        yield entry
+    finally:
+        if own:
+            release_folder(out_dir)
+
+
+def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: tuple[str, ...], replace: bool,
+           kind: str) -> list[str]:
+    folder = Path(out_dir)
+    protected = {os.path.realpath(p) for p in protect}
+    targets = _targets(folder, sorted(files), protected)
+    mode = 0o666 & ~_umask()
+    previous = _read_manifest(folder) if replace else []
+    staged: list[tuple[str, Path]] = []
+    backups: dict[Path, str] = {}
+    done: list[Path] = []
+    listed = False
+    try:
+        for name, target in targets:
+            try:
+                staged.append((_stage(folder, files[name], mode), target))
+            except OSError as exc:
+                raise _refuse(str(target), "U-OUT", f"cannot write: {_reason(exc)}") from None
+        if replace:
+            _write_manifest(folder, previous + list(files), kind, mode)  # a run killed from here on leaves all listed
+            listed = True
+        for _tmp, target in staged:  # the files about to be replaced, kept until every rename is done
+            if os.path.lexists(target):
+                backup = os.path.join(folder, f"{TEMP_PREFIX}{os.urandom(6).hex()[:8]}{TEMP_SUFFIX}")
+                try:
+                    os.link(target, backup, follow_symlinks=False)
+                    backups[target] = backup
+                except OSError:
+                    pass
+        while staged:
+            tmp, target = staged[0]
+            os.replace(tmp, target)
+            staged.pop(0)
+            done.append(target)
+    except BaseException:
+        for target in reversed(done):  # put back what was replaced: all or nothing
+            try:
+                if target in backups:
+                    os.replace(backups.pop(target), target)
+                else:
+                    os.unlink(target)
+            except OSError:
+                pass
+        if listed:  # the files are the previous ones again: so is the manifest
+            try:
+                _write_manifest(folder, previous, kind, mode)
+            except OSError:
+                pass
+        raise
+    finally:
+        for tmp, _target in staged:
+            _unlink(tmp)
+        for backup in backups.values():
+            _unlink(backup)
+    entry.written = True
+    if replace:
+        keep = set(files)
+        for name in previous:
+            if name in keep:
+                continue
+            target = folder / name
+            try:
+                if stat.S_ISREG(os.lstat(target).st_mode) and os.path.realpath(target) not in protected:
+                    os.unlink(target)
+            except OSError:
+                pass
+        _write_manifest(folder, list(files), kind, mode)
+    return [str(target) for target in done]
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
