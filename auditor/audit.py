@@ -52,7 +52,8 @@ class Auditor:
     def _evaluate(self, facts: Facts) -> dict[str, list]:
         """Reference outcomes for every rule on this district's records, reconciled with the engine."""
         with timing.stage("reference"):
-            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind)) for rule in self.compiled.rules}
+            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind), facts.gaps.get(rule.kind, ()))
+                        for rule in self.compiled.rules}
         if self.engine_name == "durable":
             with timing.stage("reconcile"):
                 expected = expected_hits(self.compiled.rules, outcomes)

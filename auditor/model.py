@@ -148,6 +148,7 @@ class Check:
     reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
     document: str = ""  # the id of the pack (the document) whose clause the check cites
     k_of_n: KOfN | None = None  # require_k_of_n: the items behind the require (``met >= k and lowest >= floor``)
+    undated: bool = False  # the plan gives the duty no date: due at the end of the plan period (a reading)
 
     @property
     def final_due(self) -> _dt.date:
@@ -278,6 +279,11 @@ class Facts:
     records: dict = field(default_factory=dict)  # kind -> list[Record]
     notes: dict = field(default_factory=dict)  # measure id -> {"status": ..., "evidence": [...]}
     sample_data: bool = False
+    gaps: dict = field(default_factory=dict)  # kind -> [(placeholder Record, reason)]: records declared but absent
+
+    def gap_reasons(self) -> dict:
+        """placeholder key -> why those records are missing (evaluate/completeness.py)."""
+        return {record.key: reason for pairs in self.gaps.values() for record, reason in pairs}
 
     def of(self, kind: str) -> list[Record]:
         return self.records.get(kind, [])

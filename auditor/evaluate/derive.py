@@ -14,6 +14,7 @@ kind is ``missing``.
 """
 from __future__ import annotations
 
+from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
 from auditor.evaluate.records import derive_records, explainer
@@ -26,13 +27,20 @@ def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[s
     return [p for p in paths if expr.lookup(record.data, p) is expr.MISSING]
 
 
-def measure_value(measure: Measure, records: list[Record], explain=None) -> dict:
-    """{"status": "ok"|"missing"|"empty", "value": ..., details}. ``explain``: derived fields a record lacks -> the
-    submitted fields behind them (``records.explainer``)."""
+def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None) -> dict:
+    """{"status": "ok"|"missing"|"empty", "value": ..., details}.
+
+    ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``);
+    one that the measure's filter does not rule out makes the measure missing. ``explain``: derived fields a
+    record lacks -> the submitted fields behind them (``records.explainer``)."""
     if not records:
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     applicable: list[Record] = []
     lacking: list[dict] = []
+    for placeholder, reason in gaps:
+        if judge_gap(measure.where, placeholder.data) == "missing":
+            lacking.append({"key": placeholder.key, **placeholder.ident,
+                            "missing": [RECORDS.format(kind=placeholder.kind)], "reason": reason})
     where = expr.compile_expr(measure.where) if measure.where is not None else None
     for record in records:
         ok = where(record.data) if where is not None else True
@@ -71,6 +79,8 @@ def measure_value(measure: Measure, records: list[Record], explain=None) -> dict
         return {"status": "ok", "value": n, "of": len(records)}
     if agg == "sum":
         return {"status": "ok", "value": sum(numbers), "of": n}
+    if agg == "distinct":
+        return {"status": "ok", "value": len(set(numbers)), "of": n}
     if n == 0:
         return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
     if agg == "cv":  # over no school, zero pupils or a zero mean: undefined, and missing at the check, never a pass
@@ -110,10 +120,11 @@ def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> F
         if measure.level == "district":
             record.data.pop(measure.id, None)
             facts.notes.pop(measure.id, None)
+    facts.gaps = find_gaps(facts)
     for measure in measures:
         if measure.level != "district":
             continue
-        result = measure_value(measure, facts.of(measure.of), explain)
+        result = measure_value(measure, facts.of(measure.of), facts.gaps.get(measure.of, ()), explain)
         if measure.agg == "cv":  # which per-school figure over which schools: the reports pair it with its indicator
             result.update(agg="cv", field=measure.value, weight_field=measure.weight,
                           **({"filter": expr.to_text(measure.where)} if measure.where is not None else {}))

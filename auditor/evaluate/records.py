@@ -8,7 +8,9 @@ durable_rules judges one record at a time with comparisons; what a standard stat
   ``pupils_junior`` given) counts in both stages: each stage gets its own pupils, and the resources the schema
   marks ``x-stage-split`` (teachers, floor areas, equipment, rooms) are split in proportion to weighted pupils,
   primary : junior = 1 : 1.1 per pupil (:data:`STAGE_WEIGHTS`, the customary weights for 九年一贯制 schools; the
-  national policies record the reading). A stage with no pupils is not served. A school whose stage counts are
+  national policies record the reading). A twelve-year school is read like a nine-year one and a complete
+  secondary school (完全中学) as a junior school of its compulsory pupils; their resources are those of the
+  compulsory grades (the schema says so). A stage with no pupils is not served. A school whose stage counts are
   unknown still gets its records, without pupils, so that what reads them is ``missing``, never left out.
 * computed fields (:func:`compute_fields`): a policy's ``computed:`` expressions, evaluated three-valued (an
   absent input or a zero divisor leaves the field absent).
@@ -31,7 +33,7 @@ STAGE = "school_stage"
 UNKNOWN = "_unknown"  # on a school_stage record: the school's absent counts that leave its pupils unknown
 STAGE_WEIGHTS = {"primary": Fraction(1), "junior": Fraction(11, 10)}  # per pupil, when a school's resources are split
 SERVED = {"primary": ("primary",), "junior": ("junior",)}  # single-stage schools; any other stage serves both
-_BASIS = ("stage", "pupils", "pupils_primary", "pupils_junior", "class_count")
+_BASIS = ("stage", "pupils", "pupils_compulsory", "pupils_primary", "pupils_junior", "class_count")
 
 
 def _stage_pupils(data: dict) -> dict:
@@ -39,7 +41,10 @@ def _stage_pupils(data: dict) -> dict:
     stage = data.get("stage")
     if stage in SERVED:
         served = {stage: data.get("pupils")}
-    else:  # a nine-year school (or any combined one): the pupils of each stage as it reports them
+    elif stage == "complete_secondary":  # junior and senior grades: its compulsory stage is the junior one
+        junior = data.get("pupils_junior")
+        served = {"junior": junior if junior is not None else data.get("pupils_compulsory")}
+    else:  # a nine-year or twelve-year school: the pupils of each compulsory stage as it reports them
         served = {"primary": data.get("pupils_primary"), "junior": data.get("pupils_junior")}
     return {s: p for s, p in served.items() if p != 0}
 

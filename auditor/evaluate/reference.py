@@ -7,6 +7,7 @@ by record; ``--engine reference`` uses it alone.
 """
 from __future__ import annotations
 
+from auditor.evaluate.completeness import RECORDS, judge_gap
 from auditor.rules import expr
 from auditor.rules.compiler import Rule
 from auditor.model import Record
@@ -117,12 +118,21 @@ class Judged:
         return {record.key for record, outcome, _ in self.entries if outcome == FAIL}
 
 
-def judge_rule(rule: Rule, records: list[Record]) -> Judged:
-    """Every record judged by the compiled rule; what the verdict and the reconciliation need."""
+def judge_rule(rule: Rule, records: list[Record], gaps=()) -> Judged:
+    """Every record judged by the compiled rule; what the verdict and the reconciliation need.
+
+    ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``):
+    each is ``missing`` unless the rule's filter rules it out; never pass or fail, so the
+    engine (which never sees them) and this evaluator agree on every violation."""
     judge_data = judger(rule)
     results = [judge_data(record.data) for record in records]
     counts = {PASS: results.count(_PASS_RESULT), FAIL: results.count(_FAIL_RESULT), NA: results.count(_NA_RESULT)}
     counts[MISSING] = len(results) - counts[PASS] - counts[FAIL] - counts[NA]
     entries = [(record, result[0], list(result[1])) for record, result in zip(records, results)
                if result is not _PASS_RESULT and result is not _NA_RESULT]
+    for placeholder, _reason in gaps:
+        outcome = judge_gap(rule.where, placeholder.data)
+        counts[outcome] += 1
+        if outcome == MISSING:
+            entries.append((placeholder, MISSING, [RECORDS.format(kind=placeholder.kind)]))
     return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries)

@@ -12,7 +12,7 @@ from auditor.intake import contracts
 from auditor.rules import expr
 
 # a school_stage record's fields come from its school; these also decide how a combined school is split
-STAGE_BASIS = ("stage", "pupils", "pupils_primary", "pupils_junior")
+STAGE_BASIS = ("stage", "pupils", "pupils_compulsory", "pupils_primary", "pupils_junior")
 
 
 def field_types_for(measures, computed=(), checks=()) -> dict[str, dict[str, str]]:
@@ -96,4 +96,19 @@ def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:
         add(kind, [m.id], m.title.get("zh", m.id))
     for c in policy_set.computed:
         add(c.of, [c.id], c.title.get("zh", c.id))
+    # the declared counts that show whether a ledger is complete (x-completeness): read for every check
+    # over the child kind
+    for spec in contracts.completeness_specs():
+        child = spec["child"]
+        if not any(c.over == child for c in policy_set.checks):
+            continue
+        reader = f"{child}记录完整性核对"
+        total = spec.get("total") or {}
+        add(spec["parent"], {n for n in (spec.get("count"), total.get("declared")) if n}, reader)
+        if spec.get("expected_unless"):
+            add(spec["parent"], expr.fields(expr.parse(spec["expected_unless"])), reader)
+        if total.get("sum"):
+            add(child, {total["sum"]}, reader)
+    if ("school", "pupils_compulsory") in out:  # a primary, junior or nine-year school's is its pupils (intake)
+        out.setdefault(("school", "pupils"), set()).update(out[("school", "pupils_compulsory")])
     return {k: sorted(v) for k, v in out.items() if k[0] != "city"}

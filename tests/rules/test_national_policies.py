@@ -75,7 +75,8 @@ def test_the_standards_numbers(policy_set):
     assert len(limits) == 14
     assert all(text.endswith("<= 0.5") for cid, text in limits.items() if cid.endswith("-primary"))
     assert all(text.endswith("<= 0.45") for cid, text in limits.items() if cid.endswith("-junior"))
-    cases = {"nat-school-size.limit": '(stage in ["primary", "junior"] and pupils <= 2000) or (stage == "nine_year" and pupils <= 2500)',
+    cases = {"nat-school-size.limit": '(stage in ["primary", "junior", "complete_secondary"] and pupils_compulsory <= 2000) '
+                                      'or (stage in ["nine_year", "twelve_year"] and pupils_compulsory <= 2500)',
              "nat-class-size.primary-45": "size <= 45", "nat-class-size.junior-50": "size <= 50",
              "nat-music-art-rooms.music-area": "music_room_area_min >= 96", "nat-music-art-rooms.art-area": "art_room_area_min >= 90",
              "nat-small-school-funds.basis-100": "funds_basis_pupils >= 100",
@@ -85,7 +86,7 @@ def test_the_standards_numbers(policy_set):
              "nat-nearby-enrolment.primary-100": "nearby_rate_primary >= 1", "nat-nearby-enrolment.junior-95": "nearby_rate_junior >= 0.95",
              "nat-quota.allocation-50": "quota_allocation_rate >= 0.5", "nat-migrant-children.public-places-85": "migrant_public_rate >= 0.85",
              "nat-consolidation.junior-95": "junior_cohort_completers >= 0.95 * junior_cohort_entrants",
-             "nat-disabled-enrolment.rate-95": "disabled_enrolment_rate >= 0.95", "nat-training-funds.share-5": "training_funds >= 0.05 * public_funds_budget",
+             "nat-disabled-enrolment.rate-95": "nat_disabled_enrolment_rate >= 0.95", "nat-training-funds.share-5": "training_funds >= 0.05 * public_funds_budget",
              "nat-recognition.satisfaction-85": "satisfaction_rate >= 0.85"}
     for cid, text in cases.items():
         assert checks[cid].require_text == text, cid
