@@ -17,7 +17,7 @@ from __future__ import annotations
 from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
-from auditor.evaluate.records import derive_records, explainer
+from auditor.evaluate.records import STAGE, derive_records, explainer
 from auditor.evaluate.spread import weighted_cv
 
 
@@ -121,6 +121,8 @@ def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> F
             record.data.pop(measure.id, None)
             facts.notes.pop(measure.id, None)
     facts.gaps = find_gaps(facts)
+    if facts.gaps.get("school") and STAGE in facts.records:  # a school not submitted has no stage records either
+        facts.gaps[STAGE] = list(facts.gaps["school"])
     for measure in measures:
         if measure.level != "district":
             continue

@@ -96,11 +96,14 @@ def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:
         add(kind, [m.id], m.title.get("zh", m.id))
     for c in policy_set.computed:
         add(c.of, [c.id], c.title.get("zh", c.id))
-    # the declared counts that show whether a ledger is complete (x-completeness): read for every check
-    # over the child kind
+    # the declared counts that show whether a ledger is complete (x-completeness): read for every check or
+    # measure over the child kind (a school's stages: over its schools)
+    read_kinds = {c.over for c in policy_set.checks} | {m.of for m in policy_set.measures}
+    if "school_stage" in read_kinds:  # a school's stages rest on the school: a school not sent has none
+        read_kinds.add("school")
     for spec in contracts.completeness_specs():
         child = spec["child"]
-        if not any(c.over == child for c in policy_set.checks):
+        if child not in read_kinds:
             continue
         reader = f"{child}记录完整性核对"
         total = spec.get("total") or {}
