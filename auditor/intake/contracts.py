@@ -138,7 +138,7 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if not isinstance(node, dict):
         raise _Unsupported(node)
     unknown = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")} - {
-        "$ref", "type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
+        "$ref", "type", "enum", "minimum", "exclusiveMinimum", "maximum", "minLength", "maxLength", "pattern",
         "properties", "additionalProperties", "required", "items", "oneOf", "minItems", "minProperties"}
     if unknown:
         raise _Unsupported(unknown)
@@ -185,6 +185,9 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if "minimum" in node:
         m = node["minimum"]
         tests.append((lambda v: v >= m) if numeric else (lambda v: not number(v) or v >= m))
+    if "exclusiveMinimum" in node:
+        x = node["exclusiveMinimum"]
+        tests.append((lambda v: v > x) if numeric else (lambda v: not number(v) or v > x))
     if "maximum" in node:
         n = node["maximum"]
         tests.append((lambda v: v <= n) if numeric else (lambda v: not number(v) or v <= n))
