@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 from auditor.intake import contracts
 from auditor.rules import expr
 from auditor.errors import SubmissionError
-from auditor.rules.fields import inputs
+from auditor.rules.fields import completeness_fields, inputs
 from auditor.rules.lint import directions, dnf
 from auditor.intake.document import Document
 from auditor.model import Check, PolicySet, plan
@@ -488,16 +488,9 @@ def _focus(policy_set: PolicySet, checks: list[Check]) -> Focus:
         for defname, name in needed_fields(policy_set, check):
             read.setdefault(defname, set()).add(name)
     # the declared counts that tell whether a kind's records are complete are read by every check over it
-    for spec in contracts.completeness_specs():
-        if spec["child"] not in kinds:
-            continue
-        total = spec.get("total") or {}
-        parent = read.setdefault(KIND_DEF[spec["parent"]], set())
-        parent.update(n for n in (spec.get("count"), total.get("declared")) if n)
-        if spec.get("expected_unless"):
-            parent.update(expr.fields(expr.parse(spec["expected_unless"])))
-        if total.get("sum"):
-            read.setdefault(KIND_DEF[spec["child"]], set()).add(total["sum"])
+    # (and over the kinds below: a school not sent leaves its classes and its stages missing)
+    for kind, name in completeness_fields(kinds):
+        read.setdefault(KIND_DEF[kind], set()).add(name)
     if "pupils_compulsory" in read.get("school", ()):
         read["school"].add("pupils")  # a primary, junior or nine-year school's is its pupils (intake)
     fields = tuple((d, tuple(sorted(names))) for d, names in sorted(read.items()))

@@ -77,6 +77,35 @@ def inputs(policy_set, kind: str, name: str, seen: frozenset = frozenset()) -> s
     return {(kind, name)}
 
 
+def completeness_fields(kinds) -> dict[tuple[str, str], set[str]]:
+    """The submitted (kind, field) pairs (each with the kinds whose completeness it shows) that decide whether the records of ``kinds`` are complete
+    (``x-completeness``, auditor/evaluate/completeness.py), so a verdict over those kinds depends on them:
+    the parent's declared count, the fields its expectation and its children's variants rest on, the declared
+    total and the children's field summed against it. Records not sent have no children on file, so the
+    declarations over every kind above count too (a class's school's district's ``schools_declared``); a
+    school's stages are its school's."""
+    specs = contracts.completeness_specs()
+    kinds = {"school" if k == "school_stage" else k for k in kinds}
+    grown = True
+    while grown:  # a gap in a kind is a gap in every kind below it
+        above = {s["parent"] for s in specs if s["child"] in kinds}
+        grown = not above <= kinds
+        kinds |= above
+    out: dict[tuple[str, str], set[str]] = {}
+    for spec in specs:
+        child = spec["child"]
+        if child not in kinds:
+            continue
+        total = spec.get("total") or {}
+        names = {n for n in (spec.get("count"), total.get("declared"), (spec.get("variants") or {}).get("from")) if n}
+        if spec.get("expected_unless"):
+            names |= expr.fields(expr.parse(spec["expected_unless"]))
+        pairs = {(spec["parent"], n) for n in names} | ({(child, total["sum"])} if total.get("sum") else set())
+        for pair in pairs:
+            out.setdefault(pair, set()).add(child)
+    return out
+
+
 def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:
     """(kind, field) -> titles of the checks (and measures, computed fields) that read it, from the compiled
     policies; kinds are the submission's (a school_stage field is its school's, a computed field its inputs)."""
@@ -97,21 +126,10 @@ def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:
     for c in policy_set.computed:
         add(c.of, [c.id], c.title.get("zh", c.id))
     # the declared counts that show whether a ledger is complete (x-completeness): read for every check or
-    # measure over the child kind (a school's stages: over its schools)
+    # measure over the child kind
     read_kinds = {c.over for c in policy_set.checks} | {m.of for m in policy_set.measures}
-    if "school_stage" in read_kinds:  # a school's stages rest on the school: a school not sent has none
-        read_kinds.add("school")
-    for spec in contracts.completeness_specs():
-        child = spec["child"]
-        if child not in read_kinds:
-            continue
-        reader = f"{child}记录完整性核对"
-        total = spec.get("total") or {}
-        add(spec["parent"], {n for n in (spec.get("count"), total.get("declared")) if n}, reader)
-        if spec.get("expected_unless"):
-            add(spec["parent"], expr.fields(expr.parse(spec["expected_unless"])), reader)
-        if total.get("sum"):
-            add(child, {total["sum"]}, reader)
+    for pair, children in completeness_fields(read_kinds).items():
+        out.setdefault(pair, set()).update(f"{child}记录完整性核对" for child in children)
     if ("school", "pupils_compulsory") in out:  # a primary, junior or nine-year school's is its pupils (intake)
         out.setdefault(("school", "pupils"), set()).update(out[("school", "pupils_compulsory")])
     return {k: sorted(v) for k, v in out.items() if k[0] != "city"}
