@@ -21,7 +21,8 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 
 from chromium import BrowserError, Chromium, find_chromium
-from auditor.output.labels import STATUS_ZH
+from auditor.output.history import COMPARE_ROWS
+from auditor.output.labels import STATUS_ZH, labels
 from auditor.output.palette import LIFECYCLE_COLOURS, STATUS_COLOURS
 from auditor.store import db, lifecycle, query, views
 from golden_audit import golden_history_out, golden_out  # noqa: F401  (fixtures: the hostile-names audits)
@@ -293,6 +294,9 @@ def test_the_client_reports_console_errors_and_requests(browser):
 
 
 # ----------------------------------------------------------------------------- the audit history on the pages
+HISTORY_WORDS = labels("zh")["history"]
+
+
 def test_the_review_and_comparison_show_what_the_history_holds(browser, bundled, rounds_db):
     """Each district's 复查情况 lists its previous notice's items with their states, 与上次督导比较 its counts."""
     with db.opened(rounds_db, write=False) as connection:
@@ -300,7 +304,7 @@ def test_the_review_and_comparison_show_what_the_history_holds(browser, bundled,
         data = views.report_views(connection, audit.id)
         checks = {c for (c,) in connection.execute("SELECT DISTINCT check_id FROM check_defs")}
     browser.viewport(1280, 900)
-    checked = 0
+    checked = truncated = 0
     for district, view in data["districts"].items():
         browser.open(url(bundled, f"{district}.html"))
         shown = browser.evaluate("""(() => ({
@@ -312,12 +316,21 @@ def test_the_review_and_comparison_show_what_the_history_holds(browser, bundled,
         assert [s for s, _ in shown["review"]] == [i["state"] for i in items], district
         for (_, row), i in zip(shown["review"], items):
             assert i["title"]["zh"] in row and i["label"]["zh"] in row, (district, row)
+        # every state's findings are counted in the introduction; the first COMPARE_ROWS are listed, the rest
+        # are counted in a row under them (于洪区 has more new findings than that with both packs)
         counts = view["comparison"]["counts"]
-        assert {s: shown["compare"].count(s) for s in counts} == counts, district
+        assert {s: shown["compare"].count(s) for s in counts} == {s: min(n, COMPARE_ROWS) for s, n in counts.items()}, district
+        for state, n in counts.items():
+            if n:
+                assert HISTORY_WORDS["text"]["count_findings"].format(state=HISTORY_WORDS["state"][state], n=n) in shown["text"], (district, state)
+            more = HISTORY_WORDS["text"]["more_rows"].format(n=n - COMPARE_ROWS, state=HISTORY_WORDS["state"][state])
+            assert (more in shown["text"]) == (n > COMPARE_ROWS), (district, state)
+            truncated += n > COMPARE_ROWS
         assert all(right <= 1280 for right in shown["wide"]), district
         assert shown["text"] and not [c for c in checks if c in shown["text"]], district  # titles, never check ids
         checked += bool(items)
     assert checked >= 8  # most districts had a notice in 2021
+    assert truncated  # some list is longer than a page lists (the rows under it are exercised)
 
 
 def test_notices_list_items_carried_over_first_with_the_earlier_notice(browser, bundled):
