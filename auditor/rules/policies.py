@@ -14,7 +14,7 @@ import re
 from jinja2 import TemplateSyntaxError
 
 from auditor.dates import real_date
-from auditor.errors import Collector, PolicyError, Problem, did_you_mean, excerpt
+from auditor.errors import Collector, PolicyError, Problem, excerpt, hint
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
@@ -23,8 +23,11 @@ from auditor.model import Check, Computed, Example, KOfN, Measure, Pack, Policy,
 from auditor.rules import expr, packs as _packs
 from auditor.rules.messages import compile_message, template_problems
 from auditor.rules.typecheck import check_types
+from auditor.texts import Both, msg
 
 DEFAULT_FOLDER = "policies"
+DUPLICATE = {"policy": "duplicate.policy", "check": "duplicate.check", "measure": "duplicate.measure",
+             "computed field": "duplicate.computed", "k-of-n figure": "duplicate.k-of-n"}
 
 
 class _PolicyReader:
@@ -35,7 +38,7 @@ class _PolicyReader:
     def at(self, path) -> tuple[int, int]:
         return self.doc.where(tuple(path))
 
-    def problem(self, code: str, message: str, path) -> None:
+    def problem(self, code: str, message, path) -> None:
         """A problem at the value ``path`` points to (an expression's own offset goes in the message)."""
         line, column = self.at(path)
         self.c.add(code, message, line, column, path_text(tuple(path)))
@@ -44,7 +47,7 @@ class _PolicyReader:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{excerpt(text, 200)}\"", path)
+            self.problem(exc.code, msg("expr.at", problem=exc.message, position=exc.position + 1, text=excerpt(text, 200)), path)
             return None
         return expr.as_condition(node) if condition else node
 
@@ -52,7 +55,7 @@ class _PolicyReader:
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:
-        collector.add("P-SCHEMA", "the file is empty; a policy needs clause, id, title, text, responsible and checks")
+        collector.add("P-SCHEMA", msg("policy.file-empty"))
         return None
     if loaded:  # values the loader refused: report them with the schema problems of the rest
         schema = Collector(file, PolicyError)
@@ -71,8 +74,8 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
     clauses = pack.clauses
     if data["clause"] not in clauses:
         normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
-        hint = f'; write it as "{normalised}"' if normalised in clauses else did_you_mean(data["clause"], clauses)
-        r.problem("P-CLAUSE", f'clause "{excerpt(data["clause"])}" is not in {pack.ref} (its pack.yaml lists its clauses){hint}', ("clause",))
+        suggestion = msg("policy.write-as", clause=normalised) if normalised in clauses else hint(data["clause"], clauses)
+        r.problem("P-CLAUSE", msg("policy.clause-pack", clause=excerpt(data["clause"]), document=pack.ref, hint=suggestion), ("clause",))
 
     measures = []
     for i, m in enumerate(data.get("measures", [])):
@@ -80,23 +83,22 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         where = r.parse_expr(m["where"], base + ("where",)) if "where" in m else None
         that = r.parse_expr(m["that"], base + ("that",)) if "that" in m else None
         if m["agg"] == "share" and "that" not in m:
-            r.problem("P-SCHEMA", 'a "share" measure needs "that": the condition counted in the numerator', base)
+            r.problem("P-SCHEMA", msg("measure.share"), base)
         if m["agg"] in ("sum", "min", "max", "mean", "ratio", "distinct", "cv") and "value" not in m:
-            r.problem("P-SCHEMA", f'a "{m["agg"]}" measure needs "value": the field aggregated', base)
+            r.problem("P-SCHEMA", msg("measure.value", agg=m["agg"]), base)
         if m["agg"] == "ratio" and "per" not in m:
-            r.problem("P-SCHEMA", 'a "ratio" measure needs "per": the field summed in the denominator', base)
+            r.problem("P-SCHEMA", msg("measure.per"), base)
         if m["agg"] == "cv" and "weight" not in m:
-            r.problem("P-SCHEMA", 'a "cv" measure needs "weight": the field weighting each record (pupils)', base)
+            r.problem("P-SCHEMA", msg("measure.cv-weight"), base)
         if "weight" in m and m["agg"] != "cv":
-            r.problem("P-SCHEMA", f'"weight" belongs to a "cv" measure, not a "{m["agg"]}" one', base + ("weight",))
+            r.problem("P-SCHEMA", msg("measure.weight-not-cv", agg=m["agg"]), base + ("weight",))
         level = m.get("level", "district")
         if m["id"] in contracts.base_field_types()["district"]:  # it would overwrite the submitted figure
-            r.problem("P-SCHEMA", f'measure id "{m["id"]}" is a district figure of the submission schema: choose another id', base + ("id",))
+            r.problem("P-SCHEMA", msg("measure.id", id=m["id"]), base + ("id",))
         if level == "city" and m["of"] != "district":
-            r.problem("P-SCHEMA", 'a city-level measure aggregates districts: use "of: district"', base + ("of",))
+            r.problem("P-SCHEMA", msg("measure.city"), base + ("of",))
         if level == "district" and m["of"] == "district" and m["agg"] != "ratio":
-            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document '
-                      '(or "ratio" of two of the district\'s own figures)', base + ("of",))
+            r.problem("P-SCHEMA", msg("measure.district"), base + ("of",))
         line, _ = r.at(base)
         measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
                                 m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"], m.get("weight")))
@@ -117,12 +119,12 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         where = r.parse_expr(c["where"], base + ("where",)) if "where" in c else None
         k_of_n = None
         if ("require" in c) == ("require_k_of_n" in c):
-            r.problem("P-SCHEMA", 'a check needs "require" (a condition) or "require_k_of_n" (k of n items), exactly one of them', base)
+            r.problem("P-SCHEMA", msg("check.require-one"), base)
             continue
         if "require_k_of_n" in c:
             k_of_n = k_of_n_spec(c["id"], c["require_k_of_n"])
             if k_of_n.k > len(k_of_n.items):
-                r.problem("P-SCHEMA", f"k is {k_of_n.k} but there are only {len(k_of_n.items)} items", base + ("require_k_of_n", "k"))
+                r.problem("P-SCHEMA", msg("check.k-too-large", k=k_of_n.k, n=len(k_of_n.items)), base + ("require_k_of_n", "k"))
             require_text = k_of_n_requirement(k_of_n)
             require = r.parse_expr(require_text, base + ("require_k_of_n",))
         else:
@@ -132,7 +134,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         if "due" in c:
             due = real_date(c["due"])
             if due is None:
-                r.problem("E-DATE", f'"{excerpt(c["due"])}" is not a real date', base + ("due",))
+                r.problem("E-DATE", msg("content.date", value=excerpt(c["due"])), base + ("due",))
             else:
                 steps.append(Step(due, {}, ""))
         else:
@@ -140,12 +142,12 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
             for j, s in enumerate(c["schedule"]):
                 due = real_date(s["due"])
                 if due is None:
-                    r.problem("E-DATE", f'"{excerpt(s["due"])}" is not a real date', base + ("schedule", j, "due"))
+                    r.problem("E-DATE", msg("content.date", value=excerpt(s["due"])), base + ("schedule", j, "due"))
                     continue
                 if steps and due <= steps[-1].due:
-                    r.problem("P-SCHEDULE", f"schedule dates must ascend: {s['due']} is not after {steps[-1].due}", base + ("schedule", j, "due"))
+                    r.problem("P-SCHEDULE", msg("schedule.ascend", due=s['due'], before=steps[-1].due), base + ("schedule", j, "due"))
                 if names is not None and set(s["params"]) != names:
-                    r.problem("P-SCHEDULE", f"every step must set the same parameters ({', '.join(sorted(names))})", base + ("schedule", j, "params"))
+                    r.problem("P-SCHEDULE", msg("schedule.params", names=sorted(names)), base + ("schedule", j, "params"))
                 names = set(s["params"])
                 steps.append(Step(due, dict(s["params"]), s.get("cite", "")))
         for lang in ("zh", "en"):
@@ -156,7 +158,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
                         if not refused:
                             compile_message(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
-                        r.problem("P-MESSAGE", f"template does not parse: {excerpt(str(exc), 200)}", base + (key, lang))
+                        r.problem("P-MESSAGE", msg("template.syntax", detail=Both(f": {excerpt(str(exc), 200)}", "")), base + (key, lang))
                         continue
                     for text in refused:
                         r.problem("P-MESSAGE", text, base + (key, lang))
@@ -177,10 +179,10 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         base = ("examples", i)
         as_of = real_date(e["as_of"])
         if as_of is None:
-            r.problem("E-DATE", f'"{excerpt(e["as_of"])}" is not a real date', base + ("as_of",))
+            r.problem("E-DATE", msg("content.date", value=excerpt(e["as_of"])), base + ("as_of",))
             continue
         if "facts" in e and "submissions" in e:
-            r.problem("P-EXAMPLE", 'give "facts" (one district) or "submissions" (several), not both', base)
+            r.problem("P-EXAMPLE", msg("example.both"), base)
             continue
         if "submissions" in e:
             submissions = tuple(e["submissions"])
@@ -234,7 +236,7 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
     for pack in packs:
         if pack.id in ids:
             problems.append(Problem(pack.source.file, pack.source.line, 0, "P-DUPLICATE-ID",
-                                    f'pack id "{pack.id}" is already used by {ids[pack.id].source.file}', "id"))
+                                    msg("duplicate.pack", ident=pack.id, first=ids[pack.id].source.file), "id"))
         ids.setdefault(pack.id, pack)
     if problems:
         raise PolicyError(problems)
@@ -291,7 +293,7 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
             key = (what if what in ("policy", "check") else "field", ident)  # derived figures share one namespace
             if key in seen:
                 problems.append(Problem(policy.source.file, line, column, "P-DUPLICATE-ID",
-                                        f'{what} id "{ident}" is already used at {seen[key]}', path_text(path)))
+                                        msg(DUPLICATE[what], ident=ident, first=seen[key]), path_text(path)))
             else:
                 seen[key] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
@@ -299,7 +301,7 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
                 if check_id not in known:
                     line, column = doc.where(("examples", i, "expect", check_id))
                     problems.append(Problem(policy.source.file, line, column, "P-EXAMPLE",
-                                            f'example expects a result for unknown check "{check_id}"{did_you_mean(check_id, known)}',
+                                            msg("example.unknown-check", check=check_id, hint=hint(check_id, known)),
                                             path_text(("examples", i, "expect", check_id))))
     check_types(policies, documents, problems)
     if problems:
