@@ -30,78 +30,29 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
-import re
 import shlex
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
 
 from auditor import timing
-from auditor.intake.values import neutral
 from auditor.model import PolicySet, district_order, plan
 from auditor.output import assessment
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
 from auditor.output.findings import findings_json
-from auditor.dates import zh_date
 from auditor.output.formatter import Formatter
+from auditor.output.environment import TEMPLATES, environment
 from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
-from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH
-from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJECTION_COLOURS, STATUS_COLOURS, STATUS_ORDER
+from auditor.output.palette import STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
 from auditor.output.workbook import workbook
 from auditor.workers import forked_map
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
 EVIDENCE_INLINE = 10  # evidence rows shown inside a finding; the longer list goes to the appendix
 EVIDENCE_ROWS = 200  # rows per list in the appendix; findings.json and findings.xlsx keep every one
 DEFAULT_RECTIFY_DAYS = 30
 _HOLDS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
-
-
-def css_string(text: str) -> Markup:
-    """``text`` as a CSS string literal in which only letters and digits stay literal (safe inside <style>)."""
-    out = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in str(text))
-    return Markup(f'"{out}"')
-
-
-# tokens that must not break across lines: dates, document numbers (沈教督〔2023〕5号), clause numbers (二（一）4)
-_TOKENS = re.compile(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{2}-[0-9]{2}|[\u4e00-\u9fff]{0,8}〔[0-9]{4}〕[0-9]+号"
-                     r"|[一二三四五六七八九十]+（[一二三四五六七八九十]+）[0-9]*")
-
-
-def keep_tokens(text) -> Markup:
-    """``text`` escaped, with its dates, document numbers and clause numbers kept on one line."""
-    out, last = [], 0
-    text = str(text)
-    for m in _TOKENS.finditer(text):
-        out.append(escape(text[last:m.start()]))
-        out.append(Markup('<span class="nw">') + escape(m.group()) + Markup("</span>"))
-        last = m.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
-
-
-def _neutral(value):
-    """Every value a page prints, without bidirectional controls (a U+202E in a name would reverse the line)."""
-    if isinstance(value, Markup):
-        return Markup(neutral(str(value)))
-    return neutral(value) if isinstance(value, str) else value
-
-
-def environment(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral)
-    env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
-                       METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS,
-                       LIFECYCLE_COLOURS=LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS=NOTICE_STATE_COLOURS,
-                       PROJECTION_COLOURS=PROJECTION_COLOURS)
-    env.filters["css_string"] = css_string
-    env.filters["zh_date"] = zh_date
-    env.filters["keep"] = keep_tokens
-    return env
 
 
 def _policy_info(policy_set: PolicySet, fmt: Formatter) -> dict:
