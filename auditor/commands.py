@@ -31,7 +31,7 @@ from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
-from auditor.rules.policies import load_policies, policy_files
+from auditor.rules.policies import load_policies
 from auditor.store import db, history, query, record, text, views
 from auditor.workers import default_jobs
 
@@ -120,6 +120,12 @@ def db_path(args) -> str | None:
     return os.path.join(os.path.abspath(args.out), DEFAULT_DB)
 
 
+def period_end(policy_set) -> _dt.date:
+    """The end of the first document's period (the city's plan), else the latest end of any, else today."""
+    ends = [p.end for p in policy_set.packs if p.end]
+    return ends[0] if ends else _dt.date.today()
+
+
 # ----------------------------------------------------------------------------- audit and validate
 def cmd_audit(args) -> int:
     as_of = parse_date(args.as_of)
@@ -129,7 +135,7 @@ def cmd_audit(args) -> int:
     store = db_path(args)
     claim(args.out, "audit")  # checked, created and locked before any work; released (and removed if unused) by main
     out = os.path.abspath(args.out)
-    for path in list(args.submissions) + [args.policies]:
+    for path in list(args.submissions) + list(args.policies):
         if os.path.realpath(path) == os.path.realpath(out):
             raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
     if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out) \
@@ -156,7 +162,7 @@ def cmd_audit(args) -> int:
             return render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=history,
                           progress=progress, stage=args.out)  # each file written into --out as it is rendered
 
-    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(f for _, f in policy_set.files)
     done = None
     if store:
         # one transaction around recording, the reports' history, rendering and writing: the audit is in the history
@@ -186,7 +192,7 @@ def cmd_audit(args) -> int:
 
 def cmd_validate(args) -> int:
     policy_set = load_policies(args.policies)
-    as_of = parse_date(args.as_of) if args.as_of else real_date(plan()["plan"]["period"]["end"])
+    as_of = parse_date(args.as_of) if args.as_of else period_end(policy_set)
     submissions = load_submissions(args.submissions)
     findings = Auditor(policy_set, "reference").audit(submissions, as_of, [s.district for s in submissions])
     fmt = Formatter(policy_set, args.lang)
@@ -224,11 +230,19 @@ def cmd_check(args) -> int:
         print(problem.format(), file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(console.as_json({"policies": len(policy_set.policies), "checks": len(policy_set.checks),
+                                          "packs": [{"id": p.id, "document": p.ref, "folder": p.folder,
+                                                     "policies": sum(1 for x in policy_set.policies if x.document == p.id),
+                                                     "checks": sum(len(x.checks) for x in policy_set.policies if x.document == p.id)}
+                                                    for p in policy_set.packs],
                                           "problems": [p.as_dict() for p in findings]}))
-    elif findings:
-        print(f"{args.policies}: {len(findings)} problem(s) in the rules — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
     else:
-        print(f"{args.policies}: ok — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+        for pack in policy_set.packs:  # per document: which pack, how many policies and checks, how many problems
+            policies = [p for p in policy_set.policies if p.document == pack.id]
+            checks = sum(len(p.checks) for p in policies)
+            files = {p.source.file for p in policies}
+            mine = [f for f in findings if f.file in files]
+            state = f"{len(mine)} problem(s) in the rules" if mine else "ok"
+            print(f"{pack.folder} ({pack.ref}): {state} — {len(policies)} policies, {checks} checks")
     return 1 if findings else 0
 
 
@@ -251,14 +265,20 @@ def cmd_test(args) -> int:
     failed = [r for r in results if not r.ok]
     for r in failed:
         if r.error:
-            print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {r.error}", file=sys.stderr)
+            print(f"{r.source}: P-EXAMPLE: {r.document} {r.policy}: {r.name}: {r.error}", file=sys.stderr)
         for check, want, got in r.failures:
-            print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
+            print(f"{r.source}: P-EXAMPLE: {r.document} {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
+    documents = [{"document": p.ref, "pack": p.id,
+                  "passed": sum(1 for r in results if r.document == p.ref and r.ok),
+                  "failed": sum(1 for r in results if r.document == p.ref and not r.ok)} for p in policy_set.packs]
     if args.format == "json":
-        sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "failures": [
-            {"source": str(r.source), "policy": r.policy, "name": r.name, "error": r.error or "",
+        sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "documents": documents,
+                                          "failures": [
+            {"source": str(r.source), "document": r.document, "policy": r.policy, "name": r.name, "error": r.error or "",
              "checks": [{"check": c, "expected": w, "got": g} for c, w, g in r.failures]} for r in failed]}))
     else:
+        for d in documents:
+            print(f"{d['document']} ({d['pack']}): {d['passed']} passed, {d['failed']} failed")
         print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 

@@ -18,7 +18,6 @@ from auditor.errors import Problem, UsageError
 from auditor.intake import contracts
 from auditor.intake.sheets.layout import (
     FIXED_TIME, GUIDE, IDENTIFYING, META, OPTIONS, READING_RULES, TEMPLATE_ROWS, Field, Sheet, number_text, sheets, sheets_by_kind)
-from auditor.model import plan
 from auditor.output.files import inside, safe_name
 from auditor.output.writer import holding, write_set
 from auditor.rules.fields import fields_read
@@ -204,7 +203,7 @@ def _write_guide(ws, policy_set, district, layout, read) -> None:
     from openpyxl.styles import Alignment, Font
 
     rows = [
-        (f"{district} 义务教育优质均衡发展 填报表（{plan()['plan']['ref']}）", None),
+        (f"{district} 义务教育优质均衡发展 填报表（{'、'.join(p.ref for p in policy_set.packs)}）", None),
         ("本工作簿由 auditor 根据政策文件生成：每一列都是某项检查要用的数据或用于标识记录。", None),
         (f"政策 {len(policy_set.policies)} 项，检查 {len(policy_set.checks)} 项；政策集 sha256:{policy_set.digest[:12]}", None),
         ("", None),

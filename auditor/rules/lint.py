@@ -11,7 +11,7 @@ types). This module looks at the *logic* of the rules that did load:
 | L-TAUTOLOGY   | a ``require:`` that every applicable record satisfies (not with ``if_none: missing``) |
 | L-CONFLICT    | two checks on the same records and period whose requirements cannot both hold |
 | L-LOOSER      | a dated schedule whose later step lets through a record an earlier step refused |
-| L-PERIOD      | a deadline outside the plan's period (``auditor/data/plan.yaml``) |
+| L-PERIOD      | a deadline outside the period of its document (its pack.yaml) |
 
 The reasoning is interval arithmetic over the expression tree
 (:mod:`auditor.rules.expr.analysis`: disjunctive normal form, satisfiability
@@ -30,7 +30,7 @@ from auditor.errors import PolicyError, Problem
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.intake.loader import load_document
-from auditor.model import Check, PolicySet, plan
+from auditor.model import Check, PolicySet
 from auditor.rules import expr
 from auditor.rules.conflicts import conflicts
 from auditor.rules.expr.analysis import Domain, directions, dnf, satisfiable
@@ -60,7 +60,7 @@ _MEASURE_DOMAINS = {"share": Domain(contracts.NUMBER, 0, 1), "count": Domain(con
 
 def field_domains(policy_set: PolicySet) -> dict[str, dict[str, Domain]]:
     """Per record kind, the domain of every field a check may read (schema + measures)."""
-    types = field_types_for(policy_set.measures)
+    types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
     defs = {"class": "class", "school": "school", "document": "document", "district": "figures"}
     out: dict[str, dict[str, Domain]] = {}
     for kind, table in types.items():
@@ -131,13 +131,17 @@ class _Linter:
         return sorted(set(self.problems), key=lambda p: (p.file, p.line, p.column, p.code, p.message))
 
     def period(self, check: Check) -> None:
-        period = plan()["plan"]["period"]
-        start, end = _dt.date.fromisoformat(period["start"]), _dt.date.fromisoformat(period["end"])
+        """A deadline within the period of the check's document (its pack.yaml); a standing standard has no end."""
+        packs = {p.id: p for p in self.policy_set.packs}
+        pack = packs.get(check.document)
+        if pack is None:
+            return
+        start, end = pack.start, pack.end
         for j, step in enumerate(check.steps):
-            if not start <= step.due <= end:
+            if step.due < start or (end is not None and step.due > end):
                 path = ("schedule", j, "due") if check.scheduled else ("due",)
                 self.report(check, path, "L-PERIOD",
-                            f"deadline {step.due} is outside the plan's period {start}..{end} ({plan()['plan']['ref']})")
+                            f"deadline {step.due} is outside the period of {pack.ref}: {start}..{end or ''}")
 
     def logic(self, check: Check) -> None:
         domains = self.domains[check.over]

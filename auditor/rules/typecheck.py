@@ -23,7 +23,9 @@ def _no_field(kind: str, name: str, table) -> Msg:
 
 def check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:
     """Fields exist for the record kind, types agree, and the engine can compile every check."""
-    types = field_types_for([m for p in policies for m in p.measures])
+    types = field_types_for([m for p in policies for m in p.measures], [c for p in policies for c in p.computed],
+                            [c for p in policies for c in p.checks])
+    submitted = field_types_for([])
 
     def report(policy, path, code, message):
         doc = documents[policy.source.file]
@@ -46,12 +48,24 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
         return True
 
     for policy in policies:
+        for i, c in enumerate(policy.computed):
+            if c.id in submitted[c.of]:
+                report(policy, ("computed", i, "id"), "P-DUPLICATE-ID", f'"{c.id}" is already a field of {c.of} records')
+                continue
+            try:  # a computed field reads the record's submitted fields only (no order among computed fields)
+                t = expr.infer_type(c.value, submitted[c.of])
+            except expr.ExprError as exc:
+                message = _no_field(c.of, exc.field, submitted[c.of]) if exc.code == "P-FIELD" else exc.message
+                report(policy, ("computed", i, "value"), exc.code, message)
+                continue
+            if t != contracts.NUMBER:
+                report(policy, ("computed", i, "value"), "P-TYPE", f"a computed field is a number, but this is a {t}")
         for i, m in enumerate(policy.measures):
             kind = m.of
             for key, node in (("where", m.where), ("that", m.that)):
                 if node is not None:
                     typecheck(policy, ("measures", i, key), node, kind, {})
-            for key in ("value", "per"):
+            for key in ("value", "per", "weight"):
                 name = getattr(m, key)
                 if name is not None:
                     if name not in types[kind]:
@@ -63,6 +77,17 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
             ok = True
             if c.where is not None:
                 ok &= typecheck(policy, ("checks", i, "where"), c.where, c.over, {})
+            if c.k_of_n is not None:
+                for j, (name, _) in enumerate(c.k_of_n.items):
+                    path = ("checks", i, "require_k_of_n", "items", j, "field")
+                    if name not in types[c.over] or name in (c.k_of_n.met, c.k_of_n.lowest):
+                        report(policy, path, "P-FIELD", _no_field(c.over, name, types[c.over]))
+                        ok = False
+                    elif types[c.over][name] != contracts.NUMBER:
+                        report(policy, path, "P-TYPE", f'"{name}" is {types[c.over][name]}, not a number')
+                        ok = False
+                if not ok:
+                    continue
             ok &= typecheck(policy, ("checks", i, "require"), c.require, c.over, params)
             if not ok:
                 continue

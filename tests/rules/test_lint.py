@@ -21,7 +21,7 @@ from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-from conftest import ROOT  # noqa: E402
+from conftest import ROOT, make_pack  # noqa: E402
 PLANTED = sorted(glob.glob(os.path.join(TESTS, "lint", "*.yaml")))
 LINT_CODES = ("L-NEVER", "L-IMPOSSIBLE", "L-TAUTOLOGY", "L-CONFLICT", "L-LOOSER", "L-PERIOD")
 
@@ -38,7 +38,7 @@ def expected(path: str) -> set[tuple[str, int]]:
 
 def _alone(path: str, tmp_path) -> str:
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     shutil.copy(path, folder)
     return str(folder)
 
@@ -75,7 +75,7 @@ def test_the_rule_set_is_clean(capsys):
 
 def test_malformed_policy_stays_exit_2(tmp_path, capsys):
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     text = open(PLANTED[0], encoding="utf-8").read()
     (folder / "p.yaml").write_text(text.replace("over: class", "over: klass", 1), encoding="utf-8")
     assert cli.main(["check", "--policies", str(folder)]) == 2
