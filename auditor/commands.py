@@ -32,7 +32,7 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
 from auditor.store import db, history, query, record, text, views
-from auditor.texts import msg
+from auditor.texts import msg, render as words
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
@@ -211,14 +211,15 @@ def cmd_check(args) -> int:
     engine_problems(policy_set)
     findings = lint(policy_set)
     for problem in findings:
-        print(problem.format(), file=sys.stderr)
+        print(problem.format(args.lang), file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(console.as_json({"policies": len(policy_set.policies), "checks": len(policy_set.checks),
-                                          "problems": [p.as_dict() for p in findings]}))
+                                          "problems": [p.as_dict(args.lang) for p in findings]}))
     elif findings:
-        print(f"{args.policies}: {len(findings)} problem(s) in the rules — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+        print(words(msg("check.problems", folder=args.policies, count=len(findings), policies=len(policy_set.policies),
+                        checks=len(policy_set.checks)), args.lang))
     else:
-        print(f"{args.policies}: ok — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+        print(words(msg("check.ok", folder=args.policies, policies=len(policy_set.policies), checks=len(policy_set.checks)), args.lang))
     return 1 if findings else 0
 
 

@@ -304,4 +304,15 @@ EN: dict[str, str] = {
     "store.readonly-folder-wal": "read-only folder (SQLite keeps its -wal and -shm files beside the store)",
     "store.no-audit": 'no recorded audit numbered or dated "{text}"; recorded: {known}',
     "store.no-audits": "(none)",
+    # auditor check: findings on the rules (L-*)
+    "lint.period": "deadline {due} is outside the plan's period {start}..{end} ({ref})",
+    "lint.never": 'the filter "{filter}" can never be true for {kind} records, so the check never applies',
+    "lint.step": " (step {due})",
+    "lint.where": ' where "{filter}"',
+    "lint.impossible": 'the requirement "{text}"{step} can never hold for {kind} records{where}: every record would fail',
+    "lint.tautology": 'the requirement "{text}"{step} holds for every possible {kind} record{where}: the check can never fail',
+    "lint.looser": 'from {due} the requirement "{later}" is laxer than "{earlier}" in force from {since}: a threshold must not loosen as deadlines advance',
+    "lint.conflict": 'the requirement "{text}" cannot hold together with "{other}" of check {check} ({source}) for {kind} records{where}, both in force from {since}',
+    "check.problems": "{folder}: {count} problem(s) in the rules — {policies} policies, {checks} checks",
+    "check.ok": "{folder}: ok — {policies} policies, {checks} checks",
 }
