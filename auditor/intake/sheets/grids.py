@@ -17,8 +17,8 @@ import zipfile
 from auditor.errors import Collector, Problem, SubmissionError
 from auditor.intake.sheets.cells import ExcelError, NoResult
 from auditor.intake.sheets.layout import (
-    CSV_ENCODINGS, GUIDE, MAX_UNZIPPED_BYTES, OLD_EXCEL_SUFFIXES, OPTIONS, SPACES, Sheet, norm, paren, sheets,
-    sheets_by_name, suggest)
+    CSV_ENCODINGS, GUIDE, MAX_UNZIPPED_BYTES, OLD_EXCEL_SUFFIXES, OPTIONS, SPACES, Sheet, guess, norm, sheets,
+    sheets_by_name)
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.textfile import decode_bytes, read_bytes
 from auditor.texts import Both, Msg, msg
@@ -28,7 +28,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
     """kind -> Grid for each known sheet of a workbook; raises SubmissionError when the file cannot be read at all."""
     collector = Collector(file, SubmissionError)
     if file.lower().endswith(OLD_EXCEL_SUFFIXES):
-        collector.add("E-READ", "旧版 Excel 97-2003 文件（.xls）不能读取：请在 Excel 中“另存为”Excel 工作簿（.xlsx）")
+        collector.add("E-READ", msg("sheet.xls"))
         collector.raise_if_any()
     raw = read_bytes(file, collector)
     collector.raise_if_any()
@@ -37,9 +37,9 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             total = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel 97-2003, or an encrypted workbook
-            collector.add("E-READ", "这是设置了打开密码的工作簿或 Excel 97-2003 文件：请取消密码，另存为 Excel 工作簿（.xlsx）")
+            collector.add("E-READ", msg("sheet.password"))
         else:
-            collector.add("E-READ", "不是有效的 .xlsx 工作簿（文件已损坏，或只是改了扩展名）；请用 Excel 另存为 .xlsx")
+            collector.add("E-READ", msg("sheet.not-xlsx"))
         collector.raise_if_any()
     if total > MAX_UNZIPPED_BYTES:
         collector.add("E-SIZE", msg("sheet.unzipped", size=total, limit=MAX_UNZIPPED_BYTES))
@@ -53,7 +53,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             formulas = any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
             values = load_workbook(io.BytesIO(raw), data_only=True) if formulas else wb
     except Exception as exc:  # openpyxl raises many kinds for a damaged package
-        collector.add("E-READ", f"不是有效的 .xlsx 工作簿：{type(exc).__name__}: {str(exc)[:200]}")
+        collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {str(exc)[:200]}"))
         collector.raise_if_any()
     grids: dict[str, Grid] = {}
     by_name = sheets_by_name()
@@ -78,10 +78,10 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         if sheet is None:
             if rows:
                 known = [s.name for s in sheets()]
-                ledger.add(Loc(file, title, 0, 0), "S-SHEET", f"不认识的工作表“{title}”{paren(suggest(title, known))}；工作表应为 {'、'.join(known)}（不要改工作表名）")
+                ledger.add(Loc(file, title, 0, 0), "S-SHEET", msg("sheet.unknown-sheet", title=title, hint=guess(title, known), names=list(known)))
             continue
         if sheet.kind in grids:
-            ledger.add(Loc(file, title, 0, 0), "S-SHEET", f"工作表「{sheet.name}」出现了两次")
+            ledger.add(Loc(file, title, 0, 0), "S-SHEET", msg("sheet.sheet-twice", sheet=sheet.name))
             continue
         grids[sheet.kind] = Grid(file, title, rows, merges, title)
     return grids

@@ -10,8 +10,9 @@ read).
 from __future__ import annotations
 
 from auditor.errors import excerpt
-from auditor.intake.sheets.layout import HEADER_SEARCH_ROWS, IGNORED_HEADERS, SPACES, Field, norm, paren, suggest
+from auditor.intake.sheets.layout import HEADER_SEARCH_ROWS, IGNORED_HEADERS, SPACES, Field, guess, norm
 from auditor.intake.sheets.located import Grid, Ledger
+from auditor.texts import msg
 
 # openpyxl is imported where a merged range is named in a message (get_column_letter), not at the top
 # of the module: importing it costs ~70 ms, which loading YAML, JSON or CSV need not pay.
@@ -28,12 +29,12 @@ def find_header(grid: Grid, known: set[str], ledger: Ledger) -> tuple[int, int] 
                     if c2 > c1:
                         from openpyxl.utils import get_column_letter as L  # lazy: see the top of the module
 
-                        ledger.add(grid.loc(row, c1), "S-SHEET", f"表头单元格 {L(c1)}{r1}:{L(c2)}{r2} 是合并的；每一列需要自己的表头，请取消合并")
+                        ledger.add(grid.loc(row, c1), "S-SHEET", msg("sheet.merged-header", cells=f"{L(c1)}{r1}:{L(c2)}{r2}"))
                     bottom = max(bottom, r2)
             for r in range(row + 1, bottom + 1):
                 for c, v in grid.rows.get(r, {}).items():
                     if v not in (None, "") and not any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in grid.merges):
-                        ledger.add(grid.loc(r, c), "S-SHEET", "表头只能占一行（合并的表头下面不能再有子表头）")
+                        ledger.add(grid.loc(r, c), "S-SHEET", msg("sheet.header-rows"))
                         return False
             return row, bottom + 1
     return None
@@ -47,7 +48,7 @@ def fill_merges(grid: Grid, first_data: int, ledger: Ledger) -> None:
         if c2 > c1:
             from openpyxl.utils import get_column_letter as L  # lazy: see the top of the module
 
-            ledger.add(grid.loc(r1, c1), "S-SHEET", f"单元格 {L(c1)}{r1}:{L(c2)}{r2} 横向合并；一个单元格只能属于一列，请取消合并")
+            ledger.add(grid.loc(r1, c1), "S-SHEET", msg("sheet.merged-across", cells=f"{L(c1)}{r1}:{L(c2)}{r2}"))
             continue
         value = grid.rows.get(r1, {}).get(c1)
         for r in range(max(r1, first_data), r2 + 1):
@@ -67,12 +68,11 @@ def match_columns(grid: Grid, header_row: int, candidates: list[tuple[Field, set
             continue
         match = next((f for f, names in candidates if name in names), None)
         if match is None:
-            hint = suggest(str(v).strip(), allowed)
-            ledger.add(grid.loc(header_row, c), "S-SHEET",
-                       f"不认识的列名“{excerpt(str(v).strip(), 30)}”{paren(hint)}" + f"；「{grid.title}」的列名有：{'、'.join(allowed)}；不读的列请以“备注”开头")
+            ledger.add(grid.loc(header_row, c), "S-SHEET", msg("sheet.unknown-column", name=excerpt(str(v).strip(), 30),
+                                                               hint=guess(str(v).strip(), allowed), sheet=grid.title, names=list(allowed)))
             continue
         if match.key in seen:
-            ledger.add(grid.loc(header_row, c), "S-SHEET", f"「{match.title}」列出现了两次（另一列在第 {seen[match.key]} 列）")
+            ledger.add(grid.loc(header_row, c), "S-SHEET", msg("sheet.column-twice", title=match.title, column=seen[match.key]))
             continue
         seen[match.key] = c
         out[c] = match

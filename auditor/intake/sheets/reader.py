@@ -21,6 +21,7 @@ from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.submission import facts_from_document
 from auditor.intake.values import bad_character, is_bidi
 from auditor.model import Facts
+from auditor.texts import msg
 
 
 def csv_parts(file: str) -> tuple[str, Sheet] | None:
@@ -87,13 +88,12 @@ def load_spreadsheet(unit) -> Facts:
         for file in files:
             parts = csv_parts(file)
             if parts is None:
-                names = "、".join(s.name for s in sheets())
-                ledger.add(Loc(file, "", 0, 0), "S-SHEET", f"看不出是哪一张表：CSV 文件名应为“区县-表名.csv”，表名为 {names}（如 和平区-学校.csv）")
+                ledger.add(Loc(file, "", 0, 0), "S-SHEET", msg("sheet.csv-name", names=[s.name for s in sheets()]))
                 continue
             prefix, sheet = parts
             district_hint = prefix or None
             if sheet.kind in grids:
-                ledger.add(Loc(file, "", 0, 0), "S-SHEET", f"「{sheet.name}」已由 {grids[sheet.kind].file} 提供")
+                ledger.add(Loc(file, "", 0, 0), "S-SHEET", msg("sheet.given-by", sheet=sheet.name, file=grids[sheet.kind].file))
                 continue
             grid = csv_grid(file, ledger, sheet)
             if grid is not None:
@@ -105,8 +105,9 @@ def load_spreadsheet(unit) -> Facts:
     for path, text in _texts(data, ()):  # what YAML and JSON refuse as they are read: control and bidi characters
         code = bad_character(text)
         if code is not None:
-            what = "双向文字控制符，会颠倒或打乱文字的显示顺序" if is_bidi(code) else "控制字符或无效字符"
-            ledger.problems.append(ledger.locate(Problem(label, 0, 0, "E-ENCODING", f"含有 U+{code:04X}（{what}），请删除", path_text(path))))
+            what = msg("sheet.character-bidi") if is_bidi(code) else msg("sheet.character-control")
+            ledger.problems.append(ledger.locate(Problem(label, 0, 0, "E-ENCODING", msg("sheet.bad-character", code=f"{code:04X}", kind=what),
+                                                         path_text(path))))
     problems = list(ledger.problems)
     facts = None
     if data:
