@@ -220,14 +220,3 @@ def guess(word, choices) -> Msg | str:
     """' (did you mean "小学"?)' / '（是否应为“小学”？）' for a near miss, or ''."""
     match = closest(word, choices)
     return msg("sheet.guess", word=match) if match else ""
-
-
-def suggest(word, choices) -> str:
-    """'是否应为“小学”？' for a near miss, or ''."""
-    match = closest(word, choices)
-    return f"是否应为“{match}”？" if match else ""
-
-
-def paren(text: str) -> str:
-    """``text`` in full-width parentheses, or '' for no text."""
-    return f"（{text}）" if text else ""
