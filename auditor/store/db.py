@@ -206,8 +206,8 @@ def connect(path: str, *, write: bool, lang: str = "zh", check: bool = True) -> 
             except sqlite3.Error as exc:  # our migration is wrong, not the user's file: it was rolled back
                 if error_from(path, exc, lang).codes == ["D-READONLY"]:  # a full disk or an I/O error: the file's, not ours
                     raise error_from(path, exc, lang) from None
-                raise InternalError(Problem(path, 0, 0, "I-BUG", f"migrating the audit history from version {found} to "
-                                            f"{schema.CURRENT} failed ({exc}); the file is unchanged")) from None
+                raise InternalError(Problem(path, 0, 0, "I-BUG", msg("store.migrate-bug", found=found, current=schema.CURRENT,
+                                                                        error=exc))) from None
         if write:
             connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA foreign_keys = ON")

@@ -378,4 +378,14 @@ EN: dict[str, str] = {
     "sheet.bad-character": "contains U+{code} ({kind}); delete it",
     "sheet.character-bidi": "a bidirectional control that reverses or reorders how the text is shown",
     "sheet.character-control": "a control or invalid character",
+    # the program's own errors (I-ENGINE, I-DISAGREE, I-BUG)
+    "engine.reserved": "field \"{field}\" is reserved by durable_rules and cannot be read by a rule",
+    "engine.refused-rules": "durable_rules refused the compiled rules: {detail}",
+    "engine.action-failed": "an engine action failed: {kind}",
+    "engine.refused-batch": "durable_rules refused a batch: {detail}",
+    "engine.no-sentinel": "durable_rules did not run the sentinel action; engine results cannot be trusted",
+    "engine.swallowed": "an engine action raised an exception, which durable_rules swallowed: {detail}",
+    "engine.refused-records": "durable_rules refused {count} record(s) even after {salts} re-salts, e.g. {example}",
+    "engine.disagree": "{district}: check {check} (step {step}): durable_rules and the reference evaluator disagree; only the engine flags {engine}, only the reference flags {reference}",
+    "store.migrate-bug": "migrating the audit history from version {found} to {current} failed ({error}); the file is unchanged",
 }

@@ -359,4 +359,13 @@ ZH: dict[str, str] = {
     "sheet.bad-character": "含有 U+{code}（{kind}），请删除",
     "sheet.character-bidi": "双向文字控制符，会颠倒或打乱文字的显示顺序",
     "sheet.character-control": "控制字符或无效字符",
+    "engine.reserved": "字段“{field}”是规则引擎的保留字段，规则不能读取",
+    "engine.refused-rules": "规则引擎拒绝了编译后的规则：{detail}",
+    "engine.action-failed": "规则引擎的一个动作失败：{kind}",
+    "engine.refused-batch": "规则引擎拒绝了一批记录：{detail}",
+    "engine.no-sentinel": "规则引擎没有运行哨兵动作；引擎的结果不可信",
+    "engine.swallowed": "规则引擎的一个动作引发了异常，却被引擎吞掉了：{detail}",
+    "engine.refused-records": "规则引擎拒绝了 {count} 条记录（重新加盐 {salts} 次后仍然如此），例如 {example}",
+    "engine.disagree": "{district}：检查“{check}”（第 {step} 步）：规则引擎与参考求值器的结果不一致；只有引擎判为不合格的：{engine}；只有参考求值器判为不合格的：{reference}",
+    "store.migrate-bug": "把督导历史库从版本 {found} 迁移到版本 {current} 失败（{error}）；文件未改动",
 }
