@@ -31,6 +31,7 @@ import decimal
 import itertools
 import json
 import threading
+from dataclasses import replace
 
 import durable_rules_engine as _core
 from durable import engine as _durable
@@ -38,7 +39,7 @@ from durable import engine as _durable
 from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet
 from auditor.errors import EngineError, Problem
 from auditor.model import Record
-from auditor.texts import msg
+from auditor.texts import Msg, msg
 
 BATCH = 1000
 MAX_SALT = 8
@@ -147,6 +148,14 @@ def _project(data: dict, paths: list[str]) -> dict:
     return out
 
 
+def refusal_reason(exc: BaseException) -> Msg | str:
+    """The C core's words for a refusal, or what the exception was when it says nothing (a MemoryError has no text)."""
+    if isinstance(exc, MemoryError):
+        return msg("engine.out-of-memory")
+    text = str(exc).strip()
+    return text[:200] if text else msg("engine.no-message", kind=type(exc).__name__)
+
+
 def _created(name: str, rules: dict) -> str | None:
     """None when durable_rules' own ruleset creation accepts ``rules``; else its error. Nothing is kept."""
     try:
@@ -235,8 +244,9 @@ class Engine:
         text = encode(facts, plain)
         try:
             result = _core.assert_facts(ruleset._handle, text)
-        except Exception as exc:  # the C core raises plain Exceptions with numeric codes
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-batch", detail=str(exc)[:200]))) from None
+        except Exception as exc:  # the C core raises plain Exceptions with numeric codes (MemoryError when memory runs out)
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-batch", count=len(facts),
+                                                                        reason=refusal_reason(exc)))) from None
         status = result[0]
         if status in (1, 2):  # not handled (some fact matched no rule) / already observed
             self._drain(ruleset)
@@ -259,6 +269,7 @@ class Engine:
         self._hits.clear()
         sid = f"{self.prefix}{next(_SERIAL)}"
         touched = []
+        kind = ""
         try:
             for name, ruleset in self._rulesets.items():
                 kind = self.compiled.rulesets[name]["kind"]
@@ -285,6 +296,10 @@ class Engine:
                 self._resalt(ruleset, sid, facts, {r: expected.get(r, set()) for r in rules})
                 self._sentinel(ruleset, sid)
             return {rule: set(keys) for rule, keys in self._hits.items() if rule != SENTINEL}
+        except EngineError as exc:  # which district, which records: the C core's own words name neither
+            raise EngineError([replace(p, message=msg("engine.in-district", district=district, kind=kind,
+                                                    problem=p.text if p.text is not None else p.message))
+                               if p.file == "<engine>" else p for p in exc.problems]) from None
         finally:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);
             # the sentinel fact asserted into every ruleset makes deletion safe.
