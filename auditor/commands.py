@@ -15,7 +15,7 @@ from pathlib import Path
 from auditor import console, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
-from auditor.errors import PolicyError, Problem, UsageError, did_you_mean
+from auditor.errors import PolicyError, Problem, UsageError, hint
 from auditor.evaluate.engine import validate_rulesets
 from auditor.examples import run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
@@ -33,6 +33,7 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies
 from auditor.store import db, history, query, record, text, views
+from auditor.texts import msg, render as words
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
@@ -55,13 +56,13 @@ def default_policies() -> str:
 # ----------------------------------------------------------------------------- arguments
 def parse_date(text: str, option: str = "--as-of") -> _dt.date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a date in YYYY-MM-DD form'))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.not-a-date", text=text)))
     date = real_date(text)
     if date is None:
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.not-a-real-date", text=text)))
     if not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is outside the dates an audit can be made for '
-                                 f"({DATE_RANGE[0]}..{DATE_RANGE[1]})"))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.date-range", text=text, first=DATE_RANGE[0],
+                                                                     last=DATE_RANGE[1])))
     return date
 
 
@@ -72,16 +73,16 @@ def parse_districts(text: str | None) -> list[str] | None:
     known = plan()["districts"]
     bad = [n for n in names if n not in known]
     if bad:
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'unknown district "{bad[0]}"{did_you_mean(bad[0], known)}'))
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.unknown-district", name=bad[0], hint=hint(bad[0], known))))
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # it would be counted twice in city-wide figures
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'district "{twice[0]}" is named twice'))
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.district-twice", name=twice[0])))
     return names
 
 
 def parse_rectify_days(text: str) -> int:
     if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
-        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", f'"{text}" is not a number of days from 1 to 3650'))
+        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", msg("args.rectify-days", text=text)))
     return int(text)
 
 
@@ -89,7 +90,7 @@ def parse_jobs(text: str | None) -> int:
     if text is None:
         return default_jobs()
     if not re.fullmatch(r"[1-9][0-9]{0,3}", text.strip()):
-        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", f'"{text}" is not a number of worker processes (1 or more)'))
+        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", msg("args.jobs", text=text)))
     return int(text)
 
 
@@ -100,7 +101,7 @@ def parse_issue(args, as_of: _dt.date):
     if args.issued:
         issued = parse_date(args.issued, "--issued")
         if issued < as_of:
-            raise UsageError(Problem("--issued", 0, 0, "U-ARGS", f"the notices cannot be issued ({issued}) before the audit date ({as_of})"))
+            raise UsageError(Problem("--issued", 0, 0, "U-ARGS", msg("args.issued-early", issued=issued, as_of=as_of)))
     else:
         issued = max(_dt.date.today(), as_of)
     if args.number and number_problem(args.number):
@@ -113,7 +114,7 @@ def db_path(args) -> str | None:
     writes nothing outside --out; the writer never replaces or removes it); None with --no-db."""
     if args.no_db:
         if args.db:
-            raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", "--db and --no-db contradict each other"))
+            raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", msg("args.db-and-no-db")))
         return None
     if args.db:
         return args.db
@@ -137,11 +138,10 @@ def cmd_audit(args) -> int:
     out = os.path.abspath(args.out)
     for path in list(args.submissions) + list(args.policies):
         if os.path.realpath(path) == os.path.realpath(out):
-            raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
+            raise UsageError(Problem(args.out, 0, 0, "U-OUT", msg("out.input-folder")))
     if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out) \
             and os.path.basename(store) != DEFAULT_DB:
-        raise UsageError(Problem(store, 0, 0, "U-OUT", f"inside the output folder the audit history must be named {DEFAULT_DB} "
-                                 "(the other names are the reports'); choose another --db"))
+        raise UsageError(Problem(store, 0, 0, "U-OUT", msg("out.db-name", name=DEFAULT_DB)))
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
@@ -227,22 +227,24 @@ def cmd_check(args) -> int:
     engine_problems(policy_set)
     findings = lint(policy_set)
     for problem in findings:
-        print(problem.format(), file=sys.stderr)
+        print(problem.format(args.lang), file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(console.as_json({"policies": len(policy_set.policies), "checks": len(policy_set.checks),
                                           "packs": [{"id": p.id, "document": p.ref, "folder": p.folder,
                                                      "policies": sum(1 for x in policy_set.policies if x.document == p.id),
                                                      "checks": sum(len(x.checks) for x in policy_set.policies if x.document == p.id)}
                                                     for p in policy_set.packs],
-                                          "problems": [p.as_dict() for p in findings]}))
+                                          "problems": [p.as_dict(args.lang) for p in findings]}))
     else:
         for pack in policy_set.packs:  # per document: which pack, how many policies and checks, how many problems
             policies = [p for p in policy_set.policies if p.document == pack.id]
             checks = sum(len(p.checks) for p in policies)
             files = {p.source.file for p in policies}
             mine = [f for f in findings if f.file in files]
-            state = f"{len(mine)} problem(s) in the rules" if mine else "ok"
-            print(f"{pack.folder} ({pack.ref}): {state} — {len(policies)} policies, {checks} checks")
+            folder = f"{pack.folder} ({pack.ref})"
+            line = msg("check.problems", folder=folder, count=len(mine), policies=len(policies), checks=checks) if mine \
+                else msg("check.ok", folder=folder, policies=len(policies), checks=checks)
+            print(words(line, args.lang))
     return 1 if findings else 0
 
 
@@ -309,11 +311,11 @@ def cmd_history(args) -> int:
         if args.district:
             known = query.districts_of(connection) or list(plan()["districts"]) + [plan()["city"]]
             if args.district not in known:
-                raise UsageError(Problem("--district", 0, 0, "U-ARGS", f'unknown district "{args.district}"{did_you_mean(args.district, known)}'))
+                raise UsageError(Problem("--district", 0, 0, "U-ARGS", msg("args.unknown-district", name=args.district, hint=hint(args.district, known))))
         if args.check:
             checks = query.checks_of(connection)
             if args.check not in checks:
-                raise UsageError(Problem("--check", 0, 0, "U-ARGS", f'no check "{args.check}" in the recorded audits{did_you_mean(args.check, checks)}'))
+                raise UsageError(Problem("--check", 0, 0, "U-ARGS", msg("args.unknown-check", check=args.check, hint=hint(args.check, checks))))
         data = history.history(connection, args.district, args.check)
     _print(data, args, text.render_history)
     return 0

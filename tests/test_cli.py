@@ -181,6 +181,18 @@ def test_the_audit_ends_with_a_table_per_district_and_names_who_sent_nothing(tmp
     assert dd["counts"]["fail"] == 5 and dd["notice"].endswith("大东区-rectification-notice.html")
 
 
+@pytest.mark.parametrize("lang, words", [
+    ([], '--district: U-ARGS: 没有名为“大东”的区县（是否应为“大东区”？）'),
+    (["--lang", "en"], '--district: U-ARGS: unknown district "大东"; did you mean "大东区"?'),
+])
+def test_a_usage_error_is_in_chinese_by_default_and_in_english_with_lang_en(lang, words, tmp_path, capsys):
+    store = tmp_path / "history.sqlite"
+    store.touch()  # an empty history: the districts are the plan's
+    assert main(["history", "--db", str(store), "--district", "大东", *lang]) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [words] and out == ""
+
+
 @pytest.mark.parametrize("args", [["--issued", "2023-02-30"], ["--issued", "10/01/2023"], ["--number", "沈教督"]])
 def test_bad_issue_options(args, tmp_path, capsys):
     assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *args]) == 2

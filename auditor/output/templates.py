@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from auditor.errors import Problem, UsageError
+from auditor.texts import msg, os_reason
 from auditor.intake import contracts
 from auditor.intake.sheets.layout import (
     FIXED_TIME, GUIDE, IDENTIFYING, META, OPTIONS, READING_RULES, TEMPLATE_ROWS, Field, Sheet, number_text, sheets, sheets_by_kind)
@@ -298,10 +299,10 @@ def write_templates(policy_set, out_dir: str, districts: list[str], force: bool 
         targets = [(d, inside(Path(out_dir), safe_name(d) + ".xlsx")) for d in districts]
         existing = [str(t) for _, t in targets if os.path.lexists(t)]
         if existing and not force:
-            raise UsageError([Problem(t, 0, 0, "U-OUT", "already exists (perhaps a filled-in workbook); remove it, choose another --out, or pass --force") for t in existing])
+            raise UsageError([Problem(t, 0, 0, "U-OUT", msg("out.template-exists")) for t in existing])
         try:  # openpyxl writes each sheet to a temporary file of the system's first
             books = {target.name: workbook_bytes(build_workbook(policy_set, district)) for district, target in targets}
         except OSError as exc:
-            raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot write the workbooks' temporary files: {exc.strerror or exc}")) from None
+            raise UsageError(Problem(out_dir, 0, 0, "U-OUT", msg("out.template-temporary", reason=os_reason(exc) if exc.strerror else str(exc)))) from None
         return write_set(books, out_dir, replace=False, kind="template")
 

@@ -47,7 +47,7 @@ class _PolicyReader:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, msg("expr.at", problem=exc.message, position=exc.position + 1, text=excerpt(text, 200)), path)
+            self.problem(exc.code, msg("expr.at", problem=exc.text, position=exc.position + 1, text=excerpt(text, 200)), path)
             return None
         return expr.as_condition(node) if condition else node
 

@@ -13,6 +13,7 @@ from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.model import Policy
 from auditor.rules import expr
+from auditor.rules.expr.types import kind as type_name
 from auditor.rules.fields import field_types_for
 from auditor.texts import Msg, msg
 
@@ -39,11 +40,11 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
         try:
             t = expr.infer_type(node, table)
         except expr.ExprError as exc:
-            message = _no_field(kind, exc.field, table) if exc.code == "P-FIELD" else exc.message
+            message = _no_field(kind, exc.field, table) if exc.code == "P-FIELD" else exc.text
             report(policy, path, exc.code, message)
             return False
         if want_bool and t != contracts.BOOL:
-            report(policy, path, "P-TYPE", f"a condition is needed here, but this is a {t}")
+            report(policy, path, "P-TYPE", msg("expr.need-condition", kind=type_name(t)))
             return False
         return True
 
@@ -71,7 +72,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                     if name not in types[kind]:
                         report(policy, ("measures", i, key), "P-FIELD", _no_field(kind, name, types[kind]))
                     elif types[kind][name] != contracts.NUMBER and m.agg != "distinct":  # distinct counts any values
-                        report(policy, ("measures", i, key), "P-TYPE", f'"{name}" is {types[kind][name]}, not a number')
+                        report(policy, ("measures", i, key), "P-TYPE", msg("expr.not-a-number", name=name, kind=type_name(types[kind][name])))
         for i, c in enumerate(policy.checks):
             params = c.steps[0].params
             ok = True
@@ -98,14 +99,12 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                     try:
                         number = unreadable_number(expr.to_engine(node))
                     except expr.ExprError as exc:
-                        report(policy, ("checks", i, key), exc.code, exc.message)
+                        report(policy, ("checks", i, key), exc.code, exc.text)
                         continue
                     if number is not None:
-                        where = f" (schedule step from {step.due})" if c.scheduled else ""
+                        where = msg("engine.number-step", due=step.due) if c.scheduled else ""
                         report(policy, ("checks", i, key), "P-ENGINE",
-                               f"the number {excerpt(repr(number), 40)}{where} cannot be given to durable_rules: it reads neither exponent "
-                               f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
-                               f"for example a percentage instead of a tiny fraction")
+                               msg("engine.number", number=excerpt(repr(number), 40), where=where))
 
 
 def unreadable_number(condition):

@@ -74,7 +74,7 @@ def test_concurrent_audits_do_not_mix(tmp_path, capsys):
                               "--policies", POLICIES], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert first.stdout.readline().strip() == "auditing"
-        rc = main(["audit", str(FIXTURES / "03-dd.yaml"), "--out", str(out), *DD])
+        rc = main(["audit", str(FIXTURES / "03-dd.yaml"), "--out", str(out), *DD, "--lang", "en"])
     finally:
         assert first.wait(timeout=120) == 0
     assert rc == 2 and "another auditor run is writing to this output folder" in capsys.readouterr().err

@@ -125,7 +125,7 @@ def test_compare_takes_audit_numbers_in_either_order(capsys, rounds_db):
 @pytest.mark.parametrize("argv, code, fragment", [
     (["compare", "7", "1"], "D-AUDIT", "#1 2019-12-31"),
     (["compare", "2018-12-31", "1"], "D-AUDIT", "没有编号或日期"),
-    (["history", "--district", "大东"], "U-ARGS", "did you mean"),
+    (["history", "--district", "大东"], "U-ARGS", "是否应为“大东区”"),
     (["history", "--check", "large-classes.55"], "U-ARGS", "large-classes.56"),
 ])
 def test_bad_arguments_are_located_and_exit_2(capsys, rounds_db, argv, code, fragment):

@@ -195,7 +195,7 @@ def test_number_patterns(pattern, ok):
     (["--number", "沈教督〔2023〕号"], "no running number"),
 ])
 def test_bad_notice_options_are_usage_errors(tmp_path, capsys, argv, fragment):
-    assert main(["audit", SHENYANG_2022, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *argv]) == 2
+    assert main(["audit", SHENYANG_2022, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *argv, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert ": U-ARGS: " in err and fragment in err and not (tmp_path / "history.sqlite").exists()
 
