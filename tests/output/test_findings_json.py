@@ -28,7 +28,9 @@ def test_findings_still_match_their_schema(golden_out):
 
 def test_serialisation_is_canonical():
     text = findings_json({"b": [1, {"z": "沈阳", "a": None}], "a": 0.5})
-    assert text == '{\n "a": 0.5,\n "b": [\n  1,\n  {\n   "a": null,\n   "z": "沈阳"\n  }\n ]\n}\n'
+    assert text == '{\n  "a": 0.5,\n  "b": [\n    1,\n    {\n      "a": null,\n      "z": "沈阳"\n    }\n  ]\n}\n'
+    # the standard library's layout (two-space indent, sorted keys, UTF-8 text), from a C encoder
+    assert text == json.dumps({"b": [1, {"z": "沈阳", "a": None}], "a": 0.5}, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
 def _reasons(value):

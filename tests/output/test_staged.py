@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import os
 
 import pytest
 
 from auditor.audit import Auditor
 from auditor.intake.submissions import expand_paths
+from auditor.output import findings as findings_module
 from auditor.output import report, staging, writer
 from auditor.output.files import write_reports
 from auditor.output.findings import findings_json, write_findings_json
@@ -51,6 +53,21 @@ def test_findings_json_written_piece_by_piece_is_the_same_bytes(audited):
     handle = io.BytesIO()
     write_findings_json(findings, handle)
     assert handle.getvalue() == findings_json(findings).encode("utf-8")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 10_000])
+@pytest.mark.parametrize("place", ["first", "middle", "last"])
+def test_findings_json_in_chunks_of_verdicts_is_the_same_bytes(audited, monkeypatch, chunk, place):
+    """The verdicts encoded a chunk at a time and spliced into the rest: the bytes of one encoding, wherever the key
+    "verdicts" falls among the sorted keys and however the chunks divide the list."""
+    _, findings = audited
+    extra = {"first": {"aaa": [1, {"b": "\u6c88"}]}, "middle": {}, "last": {"zzz": {"verdicts": []}}}[place]
+    findings = {**findings, **extra}
+    monkeypatch.setattr(findings_module, "CHUNK", chunk)
+    handle = io.BytesIO()
+    write_findings_json(findings, handle)
+    assert handle.getvalue() == findings_json(findings).encode("utf-8")
+    assert json.loads(handle.getvalue()) == json.loads(json.dumps(findings))
 
 
 def test_a_render_that_fails_leaves_no_temporary(audited, tmp_path, monkeypatch):
