@@ -1,16 +1,20 @@
-"""JSON text -> a :class:`Document` by the C parser, with positions found only when needed.
+"""JSON text -> a :class:`Document` by a C parser, with positions found only when needed.
 
-The standard library's parser reads the text; the same rules as for YAML then
-apply (duplicate keys, depth, text and numbers: see ``values``). Finding every
-value's position costs ten times the parse, so a clean file is read without
-them: :attr:`Document.locate` finds them (by composing the text as YAML, which
-JSON is close enough to) the first time a problem needs one.
+orjson reads the text first, with no Python call per value (:func:`_plain`); when it refuses the text (NaN,
+Infinity, an integer beyond 64 bits, a lone surrogate, any syntax error) or when the text may hide something the
+rules refuse (a key given twice, nesting beyond MAX_DEPTH), the standard library's parser reads it again with
+hooks, and its words and positions are what the problem says. The same rules as for YAML then apply (duplicate
+keys, depth, text and numbers: see ``values``). Finding every value's position costs ten times the parse, so a
+clean file is read without them: :attr:`Document.locate` finds them (by composing the text as YAML, which JSON
+is close enough to) the first time a problem needs one.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
+
+import orjson
 
 from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
@@ -78,10 +82,71 @@ def _json_positions(text: str, file: str) -> dict:
         return {}
 
 
+# A run of 16 digits (a number at or beyond 2**53 written without exponent has one) or an exponent: a number the
+# hooked parse must read (orjson reads an integer beyond 64 bits as a float). Found in the text with every digit
+# mapped to "0" (faster than a regex over every number).
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONG = b"0" * 16
+_KEY_END = re.compile(r'"[ \t\r\n]*:')
+
+
+def _suspect_numbers(text: str) -> bool:
+    digits = text.encode("utf-8", "surrogatepass").translate(_DIGITS)
+    return _LONG in digits or b"0e" in digits or b"0E" in digits  # a JSON exponent follows a digit
+
+
+def _shape(value) -> tuple[int, int]:
+    """(depth as :func:`_json_depth` counts it, key-value pairs in every object), looking at containers only."""
+    level, index, pairs = [value], 0, 0
+    while True:
+        deeper, filled = [], False
+        for item in level:
+            kind = type(item)
+            if kind is dict:
+                pairs += len(item)
+                values = item.values()
+            elif kind is list:
+                values = item
+            else:
+                continue
+            if values:
+                filled = True
+                deeper += [v for v in values if type(v) is dict or type(v) is list]
+        if not deeper:
+            return index + filled, pairs
+        level, index = deeper, index + 1
+
+
+def _plain(text: str, file: str, collector: Collector) -> Document | None:
+    """The document by orjson when nothing in it needs the standard library's hooks; None when it does (then
+    :func:`parse_json` reads it again, and its problems are located as before): a long number or an exponent
+    in the text, anything orjson refuses, nesting beyond MAX_DEPTH, a key given twice. A key given twice is ruled out by
+    counting: every key-value pair has one colon after its key's closing quote, so when the objects hold as many
+    pairs as the text has colons (or quote-colons) no key was dropped."""
+    if _suspect_numbers(text):  # orjson reads an integer beyond 64 bits as a float: the hooks keep its digits
+        return None
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    depth, pairs = _shape(data)
+    if depth > MAX_DEPTH:
+        return None
+    if pairs != text.count(":") and pairs != len(_KEY_END.findall(text)):
+        return None
+    document = Document(file, data, locate=lambda: _json_positions(text, file))
+    if "\\u" in text or _JSON_RAW_CONTROL.search(text):
+        _check_json_values(data, (), 0, collector, document)
+    return document
+
+
 def parse_json(text: str, file: str, collector: Collector) -> Document:
-    """JSON by the C parser; positions only when a problem needs one (finding them costs ten times the parse)."""
+    """JSON by a C parser; positions only when a problem needs one (finding them costs ten times the parse)."""
     if not text.strip():
         return Document(file, None)  # empty: the caller says what the file should hold
+    plain = _plain(text, file, collector)
+    if plain is not None:
+        return plain
     duplicates: list[str] = []
 
     def pairs(items):

@@ -1,0 +1,83 @@
+"""json_reader's first reading by orjson (``_plain``): whatever it accepts reads exactly as the standard library's
+hooked parse reads it — the same data, the same problems with the same positions — and whatever could hide a
+refused value (a key given twice, nesting beyond MAX_DEPTH, NaN, a huge or long number, an escape) is either
+handed to that parse or walked as before."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.errors import AuditorError, Collector
+from auditor.intake import json_reader
+from auditor.intake.values import MAX_DEPTH
+
+
+def _read(text: str, plain: bool, monkeypatch=None):
+    collector = Collector("x.json", AuditorError)
+    if plain:
+        document = json_reader.parse_json(text, "x.json", collector)
+    else:
+        original = json_reader._plain
+        json_reader._plain = lambda *args: None  # the standard library's parse alone
+        try:
+            document = json_reader.parse_json(text, "x.json", collector)
+        finally:
+            json_reader._plain = original
+    return document.data, [(p.code, p.line, p.column, p.path, str(p.message)) for p in collector.problems]
+
+
+CASES = [
+    ('{"a": 1, "a": 2}', "E-DUPLICATE-KEY"),
+    ('{"a": "08:30", "b": {"c": 1, "c": 2}}', "E-DUPLICATE-KEY"),  # a colon inside a string, and a key twice
+    ('{"t": "\\":", "a" : 1, "a" :2}', "E-DUPLICATE-KEY"),  # a quote-colon inside a string
+    ('{"a": NaN}', "E-NUMBER"),
+    ('{"a": [Infinity]}', "E-NUMBER"),
+    ('{"a": 1e300}', "E-NUMBER"),
+    ('{"a": 1E16}', "E-NUMBER"),
+    ('{"a": 9007199254740993}', "E-NUMBER"),
+    ('{"a": 18446744073709551616}', "E-NUMBER"),  # beyond 64 bits: orjson refuses, the hooks say why
+    ('{"a": -9007199254740993.5}', "E-NUMBER"),
+    ('{"a": "\\u0007"}', "E-ENCODING"),
+    ('{"a": "\\ud800"}', "E-ENCODING"),
+    ('{"a": "x\u202ey"}', "E-ENCODING"),
+    ('{"a": 1,}', "E-SYNTAX"),
+    ("[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH, None),
+    ("[" * (MAX_DEPTH + 1) + "1" + "]" * (MAX_DEPTH + 1), "E-DEPTH"),
+    ("[" * 2000 + "]" * 2000, "E-DEPTH"),
+    ('{"a": 0.1234567890123456789, "b": "e", "c": "1e5"}', None),
+    ('{"id": "S1e3", "n": 12, "m": [1.5, -2, 0], "t": "12:00:00"}', None),
+]
+
+
+@pytest.mark.parametrize("text, code", CASES)
+def test_orjson_first_reads_as_the_hooked_parse(text, code):
+    plain, slow = _read(text, True), _read(text, False)
+    assert plain == slow
+    assert [p[0] for p in plain[1]] == ([code] if code else [])
+
+
+_keys = st.sampled_from(["a", "b", "id", "名称", "a:b", 'q"', "e1"])
+_scalars = (st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats(allow_nan=True, allow_infinity=True)
+            | st.text(alphabet=st.sampled_from('ab:"\\e1 \u202e\x07沈'), max_size=6))
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
+                       | st.lists(st.tuples(_keys, inner), max_size=4), max_leaves=20)
+
+
+def _dump(value, spaced: bool) -> str:
+    """JSON text of ``value``, where a list of (key, value) pairs is an object that may give a key twice."""
+    colon = " : " if spaced else ":"
+    if isinstance(value, list) and value and all(isinstance(x, tuple) for x in value):
+        return "{" + ", ".join(json.dumps(k) + colon + _dump(v, spaced) for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(x, spaced) for x in value) + "]"
+    return json.dumps(value, ensure_ascii=bool(spaced))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values, st.booleans())
+def test_any_text_reads_as_the_hooked_parse(value, spaced):
+    text = _dump(value, spaced)
+    assert _read(text, True) == _read(text, False)
