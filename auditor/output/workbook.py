@@ -40,35 +40,39 @@ def _remedy(v: dict, fmt: Formatter) -> str:
     return (v.get("remedy") or {}).get(fmt.lang) or default_remedy(v, fmt)
 
 
-def _rows(findings: dict, fmt: Formatter) -> tuple[list[dict], list[dict]]:
-    """(one row per finding, one row per failing or missing record of the failed and missing checks)."""
+def _finding_rows(findings: dict, fmt: Formatter):
+    """One row per finding, made as the sheet is written (a nation's 300,000 are never held together)."""
     words = fmt.words
     status_names, severity_names, method_names = words["status"], words["severity"], words["method"]
-    rows, details = [], []
     for v in findings["verdicts"]:
         ev = evidence_rows(v, fmt)
         gaps = missing_rows(v, fmt)
         summary = [r["message"] or r["value"] for r in ev[:5]] + [f"{g['unit']} {g['class']} {g['lacks'] or g['via']}".strip() for g in gaps[:5]]
-        rows.append({"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"], "title": v["title"].get(fmt.lang, ""),
-                     "status": status_names[v["status"]], "severity": severity_names[v["severity"]],
-                     "method": method_names.get(v.get("method"), v.get("method")), "due": _dt.date.fromisoformat(v["due"]),
-                     "requirement": fmt.requirement(v["requirement"]), "responsible": v["responsible"],
-                     **{k: v["counts"][k] for k in ("checked", "pass", "fail", "missing", "not_applicable")},
-                     "observed": fmt.values(v.get("observed") or {}), "evidence": "\n".join(summary),
-                     "remedy": _remedy(v, fmt), "source": v.get("source", "")})
+        yield {"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"], "title": v["title"].get(fmt.lang, ""),
+               "status": status_names[v["status"]], "severity": severity_names[v["severity"]],
+               "method": method_names.get(v.get("method"), v.get("method")), "due": _dt.date.fromisoformat(v["due"]),
+               "requirement": fmt.requirement(v["requirement"]), "responsible": v["responsible"],
+               **{k: v["counts"][k] for k in ("checked", "pass", "fail", "missing", "not_applicable")},
+               "observed": fmt.values(v.get("observed") or {}), "evidence": "\n".join(summary),
+               "remedy": _remedy(v, fmt), "source": v.get("source", "")}
+
+
+def _detail_rows(findings: dict, fmt: Formatter):
+    """One row per failing or missing record of the failed and missing checks, made as the sheet is written."""
+    status_names = fmt.words["status"]
+    for v in findings["verdicts"]:
         if v["status"] not in ("fail", "missing"):
             continue  # a not-yet-due check's "if due now" evidence is progress, not a problem
-        for r in ev:
-            details.append({"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"],
-                            "problem": status_names["fail"],
-                            "record": r["record"], "unit": r["unit"], "class": r["class"], "value": r["value"], "limit": r["limit"],
-                            "message": r["message"], "owed_by": ""})
-        for g in gaps:
-            details.append({"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"],
-                            "problem": status_names["missing"],
-                            "record": g["record"], "unit": g["unit"], "class": g["class"], "value": "", "limit": g["lacks"] or g["via"],
-                            "message": g["reason"], "owed_by": g["owed_by"]})
-    return rows, details
+        for r in evidence_rows(v, fmt):
+            yield {"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"],
+                   "problem": status_names["fail"],
+                   "record": r["record"], "unit": r["unit"], "class": r["class"], "value": r["value"], "limit": r["limit"],
+                   "message": r["message"], "owed_by": ""}
+        for g in missing_rows(v, fmt):
+            yield {"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"],
+                   "problem": status_names["missing"],
+                   "record": g["record"], "unit": g["unit"], "class": g["class"], "value": "", "limit": g["lacks"] or g["via"],
+                   "message": g["reason"], "owed_by": g["owed_by"]}
 
 
 def workbook(findings: dict, fmt: Formatter) -> bytes:
@@ -100,6 +104,7 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
             ws.set_column(index, index, width, wrap)  # the cells below take the column's format
         for index, key in enumerate(keys):
             ws.write_string(0, index, headings[key], bold)
+        number = 0
         for number, row in enumerate(rows, start=1):
             for index, key in enumerate(keys):
                 value = _cell_text(row.get(key))
@@ -114,12 +119,13 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
                 else:
                     ws.write_number(number, index, value)
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, len(rows), len(keys) - 1)
+        ws.autofilter(0, 0, number, len(keys) - 1)
 
-    rows, details = _rows(findings, fmt)
-    sheet(columns["sheets"]["findings"], FINDINGS_COLUMNS, columns["findings"], rows, FINDINGS_WIDTHS,
+    # the rows are made as they are written (constant memory): the evidence of the failed and missing checks is
+    # formatted a second time for the second sheet rather than held
+    sheet(columns["sheets"]["findings"], FINDINGS_COLUMNS, columns["findings"], _finding_rows(findings, fmt), FINDINGS_WIDTHS,
           status_column=FINDINGS_COLUMNS.index("status"))
-    sheet(columns["sheets"]["evidence"], EVIDENCE_COLUMNS, columns["evidence"], details, EVIDENCE_WIDTHS)
+    sheet(columns["sheets"]["evidence"], EVIDENCE_COLUMNS, columns["evidence"], _detail_rows(findings, fmt), EVIDENCE_WIDTHS)
     info = wb.add_worksheet(columns["sheets"]["about"])
     about = columns["about"]
     lines = [(about["as_of"], _dt.date.fromisoformat(findings["as_of"])), (about["plan"], findings["plan"]),
