@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from auditor.dates import zh_date
-from auditor.intake.values import neutral
+from auditor.intake.values import BIDI, neutral
 from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH
 from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJECTION_COLOURS, STATUS_COLOURS, STATUS_ORDER
 
@@ -40,15 +40,35 @@ def keep_tokens(text) -> Markup:
     return Markup("").join(out)
 
 
-def _neutral(value):
-    """Every value a page prints, without bidirectional controls (a U+202E in a name would reverse the line)."""
+def _neutral(value, _search=BIDI.search):
+    """Every value a page prints, without bidirectional controls (a U+202E in a name would reverse the line).
+    (Called for every value of every page: plain text without a control is returned at once.)"""
+    if isinstance(value, str) and _search(value) is None:
+        return value
     if isinstance(value, Markup):
         return Markup(neutral(str(value)))
     return neutral(value) if isinstance(value, str) else value
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """``x.name`` on a plain dict looks up the key first when ``name`` is not an attribute of dict: what Jinja
+    does anyway (``getattr`` fails, then ``x["name"]``), without raising and catching an AttributeError for each of
+    the hundreds of thousands of lookups a national audit's pages make. ``x.items`` is still the method."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+    env = _Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral)
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS,
