@@ -186,6 +186,8 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
                 short = rng.choice(("sports_area", "teaching_area", "equipment_value", "backbone_teachers", "multimedia_rooms"))
                 school[short] = int(school[short] * rng.uniform(0.6, 0.95))
         _fill(rng, fillers["school"], school)
+        if "pupils_primary" in school:  # a nine-year school's stages add up to its pupils (the intake checks it)
+            school["pupils_junior"] = school["pupils"] - school["pupils_primary"]
         if rng.random() < 0.003:
             del school["pupils"]
         if rng.random() < 0.003:
