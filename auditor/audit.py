@@ -11,7 +11,7 @@ from auditor import timing
 from auditor.errors import AuditorError, SubmissionError
 from auditor.evaluate import derive
 from auditor.evaluate.engine import Engine
-from auditor.evaluate.reconcile import expected_hits, reconcile
+from auditor.evaluate.reconcile import reconcile
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
@@ -45,15 +45,14 @@ class Auditor:
 
     def _evaluate(self, facts: Facts) -> dict[str, list]:
         """Reference outcomes for every rule on this district's records, reconciled with the engine."""
+        durable = self.engine_name == "durable"
         with timing.stage("reference"):
-            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind)) for rule in self.compiled.rules}
-        if self.engine_name == "durable":
-            with timing.stage("reconcile"):
-                expected = expected_hits(self.compiled.rules, outcomes)
+            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind), keep_na=durable) for rule in self.compiled.rules}
+        if durable:
             with timing.stage("engine"):
-                hits = self.engine.run(facts.district, facts.records, expected)
+                found = self.engine.run(facts.district, facts.records)
             with timing.stage("reconcile"):
-                reconcile(facts.district, self.compiled.rules, outcomes, hits)
+                reconcile(facts.district, self.compiled.rules, outcomes, found)
         return outcomes
 
     def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:

@@ -102,13 +102,16 @@ class Judged:
 
     Iterating yields ``(record, outcome, lacking)`` for the failing and missing
     records only, in record order (passing and not-applicable ones are counted).
+    ``not_applicable`` holds the keys of the records the filter excludes when they were
+    kept (for the reconciliation with the engine), else None.
     """
 
-    __slots__ = ("counts", "entries")
+    __slots__ = ("counts", "entries", "not_applicable")
 
-    def __init__(self, counts: dict, entries: list):
+    def __init__(self, counts: dict, entries: list, not_applicable: list | None = None):
         self.counts = counts
         self.entries = entries
+        self.not_applicable = not_applicable
 
     def __iter__(self):
         return iter(self.entries)
@@ -116,13 +119,23 @@ class Judged:
     def failing(self) -> set[str]:
         return {record.key for record, outcome, _ in self.entries if outcome == FAIL}
 
+    def keys(self, outcome: str) -> set[str]:
+        """The keys of the records judged ``outcome`` (fail, missing, or not_applicable when kept)."""
+        if outcome == NA:
+            if self.not_applicable is None:
+                raise ValueError("the not-applicable records were not kept")
+            return set(self.not_applicable)
+        return {record.key for record, judged, _ in self.entries if judged == outcome}
 
-def judge_rule(rule: Rule, records: list[Record]) -> Judged:
-    """Every record judged by the compiled rule; what the verdict and the reconciliation need."""
+
+def judge_rule(rule: Rule, records: list[Record], keep_na: bool = False) -> Judged:
+    """Every record judged by the compiled rule; what the verdict and the reconciliation need
+    (``keep_na``: also the keys of the records the filter excludes)."""
     judge_data = judger(rule)
     results = [judge_data(record.data) for record in records]
     counts = {PASS: results.count(_PASS_RESULT), FAIL: results.count(_FAIL_RESULT), NA: results.count(_NA_RESULT)}
     counts[MISSING] = len(results) - counts[PASS] - counts[FAIL] - counts[NA]
     entries = [(record, result[0], list(result[1])) for record, result in zip(records, results)
                if result is not _PASS_RESULT and result is not _NA_RESULT]
-    return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries)
+    excluded = [record.key for record, result in zip(records, results) if result is _NA_RESULT] if keep_na else None
+    return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries, excluded)

@@ -12,7 +12,7 @@ from auditor.errors import Problem, did_you_mean, excerpt
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.model import Policy
-from auditor.rules import expr
+from auditor.rules import expr, outcomes
 from auditor.rules.fields import field_types_for
 
 
@@ -70,6 +70,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                     if node is None:
                         continue
                     try:
+                        outcomes.divisors(node)  # a divisor the engine could not be kept from dividing by zero
                         number = unreadable_number(expr.to_engine(node))
                     except expr.ExprError as exc:
                         report(policy, ("checks", i, key), exc.code, exc.message)
