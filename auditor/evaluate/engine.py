@@ -344,7 +344,7 @@ class Engine:
                 if engine_rule in (ALL, SENTINEL):
                     continue
                 rule, outcome = self.compiled.outcome_of(engine_rule)
-                judged.setdefault(rule, {})[outcome] = keys
+                judged.setdefault(rule, {}).setdefault(outcome, set()).update(keys)  # a split rule: its parts together
             return Found(judged, held)
         finally:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);

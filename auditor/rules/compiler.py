@@ -63,7 +63,7 @@ class CompiledSet:
 
     def outcome_of(self, engine_rule: str) -> tuple[str, str]:
         """(rule name, outcome) of an engine rule's name (``r12_fail`` -> ("r12", "fail"))."""
-        name, _, short = engine_rule.partition("_")
+        name, short = engine_rule.split("_")[:2]
         return name, SHORT_OUTCOME[short]
 
 
@@ -101,9 +101,13 @@ SHORT_OUTCOME = {short: outcome for outcome, short in OUTCOME_SHORT.items()}
 
 
 def engine_rules(rule: Rule) -> dict[str, dict]:
-    """{engine rule name: durable_rules rule} judging every outcome of ``rule`` (``r12_fail``, ``r12_na``, ``r12_missing``)."""
-    return {f"{rule.name}_{OUTCOME_SHORT[outcome]}": {"all": [{"m": condition}]}
-            for outcome, condition in outcomes.conditions(rule.kind, KIND_FIELD, rule.where, rule.require).items()}
+    """{engine rule name: durable_rules rule} judging every outcome of ``rule`` (``r12_fail``, ``r12_na``,
+    ``r12_missing``; a condition split to stay within durable_rules' limits: ``r12_missing_1``, ...)."""
+    out = {}
+    for outcome, condition in outcomes.conditions(rule.kind, KIND_FIELD, rule.where, rule.require).items():
+        for index, part in enumerate(outcomes.split(condition)):
+            out[f"{rule.name}_{OUTCOME_SHORT[outcome]}" + (f"_{index}" if index else "")] = {"all": [{"m": part}]}
+    return out
 
 
 def paths(definitions: dict) -> int:

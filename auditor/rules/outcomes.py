@@ -11,7 +11,7 @@ outcome             durable_rules condition (``T``: holds, ``F``: fails, ``U``: 
 ``fail``            the requirement's fields all present and non-zero divisors, ``T(where)``, ``F(require)``
 ``not_applicable``  ``F(where)`` (a check without a filter has no such rule)
 ``missing``         ``U(where)``, or ``T(where)`` and a field the requirement reads is absent (``$nex``),
-                    or ``T(where)`` and a field the requirement divides by is zero (undefined)
+                    or ``T(where)``, every field present and ``U(require)`` (a decisive division by zero)
 ==================  ===============================================================================
 
 Every other record the engine holds passes. ``T`` and ``F`` of a comparison are the lowering's own
@@ -29,12 +29,14 @@ divide integers by zero in C and kill the process (SIGFPE), so every comparison 
 is guarded by ``field != 0`` before the division, and dividing by anything but a field or a non-zero
 number is refused (P-ENGINE) when the policies load (:func:`divisors`).
 
-durable_rules lets one fact have at most 64 matching tests pending in a ruleset (error 303); every term
-of a disjunction is one path in its network, so :func:`alternatives` counts them and the compiler keeps
-each ruleset under its limit by that count.
+durable_rules lets one fact have at most 64 matching tests pending in a ruleset (error 303): every term
+of a disjunction can push its join once, so :func:`alternatives` counts the terms and the compiler keeps
+each ruleset under its limit by that count. A rule holds at most 15 ``$and``/``$or`` (error 113: two entries
+each in a sequence of 31): a ``missing`` condition with more is :func:`split` into several rules.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import product
 
 from auditor.rules import expr
@@ -136,17 +138,31 @@ def dnf(node: Node, state: str) -> set:
             rest = [dnf(j, other) | dnf(j, U) for k, j in enumerate(items) if k != index]
             out |= _merge([dnf(item, U), *rest])
         return _absorb(out)
-    node = expr.as_condition(node)
-    return {frozenset({(node, state)})}
+    return {frozenset({(_canonical(expr.to_text(expr.as_condition(node))), state)})}
 
 
-def _condition(terms: set) -> dict | None:
-    """A DNF as one durable_rules condition (None when it can never hold)."""
+@lru_cache(maxsize=4096)
+def _canonical(text: str) -> Node:
+    """One atom per text: the same test written twice (at other offsets) is the same atom."""
+    return expr.as_condition(expr.parse(text))
+
+
+def _terms(terms: set) -> list[dict]:
+    """A DNF's terms as durable_rules conditions, in a stable order."""
     parts = []
     for term in sorted(terms, key=lambda t: sorted((expr.to_text(a), s) for a, s in t)):
         parts.append(junction("$and", [_literal(atom, state) for atom, state in
                                        sorted(term, key=lambda x: (expr.to_text(x[0]), x[1]))]))
-    return junction("$or", parts) if parts else None
+    return parts
+
+
+def flat(condition):
+    """``condition`` with every nested junction spliced into an enclosing one of the same operator."""
+    if isinstance(condition, dict) and len(condition) == 1:
+        (operator, items), = condition.items()
+        if operator in ("$and", "$or"):
+            return junction(operator, [flat(item) for item in items])
+    return condition
 
 
 def junction(operator: str, items: list) -> dict:
@@ -161,24 +177,27 @@ def junction(operator: str, items: list) -> dict:
 
 
 def holds(node: Node) -> dict:
-    """Known true: the lowering itself, with division guards."""
-    return _guarded(node, negate=False)
+    """Known true: each comparison lowered as ``expr.to_engine`` lowers it, guarded against its own divisors."""
+    return _lowered(node, negate=False)
 
 
 def fails(node: Node) -> dict:
-    """Known false."""
-    return _guarded(node, negate=True)
+    """Known false (De Morgan down to the comparisons, each lowered negated)."""
+    return _lowered(node, negate=True)
 
 
-def _guarded(node: Node, negate: bool) -> dict:
-    guard = _nonzero(divisors(node))
-    test = expr.to_engine(node, negate=negate)
-    return {"$and": guard + [test]} if guard else test
+def _lowered(node: Node, negate: bool) -> dict:
+    if isinstance(node, Not):
+        return _lowered(node.item, not negate)
+    if isinstance(node, (And, Or)):
+        is_and = isinstance(node, And) != negate
+        return junction("$and" if is_and else "$or", [_lowered(item, negate) for item in node.items])
+    return flat(_literal(expr.as_condition(node), F if negate else T))
 
 
-def unknown(node: Node) -> dict | None:
-    """Cannot be told (a field it reads is absent, or it divides by zero); None when it always can."""
-    return _condition(dnf(node, U))
+def unknown(node: Node) -> list[dict]:
+    """Cannot be told (a field it reads is absent, or it divides by zero): the alternatives, [] when it always can."""
+    return _terms(dnf(node, U))
 
 
 # --------------------------------------------------------------------------- one rule's outcomes
@@ -191,18 +210,49 @@ def conditions(kind: str, kind_field: str, where: Node | None, require: Node) ->
     out = {FAIL: junction("$and", [is_kind, *present, *applies, fails(require)])}
     if where is not None:
         out[NA] = junction("$and", [is_kind, fails(where)])
-    missing = []
-    if where is not None:
-        cannot_tell = unknown(where)
-        if cannot_tell is not None:
-            missing.append(cannot_tell)
-    absent = [{"$nex": {path: 1}} for path in required]
-    zero = [junction("$and", [*present, {path: 0}]) for path in sorted(divisors(require))]
-    if absent or zero:
-        missing.append(junction("$and", [*applies, junction("$or", absent + zero)]))
+    # one alternative per way the record cannot be judged (each its own path, so that a long list can be split)
+    missing = unknown(where) if where is not None else []
+    missing += [junction("$and", [*applies, {"$nex": {path: 1}}]) for path in required]
+    if divisors(require):  # every field present, and still undefined: a division by zero that decides it
+        missing += [junction("$and", [*applies, *present, term]) for term in unknown(require)]
     if missing:
         out[MISSING] = junction("$and", [is_kind, junction("$or", missing)])
-    return out
+    # nested junctions spliced; the order of every $and is kept, so a division's guard stays before it
+    return {outcome: flat(condition) for outcome, condition in out.items()}
+
+
+def junctions(condition) -> int:
+    """The $and/$or a condition holds: durable_rules writes two entries per junction into a rule's sequence of
+    at most 31 (error 113 beyond)."""
+    if isinstance(condition, dict):
+        own = 1 if list(condition) in (["$and"], ["$or"]) else 0
+        return own + sum(junctions(v) for v in condition.values())
+    if isinstance(condition, list):
+        return sum(junctions(v) for v in condition)
+    return 0
+
+
+MAX_JUNCTIONS = 15
+
+
+def split(condition: dict) -> list[dict]:
+    """``condition`` as one or more rules within durable_rules' junction limit: ``kind and (a or b or ...)`` with
+    too many junctions becomes ``kind and (a or b)``, ``kind and (c or ...)``, ... (the same records between them).
+    A condition that cannot be split is returned whole (``auditor check`` reports it, P-ENGINE)."""
+    if junctions(condition) <= MAX_JUNCTIONS or list(condition) != ["$and"] or len(condition["$and"]) != 2 \
+            or not (isinstance(condition["$and"][1], dict) and list(condition["$and"][1]) == ["$or"]):
+        return [condition]
+    kind, alternatives_ = condition["$and"][0], condition["$and"][1]["$or"]
+    out: list[list] = [[]]
+    used = 2  # the rule's own $and and $or
+    for part in alternatives_:
+        weight = junctions(part)
+        if out[-1] and used + weight > MAX_JUNCTIONS:
+            out.append([])
+            used = 2
+        out[-1].append(part)
+        used += weight
+    return [junction("$and", [kind, junction("$or", parts)]) for parts in out]
 
 
 def alternatives(condition) -> int:
