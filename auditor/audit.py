@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from auditor import timing
 from auditor.errors import AuditorError, SubmissionError
-from auditor.evaluate import derive
+from auditor.evaluate import derive, trace
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import reconcile
 from auditor.evaluate.reference import judge_rule
@@ -36,6 +36,8 @@ class Auditor:
         self.engine_name = engine
         self._engine = None
         self.types = field_types_for(policy_set.measures)
+        self._policies = {p.id: p for p in policy_set.policies}
+        self._measures = {m.id: m for m in policy_set.measures}
 
     @property
     def engine(self):
@@ -60,11 +62,18 @@ class Auditor:
         with timing.stage("derive"):
             derive.derive_district(facts, self.policy_set.measures)
         outcomes = self._evaluate(facts)
-        policies = {p.id: p for p in self.policy_set.policies}
         with timing.stage("verdicts"):
-            return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
-                                self.types[check.over], outcomes)
-                    for check in self.policy_set.checks if check.over != "city"]
+            return [self._verdict(check, facts, as_of, outcomes) for check in self.policy_set.checks if check.over != "city"]
+
+    def _verdict(self, check, facts: Facts, as_of: _dt.date, outcomes: dict) -> dict:
+        """One check's verdict for one district (or the city), with its trace and the filing dates' detail."""
+        rules = self.compiled.by_check[check.id]
+        verdict = judge_check(check, rules, facts, as_of, self._policies[check.policy], self.types[check.over], outcomes)
+        current = check.step_for(as_of)
+        rule = rules[0 if current is None else current[0]]
+        trace.filing(check, rule, facts, verdict, self.types[check.over])
+        verdict["trace"] = trace.build(check, rule, facts, as_of, outcomes[rule.name], verdict, self._measures)
+        return verdict
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
         """Findings for ``submissions`` as of ``as_of``; ``districts`` is the set expected (default: all).
@@ -122,14 +131,15 @@ class Auditor:
                 continue
             for check in self.policy_set.checks:
                 if check.over != "city":
-                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy]))
+                    verdict = not_submitted(check, name, as_of, policies[check.policy])
+                    verdict["trace"] = trace.not_submitted(check, as_of, verdict)
+                    verdicts.append(verdict)
         if any(c.over == "city" for c in self.policy_set.checks):
             outcomes = self._evaluate(city)
             with timing.stage("verdicts"):
                 for check in self.policy_set.checks:
                     if check.over == "city":
-                        verdicts.append(judge_check(check, self.compiled.by_check[check.id], city, as_of,
-                                                    policies[check.policy], self.types["city"], outcomes))
+                        verdicts.append(self._verdict(check, city, as_of, outcomes))
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
         verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], clause_order(v["clause"]), order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
