@@ -3,6 +3,8 @@
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
                   [--districts A,B] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
                   [--settings FILE] [--db FILE | --no-db] [--format text|json]
+    auditor explain SUBMISSION... --as-of YYYY-MM-DD --district D --check C [--item KEY] [--policies DIR]
+                  [--engine durable|reference] [--districts A,B] [--jobs N] [--lang zh|en] [--format text|json]
     auditor validate SUBMISSION... [--policies DIR] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
     auditor check [--policies DIR] [--format text|json]
     auditor test [--policies DIR] [--engine durable|reference] [--format text|json]
@@ -61,6 +63,22 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"record the audit in this audit history (default: {DEFAULT_DB} beside the --out folder)")
     audit.add_argument("--no-db", action="store_true", help="do not record the audit in any history")
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
+
+    why = sub.add_parser("explain", help="why one verdict: the rule, the deadline in force, the records and the figures behind it",
+                         description="Audit the submissions as `audit` does (nothing is written) and print the trace of one "
+                                     "verdict: the clause, the step of the schedule in force, the filter and the requirement in "
+                                     "plain words, a derived figure's inputs, the failing and lacking records, the result.")
+    why.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files or folders of them (all of them: city-wide figures need every district)")
+    why.add_argument("--as-of", required=True, help="the audit's base date, YYYY-MM-DD")
+    why.add_argument("--district", required=True, help="the district (沈阳市 for a city-wide check)")
+    why.add_argument("--check", required=True, help="the check id (as in findings.json)")
+    why.add_argument("--item", default=None, metavar="KEY", help="also one record's evidence, by its key (as in findings.json: class:HP001/3-2)")
+    why.add_argument("--policies", default=policies_default, help=policies_help)
+    why.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine (default: durable, reconciled with the reference)")
+    why.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    why.add_argument("--jobs", default=None, metavar="N", help="worker processes (default: as audit)")
+    why.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text (default: zh)")
+    why.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     validate = sub.add_parser("validate", help="check submissions and say which checks each can feed",
                               description="Check submission files (nothing is written) and report, per district, how many "

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from auditor import console, timing
+from auditor import console, explain, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
 from auditor.errors import PolicyError, Problem, UsageError, did_you_mean
@@ -191,6 +191,22 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    """The trace of one verdict: the submissions audited as `audit` audits them, nothing written."""
+    as_of = parse_date(args.as_of)
+    policy_set = load_policies(args.policies)
+    engine_problems(policy_set)
+    checks = [c.id for c in policy_set.checks]
+    if args.check not in checks:  # before the audit: a misspelt check costs nothing
+        explain.pick({"districts": [], "verdicts": []}, args.district, args.check, checks)
+    units = group_units(expand_paths(args.submissions))
+    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
+    verdict = explain.pick(findings, args.district, args.check, checks)
+    explained = explain.explanation(verdict, policy_set, args.lang, args.item)
+    sys.stdout.write(console.as_json(explained) if args.format == "json" else explain.text(explained, args.lang))
+    return 0
+
+
 # ----------------------------------------------------------------------------- the policies
 def engine_problems(policy_set) -> None:
     """Every rule built by durable_rules' own ruleset creation before it is used (check, audit, test):
@@ -294,5 +310,5 @@ def cmd_compare(args) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
+COMMANDS = {"audit": cmd_audit, "explain": cmd_explain, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
             "template": cmd_template, "audits": cmd_audits, "history": cmd_history, "compare": cmd_compare}

@@ -49,6 +49,7 @@ from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH
 from auditor.output.palette import STATUS_COLOURS, STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
+from auditor.output.why import basis
 from auditor.output.workbook import workbook
 from auditor.workers import forked_map
 
@@ -164,14 +165,14 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                   "plan": plan()["plan"], "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
                   "cc": list(issue.cc), "issued": issue.issued.isoformat(), "rectify_days": rectify_days,
                   "rectify_by": deadline, "command": _command(findings, lang, rectify_days, issue),
-                  "exports": ["findings.json", "findings.xlsx"]}
+                  "exports": ["findings.json", "findings.xlsx"], "why_heading": fmt.words["why"]["heading"]}
 
     def header(district: str, document: str, sample: bool) -> str:
         return f"{district} · {document}" + (f" · {t['sample_marker']}" if sample else "")
 
     def district_files(district: str) -> dict[str, str]:
         verdicts = by_district[district]
-        views = [view(v, fmt, as_of) for v in verdicts]
+        views = [{**view(v, fmt, as_of), "why": basis(v, fmt)} for v in verdicts]
         groups = {s: sorted((x for x in views if x["status"] == s and not x["pending_review"]), key=lambda x: plan_key(x, fmt))
                   for s in STATUS_ORDER}
         pending = sorted((x for x in views if x["pending_review"]), key=lambda x: plan_key(x, fmt))

@@ -1,0 +1,87 @@
+"""`auditor explain` and the 判定依据 block: the trace of findings.json, in words, with the same numbers."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+
+import pytest
+
+from auditor.audit import Auditor
+from auditor.cli import main
+from auditor.intake.submissions import load_submissions
+from auditor.output.report import render
+from auditor.output.views import pending_review
+from auditor.rules.policies import load_policies
+
+from conftest import FIXTURES, POLICIES
+
+AS_OF = "2022-12-31"
+
+
+@pytest.fixture(scope="module")
+def audited():
+    policy_set = load_policies(POLICIES)
+    findings = Auditor(policy_set, "reference").audit(load_submissions([FIXTURES]), _dt.date.fromisoformat(AS_OF))
+    return policy_set, findings
+
+
+def _explain(capsys, *args) -> dict:
+    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--policies", POLICIES, "--format", "json", "--jobs", "1", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _verdict(findings, district, check):
+    return next(v for v in findings["verdicts"] if v["district"] == district and v["check"] == check)
+
+
+@pytest.mark.parametrize("district, check", [
+    ("大东区", "large-classes.56"),              # failing classes
+    ("于洪区", "dropout.reporting"),             # a document never filed
+    ("浑南区", "leadership.action-plan-filed"),  # a document filed late
+    ("沈阳市", "overall-goals.coverage"),        # a city-wide target, from every district's figures
+])
+def test_explain_gives_the_trace_of_findings_json(capsys, audited, district, check):
+    _, findings = audited
+    explained = _explain(capsys, "--district", district, "--check", check)
+    v = _verdict(findings, district, check)
+    assert explained["status"] == v["status"] and explained["trace"] == v["trace"]
+    rows = {r["label"]: r["text"] for r in explained["basis"]}
+    records = rows["核查记录"]
+    c = v["counts"]
+    assert records == f"共{c['checked']}条：达标{c['pass']}，未达标{c['fail']}，数据缺失{c['missing']}，不适用{c['not_applicable']}"
+    if v["trace"]["failed"]["count"]:
+        assert rows["未达标记录"].startswith(f"共{v['counts']['fail']}条")
+    for m in v["trace"].get("measures", []):  # the figure and its inputs, as findings.json has them
+        assert f"{m['numerator']:,} / {m['denominator']:,}" in rows["计算依据"]
+    assert rows["判定日期"] == "2022年12月31日"
+
+
+def test_explain_late_and_never_in_words(capsys):
+    late = _explain(capsys, "--district", "浑南区", "--check", "leadership.action-plan-filed", "--item", "document:1")
+    assert "逾期15天报送" in late["item_text"] and late["item"]["filing"]["days"] == 15
+    never = _explain(capsys, "--district", "于洪区", "--check", "dropout.reporting", "--lang", "en")
+    assert any("not filed (due 2022-12-31)" in r["text"] for r in never["basis"])
+
+
+def test_explain_text_and_a_passing_item(capsys):
+    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.56",
+                 "--item", "class:DD001/1-1", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "判定标准" in out and "班额不超过55人" in out and "不在未达标或缺数据记录之列" in out
+
+
+def test_explain_refuses_an_unknown_check_before_auditing(capsys):
+    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.57"]) == 2
+    assert 'did you mean "large-classes.56"' in capsys.readouterr().err
+
+
+def test_the_reports_carry_the_basis_and_the_days_late(audited):
+    policy_set, findings = audited
+    files = render(findings, policy_set, "zh")
+    page = files["浑南区.html"]
+    shown = [v for v in findings["verdicts"] if v["district"] == "浑南区" and v["status"] in ("fail", "missing") and not pending_review(v)]
+    assert shown and page.count('<p class="why small">') == len(shown)  # one per finding of the report's sections 一 and 二
+    notice = re.sub(r"<[^>]+>", "", files["浑南区-整改通知.html"])
+    assert "（逾期15天）" in notice and "（逾期5天）" in notice
+    assert "未报送（应于" in notice
