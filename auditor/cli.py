@@ -7,7 +7,7 @@
                   [--engine durable|reference] [--districts A,B] [--jobs N] [--lang zh|en] [--format text|json]
     auditor validate SUBMISSION... [--policies DIR] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
     auditor check [--policies DIR] [--format text|json]
-    auditor test [--policies DIR] [--engine durable|reference] [--format text|json]
+    auditor test [--policies DIR] [--engine durable|reference] [--format text|json|junit]
     auditor template --out DIR [--district NAME] [--policies DIR] [--force] [--format text|json]
     auditor coverage [--policies DIR] [--format text|json]
     auditor audits [--db FILE] [--format text|json] [--lang zh|en]
@@ -103,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", default=policies_default, help=policies_help)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine to run the examples with (default: durable)")
-    test.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
+    test.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                      help="text (default), JSON, or JUnit XML on stdout (for CI; problems still on stderr)")
 
     cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
     cover.add_argument("--policies", default=policies_default, help=policies_help)

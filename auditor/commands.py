@@ -17,7 +17,7 @@ from auditor.audit import Auditor
 from auditor.dates import real_date
 from auditor.errors import PolicyError, Problem, UsageError, did_you_mean
 from auditor.evaluate.engine import validate_rulesets
-from auditor.examples import run_examples
+from auditor.examples import junit_xml, run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
 from auditor.model import plan
@@ -256,7 +256,9 @@ def cmd_test(args) -> int:
             print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {r.error}", file=sys.stderr)
         for check, want, got in r.failures:
             print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
-    if args.format == "json":
+    if args.format == "junit":
+        sys.stdout.write(junit_xml(results, os.path.basename(os.path.normpath(args.policies))))
+    elif args.format == "json":
         sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "failures": [
             {"source": str(r.source), "policy": r.policy, "name": r.name, "error": r.error or "",
              "checks": [{"check": c, "expected": w, "got": g} for c, w, g in r.failures]} for r in failed]}))

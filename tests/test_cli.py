@@ -199,3 +199,22 @@ def test_json_wherever_a_command_prints_results(command, capsys):
     assert main([*command, "--policies", POLICIES, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data
+
+
+def test_test_command_writes_junit_for_ci(tmp_path, capsys):
+    """JUnit XML that a CI parses: one testcase per example, a failure naming the check, names escaped."""
+    import xml.etree.ElementTree as ET
+
+    text = open(os.path.join(POLICIES, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    wrong = text.replace("expect: {special-groups.disabled-enrolment-97: fail}", "expect: {special-groups.disabled-enrolment-97: pass}")
+    assert wrong != text
+    wrong = wrong.replace("- name: ", '- name: <&"x"> ', 1)  # a name that must be escaped
+    (tmp_path / "p.yaml").write_text(wrong, encoding="utf-8")
+    assert main(["test", "--policies", str(tmp_path), "--format", "junit", "--engine", "reference"]) == 1
+    root = ET.fromstring(capsys.readouterr().out)
+    cases = root.findall("./testsuite/testcase")
+    assert root.tag == "testsuites" and len(cases) == int(root.get("tests")) > 1
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert len(failed) == int(root.get("failures")) == 1
+    assert "special-groups.disabled-enrolment-97: expected pass, got fail" in failed[0].find("failure").get("message")
+    assert any(c.get("name").startswith('<&"x">') for c in cases)
