@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from auditor import timing
 from auditor.errors import AuditorError, SubmissionError
-from auditor.evaluate import derive, trace
+from auditor.evaluate import derive, trace, waive
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import reconcile
 from auditor.evaluate.reference import judge_rule
@@ -28,12 +28,15 @@ ENGINES = ("durable", "reference")
 class Auditor:
     """Compile once, audit many times."""
 
-    def __init__(self, policy_set: PolicySet, engine: str = "durable"):
+    def __init__(self, policy_set: PolicySet, engine: str = "durable", waivers: tuple | None = None):
+        """``waivers``: approved exceptions (auditor.rules.waivers) applied to the verdicts, reported in the
+        findings' ``waivers``; None: no waiver folder (findings.json has no ``waivers``)."""
         if engine not in ENGINES:
             raise ValueError(engine)
         self.policy_set = policy_set
         self.compiled: CompiledSet = compile_policies(policy_set)
         self.engine_name = engine
+        self.waivers = waivers
         self._engine = None
         self.types = field_types_for(policy_set.measures)
         self._policies = {p.id: p for p in policy_set.policies}
@@ -140,10 +143,11 @@ class Auditor:
                 for check in self.policy_set.checks:
                     if check.over == "city":
                         verdicts.append(self._verdict(check, city, as_of, outcomes))
+        waivers = None if self.waivers is None else waive.apply(verdicts, self.waivers, as_of)
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
         verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], clause_order(v["clause"]), order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
-        return {
+        findings = {
             "format": FORMAT,
             "as_of": as_of.isoformat(),
             "plan": plan()["plan"]["ref"],
@@ -156,6 +160,9 @@ class Auditor:
             "sample_data": sorted(s.district for s in submissions if s.sample_data),
             "verdicts": verdicts,
         }
+        if waivers is not None:
+            findings["waivers"] = waivers
+        return findings
 
 
 # ----------------------------------------------------------------------------- districts, one by one or in workers

@@ -1,7 +1,7 @@
 """The `auditor` command: its arguments and exit status (what each subcommand does: ``auditor.commands``).
 
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
-                  [--districts A,B] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
+                  [--districts A,B] [--waivers DIR] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
                   [--settings FILE] [--db FILE | --no-db] [--format text|json]
     auditor explain SUBMISSION... --as-of YYYY-MM-DD --district D --check C [--item KEY] [--policies DIR]
                   [--engine durable|reference] [--districts A,B] [--jobs N] [--lang zh|en] [--format text|json]
@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    audit.add_argument("--waivers", default=None, metavar="DIR",
+                       help="folder of waivers (approved exceptions, YAML; default: waivers/ beside the policy folder, when it exists)")
     audit.add_argument("--rectify-days", default="30", metavar="N",
                        help="rectification deadline in the notices: N days after the date of issue (default: 30)")
     audit.add_argument("--jobs", default=None, metavar="N",
@@ -75,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("--item", default=None, metavar="KEY", help="also one record's evidence, by its key (as in findings.json: class:HP001/3-2)")
     why.add_argument("--policies", default=policies_default, help=policies_help)
     why.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine (default: durable, reconciled with the reference)")
+    why.add_argument("--waivers", default=None, metavar="DIR", help="folder of waivers (default: as audit)")
     why.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
     why.add_argument("--jobs", default=None, metavar="N", help="worker processes (default: as audit)")
     why.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text (default: zh)")

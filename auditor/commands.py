@@ -31,6 +31,7 @@ from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
+from auditor.rules.waivers import default_folder as default_waivers, load_waivers, waiver_files
 from auditor.store import db, history, query, record, text
 from auditor.workers import default_jobs
 
@@ -123,6 +124,29 @@ def db_path(args) -> str | None:
     return os.path.join(os.path.dirname(os.path.abspath(args.out)), DEFAULT_DB)
 
 
+def load_waiver_folder(args, policy_set) -> tuple[tuple | None, str | None]:
+    """The waivers of --waivers DIR, else of waivers/ beside the policy folder when it exists; (None, None) without."""
+    folder = args.waivers or default_waivers(args.policies)
+    if not folder:
+        return None, None
+    return load_waivers(folder, policy_set), folder
+
+
+WAIVER_WORDS = {
+    "zh": {"expired": "豁免已过期（有效期至{until}），未予适用：{checks}", "not_yet_valid": "豁免尚未生效（自{since}起），未予适用",
+           "unused": "豁免未使用：所涉事项无未达标或数据缺失的记录"},
+    "en": {"expired": "waiver EXPIRED (valid until {until}), not applied: {checks}", "not_yet_valid": "waiver not yet valid (from {since}), not applied",
+           "unused": "waiver unused: nothing it covers fails or lacks data"},
+}
+
+
+def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
+    words = WAIVER_WORDS[lang]
+    return [f"{w['source']}: {w['id']}: " + words[w["status"]].format(until=w["valid_until"], since=w["valid_from"],
+                                                                          checks=", ".join(w["applied_to"]) or "-")
+            for w in reports if w["status"] != "applied"]
+
+
 # ----------------------------------------------------------------------------- audit and validate
 def cmd_audit(args) -> int:
     as_of = parse_date(args.as_of)
@@ -145,14 +169,16 @@ def cmd_audit(args) -> int:
     # again changes nothing) with the notice numbers the documents carry
     policy_set = load_policies(args.policies)
     engine_problems(policy_set)
+    waivers, waiver_folder = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
-    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory)
+    findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, districts, jobs, inventory=inventory)
     if store:  # the numbers the history will give the notices (read only): the documents carry them
         issue = issue.with_numbers(record.notice_numbers(store, findings, issued=issue.issued,
                                                          number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang))
     files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
-    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies)) \
+        + tuple(waiver_files(waiver_folder) if waiver_folder else ())
     with timing.stage("write"):
         write_reports(files, args.out, protect=inputs)
     done = None
@@ -162,6 +188,10 @@ def cmd_audit(args) -> int:
                                  number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang,
                                  expect_numbers=issue.numbers_given())
     summary = console.audit_summary(findings, files, args.out, args.lang)
+    if "waivers" in findings:  # what became of every waiver: one not applied is never silent
+        summary["waivers"] = {w["id"]: w["status"] for w in findings["waivers"]}
+        for line in waiver_warnings(findings["waivers"], args.lang):
+            print(line, file=sys.stderr)
     if done is not None:
         summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
     sys.stdout.write(console.as_json(summary) if args.format == "json" else console.audit_text(summary, args.lang))
@@ -199,8 +229,9 @@ def cmd_explain(args) -> int:
     checks = [c.id for c in policy_set.checks]
     if args.check not in checks:  # before the audit: a misspelt check costs nothing
         explain.pick({"districts": [], "verdicts": []}, args.district, args.check, checks)
+    waivers, _ = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))
-    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
+    findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
     verdict = explain.pick(findings, args.district, args.check, checks)
     explained = explain.explanation(verdict, policy_set, args.lang, args.item)
     sys.stdout.write(console.as_json(explained) if args.format == "json" else explain.text(explained, args.lang))

@@ -49,7 +49,7 @@ from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH
 from auditor.output.palette import STATUS_COLOURS, STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
-from auditor.output.why import basis
+from auditor.output.why import basis, waiver_text
 from auditor.output.workbook import workbook
 from auditor.workers import forked_map
 
@@ -165,14 +165,15 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                   "plan": plan()["plan"], "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
                   "cc": list(issue.cc), "issued": issue.issued.isoformat(), "rectify_days": rectify_days,
                   "rectify_by": deadline, "command": _command(findings, lang, rectify_days, issue),
-                  "exports": ["findings.json", "findings.xlsx"], "why_heading": fmt.words["why"]["heading"]}
+                  "exports": ["findings.json", "findings.xlsx"], "why_heading": fmt.words["why"]["heading"],
+                  "waiver_heading": fmt.words["why"]["waiver"]}
 
     def header(district: str, document: str, sample: bool) -> str:
         return f"{district} · {document}" + (f" · {t['sample_marker']}" if sample else "")
 
     def district_files(district: str) -> dict[str, str]:
         verdicts = by_district[district]
-        views = [{**view(v, fmt, as_of), "why": basis(v, fmt)} for v in verdicts]
+        views = [{**view(v, fmt, as_of), "why": basis(v, fmt), "waiver_view": waiver_text(v, fmt)} for v in verdicts]
         groups = {s: sorted((x for x in views if x["status"] == s and not x["pending_review"]), key=lambda x: plan_key(x, fmt))
                   for s in STATUS_ORDER}
         pending = sorted((x for x in views if x["pending_review"]), key=lambda x: plan_key(x, fmt))
@@ -188,6 +189,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         if district in notices:
             addressee, you = _addressee(district, fmt)
             items = rectification_items(verdicts, fmt, clauses, deadline)
+            by_check = {v["check"]: v for v in verdicts}
+            for it in items:  # an expired waiver is said loudly where the item is, a partial one too
+                it["waiver_view"] = waiver_text(by_check[it["check"]], fmt)
             context["page_header"] = header(district, t["notice"], sample)
             out[notices[district]] = env.get_template("notice.html").render(
                 items=items, addressee=addressee, you=you, number=numbers.get(district, ""), **context)

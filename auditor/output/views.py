@@ -103,7 +103,8 @@ def evidence_rows(v: dict, fmt: Formatter) -> list[dict]:
         shown = {k: x for k, x in values.items() if k in read} or values  # the requirement's fields, not the filter's
         rows.append({"n": len(rows) + 1, "record": e.get("record", ""), "unit": _unit(e, fmt), "class": _class(e, fmt),
                      "value": fmt.values(shown), "limit": fmt.requirement(requirement),
-                     "message": (e.get("message") or {}).get(fmt.lang, "") + late(e, fmt)})
+                     "message": (e.get("message") or {}).get(fmt.lang, "") + late(e, fmt)
+                                + (fmt.words["why"]["waived_suffix"] if e.get("waived") else "")})
     return rows
 
 

@@ -128,7 +128,24 @@ def basis(v: dict, fmt: Formatter, clauses: dict | None = None, full: bool = Fal
         add("failed", _first(t["failed"], evidence, fmt, full))
     if full and t["lacking"]["count"]:
         add("lacking", _first(t["lacking"], evidence, fmt, full))
+    waiver = waiver_text(v, fmt) if full else None  # the reports show it on its own, above
+    if waiver:
+        add("waiver", waiver["text"])
     status = fmt.words["status"][v["status"]]
     add("result", f"{status}：{w['because'][t['because']]}" if fmt.lang == "zh" else f"{status}: {w['because'][t['because']]}")
     return rows
 
+
+
+def waiver_text(v: dict, fmt: Formatter) -> dict | None:
+    """A verdict's waiver in words: {"status": applied | partial | expired, "text"}; None without one."""
+    waiver = v.get("waiver")
+    if not waiver:
+        return None
+    w = _w(fmt)
+    doc = waiver["document"]
+    params = {"ref": doc["ref"], "approved_by": doc["approved_by"], "date": fmt.date(doc["date"]), "reason": waiver["reason"],
+              "since": fmt.date(waiver["valid_from"]), "until": fmt.date(waiver["valid_until"]),
+              "status": fmt.words["status"].get(v.get("underlying_status", v["status"]), ""),
+              "records": fmt.t["list_sep"].join(waiver.get("records", []))}
+    return {"status": waiver["status"], "text": w["waiver_" + waiver["status"]].format(**params)}
