@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes auditing districts, then rendering the reports, side by side (default: all cores); the output does not depend on N")
     add_issue_options(audit)
     audit.add_argument("--db", metavar="FILE",
-                       help=f"record the audit in this audit history (default: {DEFAULT_DB} beside the --out folder)")
+                       help=f"record the audit in this audit history (default: {DEFAULT_DB} inside the --out folder)")
     audit.add_argument("--no-db", action="store_true", help="do not record the audit in any history")
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
 

@@ -32,10 +32,10 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
 from auditor.rules.waivers import default_folder as default_waivers, load_waivers, waiver_files
-from auditor.store import db, history, query, record, text
+from auditor.store import db, history, query, record, text, views
 from auditor.workers import default_jobs
 
-DEFAULT_DB = "history.sqlite"  # the audit history: beside the --out folder for audit, in the current folder otherwise
+DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
 DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))  # beyond it, a date plus the rectification days overflowed
 
 
@@ -109,19 +109,15 @@ def parse_issue(args, as_of: _dt.date):
 
 
 def db_path(args) -> str | None:
-    """The audit history an audit records into: --db, else history.sqlite beside the --out folder; None with --no-db."""
+    """The audit history an audit records into: --db, else history.sqlite inside the --out folder (so that an audit
+    writes nothing outside --out; the writer never replaces or removes it); None with --no-db."""
     if args.no_db:
         if args.db:
             raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", "--db and --no-db contradict each other"))
         return None
     if args.db:
         return args.db
-    folder = os.path.abspath(args.out)
-    while not os.path.lexists(folder):  # the default store sits beside --out: a file in the way is --out's problem
-        folder = os.path.dirname(folder)
-    if not os.path.isdir(folder):
-        raise UsageError(Problem(args.out, 0, 0, "U-OUT", f"cannot create the output folder: {folder} is not a folder"))
-    return os.path.join(os.path.dirname(os.path.abspath(args.out)), DEFAULT_DB)
+    return os.path.join(os.path.abspath(args.out), DEFAULT_DB)
 
 
 def load_waiver_folder(args, policy_set) -> tuple[tuple | None, str | None]:
@@ -159,34 +155,42 @@ def cmd_audit(args) -> int:
     for path in list(args.submissions) + [args.policies]:
         if os.path.realpath(path) == os.path.realpath(out):
             raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
-    if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out):
-        raise UsageError(Problem(store, 0, 0, "U-OUT", "the audit history must not be inside the output folder; choose another --db or --out"))
+    if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out) \
+            and os.path.basename(store) != DEFAULT_DB:
+        raise UsageError(Problem(store, 0, 0, "U-OUT", f"inside the output folder the audit history must be named {DEFAULT_DB} "
+                                 "(the other names are the reports'); choose another --db"))
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
     # everything is loaded, validated, audited and rendered in memory before anything is written; the reports are
-    # written all or nothing, then the audit is recorded in the history (one transaction; the same audit recorded
-    # again changes nothing) with the notice numbers the documents carry
+    # written all or nothing, inside the transaction that records the audit (the same audit recorded again changes
+    # nothing), so the documents carry the notice numbers the history gave them
     policy_set = load_policies(args.policies)
     engine_problems(policy_set)
     waivers, waiver_folder = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
     findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, districts, jobs, inventory=inventory)
-    if store:  # the numbers the history will give the notices (read only): the documents carry them
-        issue = issue.with_numbers(record.notice_numbers(store, findings, issued=issue.issued,
-                                                         number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang))
-    files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies)) \
         + tuple(waiver_files(waiver_folder) if waiver_folder else ())
-    with timing.stage("write"):
-        write_reports(files, args.out, protect=inputs)
     done = None
-    if store:  # after the reports are written: a run that fails leaves the history as it was
-        with timing.stage("record"):
-            done = record.record(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
-                                 number=issue.pattern or record.DEFAULT_NUMBER, lang=args.lang,
-                                 expect_numbers=issue.numbers_given())
+    if store:
+        # one transaction around recording, the reports' history, rendering and writing: the audit is in the history
+        # exactly when its reports were written (a failure anywhere, even kill -9, leaves the history as it was; a
+        # history this run created is removed again, so a failed run writes nothing outside --out)
+        with db.created_by_this_run(store), timing.stage("record"), \
+                record.recording(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
+                                 lang=args.lang, number=issue.pattern or record.DEFAULT_NUMBER) as (connection, done):
+            issue = issue.with_numbers(done.numbers)
+            with timing.stage("history"):
+                past = views.report_views(connection, done.audit)  # plain dicts: 复查, comparison, trends, projections
+            files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=past)
+            with timing.stage("write"):
+                write_reports(files, args.out, protect=inputs)
+    else:
+        files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+        with timing.stage("write"):
+            write_reports(files, args.out, protect=inputs)
     summary = console.audit_summary(findings, files, args.out, args.lang)
     if "waivers" in findings:  # what became of every waiver: one not applied is never silent
         summary["waivers"] = {w["id"]: w["status"] for w in findings["waivers"]}

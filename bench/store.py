@@ -19,6 +19,10 @@ What it prints (the README's "Performance" section quotes it):
 3. **History** — ``auditor history --district D --format json`` for the
    district with the most findings, over the ten rounds: the command (a fresh
    process, interpreter start included) and the query alone. Target: < 1 s.
+4. **Documents with their history** — what ``auditor audit --db`` adds after
+   recording: the store's views of the last round (``report_views``: every
+   district's 复查 and comparison, the city's trends) and rendering the
+   documents with them, against rendering without.
 
 The data is bench/synth.py's invented province (bench/run.py makes the same files).
 """
@@ -194,6 +198,31 @@ def main(argv=None) -> int:
     print(f"\n3. history of {district} over {args.rounds} rounds ({len(data['findings']):,} findings): "
           f"the command {min(commands):.2f} s (runs {[round(c, 2) for c in commands]}; starting Python and importing the "
           f"auditor alone {bare:.2f} s), the query alone {query:.2f} s (target < 1 s)")
+
+    # 4. the documents with their history
+    from auditor.output.report import render
+    from auditor.store import query, views
+    with db.opened(path, write=False) as connection:
+        last = query.all_audits(connection)[-1]
+        reads = []
+        for _ in range(3):
+            start = time.perf_counter()
+            past = views.report_views(connection, last.id)
+            reads.append(time.perf_counter() - start)
+    renders = {}
+    for label, given in (("without", None), ("with", past)):
+        runs = []
+        for _ in range(2):
+            gc.collect()
+            start = time.perf_counter()
+            render(this, policy_set, "zh", jobs=args.jobs, history=given)
+            runs.append(time.perf_counter() - start)
+        renders[label] = min(runs)
+    overdue = len(past["city"]["overdue"])
+    print(f"\n4. the documents of round {args.rounds} with its history ({len(past['districts'])} district views, "
+          f"{overdue:,} overdue items): reading the views {min(reads):.2f} s (runs {[round(r, 2) for r in reads]}); "
+          f"rendering {renders['without']:.2f} s without them, {renders['with']:.2f} s with them; together "
+          f"{100 * (min(reads) + renders['with'] - renders['without']) / a['wall']:.1f}% of the audit's wall time")
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end (other processes on the machine slow every figure above)")
     return 0
 

@@ -1,5 +1,8 @@
-"""Chart geometry for the city summary: plain numbers and texts; the SVG is drawn by the templates (macros.html)."""
+"""Chart geometry for the city summary and the district reports: plain numbers and texts; the SVG is drawn by the
+templates (macros.html: bars; history.html: trends across rounds and projections)."""
 from __future__ import annotations
+
+import datetime as _dt
 
 from auditor.output.formatter import Formatter
 from auditor.output.palette import BAR_COLOURS, STATUS_ORDER
@@ -86,3 +89,90 @@ def status_chart(rows: list[dict], width: int = 680) -> dict:
         out.append({"label": r["label"], "href": r.get("href"), "y": top + i * row_h, "ty": top + i * row_h + row_h - 7,
                     "segments": segments})
     return {"width": width, "height": top + len(rows) * row_h + 8, "rows": out, "h": row_h - 6}
+
+
+def _count_axis(high: float, n: int = 3) -> list[int]:
+    """Whole-number ticks from 0 to at least ``high``, about ``n`` steps."""
+    step = max(1, -(-int(high) // n))
+    for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if nice >= step:
+            step = nice
+            break
+    top = max(step, -(-int(high) // step) * step)
+    return list(range(0, top + 1, step))
+
+
+def trend_chart(series: list[dict], rounds: list[str], high: float, title: str = "", width: int = 300,
+                height: int = 120) -> dict:
+    """Lines across rounds on a shared scale (0 to ``high``): ``series`` [{key, name, colour, values: [n | None]}].
+
+    A round without a value (the district was not audited) leaves a gap in its line."""
+    left, right, top, bottom = 30, 20, 10, 22
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ticks = _count_axis(high)
+    ymax = ticks[-1] or 1
+
+    def x(i: int) -> float:
+        return round(left + (plot_w * i / (len(rounds) - 1) if len(rounds) > 1 else plot_w / 2), 1)
+
+    def y(v: float) -> float:
+        return round(top + plot_h * (1 - v / ymax), 1)
+
+    lines = []
+    for s in series:
+        runs, run = [], []
+        for i, v in enumerate(s["values"]):
+            if v is None:
+                if run:
+                    runs.append(run)
+                run = []
+            else:
+                run.append((x(i), y(v)))
+        if run:
+            runs.append(run)
+        lines.append({"key": s["key"], "name": s["name"], "colour": s["colour"],
+                      "runs": [" ".join(f"{a},{b}" for a, b in r) for r in runs if len(r) > 1],
+                      "points": [{"x": x(i), "y": y(v), "value": v, "round": rounds[i]}
+                                 for i, v in enumerate(s["values"]) if v is not None]})
+    return {"width": width, "height": height, "title": title, "lines": lines, "left": left, "right": width - right,
+            "axis_y": top + plot_h, "top": top,
+            "yticks": [{"y": y(t), "label": str(t)} for t in ticks],
+            "xticks": [{"x": x(i), "label": r} for i, r in enumerate(rounds)]}
+
+
+def projection_chart(p: dict, value_text, date_text, title: str = "", width: int = 220, height: int = 70) -> dict:
+    """A not-yet-due check's recorded values (dots), the straight line through them (solid) extended to the
+    deadline (dashed), the projected value there (a ring: green on track, red behind) and the target (a line)."""
+    left, right, top, bottom = 6, 8, 8, 16
+    plot_w, plot_h = width - left - right, height - top - bottom
+    day = [_dt.date.fromisoformat(v["as_of"]).toordinal() for v in p["values"]]
+    end = _dt.date.fromisoformat(p["deadline"]).toordinal()
+    start = min(day)
+    span = max(1, end - start)
+    slope = p["per_year"] / 365.25
+    ys = [v["value"] for v in p["values"]] + [p["target"], p["projected"]]
+    lo, hi = min(ys), max(ys)
+    pad = (hi - lo) * 0.12 or (abs(hi) * 0.1 or 1)
+    lo, hi = lo - pad, hi + pad
+
+    def x(d: int) -> float:
+        return round(left + plot_w * (d - start) / span, 1)
+
+    def y(v: float) -> float:
+        return round(top + plot_h * (hi - v) / (hi - lo), 1)
+
+    def line(d: int) -> float:
+        return p["projected"] - slope * (end - d)
+
+    last = max(day)
+    colour = BAR_COLOURS["pass"] if p["on_track"] else BAR_COLOURS["fail"]
+    return {"width": width, "height": height, "title": title, "colour": colour,
+            "points": [{"x": x(d), "y": y(v["value"]), "text": f"{date_text(v['as_of'])} {value_text(v['value'])}"}
+                       for d, v in zip(day, p["values"])],
+            "fit": {"x1": x(start), "y1": y(line(start)), "x2": x(last), "y2": y(line(last))},
+            "extension": {"x1": x(last), "y1": y(line(last)), "x2": x(end), "y2": y(p["projected"])},
+            "end": {"x": x(end), "y": y(p["projected"]), "text": f"{date_text(p['deadline'])} {value_text(p['projected'])}"},
+            "target": {"y": y(p["target"]), "x1": left, "x2": width - right},
+            "labels": [{"x": x(start), "anchor": "start", "text": p["values"][0]["as_of"][:4]},
+                       {"x": x(end), "anchor": "end", "text": p["deadline"][:4]}],
+            "axis_y": height - 4}

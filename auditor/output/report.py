@@ -45,8 +45,9 @@ from auditor.output.files import district_pages, notice_name
 from auditor.output.findings import findings_json
 from auditor.dates import zh_date
 from auditor.output.formatter import Formatter
+from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
 from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH
-from auditor.output.palette import STATUS_COLOURS, STATUS_ORDER
+from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJECTION_COLOURS, STATUS_COLOURS, STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
 from auditor.output.why import basis, waiver_text
@@ -94,7 +95,9 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral)
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
-                       METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS)
+                       METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS,
+                       LIFECYCLE_COLOURS=LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS=NOTICE_STATE_COLOURS,
+                       PROJECTION_COLOURS=PROJECTION_COLOURS)
     env.filters["css_string"] = css_string
     env.filters["zh_date"] = zh_date
     env.filters["keep"] = keep_tokens
@@ -134,13 +137,17 @@ def _command(findings: dict, lang: str, rectify_days: int, issue: Issue) -> str:
 
 
 def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: Path = TEMPLATES,
-           rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None) -> dict[str, str | bytes]:
+           rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None,
+           history: dict | None = None) -> dict[str, str | bytes]:
     """file name -> text (or bytes for the spreadsheet), all in memory.
 
     ``issue``: the date of issue, issuing office, signer, copies and document numbers of the notices (by default the
     packaged settings, dated the audit date); a notice's deadline is ``rectify_days`` after its date of issue.
     The files are independent: with ``jobs`` > 1 they are rendered in that many forked worker
     processes (the spreadsheet, the largest, first) and come back the same, byte for byte.
+    ``history``: what the audit history says about this audit, as the store's plain dicts
+    (``auditor.store.views.report_views``: {"districts": {district: view}, "city": view}); None without a
+    history (``--no-db``), when the documents leave its sections out.
     Times itself as the stage "render" (summed over processes, as the audit's stages are).
     """
     with timing.stage("render"):
@@ -165,8 +172,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                   "plan": plan()["plan"], "city": plan()["city"], "issuer": issue.issuer, "signer": issue.signer,
                   "cc": list(issue.cc), "issued": issue.issued.isoformat(), "rectify_days": rectify_days,
                   "rectify_by": deadline, "command": _command(findings, lang, rectify_days, issue),
-                  "exports": ["findings.json", "findings.xlsx"], "why_heading": fmt.words["why"]["heading"],
-                  "waiver_heading": fmt.words["why"]["waiver"]}
+                  "exports": ["findings.json", "findings.xlsx"], "hw": words(fmt)["text"],
+                  "why_heading": fmt.words["why"]["heading"], "waiver_heading": fmt.words["why"]["waiver"]}
+        history_of = (history or {}).get("districts", {})
 
     def header(district: str, document: str, sample: bool) -> str:
         return f"{district} · {document}" + (f" · {t['sample_marker']}" if sample else "")
@@ -184,23 +192,26 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                    "appendix": [x for x in groups["fail"] + groups["missing"]
                                 if len(x["rows"]) > EVIDENCE_INLINE or len(x["gaps"]) > EVIDENCE_INLINE],
                    "inline": EVIDENCE_INLINE, "appendix_rows": EVIDENCE_ROWS,
-                   "page_header": header(district, t["report_short"], sample)}
+                   "page_header": header(district, t["report_short"], sample),
+                   "history": district_history(history_of.get(district), fmt, {v["check"] for v in verdicts}) if history else None}
         out = {pages[district]: env.get_template("district.html").render(**context)}
         if district in notices:
             addressee, you = _addressee(district, fmt)
-            items = rectification_items(verdicts, fmt, clauses, deadline)
+            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline), history_of.get(district), fmt)
             by_check = {v["check"]: v for v in verdicts}
             for it in items:  # an expired waiver is said loudly where the item is, a partial one too
                 it["waiver_view"] = waiver_text(by_check[it["check"]], fmt)
             context["page_header"] = header(district, t["notice"], sample)
             out[notices[district]] = env.get_template("notice.html").render(
-                items=items, addressee=addressee, you=you, number=numbers.get(district, ""), **context)
+                items=items, addressee=addressee, you=you, number=numbers.get(district, ""),
+                overdue_sentence=overdue_sentence(overdue, you, fmt), **context)
         return out
 
     def index() -> dict[str, str]:
         return {"index.html": env.get_template("index.html").render(
             **common, **summary_context(findings, by_district, clauses, pages, fmt),
-            files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any))}
+            files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any),
+            history=city_history(history.get("city"), fmt, pages, notices, clauses, numbers) if history else None)}
 
     parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, lambda: {"findings.json": findings_json(findings)},
              *[(lambda d: lambda: district_files(d))(d) for d in by_district], index]

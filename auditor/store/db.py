@@ -268,6 +268,25 @@ def transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
+@contextmanager
+def created_by_this_run(path: str):
+    """``with created_by_this_run(path):`` — if the store at ``path`` did not exist before and the body fails, the
+    files SQLite made for it (the store, its -wal and -shm) are removed: they hold no audit, and a failed run leaves
+    nothing behind. An existing store is never removed, truncated or replaced."""
+    existed = os.path.lexists(path)
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+                try:
+                    if os.path.isfile(name) and not os.path.islink(name):
+                        os.unlink(name)
+                except OSError:
+                    pass
+        raise
+
+
 def preflight(path: str, lang: str = "zh") -> None:
     """Before an audit runs: the store at ``path`` can be recorded into (nothing is created or changed).
 

@@ -20,9 +20,10 @@ import hashlib
 import json
 import os
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from auditor.errors import Problem, StoreError, UsageError
+from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
 from auditor.rules.policies import policy_files
 from auditor.store import db, identity, numbering
@@ -118,32 +119,25 @@ def plan_notices(connection, findings: dict, number: str, issued: _dt.date, hash
     return planned
 
 
-def notice_numbers(path: str, findings: dict, *, issued: _dt.date, number: str = DEFAULT_NUMBER, lang: str = "zh") -> dict[str, str]:
-    """The numbers :func:`record` will give the notices of ``findings`` (read only: nothing is created or written),
-    so that the documents can be rendered and written before the audit is recorded."""
-    hashes = {d: submission_hash(files) for d, files in sorted(findings["submitted_by"].items())}
-    if not os.path.lexists(path) or os.path.getsize(path) == 0:
-        return {d: text for d, (text, _) in plan_notices(None, findings, number, issued, hashes).items()}
-    with db.opened(path, write=False, lang=lang) as connection:
-        key = audit_identity(findings["as_of"], findings["policy_set"]["hash"], list(findings["districts"]), hashes)
-        row = connection.execute("SELECT id FROM audits WHERE identity = ?", (key,)).fetchone() \
-            if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'audits'").fetchone() else None
-        if row:
-            return {n["district"]: n["number"] for n in _notices_of(connection, row[0])}
-        if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'notices'").fetchone():
-            connection = None
-        return {d: text for d, (text, _) in plan_notices(connection, findings, number, issued, hashes).items()}
-
-
 def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _dt.date, rectify_days: int,
-           number: str = DEFAULT_NUMBER, lang: str = "zh", now: _dt.datetime | None = None, on_progress=None,
-           expect_numbers: dict[str, str] | None = None) -> Recorded:
-    """Record ``findings`` (an audit's result) in the store at ``path`` in one transaction.
+           number: str = DEFAULT_NUMBER, lang: str = "zh", now: _dt.datetime | None = None, on_progress=None) -> Recorded:
+    """Record ``findings`` (an audit's result) in the store at ``path`` in one transaction."""
+    with recording(path, findings, policy_set, inventory, issued=issued, rectify_days=rectify_days, number=number,
+                   lang=lang, now=now, on_progress=on_progress) as (_connection, done):
+        return done
 
-    ``inventory``: district -> its items (``Auditor.audit_files(..., inventory=)``). ``on_progress``:
-    called with a stage name inside the transaction (the tests kill the process there).
-    ``expect_numbers``: the notice numbers the documents were written with (:func:`notice_numbers`); if
-    another audit recorded notices in the meantime and they would differ, nothing is recorded (D-BUSY)."""
+
+@contextmanager
+def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued: _dt.date, rectify_days: int,
+              number: str = DEFAULT_NUMBER, lang: str = "zh", now: _dt.datetime | None = None, on_progress=None):
+    """``with recording(...) as (connection, done):`` — ``findings`` recorded in one transaction that stays open
+    for the body and commits when it ends without an error (an error, or ``kill -9``, leaves the store as it was).
+
+    The body sees the recorded audit through ``connection`` (``done.audit``; the notices' numbers are
+    ``done.numbers``): `auditor audit` builds the reports' history from it and writes the reports inside, so the
+    audit is in the history exactly when its reports were written. ``inventory``: district -> its items
+    (``Auditor.audit_files(..., inventory=)``). ``on_progress``: called with a stage name inside the transaction
+    (the tests kill the process there)."""
     as_of = findings["as_of"]
     now = now or _dt.datetime.now(_dt.timezone.utc)
     recorded_at = now.isoformat(timespec="seconds")
@@ -170,7 +164,8 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
         row = connection.execute("SELECT id FROM audits WHERE identity = ?", (key,)).fetchone()
         if row:
             earlier = _notices_of(connection, row[0])
-            return Recorded(row[0], False, earlier, {n["district"]: n["number"] for n in earlier})
+            yield connection, Recorded(row[0], False, earlier, {n["district"]: n["number"] for n in earlier})
+            return
         cursor = connection.execute(
             "INSERT INTO audits (as_of, recorded_at, policy_hash, engine, plan, format, districts, identity, info)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -178,11 +173,6 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
              _dumps(expected), key, _dumps(info)))
         audit = cursor.lastrowid
         planned = plan_notices(connection, findings, number, issued, hashes)
-        if expect_numbers is not None and {d: t for d, (t, _) in planned.items()} != expect_numbers:
-            raise StoreError(Problem(path, 0, 0, "D-BUSY", (
-                "另一次审计同时签发了整改通知，本次通知编号已被占用；本次未记录，报告已写出，请重新运行以记录"
-                if lang == "zh" else "another audit issued notices meanwhile, so the numbers written on this audit's "
-                "notices are taken; nothing was recorded (the reports were written): run the audit again to record it")))
         connection.executemany("INSERT OR IGNORE INTO policy_files (sha256, content) VALUES (?, ?)",
                                [(sha, content) for _, sha, content in policies])
         connection.executemany("INSERT INTO audit_policies (audit_id, name, sha256) VALUES (?, ?, ?)",
@@ -227,7 +217,7 @@ def record(path: str, findings: dict, policy_set, inventory: dict, *, issued: _d
                             "deadline": deadline.isoformat(), "items": len(items)})
         if on_progress:
             on_progress("notices")
-        return Recorded(audit, True, notices, {d: text for d, (text, _) in planned.items()})
+        yield connection, Recorded(audit, True, notices, {d: text for d, (text, _) in planned.items()})
 
 
 def _submission(connection, district: str, as_of: str, sha: str, files: list[str], audit: int, recorded_at: str) -> int:

@@ -23,6 +23,9 @@ where a finding is {"district", "check", "clause", "title": {zh, en}, "item", "l
 a notice is {"number", "as_of", "issued", "deadline", "audit"}, states are lifecycle.STATES (labels in
 lifecycle.LABELS), notice item states lifecycle.NOTICE_STATES, observations fail | missing | clear | unknown.
 
+``report_views(connection, audit_id)`` — both, for the documents of one recorded audit (each district's view
+computed once): ``{"audit", "districts": {district: district_view}, "city": city_view}``.
+
 ``city_view(connection, audit)`` — for the city summary (trend charts, overdue list):
 
     {"audit", "rounds": [as_of...],
@@ -43,12 +46,18 @@ from auditor.store.lifecycle import OPEN, STATES
 from auditor.store.query import Audit, DistrictHistory, all_audits, audits_of, last_per_round
 
 
-def _verdicts(connection, district: str, audits: list[Audit]) -> dict[int, dict[str, dict]]:
+def _verdicts(connection, district: str, audits: list[Audit], audit: Audit) -> dict[int, dict[str, dict]]:
+    """The district's verdicts in ``audits`` of the checks not yet due in ``audit`` (the only ones projected)."""
+    checks = [c for (c,) in connection.execute(
+        "SELECT check_id FROM verdicts WHERE district = ? AND audit_id = ? AND status = 'not_due'", (district, audit.id))]
+    if not checks:
+        return {}
     ids = ",".join(str(a.id) for a in audits) or "NULL"
     out: dict[int, dict[str, dict]] = {}
-    for audit, check, data in connection.execute(
-            f"SELECT audit_id, check_id, data FROM verdicts WHERE district = ? AND audit_id IN ({ids})", (district,)):
-        out.setdefault(audit, {})[check] = json.loads(data)
+    for audit_id, check, data in connection.execute(
+            f"SELECT audit_id, check_id, data FROM verdicts WHERE district = ? AND audit_id IN ({ids})"
+            f" AND check_id IN ({','.join('?' * len(checks))})", (district, *checks)):
+        out.setdefault(audit_id, {})[check] = json.loads(data)
     return out
 
 
@@ -95,7 +104,7 @@ def district_view(connection, audit: Audit, district: str) -> dict:
     for rows in comparison.values():
         rows.sort(key=_order)
     carried.sort(key=_order)
-    verdicts = _verdicts(connection, district, rounds)
+    verdicts = _verdicts(connection, district, rounds, audit)
     earlier_verdicts: dict[str, list] = {}
     for a in last_per_round([a for a in rounds if a.as_of < audit.as_of]):
         for check, v in verdicts.get(a.id, {}).items():
@@ -151,7 +160,8 @@ def _previous_notice(h: DistrictHistory, audit: Audit, kinds: dict) -> dict | No
     return {**notice_dict(notice), "items": items}
 
 
-def city_view(connection, audit: Audit) -> dict:
+def city_view(connection, audit: Audit, views: dict | None = None) -> dict:
+    """``views``: the district views of ``audit`` already computed (``report_views``), else computed here."""
     city = plan()["city"]
     rounds = last_per_round([a for a in all_audits(connection)
                              if a.as_of < audit.as_of or a.as_of == audit.as_of and a.id <= audit.id])
@@ -180,7 +190,7 @@ def city_view(connection, audit: Audit) -> dict:
                 " ON c.audit_id = v.audit_id AND c.check_id = v.check_id WHERE v.audit_id = ? AND v.status = 'fail'"
                 " AND v.district != ? GROUP BY c.clause", (a.id, city)):
             clauses.setdefault(clause, [0] * len(rounds))[index] = n
-    views = {d: district_view(connection, audit, d) for d in covered}
+    views = {d: (views or {}).get(d) or district_view(connection, audit, d) for d in covered}
     overdue = [f for d in covered for f in views[d].get("carried_over", []) if f["overdue"]]
     return {
         "audit": audit_dict(audit), "rounds": [a.as_of for a in rounds],
@@ -190,3 +200,13 @@ def city_view(connection, audit: Audit) -> dict:
         "comparison": {d: views[d]["comparison"]["counts"] for d in covered if views[d].get("covered")},
         "projections": {d: views[d]["projections"] for d in covered if views[d].get("covered") and views[d]["projections"]},
     }
+
+
+def report_views(connection, audit_id: int) -> dict:
+    """What the documents of recorded audit ``audit_id`` read from the history, each district's view computed once:
+    ``{"audit": {audit dict}, "districts": {district: district_view}, "city": city_view}`` (every district the
+    audit covered, the city included)."""
+    audit = next(a for a in all_audits(connection) if a.id == audit_id)
+    covered = [r[0] for r in connection.execute("SELECT district FROM audit_districts WHERE audit_id = ?", (audit.id,))]
+    districts = {d: district_view(connection, audit, d) for d in sorted(covered, key=lambda d: (district_order(d), d))}
+    return {"audit": audit_dict(audit), "districts": districts, "city": city_view(connection, audit, districts)}

@@ -3,13 +3,17 @@
 Opened as a reader would open them from a folder (file:// URLs): no console errors, no request leaves the
 folder, every link between pages resolves (file and #fragment), the matrix's texts and colours and the
 reports' statuses match findings.json, hostile school names are shown and not executed, and printing gives
-A4 pages. Skipped only where no Chromium can be found.
+A4 pages. The bundled audit is the 2022 round as `make audit` renders it, with the earlier rounds in its audit
+history: the history's sections (复查, comparison, items carried over, trends, projections) are checked against
+the store. Skipped only where no Chromium can be found.
 """
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
+import unicodedata
 import urllib.parse
 
 import pytest
@@ -18,8 +22,10 @@ pypdf = pytest.importorskip("pypdf")
 
 from chromium import BrowserError, Chromium, find_chromium
 from auditor.output.labels import STATUS_ZH
-from auditor.output.palette import STATUS_COLOURS
-from golden_audit import audit_into, golden_out  # noqa: F401  (golden_out: the hostile-names audit, a fixture)
+from auditor.output.palette import LIFECYCLE_COLOURS, STATUS_COLOURS
+from auditor.store import db, lifecycle, query, views
+from golden_audit import golden_history_out, golden_out  # noqa: F401  (fixtures: the hostile-names audits)
+from recorded_rounds import rounds_db, rounds_folder  # noqa: F401  (fixtures: the four rounds, as `make audit` records them)
 
 BINARY = find_chromium()
 pytestmark = pytest.mark.skipif(BINARY is None, reason="no chromium on this machine (make test installs it as root)")
@@ -39,11 +45,16 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory):
-    """The bundled audit, as `make audit` writes it."""
-    out = str(tmp_path_factory.mktemp("bundled"))
-    assert audit_into(out, "fixtures/shenyang-2022", "--as-of", "2022-12-31", "--engine", "reference") == 0
-    return out
+def bundled(rounds_folder):
+    """The bundled audit as `make audit` writes it: the 2022 round, with the rounds 2019-2021 before it in its
+    audit history (复查, comparison, items carried over, trends)."""
+    return os.path.join(rounds_folder, "out")
+
+
+@pytest.fixture(scope="module")
+def round_2021(rounds_folder):
+    """The 2021 round (于洪区's correction), with 2019 and 2020 before it: checks not yet due, projected."""
+    return os.path.join(rounds_folder, "2021-corrected")
 
 
 def url(folder: str, name: str) -> str:
@@ -137,9 +148,14 @@ def test_district_reports_show_each_verdict_with_its_colour(browser, bundled):
         browser.open(url(bundled, f"{district}.html"))
         shown = browser.evaluate("""Object.fromEntries(Array.from(document.querySelectorAll('[id^="v-"]')).map(e => [e.id.slice(2), e.dataset.status]))""")
         assert shown == {v["check"]: v["status"] for v in mine}, district
-        badges = browser.evaluate("""Array.from(document.querySelectorAll('span.status')).map(s => [s.dataset.status, getComputedStyle(s).backgroundColor, s.innerText])""")
+        badges = browser.evaluate("""Array.from(document.querySelectorAll('span.status[data-status]')).map(s => [s.dataset.status, getComputedStyle(s).backgroundColor, s.innerText])""")
         for status, bg, text in badges:
             assert bg == rgb(STATUS_COLOURS[status][0]) and text == STATUS_ZH[status]
+        # the history's badges: each finding's state against the previous round, in its own colours
+        states = browser.evaluate("""Array.from(document.querySelectorAll('span.lc')).map(s => [s.dataset.lifecycle, getComputedStyle(s).backgroundColor, s.innerText])""")
+        assert states or district == "沈阳市", district
+        for state, bg, text in states:
+            assert bg == rgb(LIFECYCLE_COLOURS[state][0]) and text == lifecycle.LABELS["zh"][state]
         text = browser.evaluate("document.body.innerText")
         for v in mine:
             for e in v["evidence"]:
@@ -183,8 +199,10 @@ def test_printing_gives_compact_a4_pages(browser, bundled):
     pages = pdf_pages(browser.pdf())
     assert all(abs(w - 595.9) < 2 and abs(h - 842.9) < 2 for w, h, _ in pages)  # A4 in points
     failed = sum(1 for v in findings["verdicts"] if v["district"] == "皇姑区" and v["status"] == "fail")
-    # five findings with their 判定依据 (one line or two each; 7 pages before it), the passed and n/a tables: not nine pages
+    # five findings, 复查 and the comparison with 2021, the passed and n/a tables: not eleven pages
     assert failed == 5 and len(pages) <= 8, len(pages)
+    first = unicodedata.normalize("NFKC", pages[0][2]).replace(" ", "").replace("\n", "")  # Kangxi radicals as characters
+    assert "复查情况" in first and "与上次督导比较" in first and "新发现" in first  # the history fits on the first page
     assert all("样例数据" in text for _, _, text in pages)  # the sample-data mark on every printed page
 
 
@@ -260,3 +278,87 @@ def test_the_client_reports_console_errors_and_requests(browser):
     assert any("boom" in e for e in report["errors"]) and len(report["errors"]) >= 2
     with pytest.raises(BrowserError):
         browser.evaluate("(() => { throw new Error('x') })()")
+
+
+# ----------------------------------------------------------------------------- the audit history on the pages
+def test_the_review_and_comparison_show_what_the_history_holds(browser, bundled, rounds_db):
+    """Each district's 复查情况 lists its previous notice's items with their states, 与上次督导比较 its counts."""
+    with db.opened(rounds_db, write=False) as connection:
+        audit = query.resolve(connection, "2022-12-31")
+        data = views.report_views(connection, audit.id)
+        checks = {c for (c,) in connection.execute("SELECT DISTINCT check_id FROM check_defs")}
+    browser.viewport(1280, 900)
+    checked = 0
+    for district, view in data["districts"].items():
+        browser.open(url(bundled, f"{district}.html"))
+        shown = browser.evaluate("""(() => ({
+            review: Array.from(document.querySelectorAll('table.review tr[data-review]')).map(r => [r.dataset.review, r.innerText]),
+            compare: Array.from(document.querySelectorAll('table.compare tr[data-lifecycle]')).map(r => r.dataset.lifecycle),
+            wide: Array.from(document.querySelectorAll('#history table')).map(t => t.getBoundingClientRect().right),
+            text: (document.getElementById('history') || {innerText: ''}).innerText}))()""")
+        items = (view.get("previous_notice") or {}).get("items", [])
+        assert [s for s, _ in shown["review"]] == [i["state"] for i in items], district
+        for (_, row), i in zip(shown["review"], items):
+            assert i["title"]["zh"] in row and i["label"]["zh"] in row, (district, row)
+        counts = view["comparison"]["counts"]
+        assert {s: shown["compare"].count(s) for s in counts} == counts, district
+        assert all(right <= 1280 for right in shown["wide"]), district
+        assert shown["text"] and not [c for c in checks if c in shown["text"]], district  # titles, never check ids
+        checked += bool(items)
+    assert checked >= 8  # most districts had a notice in 2021
+
+
+def test_notices_list_items_carried_over_first_with_the_earlier_notice(browser, bundled):
+    found = 0
+    for name in sorted(os.listdir(bundled)):
+        if not name.endswith("-整改通知.html"):
+            continue
+        browser.open(url(bundled, name))
+        items = browser.evaluate("""Array.from(document.querySelectorAll('.item')).map(i => ({
+            state: (i.querySelector('h3 span.lc') || {dataset: {}}).dataset.lifecycle || null,
+            carried: (i.querySelector('tr.carried td') || {innerText: ''}).innerText}))""")
+        ranks = [0 if i["state"] == "overdue" else 1 if i["state"] else 2 for i in items]
+        assert ranks == sorted(ranks), (name, ranks)  # overdue first, then other items named before, then the rest
+        for i in items:
+            if i["state"] == "overdue":
+                assert re.search(r"沈教督〔20\d\d〕\d+号（限20\d\d年\d+月\d+日前整改）已提出", i["carried"]), (name, i)
+                assert "逾期未整改" in i["carried"]
+                found += 1
+        if any(r == 0 for r in ranks):
+            text = browser.evaluate("document.body.innerText")
+            assert "为此前整改通知已提出、逾期仍未整改的问题" in text, name
+    assert found >= 5
+
+
+def test_the_city_summary_draws_the_trends_inside_their_boxes(browser, bundled, rounds_db):
+    with db.opened(rounds_db, write=False) as connection:
+        city = views.city_view(connection, query.resolve(connection, "2022-12-31"))
+    browser.viewport(1280, 900)
+    browser.open(url(bundled, "index.html"))
+    figures = browser.evaluate("""Array.from(document.querySelectorAll('#trend-districts figure')).map(f => ({
+        district: f.dataset.district, box: f.getBoundingClientRect().right, svg: f.querySelector('svg').getBoundingClientRect().right,
+        values: Array.from(f.querySelectorAll('g.series')).map(g => Array.from(g.querySelectorAll('circle')).map(c => +c.dataset.value))}))""")
+    assert [f["district"] for f in figures] == [d["district"] for d in city["districts"]]
+    for f, d in zip(figures, city["districts"]):
+        assert f["svg"] <= f["box"] + 0.5 and f["box"] <= 1280, f
+        assert f["values"] == [[v for v in d["fail"] if v is not None], [v for v in d["missing"] if v is not None]], f
+    overdue = browser.evaluate("document.querySelectorAll('table.overdue tbody tr').length")
+    assert overdue == len(city["overdue"]) > 0
+    assert browser.evaluate("document.querySelectorAll('#trend-clauses figure').length") == \
+        sum(1 for c in city["clauses"] if any(c["districts_failing"]))
+
+
+def test_the_projections_of_the_2021_round(browser, round_2021):
+    browser.viewport(1280, 900)
+    for name in ("和平区.html", "沈阳市.html"):
+        report = browser.open(url(round_2021, name))
+        assert report["errors"] == [], report
+        rows = browser.evaluate("""Array.from(document.querySelectorAll('table.projection tbody tr')).map(r => ({
+            on: r.dataset.onTrack, label: r.querySelector('span.pj').innerText, values: r.querySelector('td.values').innerText,
+            right: r.getBoundingClientRect().right}))""")
+        assert rows, name
+        for r in rows:
+            assert r["label"] == ("进度正常" if r["on"] == "true" else "进度滞后") and r["right"] <= 1280
+            assert len(re.findall(r"\d{4}年\d+月\d+日", r["values"])) >= 2  # values per round
+        assert browser.evaluate("document.documentElement.scrollWidth") <= 1280
+        assert "直线" in browser.evaluate("document.getElementById('projection').nextElementSibling.innerText")

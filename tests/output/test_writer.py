@@ -30,7 +30,9 @@ DD = ["--districts", "大东区", "--as-of", "2022-12-31", "--policies", POLICIE
 
 
 def files(folder: Path) -> dict:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    """The folder's files, but the audit history an audit records into by default (inside --out; the writer never
+    replaces or removes it) and SQLite's files beside it."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith("history.sqlite")}
 
 
 # --------------------------------------------------------------------------- the folder
@@ -181,7 +183,7 @@ def test_temporaries_left_by_a_killed_run_are_removed_by_the_next(tmp_path):
               "    return real(a, b, **k)\nos.replace = kill\nfrom auditor.cli import main\nsys.exit(main(sys.argv[1:]))\n")
     done = subprocess.run([sys.executable, "-c", script, "audit", str(FIXTURES / "03-dd.yaml"), "--out", str(out), *DD], cwd=ROOT)
     assert done.returncode == -signal.SIGKILL
-    left = [p.name for p in out.iterdir()]
+    left = [p.name for p in out.iterdir() if not p.name.startswith("history.sqlite")]  # the history: rolled back, kept
     assert left and all(re.fullmatch(r"\.auditor-\w{8}\.part", n) for n in left)
     (out / ".tmp-abcd1234.part").write_text("an earlier version's")
     (out / "mine.part").write_text("not ours")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 
@@ -11,7 +12,7 @@ from auditor.cli import main
 from auditor.errors import CODES
 from auditor.store import db, schema
 
-from store_rounds import POLICIES, ROOT
+from recorded_rounds import POLICIES, ROOT
 
 DADONG = os.path.join(ROOT, "fixtures", "shenyang-2022", "03-dd.yaml")
 
@@ -154,20 +155,25 @@ def test_absent_and_empty_stores(tmp_path, capsys):
     assert '"audit": 1' in capsys.readouterr().out
 
 
-def test_the_default_store_lives_beside_the_output_folder(tmp_path, capsys):
+def test_the_default_store_lives_inside_the_output_folder(tmp_path, capsys):
+    """An audit writes nothing outside --out: its history is out/history.sqlite, which the writer never replaces."""
     out = tmp_path / "reports" / "out"
     argv = audit(tmp_path, "x")[:-2]
     argv[argv.index("--out") + 1] = str(out)
     assert main(argv) == 0
-    assert (tmp_path / "reports" / "history.sqlite").is_file() and not (out / "history.sqlite").exists()
+    assert (out / "history.sqlite").is_file() and sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.parent != out) == []
+    manifest = json.loads((out / ".auditor-manifest.json").read_text(encoding="utf-8"))
+    assert "history.sqlite" not in manifest["files"]
     assert "已记入督导历史" in capsys.readouterr().out
     assert main(argv + ["--no-db"]) == 0  # --no-db records nothing (the same audit: nothing new either way)
     assert main(argv + ["--no-db", "--db", "x.sqlite"]) == 2
     assert ": U-ARGS: " in capsys.readouterr().err
 
 
-def test_a_report_may_not_overwrite_the_store(tmp_path, capsys):
-    argv = audit(tmp_path, str(tmp_path / "out" / "findings.json"))
+@pytest.mark.parametrize("name", ["findings.json", "index.html", "x.sqlite"])
+def test_a_report_may_not_overwrite_the_store(tmp_path, capsys, name):
+    """Inside the output folder the history has one name, history.sqlite: the other names are the reports'."""
+    argv = audit(tmp_path, str(tmp_path / "out" / name))
     assert main(argv) == 2
     assert ": U-OUT: " in capsys.readouterr().err and not (tmp_path / "out").exists()
 

@@ -12,7 +12,7 @@ from auditor.cli import main
 from auditor.store.lifecycle import LABELS
 from auditor.store.text import width
 
-from store_rounds import ROOT, rounds_db  # noqa: F401 — the session fixture
+from recorded_rounds import ROOT, rounds_db  # noqa: F401 — the session fixture
 
 SCHEMAS = {name: json.load(open(os.path.join(ROOT, "auditor", "schemas", f"{name}.schema.json"), encoding="utf-8"))
            for name in ("audits", "history", "compare")}

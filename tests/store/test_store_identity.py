@@ -14,7 +14,7 @@ from auditor.intake.submission import facts_from_document
 from auditor.rules.policies import load_policies
 from auditor.store import identity
 
-from store_rounds import POLICIES, SHENYANG_2022
+from recorded_rounds import POLICIES, SHENYANG_2022
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "identity.yaml"), encoding="utf-8") as _handle:
     CASES = yaml.safe_load(_handle)["cases"]

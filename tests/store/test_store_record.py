@@ -20,7 +20,7 @@ from auditor.intake.submissions import expand_paths
 from auditor.rules.policies import load_policies, policy_files
 from auditor.store import db, query, record
 
-from store_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
+from recorded_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
 
 AS_OF = _dt.date(2022, 12, 31)
 

@@ -10,7 +10,7 @@ import pytest
 from auditor.cli import main
 from auditor.store import db, query, views
 
-from store_rounds import SHENYANG_2022, rounds_db  # noqa: F401 — the session fixture
+from recorded_rounds import SHENYANG_2022, rounds_db  # noqa: F401 — the session fixture
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +105,16 @@ def test_a_record_no_longer_reported_cannot_be_told_fixed(tmp_path, capsys):
     big = items["large-classes.56"]
     assert (big["state"], big["fixed"], big["not_fixed"], big["unknown"]) == ("not_rectified", 0, 1, 1)
     assert os.path.exists(tmp_path / "b" / "findings.json")
+
+
+def test_the_documents_views_are_each_districts_and_the_citys(rounds_db):
+    """report_views (what `auditor audit` hands the renderer) computes each district's view once and the city's from them."""
+    with db.opened(rounds_db, write=False) as connection:
+        audit = query.resolve(connection, "4")  # the 2021 round after 于洪区's correction: projections too
+        data = views.report_views(connection, audit.id)
+        covered = [r[0] for r in connection.execute("SELECT district FROM audit_districts WHERE audit_id = ?", (audit.id,))]
+        assert sorted(data["districts"]) == sorted(covered) and "沈阳市" in covered
+        for district in covered:
+            assert data["districts"][district] == views.district_view(connection, audit, district)
+        assert data["city"] == views.city_view(connection, audit)
+    assert any(v["projections"] for v in data["districts"].values())

@@ -1,6 +1,7 @@
 """The four fixture rounds recorded into an audit history once per test session (as `make audit` records them).
 
 ROUNDS mirrors the Makefile's `audit` recipe (tests/store/test_store_record.py holds the two together).
+Used by the store tests and by the documents' tests (tests/output/), which read the documents each round wrote.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from auditor.cli import main
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 R = os.path.join(ROOT, "fixtures", "rounds")
 OLD = os.path.join(R, "policies-2019-2021")
 POLICIES = os.path.join(ROOT, "policies")
@@ -47,3 +48,10 @@ def rounds_db(tmp_path_factory) -> str:
     if "db" not in _CACHE:
         _CACHE["db"] = record_rounds(str(tmp_path_factory.mktemp("rounds")))
     return _CACHE["db"]
+
+
+@pytest.fixture(scope="session")
+def rounds_folder(rounds_db) -> str:
+    """Where rounds_db recorded the rounds: the store, and each round's documents in the folder named last in
+    ROUNDS (the 2022 round's in out/, as `make audit` writes them). Tests must not write to it."""
+    return os.path.dirname(rounds_db)
