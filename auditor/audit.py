@@ -75,6 +75,9 @@ class Auditor:
         current = check.step_for(as_of)
         rule = rules[0 if current is None else current[0]]
         trace.filing(check, rule, facts, verdict, self.types[check.over])
+        compared = trace.discrepancy(check, facts)
+        if compared is not None:
+            verdict["discrepancy"] = compared
         verdict["trace"] = trace.build(check, rule, facts, as_of, outcomes[rule.name], verdict, self._measures)
         return verdict
 

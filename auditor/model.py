@@ -90,6 +90,7 @@ class Check:
     notes: str
     source: Source
     reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
+    compare: dict | None = None  # a self-report against a computed measure: {reported, computed, tolerance} (its require is made from it)
 
     @property
     def final_due(self) -> _dt.date:

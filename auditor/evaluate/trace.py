@@ -168,3 +168,21 @@ def filing(check: Check, rule: Rule, facts: Facts, verdict: dict, types: dict[st
         elif item["problem"] == MISSING and (item.get("reason") or {}).get("code") in ("no_match", "no_records") \
                 and check.over == "document":
             item["filing"] = {"status": "not_filed", "due": _dt.date.fromordinal(min(day for _, day in due)).isoformat()}
+
+
+# --------------------------------------------------------------------------- self-reports against the ledgers
+def discrepancy(check: Check, facts: Facts) -> dict | None:
+    """For a ``compare`` check (自评 vs 复核): the district's own figure, the one computed from its records, their
+    difference and the tolerance, and whether it is beyond (数据不一致). None when either figure is lacking (the
+    verdict is then missing) or the check compares nothing."""
+    if not check.compare or not facts.of(check.over):
+        return None
+    data = facts.of(check.over)[0].data
+    reported, computed = (expr.lookup(data, check.compare[key]) for key in ("reported", "computed"))
+    if reported is expr.MISSING or computed is expr.MISSING or reported is None or computed is None:
+        return None
+    difference = round(reported - computed, 10)
+    return {"reported": {"field": check.compare["reported"], "value": reported},
+            "computed": {"measure": check.compare["computed"], "value": computed},
+            "difference": difference, "tolerance": check.compare["tolerance"],
+            "beyond": abs(difference) > check.compare["tolerance"]}

@@ -119,6 +119,8 @@ def basis(v: dict, fmt: Formatter, clauses: dict | None = None, full: bool = Fal
             add("applies", w["applies_all"].format(kind=fmt.kind_name(v.get("over", ""))))
         if v.get("requirement"):
             add("requirement", fmt.requirement(v["requirement"]))
+    if v.get("discrepancy"):
+        add("discrepancy" if v["discrepancy"]["beyond"] else "consistent", discrepancy_text(v["discrepancy"], fmt))
     for m in t.get("measures", []):
         add("measure", measure_text(m, fmt))
     if full:
@@ -149,3 +151,12 @@ def waiver_text(v: dict, fmt: Formatter) -> dict | None:
               "status": fmt.words["status"].get(v.get("underlying_status", v["status"]), ""),
               "records": fmt.t["list_sep"].join(waiver.get("records", []))}
     return {"status": waiver["status"], "text": w["waiver_" + waiver["status"]].format(**params)}
+
+
+def discrepancy_text(d: dict, fmt: Formatter) -> str:
+    """自报12个，据台账计算10个，相差2（允许误差0）."""
+    reported, computed = d["reported"], d["computed"]
+    return _w(fmt)["discrepancy_text"].format(
+        reported_label=fmt.label(reported["field"]), reported=fmt.quantity(reported["field"], reported["value"]),
+        computed_label=fmt.label(computed["measure"]), computed=fmt.quantity(computed["measure"], computed["value"]),
+        difference=fmt.value(computed["measure"], abs(d["difference"])), tolerance=fmt.value(computed["measure"], d["tolerance"]))

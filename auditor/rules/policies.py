@@ -76,6 +76,15 @@ def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None
     return document.data, document
 
 
+def compare_require(compare: dict) -> str:
+    """The requirement a self-report comparison stands for: the reported figure within ``tolerance`` of the
+    computed one (``reported == computed`` without tolerance). Judged like any requirement, by both evaluators."""
+    reported, computed, tolerance = compare["reported"], compare["computed"], compare["tolerance"]
+    if not tolerance:
+        return f"{reported} == {computed}"
+    return f"{reported} <= {computed} + {tolerance} and {reported} >= {computed} - {tolerance}"
+
+
 def build_policy(data: dict, document: Document, collector: Collector) -> Policy | None:
     """Typed objects from schema-valid data; semantic problems go to ``collector``."""
     r = _PolicyReader(document, collector)
@@ -110,7 +119,16 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
     for i, c in enumerate(data["checks"]):
         base = ("checks", i)
         where = r.parse_expr(c["where"], base + ("where",)) if "where" in c else None
-        require = r.parse_expr(c["require"], base + ("require",))
+        if ("require" in c) == ("compare" in c):
+            r.problem("P-SCHEMA", 'a check needs either "require" or "compare" (a self-reported figure against a measure), not both',
+                      base + (("require",) if "require" in c else ()))
+            continue
+        if "compare" in c:
+            if c["over"] != "district":
+                r.problem("P-SCHEMA", 'a "compare" check is over district: it compares a district figure with a measure', base + ("over",))
+                continue
+            c = {**c, "require": compare_require(c["compare"])}
+        require = r.parse_expr(c["require"], base + ("compare",) if "compare" in c else base + ("require",))
         steps: list[Step] = []
         if "due" in c:
             due = real_date(c["due"])
@@ -152,7 +170,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             where_text=c.get("where"), require_text=c["require"], where=where, require=require,
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
-            source=Source(file, line), reading=c.get("reading")))
+            source=Source(file, line), reading=c.get("reading"), compare=c.get("compare")))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):
