@@ -52,7 +52,8 @@ class Auditor:
         """Reference outcomes for every rule on this district's records, reconciled with the engine."""
         durable = self.engine_name == "durable"
         with timing.stage("reference"):
-            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind), keep_na=durable) for rule in self.compiled.rules}
+            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind), facts.gaps.get(rule.kind, ()), keep_na=durable)
+                        for rule in self.compiled.rules}
         if durable:
             with timing.stage("engine"):
                 found = self.engine.run(facts.district, facts.records)

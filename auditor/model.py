@@ -90,6 +90,7 @@ class Check:
     notes: str
     source: Source
     reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
+    undated: bool = False  # the plan gives the duty no date: due at the end of the plan period (a reading)
     compare: dict | None = None  # a self-report against a computed measure: {reported, computed, tolerance} (its require is made from it)
 
     @property
@@ -172,6 +173,11 @@ class Facts:
     records: dict = field(default_factory=dict)  # kind -> list[Record]
     notes: dict = field(default_factory=dict)  # measure id -> {"status": ..., "evidence": [...]}
     sample_data: bool = False
+    gaps: dict = field(default_factory=dict)  # kind -> [(placeholder Record, reason)]: records declared but absent
+
+    def gap_reasons(self) -> dict:
+        """placeholder key -> why those records are missing (evaluate/completeness.py)."""
+        return {record.key: reason for pairs in self.gaps.values() for record, reason in pairs}
 
     def of(self, kind: str) -> list[Record]:
         return self.records.get(kind, [])

@@ -29,7 +29,7 @@ import sys
 from auditor.model import plan
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
-from generate import extra_documents  # noqa: E402  (the fixtures' documents of every clause, compliant)
+from generate import disabled_counts, extra_documents  # noqa: E402  (the fixtures' documents of every clause, compliant)
 
 STAGES = ("primary", "primary", "junior", "nine_year")
 GRADES = {"primary": range(1, 7), "junior": range(7, 10), "nine_year": range(1, 10)}
@@ -90,8 +90,8 @@ def _figure_fields(rng: random.Random, pupils: int) -> dict:
 
 
 KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_total", "pupils_quality_covered",
-                     *_figure_fields(random.Random(0), 1000)},
-         "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes",
+                     "schools_declared", *disabled_counts(100, 0.97), *_figure_fields(random.Random(0), 1000)},
+         "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes", "classes_declared", "pupils_compulsory",
                     *_school_fields(random.Random(0), {"id": "x", "rural": True, "pupils": 10}), "paired_school"},
          "class": {"id", "grade", "size", "homework_minutes"}}
 
@@ -170,7 +170,7 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
         made += len(rows)
         school = {"id": f"S{number:05d}", "name": f"{name}第{number}{STAGE_ZH[stage]}", "stage": stage, "rural": rural,
                   "pupils": sum(r["size"] for r in rows) + (rng.randint(400, 900) if rng.random() < 0.01 else 0),
-                  "has_practice_room": rng.random() < 0.75, "classes": rows}
+                  "has_practice_room": rng.random() < 0.75, "classes_declared": len(rows), "classes": rows}
         school.update(_school_fields(rng, school))
         _fill(rng, fillers["school"], school)
         if rng.random() < 0.003:
@@ -181,7 +181,8 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
     pupils = sum(s.get("pupils", 0) for s in schools)
     figures = {"disabled_enrolment_rate": round(rng.uniform(0.95, 0.999), 3), "demo_schools_created": rng.randint(0, 8),
                "pupils_total": pupils, "pupils_quality_covered": pupils - (rng.randint(0, 300) if rng.random() < 0.3 else 0),
-               **_figure_fields(rng, pupils)}
+               **_figure_fields(rng, pupils), "schools_declared": len(schools),
+               **disabled_counts(rng.randint(50, 500), round(rng.uniform(0.95, 0.999), 3))}
     _fill(rng, fillers["figures"], figures)
     if rng.random() < 0.05:
         del figures["disabled_enrolment_rate"]

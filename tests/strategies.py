@@ -306,9 +306,27 @@ def _repair(value, stage=None):
         if isinstance(grade, int) and not isinstance(grade, bool):
             if stage == "primary" and grade > 6:
                 value["grade"] = (grade - 1) % 6 + 1
-            elif stage == "junior" and grade < 7:
+            elif stage in ("junior", "complete_secondary") and grade < 7:
                 value["grade"] = 7 + (grade - 1) % 3
+        agree(value)
     return value
+
+
+def agree(record: dict) -> None:
+    """Declared counts that agree (the intake's content checks): grades 1-9 within a school's pupils (all
+    of them in a primary, junior or nine-year school), the enrolled disabled children within the
+    school-age ones, the placements adding up."""
+    if "pupils" in record and "pupils_compulsory" in record:
+        if record.get("stage") in ("primary", "junior", "nine_year"):
+            record["pupils_compulsory"] = record["pupils"]
+        else:
+            record["pupils_compulsory"] = min(record["pupils_compulsory"], record["pupils"])
+    if "disabled_enrolled" in record and "disabled_school_age" in record:
+        record["disabled_enrolled"] = min(record["disabled_enrolled"], record["disabled_school_age"])
+    parts = ("disabled_in_regular_classes", "disabled_in_special_schools", "disabled_home_taught")
+    if "disabled_enrolled" in record and all(p in record for p in parts) and \
+            sum(record[p] for p in parts) != record["disabled_enrolled"]:
+        del record["disabled_home_taught"]
 
 
 def has_content(submission: dict) -> bool:
@@ -456,6 +474,19 @@ def _focus(policy_set: PolicySet, checks: list[Check]) -> Focus:
     for check in checks:
         for defname, name in needed_fields(policy_set, check):
             read.setdefault(defname, set()).add(name)
+    # the declared counts that tell whether a kind's records are complete are read by every check over it
+    for spec in contracts.completeness_specs():
+        if spec["child"] not in kinds:
+            continue
+        total = spec.get("total") or {}
+        parent = read.setdefault(KIND_DEF[spec["parent"]], set())
+        parent.update(n for n in (spec.get("count"), total.get("declared")) if n)
+        if spec.get("expected_unless"):
+            parent.update(expr.fields(expr.parse(spec["expected_unless"])))
+        if total.get("sum"):
+            read.setdefault(KIND_DEF[spec["child"]], set()).add(total["sum"])
+    if "pupils_compulsory" in read.get("school", ()):
+        read["school"].add("pupils")  # a primary, junior or nine-year school's is its pupils (intake)
     fields = tuple((d, tuple(sorted(names))) for d, names in sorted(read.items()))
     hints = {**_all_thresholds(policy_set), **thresholds(policy_set, checks)}
 
@@ -618,7 +649,33 @@ def submissions(draw, f: Focus, min_size: int = 1, max_size: int = 3) -> list[di
     chosen = draw(st.lists(names, min_size=min_size, max_size=max_size, unique=True))
     stage_read = "stage" in f.defs().get("school", ())
     strategy = _focused_strategy(f, draw(st.booleans(), label="passing"))
-    return [_repair(_keep_grades({**draw(strategy), "district": name}, stage_read)) for name in chosen]
+    subs = [_repair(_keep_grades({**draw(strategy), "district": name}, stage_read)) for name in chosen]
+    if draw(st.sampled_from((True, True, True, False)), label="declared counts true"):
+        for sub in subs:  # three times in four the ledgers are complete by their own declarations
+            declare_true(sub)
+    return subs
+
+
+def declare_true(sub: dict) -> dict:
+    """Make the declared counts that are present true (``x-completeness``): the district's schools, each
+    school's classes and compulsory-stage pupils (its class sizes' sum; all its pupils in a primary,
+    junior or nine-year school)."""
+    schools = sub.get("schools") if isinstance(sub.get("schools"), list) else []
+    if isinstance(sub.get("figures"), dict) and "schools_declared" in sub["figures"]:
+        sub["figures"]["schools_declared"] = len(schools)
+    for school in schools:
+        classes = school.get("classes") or []
+        total = sum(c.get("size", 0) for c in classes)
+        if "classes_declared" in school:
+            school["classes_declared"] = len(classes)
+        if school.get("stage") in ("primary", "junior", "nine_year"):
+            if "pupils" in school:
+                school["pupils"] = total
+                school.pop("pupils_compulsory", None)
+        elif "pupils_compulsory" in school:
+            school["pupils_compulsory"] = total
+            school["pupils"] = max(school.get("pupils", total), total)
+    return sub
 
 
 def to_facts(subs: list[dict]):

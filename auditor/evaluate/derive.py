@@ -11,6 +11,7 @@ kind is ``missing``.
 """
 from __future__ import annotations
 
+from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
 
@@ -21,12 +22,19 @@ def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[s
     return [p for p in paths if expr.lookup(record.data, p) is expr.MISSING]
 
 
-def measure_value(measure: Measure, records: list[Record]) -> dict:
-    """{"status": "ok"|"missing"|"empty", "value": ..., details}."""
+def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
+    """{"status": "ok"|"missing"|"empty", "value": ..., details}.
+
+    ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``);
+    one that the measure's filter does not rule out makes the measure missing."""
     if not records:
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     applicable: list[Record] = []
     lacking: list[dict] = []
+    for placeholder, reason in gaps:
+        if judge_gap(measure.where, placeholder.data) == "missing":
+            lacking.append({"key": placeholder.key, **placeholder.ident,
+                            "missing": [RECORDS.format(kind=placeholder.kind)], "reason": reason})
     for record in records:
         ok = expr.evaluate(measure.where, record.data) if measure.where is not None else True
         if ok is expr.MISSING:
@@ -62,6 +70,8 @@ def measure_value(measure: Measure, records: list[Record]) -> dict:
         return {"status": "ok", "value": n, "of": len(records)}
     if agg == "sum":
         return {"status": "ok", "value": sum(numbers), "of": n}
+    if agg == "distinct":
+        return {"status": "ok", "value": len(set(numbers)), "of": n}
     if n == 0:
         return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
     if agg == "share":
@@ -90,10 +100,11 @@ def derive_district(facts: Facts, measures: list[Measure]) -> Facts:
         if measure.level == "district":
             record.data.pop(measure.id, None)
             facts.notes.pop(measure.id, None)
+    facts.gaps = find_gaps(facts)
     for measure in measures:
         if measure.level != "district":
             continue
-        result = measure_value(measure, facts.of(measure.of))
+        result = measure_value(measure, facts.of(measure.of), facts.gaps.get(measure.of, ()))
         facts.notes[measure.id] = result
         if result["status"] == "ok":
             record.data[measure.id] = result["value"]

@@ -68,6 +68,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     evidence: list[dict] = []
     counts = dict(judged.counts)
     requirement = rule.requirement_text
+    gap_reasons = facts.gap_reasons() if facts.gaps else {}
     for record, outcome, lacking in judged.entries:  # the failing and missing records only
         if outcome == FAIL:
             values = _values(record, rule, types)
@@ -80,6 +81,8 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         elif outcome == MISSING:
             item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
                     "owed_by": facts.district}
+            if record.key in gap_reasons:  # records declared (or implied) by their parent but not submitted
+                item["reason"] = gap_reasons[record.key]
             notes = [facts.notes[f] for f in lacking if f in facts.notes]
             for note in notes:
                 item.setdefault("because", []).append({k: v for k, v in note.items() if k != "contributions"})
@@ -131,10 +134,37 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         # the one record's figures the rule reads, whatever the outcome: reports show them against the target
         verdict["observed"] = _values(records[0], rule, types)
     if due:
-        verdict["progress"] = {"status_if_due_now": status, "failing": counts[FAIL], "checked": len(records)}
+        verdict["progress"] = progress(check, status, counts, len(records), evidence)
     if check.remedy:
         verdict["remedy"] = check.remedy
     return verdict
+
+
+def progress(check: Check, status: str, counts: dict, checked: int, evidence: list[dict]) -> dict:
+    """A not-yet-due check's current state: what the verdict would be today, how many applicable records
+    already comply (and the share), and what is missing — so an audit before the deadline informs.
+
+    ``lacking``: per missing field (or "<kind> records" for records declared but absent), how many
+    records lack it; ``reason``: why the check has nothing to judge (a document not yet filed)."""
+    applicable = counts[PASS] + counts[FAIL] + counts[MISSING]
+    lacking: dict[str, int] = {}
+    reason = None
+    for item in evidence:
+        if item.get("problem") != "missing":
+            continue
+        if str(item.get("record", "")).endswith(":*") and "reason" in item and item["reason"]["code"] in ("no_records", "no_match", "no_applicable_records"):
+            reason = item["reason"]
+            continue
+        for name in item.get("missing", []):
+            lacking[name] = lacking.get(name, 0) + 1
+    out = {"status_if_due_now": status, "failing": counts[FAIL], "checked": checked,
+           "complying": counts[PASS], "missing": counts[MISSING], "applicable": applicable,
+           "share": round(counts[PASS] / applicable, 4) if applicable else None,
+           "lacking": [{"field": name, "records": n} for name, n in sorted(lacking.items())],
+           "undated": check.undated}
+    if reason is not None:
+        out["reason"] = reason
+    return out
 
 
 def _units(policy: Policy, check: Check) -> dict:
@@ -162,5 +192,7 @@ def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) 
         "evidence": [{"problem": "missing", "record": "submission", "missing": ["submission"], "owed_by": district,
                       "reason": {"code": "no_submission"}}],
         "measures": {}, "source": source_text(check.source),
-        **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0}} if current is None else {}),
+        **({"progress": {"status_if_due_now": MISSING, "failing": 0, "checked": 0, "complying": 0, "missing": 0,
+                         "applicable": 0, "share": None, "lacking": [], "undated": check.undated,
+                         "reason": {"code": "no_submission"}}} if current is None else {}),
     }

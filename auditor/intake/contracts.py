@@ -323,6 +323,15 @@ def type_of(node: dict, root: dict) -> str | None:
     return None
 
 
+def completeness_specs() -> list[dict]:
+    """The submission schema's ``x-completeness`` declarations (which parent expects which child records,
+    from which declared counts; see auditor/evaluate/completeness.py), in schema order."""
+    root = schema("submission")
+    nodes = [root] + [n for n in root["$defs"].values() if isinstance(n, dict)]
+    return [prop["x-completeness"] for node in nodes for prop in node.get("properties", {}).values()
+            if isinstance(prop, dict) and "x-completeness" in prop]
+
+
 _resolve = resolve  # the old private name, still used by tests/strategies.py (owned elsewhere); drop when it is updated
 
 

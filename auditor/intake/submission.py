@@ -26,7 +26,11 @@ MESSAGES = {
         "date": '"{value}" is not a real date',
         "school-id": 'school id "{ident}" is used twice (first at {first})',
         "class-id": 'school {school}: class id "{ident}" is used twice (first at {first})',
-        "grade": "grade {grade} does not exist in a {stage} school (primary 1-6, junior 7-9)",
+        "grade": "grade {grade} does not exist in a {stage} school (primary 1-6, junior and complete secondary 7-9)",
+        "compulsory": "pupils_compulsory ({part}) is more than pupils ({whole}): grades 1-9 are part of the school's pupils",
+        "compulsory-only": "pupils_compulsory ({part}) differs from pupils ({whole}): every pupil of a primary, junior or nine-year school is in grades 1-9 (leave pupils_compulsory out)",
+        "disabled": "disabled_enrolled ({part}) is more than disabled_school_age ({whole})",
+        "disabled-split": "the enrolled disabled children by placement add up to {parts}, not to disabled_enrolled ({whole})",
     },
     "zh": {
         "district": "区县“{name}”不在名单中{hint}；区县为：{districts}",
@@ -34,7 +38,11 @@ MESSAGES = {
         "date": "“{value}”不是实际存在的日期",
         "school-id": "学校代码“{ident}”重复（{first}已填过）",
         "class-id": "学校“{school}”的班级编号“{ident}”重复（{first}已填过）",
-        "grade": "{stage}没有{grade}年级（小学为1–6年级，初中为7–9年级）",
+        "grade": "{stage}没有{grade}年级（小学为1–6年级，初中、完全中学为7–9年级）",
+        "compulsory": "义务教育阶段在校生数（{part}）多于在校生数（{whole}）",
+        "compulsory-only": "义务教育阶段在校生数（{part}）与在校生数（{whole}）不符：小学、初中、九年一贯制学校的学生都在义务教育阶段（可不填此项）",
+        "disabled": "接受义务教育的适龄残疾儿童少年数（{part}）多于适龄残疾儿童少年数（{whole}）",
+        "disabled-split": "随班就读、特殊教育学校就读、送教上门合计{parts}人，与接受义务教育的适龄残疾儿童少年数（{whole}）不符",
     },
 }
 
@@ -61,6 +69,36 @@ _DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def _list(value) -> list:
     return value if isinstance(value, list) else []
+
+
+def _count(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# Stages whose pupils are all in grades 1-9 (their pupils are the compulsory-stage enrolment), and the
+# grades a school of each stage can have in compulsory education. Twelve-year and complete secondary
+# schools also teach senior grades (10-12), which are not recorded: their classes are grades 1-9 / 7-9.
+COMPULSORY_ONLY = ("primary", "junior", "nine_year")
+GRADES = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9), "twelve_year": (1, 9), "complete_secondary": (7, 9)}
+
+
+def check_counts(data: dict, add, messages: dict) -> None:
+    """Declared counts that contradict each other (issue 13: the counts the completeness rule and the
+    city-wide disabled-enrolment rate read)."""
+    figures = data.get("figures") if isinstance(data.get("figures"), dict) else {}
+    enrolled, age = _count(figures.get("disabled_enrolled")), _count(figures.get("disabled_school_age"))
+    if enrolled is not None and age is not None and enrolled > age:
+        add("S-SCHEMA", messages["disabled"].format(part=enrolled, whole=age), ("figures", "disabled_enrolled"))
+    parts = [_count(figures.get(k)) for k in ("disabled_in_regular_classes", "disabled_in_special_schools", "disabled_home_taught")]
+    if enrolled is not None and all(p is not None for p in parts) and sum(parts) != enrolled:
+        add("S-SCHEMA", messages["disabled-split"].format(parts=sum(parts), whole=enrolled), ("figures", "disabled_enrolled"))
+    for i, school in enumerate(_list(data.get("schools"))):
+        if isinstance(school, dict):
+            part, whole = _count(school.get("pupils_compulsory")), _count(school.get("pupils"))
+            if part is not None and whole is not None and part > whole:
+                add("S-SCHEMA", messages["compulsory"].format(part=part, whole=whole), ("schools", i, "pupils_compulsory"))
+            elif part is not None and whole is not None and part != whole and school.get("stage") in COMPULSORY_ONLY:
+                add("S-SCHEMA", messages["compulsory-only"].format(part=part, whole=whole), ("schools", i, "pupils_compulsory"))
 
 
 def check_content(document: Document, collector: Collector, partial: bool = False, lang: str = "en") -> None:
@@ -90,6 +128,8 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
         if isinstance(value, str) and _DATE_FORM.fullmatch(value) and real_date(value) is None:
             add("E-DATE", messages["date"].format(value=excerpt(value)), path)
 
+    check_counts(data, add, messages)
+
     def unique(items: list, path: tuple, what: str, **names) -> list[tuple[int, dict]]:
         """The mappings among ``items``; an id used twice is reported at its second use."""
         seen: dict[str, int] = {}
@@ -113,7 +153,8 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
             stage = school.get("stage")
             if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 9:
                 continue  # the schema reports it
-            if stage == "primary" and grade > 6 or stage == "junior" and grade < 7:
+            low, high = GRADES.get(stage, (1, 9))
+            if not low <= grade <= high:
                 add("S-SCHEMA", messages["grade"].format(grade=grade, stage=stages.get(stage, stage)), ("schools", i, "classes", j, "grade"))
 
 
@@ -143,6 +184,8 @@ def to_facts(document: Document) -> Facts:
     schools, classes = [], []
     for i, s in enumerate(data.get("schools", [])):
         scalars = {k: v for k, v in s.items() if k != "classes"}
+        if "pupils_compulsory" not in scalars and "pupils" in scalars and s["stage"] in COMPULSORY_ONLY:
+            scalars["pupils_compulsory"] = scalars["pupils"]  # all its pupils are in grades 1-9
         row = {"district": district, **scalars}
         schools.append(Record("school", f"school:{s['id']}", row, {"school": s["id"], "school_name": s["name"]}, f"{file}:schools[{i}]"))
         school_id, school_name = s["id"], s["name"]

@@ -211,6 +211,10 @@ class Formatter:
         params = dict(reason)
         if "kind" in params:
             params["kind"] = self.kind_name(params["kind"])
+        if "parent" in params:
+            params["parent"] = self.kind_name(params["parent"])
+        if "of" in params:
+            params["of"] = self.label(params["of"])
         if "filter" in params:
             params["filter"] = self.requirement(params["filter"])
         if "field" in params:

@@ -151,13 +151,23 @@ def progress(v: dict, fmt: Formatter, as_of: str) -> dict:
     out = {"days_left": (_dt.date.fromisoformat(v["due"]) - _dt.date.fromisoformat(as_of)).days}
     p = v.get("progress") or {}
     out["status_if_due_now"] = p.get("status_if_due_now", "missing")
+    out["undated"] = bool(p.get("undated"))
+    # what is still missing today: a document not yet filed, or fields (records) not yet reported
+    lacks = []
+    if p.get("reason"):
+        lacks.append(fmt.lacks({"reason": p["reason"], "missing": []}))
+    for item in p.get("lacking") or []:
+        lacks.append(fmt.t["progress_records"].format(what=fmt.label(item["field"]), n=item["records"]))
+    out["lacks_text"] = fmt.t["progress_lacks"].format(what=fmt.t["list_sep"].join(lacks)) if lacks else ""
+    out["counts_text"] = (fmt.t["progress_counts"].format(fail=p.get("failing", 0), missing=p["missing"])
+                          if p.get("failing") or p.get("missing") else "")
     aim = target(v["requirement"])
     observed = v.get("observed") or {}
     if aim and aim[0] in observed:
         field, op, number = aim
         value = observed[field]
         out.update(kind="figure", label=fmt.label(field), value=fmt.value(field, value),
-                   target=f"{OPS[op]} {fmt.value(field, number)}")
+                   target=f"{OPS[op]} {fmt.value(field, number)}", counts_text="")  # one figure: no counts to give
         if isinstance(value, (int, float)) and number and op in (">=", ">"):
             out["percent"] = max(0.0, min(100.0, round(value / number * 100, 1)))
         return out

@@ -40,4 +40,19 @@ def fields_read(policy_set) -> dict[tuple[str, str], list[str]]:
         add(check.over, names - params, check.title.get("zh", check.id))
     for m in policy_set.measures:
         add(*measure_inputs(m), m.title.get("zh", m.id))
+    # the declared counts that show whether a ledger is complete (x-completeness): read for every check
+    # over the child kind
+    for spec in contracts.completeness_specs():
+        child = spec["child"]
+        if not any(c.over == child for c in policy_set.checks):
+            continue
+        reader = f"{child}记录完整性核对"
+        total = spec.get("total") or {}
+        add(spec["parent"], {n for n in (spec.get("count"), total.get("declared")) if n}, reader)
+        if spec.get("expected_unless"):
+            add(spec["parent"], expr.fields(expr.parse(spec["expected_unless"])), reader)
+        if total.get("sum"):
+            add(child, {total["sum"]}, reader)
+    if ("school", "pupils_compulsory") in out:  # a primary, junior or nine-year school's is its pupils (intake)
+        out.setdefault(("school", "pupils"), set()).update(out[("school", "pupils_compulsory")])
     return {k: sorted(v) for k, v in out.items()}

@@ -54,7 +54,8 @@ def _schema_domain(node: dict, type_: str) -> Domain:
     return Domain(type_)
 
 
-_MEASURE_DOMAINS = {"share": Domain(contracts.NUMBER, 0, 1), "count": Domain(contracts.NUMBER, 0, math.inf, True)}
+_MEASURE_DOMAINS = {"share": Domain(contracts.NUMBER, 0, 1), "count": Domain(contracts.NUMBER, 0, math.inf, True),
+                    "distinct": Domain(contracts.NUMBER, 0, math.inf, True)}
 
 
 def field_domains(policy_set: PolicySet) -> dict[str, dict[str, Domain]]:

@@ -102,15 +102,18 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         that = r.parse_expr(m["that"], base + ("that",)) if "that" in m else None
         if m["agg"] == "share" and "that" not in m:
             r.problem("P-SCHEMA", 'a "share" measure needs "that": the condition counted in the numerator', base)
-        if m["agg"] in ("sum", "min", "max", "mean", "ratio") and "value" not in m:
+        if m["agg"] in ("sum", "min", "max", "mean", "ratio", "distinct") and "value" not in m:
             r.problem("P-SCHEMA", f'a "{m["agg"]}" measure needs "value": the field aggregated', base)
         if m["agg"] == "ratio" and "per" not in m:
             r.problem("P-SCHEMA", 'a "ratio" measure needs "per": the field summed in the denominator', base)
         level = m.get("level", "district")
+        if m["id"] in contracts.base_field_types()["district"]:  # it would overwrite the submitted figure
+            r.problem("P-SCHEMA", f'measure id "{m["id"]}" is a district figure of the submission schema: choose another id', base + ("id",))
         if level == "city" and m["of"] != "district":
             r.problem("P-SCHEMA", 'a city-level measure aggregates districts: use "of: district"', base + ("of",))
-        if level == "district" and m["of"] == "district":
-            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document', base + ("of",))
+        if level == "district" and m["of"] == "district" and m["agg"] != "ratio":
+            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document '
+                      '(or "ratio" of two of the district\'s own figures)', base + ("of",))
         line, _ = r.at(base)
         measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
                                 m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"]))
@@ -170,7 +173,8 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             where_text=c.get("where"), require_text=c["require"], where=where, require=require,
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
-            source=Source(file, line), reading=c.get("reading"), compare=c.get("compare")))
+            source=Source(file, line), reading=c.get("reading"), undated=bool(c.get("undated", False)),
+            compare=c.get("compare")))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):

@@ -55,7 +55,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                 if name is not None:
                     if name not in types[kind]:
                         report(policy, ("measures", i, key), "P-FIELD", _no_field(kind, name, types[kind]))
-                    elif types[kind][name] != contracts.NUMBER:
+                    elif types[kind][name] != contracts.NUMBER and m.agg != "distinct":  # distinct counts any values
                         report(policy, ("measures", i, key), "P-TYPE", f'"{name}" is {types[kind][name]}, not a number')
         for i, c in enumerate(policy.checks):
             params = c.steps[0].params

@@ -12,6 +12,7 @@ next:
 | a document the check requires and that is absent | ``document:<kind>`` (the kind the check's filter names) |
 | the district's figures / the city's | ``district`` / ``city``            |
 | a kind of record not submitted at all | ``class:*``, ``school:*``, ``document:*`` |
+| a school's list found short of what it declares (class sizes adding up to fewer than its pupils) | ``class:<school code>/*`` |
 | a district that sent nothing    | ``submission``                         |
 
 A document is never identified by its place in the list (the evidence's
@@ -95,6 +96,8 @@ def inventory(facts) -> list[str]:
     for kind in ("class", "school"):
         records = facts.of(kind)
         items.update(r.key for r in records)
+        # a school whose classes are on file: its list's shortfall, if any, is judged again (``class:DD001/*``)
+        items.update(r.key.rsplit("/", 1)[0] + "/*" for r in records if "/" in r.key)
         if records:
             items.add(f"{kind}:*")
     documents = facts.of("document")
@@ -156,6 +159,9 @@ def label(item: str, entry: dict | None, kinds_zh: dict | None = None) -> dict:
     """How a person names the item: {"zh": ..., "en": ...}, from the latest evidence about it."""
     entry = entry or {}
     kinds_zh = kinds_zh or {}
+    if item.startswith("class:") and item.endswith("/*") and item != "class:*":
+        school = entry.get("school_name") or entry.get("school", "") or item[len("class:"):-2]
+        return {"zh": f"{school} 班级台账（不全）", "en": f"{school} class ledger (incomplete)"}
     if item.startswith("class:") and item != "class:*":
         school, klass = entry.get("school_name") or entry.get("school", ""), entry.get("class", item.split("/", 1)[-1])
         grade = entry.get("grade")

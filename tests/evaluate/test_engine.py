@@ -34,12 +34,14 @@ def policy_set():
     return load_policies(POLICIES)
 
 
-def submission(district="大东区", sizes=(30, 57, 46, 40), rate=0.99):
-    """One primary school whose classes have ``sizes``: 57 and 46 violate, 30 and 40 do not."""
+def submission(district="大东区", sizes=(30, 57, 46, 40), rate=1.0):
+    """One primary school whose classes have ``sizes``: 57 and 46 violate, 30 and 40 do not; its video
+    monitoring covers ``rate`` of its key locations."""
     data = {
         "district": district,
         "figures": {"disabled_enrolment_rate": rate, "pupils_total": 100, "pupils_quality_covered": 100},
-        "schools": [{"id": "S1", "name": "第一小学", "stage": "primary", "pupils": 500, "has_practice_room": True,
+        "schools": [{"id": "S1", "name": "第一小学", "stage": "primary", "pupils": sum(sizes), "has_practice_room": True,
+                     "monitoring_coverage": rate,
                      "classes": [{"id": f"c{i}", "grade": 1, "size": s} for i, s in enumerate(sizes)]}],
     }
     return facts_from_document(Document(f"{district}.yaml", data))
@@ -273,7 +275,7 @@ def test_district_state_is_deleted_after_each_audit(policy_set):
 def test_exponent_form_floats_reach_the_engine(policy_set, rate):
     assert "e" not in repr(rate) or "e" not in dumps(rate)
     findings = audit(policy_set, [submission(rate=rate)])
-    assert statuses(findings)["special-groups.disabled-enrolment-97"] == "fail"
+    assert statuses(findings)["safety.monitoring-full"] == "fail"
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-(2.0**53), max_value=2.0**53))

@@ -216,7 +216,8 @@ def _shuffle(value, rnd):
 def _canonical(value):
     """Lists sorted: evidence follows the order of the records, which is the submitter's to choose."""
     if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items() if k != "record"}  # documents are keyed by position
+        return {k: _canonical(v) for k, v in value.items()  # documents are keyed by position
+                if k != "record" and not (k == "key" and str(v).startswith("document:"))}
     if isinstance(value, list):
         return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
     return value

@@ -26,7 +26,7 @@ def test_errors_point_to_the_cell_and_come_together(policy_set, tmp_path):
     lines = [line.replace(str(tmp_path) + os.sep, "") for line in _problems([path])]
     expected = [
         f"{name}:区级指标!B2: S-DISTRICT: 区县名称“和平”不在十三个区县之中（是否应为“和平区”？）",
-        f"{name}:学校!{stage}3: S-SCHEMA: 「学段」应填写下拉列表中的一项：小学、初中、九年一贯制，实际是“小学校”；是否应为“小学”？",
+        f"{name}:学校!{stage}3: S-SCHEMA: 「学段」应填写下拉列表中的一项：小学、初中、九年一贯制、十二年一贯制、完全中学，实际是“小学校”；是否应为“小学”？",
         f"{name}:班级!{size}17: S-SCHEMA: 「班额」应填写0到150之间的整数，实际是“四十五”",
         f"{name}:班级!{grade}19: S-SCHEMA: 「年级」应填写1到9之间的整数，实际是数字 12",
         f"{name}:班级!{code}21: S-SCHEMA: 「学校代码」“XX999”在「学校」表中没有（共 2 行）",

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from strategies import agree
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.document import Document
@@ -105,7 +106,7 @@ def test_content_errors_from_validation_are_located_too(policy_set, tmp_path):
     classes.cell(row, _col(classes, "年级")).value = 8
     wb.save(path)
     (line,) = _problems([path])
-    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」小学没有8年级（小学为1–6年级，初中为7–9年级）" in line
+    assert f":班级!{classes.cell(row, _col(classes, '年级')).column_letter}{row}: S-SCHEMA: 「年级」小学没有8年级（小学为1–6年级，初中、完全中学为7–9年级）" in line
 
 
 def test_a_whole_column_gone_wrong_is_summarised(policy_set, tmp_path):
@@ -174,6 +175,7 @@ def submissions(draw, policy_set):
     if top and draw(st.booleans()):
         data["reported_on"] = draw(_value(sheets["district"].field("reported_on")))
     figures = draw(_record([f for f in cols["district"] if f.key not in ("district", "reported_on")]))
+    agree(figures)
     if figures:
         data["figures"] = figures
     documents = draw(st.lists(_record(cols["document"]), max_size=3))
@@ -183,7 +185,8 @@ def submissions(draw, policy_set):
     schools = []
     for sid in ids:
         school = draw(_record(cols["school"], {"id": sid}))
-        grades = {"primary": (1, 6), "junior": (7, 9)}.get(school.get("stage"), (1, 9))
+        agree(school)  # declared counts that agree, as the intake requires
+        grades = {"primary": (1, 6), "junior": (7, 9), "complete_secondary": (7, 9)}.get(school.get("stage"), (1, 9))
         class_fields = [f for f in cols["class"] if f.key != "grade"]
         classes = draw(st.lists(st.tuples(TEXT, st.integers(*grades), _record(class_fields)), max_size=3, unique_by=lambda t: t[0]))
         if classes:

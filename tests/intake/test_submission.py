@@ -18,6 +18,17 @@ _SCHOOL = {"id": "HP001", "name": "一校", "stage": "primary", "classes": [{"id
     ({"district": "和平区", "schools": [_SCHOOL, _SCHOOL]}, "S-DUPLICATE-ID", "学校代码“HP001”重复"),
     ({"district": "和平区", "schools": [{**_SCHOOL, "classes": _SCHOOL["classes"] * 2}]}, "S-DUPLICATE-ID", "学校“HP001”的班级编号“1-1”重复"),
     ({"district": "和平区", "schools": [{**_SCHOOL, "classes": [{"id": "7-1", "grade": 7, "size": 40}]}]}, "S-SCHEMA", "小学没有7年级"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "stage": "complete_secondary", "pupils": 900, "pupils_compulsory": 40}]},
+     "S-SCHEMA", "完全中学没有1年级"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "stage": "twelve_year", "pupils": 900, "pupils_compulsory": 901}]},
+     "S-SCHEMA", "义务教育阶段在校生数（901）多于在校生数（900）"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "pupils": 2001, "pupils_compulsory": 0}]},
+     "S-SCHEMA", "义务教育阶段在校生数（0）与在校生数（2001）不符"),
+    ({"district": "和平区", "figures": {"disabled_school_age": 10, "disabled_enrolled": 11}}, "S-SCHEMA",
+     "接受义务教育的适龄残疾儿童少年数（11）多于适龄残疾儿童少年数（10）"),
+    ({"district": "和平区", "figures": {"disabled_school_age": 10, "disabled_enrolled": 9, "disabled_in_regular_classes": 5,
+                                        "disabled_in_special_schools": 2, "disabled_home_taught": 1}},
+     "S-SCHEMA", "随班就读、特殊教育学校就读、送教上门合计8人，与接受义务教育的适龄残疾儿童少年数（9）不符"),
 ])
 def test_content_checks_speak_chinese_for_spreadsheets(data, code, zh):
     """The checks every submission goes through: English for YAML and JSON, Chinese for the clerks' spreadsheets."""
@@ -28,3 +39,11 @@ def test_content_checks_speak_chinese_for_spreadsheets(data, code, zh):
         found[lang] = [(p.code, p.message) for p in collector.problems]
     assert [c for c, _ in found["en"]] == [c for c, _ in found["zh"]] == [code]
     assert zh in found["zh"][0][1] and zh not in found["en"][0][1]
+
+
+def test_a_twelve_year_school_may_have_grades_1_to_9_and_its_counts_agree():
+    collector = Collector("x", SubmissionError)
+    school = {**_SCHOOL, "stage": "twelve_year", "pupils": 900, "pupils_compulsory": 40,
+              "classes": [{"id": "1-1", "grade": 1, "size": 40}, {"id": "9-1", "grade": 9, "size": 0}]}
+    check_content(Document("x", {"district": "和平区", "schools": [school]}), collector)
+    assert collector.problems == []

@@ -62,7 +62,7 @@ def test_the_review_states_each_item_of_the_previous_notice(golden_history_out):
     for (state, row), item in zip(rows, items):
         assert item["title"]["zh"] in row and f'>{item["total"]}处<' in row and f'>{item["label"]["zh"]}<' in row
     partly = dict(rows)["partly_rectified"]
-    assert "所列2处中已整改1处，仍存在1处：" in partly and "1年级1-1班" in partly and "1年级1-2班" not in partly
+    assert "所列3处中已整改2处，仍存在1处：" in partly and "1年级1-1班" in partly and "1年级1-2班" not in partly
     intro = visible(review)
     assert "对上次整改通知（沈教督〔2023〕2号，2023年1月10日印发，整改期限2023年2月9日）所列3项问题进行了复查" in intro
     assert "未整改1项，部分整改1项，已整改1项" in intro and "尚未届满" not in intro  # the deadline passed before 2023-06-30
@@ -77,7 +77,7 @@ def test_the_comparison_counts_and_lists_every_finding(golden_history_out):
     assert {s: shown.count(s) for s in counts} == counts
     assert shown == sorted(shown, key=["overdue", "persisting", "reopened", "new", "rule_changed", "unknown", "rectified"].index)
     text = visible(compare)
-    assert "与上次督导（督导基准日2022年12月31日）相比" in text and "逾期未整改3处，新发现1处，已整改2处" in text
+    assert "与上次督导（督导基准日2022年12月31日）相比" in text and "逾期未整改3处，新发现1处，已整改4处" in text
     assert "自2022年12月31日督导起连续2轮存在；沈教督〔2023〕2号（限2023年2月9日前整改），逾期未整改" in text
     new = re.findall(r'<tr data-lifecycle="new">(.*?)</tr>', compare)
     assert len(new) == 1 and "3年级3-1班" in new[0] and "本次首次发现（未达标）" in new[0]  # the new class of 47
@@ -146,8 +146,8 @@ def test_english_documents_with_history(golden_history_out, tmp_path):
     shutil.copyfile(store, copy)
     assert audit_into(str(tmp_path / "en"), *SECOND, "--db", str(copy), "--lang", "en") == 0  # recorded already
     page = visible(read(str(tmp_path / "en"), "大东区.html"))
-    assert "Re-inspection of the previous notice" in page and "1 of 2 rectified, 1 remain:" in page
-    assert "Compared with the previous audit (base date 2022-12-31)" in page and "3 overdue, 1 new, 2 rectified" in page
+    assert "Re-inspection of the previous notice" in page and "2 of 3 rectified, 1 remain:" in page
+    assert "Compared with the previous audit (base date 2022-12-31)" in page and "3 overdue, 1 new, 4 rectified" in page
     notice = visible(read(str(tmp_path / "en"), "大东区-rectification-notice.html"))
     assert "named in 沈教督〔2023〕2号 (rectify by 2023-02-09)" in notice and "Item(s) 1、2" not in notice
     for chinese in ("复查", "整改通知（", "未整改", "新发现", "逾期", "直线"):  # the history's own words are English

@@ -158,7 +158,7 @@ def test_english_documents(tmp_path):
 
 def test_long_evidence_is_summarised_with_the_full_list_in_the_appendix(tmp_path):
     classes = [{"id": f"1-{i}", "grade": 1, "size": 46 + i} for i in range(14)]
-    school = {"id": "S1", "name": "一校", "stage": "primary", "rural": False, "pupils": 900, "classes": classes}
+    school = {"id": "S1", "name": "一校", "stage": "primary", "rural": False, "pupils": sum(c["size"] for c in classes), "classes": classes}
     submission = tmp_path / "sh.json"
     submission.write_text(json.dumps({"district": "沈河区", "schools": [school]}, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "out"

@@ -16,7 +16,7 @@ def test_html_lists_at_most_evidence_rows_per_check_and_findings_json_keeps_all(
     from auditor.intake.submission import facts_from_document
 
     extra = 7
-    schools = [{"id": f"s{i}", "name": f"校{i}", "stage": "primary", "pupils": 100, "has_practice_room": True,
+    schools = [{"id": f"s{i}", "name": f"校{i}", "stage": "primary", "pupils": 60, "has_practice_room": True,
                 "classes": [{"id": "1", "grade": 1, "size": 60}]} for i in range(EVIDENCE_ROWS + extra)]
     policy_set = load_policies(POLICIES)
     facts = facts_from_document(Document("big.yaml", {"district": "和平区", "schools": schools}))

@@ -112,7 +112,7 @@ def test_template_has_guide_dropdowns_ranges_and_links(policy_set, tmp_path):
     assert wb["区级指标"]["B2"].value == "和平区"
     validations = {str(dv.sqref): dv for dv in wb["学校"].data_validations.dataValidation}
     kinds = {(dv.type, dv.formula1) for dv in validations.values()}
-    assert ("list", '"小学,初中,九年一贯制"') in kinds and ("list", '"是,否"') in kinds
+    assert ("list", '"小学,初中,九年一贯制,十二年一贯制,完全中学"') in kinds and ("list", '"是,否"') in kinds
     assert any(dv.type == "whole" and dv.formula2 == "20000" for dv in validations.values())
     classes = wb["班级"]
     assert classes["A1"].value == "*学校代码"

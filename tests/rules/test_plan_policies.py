@@ -70,7 +70,10 @@ def test_plan_numbers_and_deadlines(policy_set):
         "two-types.standards-2020": ("2020-12-31", "meets_building_standard"),
         "rural-conditions.basic-config-2022": ("2022-12-31", "meets_basic_config"),
         "large-classes.56": ("2019-12-31", "size <= 55"),
-        "special-groups.disabled-enrolment-97": ("2022-12-31", "disabled_enrolment_rate >= 0.97"),
+        "special-groups.disabled-enrolment-97": ("2022-12-31", "city_disabled_enrolment_rate >= 0.97"),
+        "large-classes.ledger": ("2022-12-31", 'filed_on <= date("2022-12-31")'),
+        "dropout.registry": ("2022-12-31", 'filed_on <= date("2022-12-31")'),
+        "two-types.township-plans": ("2020-12-31", "township_plans_filed >= two_types_townships"),
         "nutrition.pilot-schools-8": ("2019-08-27", "city_nutrition_pilot_schools >= 8"),
         "quality-education.pe-hour": ("2019-08-27", "pe_minutes_daily >= 60"),
         "practice.room-share-50": ("2022-12-31", "practice_room_share >= 0.5"),
@@ -80,14 +83,20 @@ def test_plan_numbers_and_deadlines(policy_set):
         "demo-schools.300": ("2022-12-31", "city_demo_schools >= 300"),
         "internet.sync-50": ("2022-12-31", "sync_paired_share >= 0.5"),
         "overall-goals.consolidation-99": ("2019-12-31", "city_consolidation_rate >= 0.99"),
-        "leadership.action-plan-filed": ("2019-12-31", 'filed_on <= date("2019-12-31")'),
+        "leadership.action-plan-filed": ("2019-12-31", 'filed_on <= date("2019-12-31") and filed_with == "市教育局"'),
     }
     for check_id, (due, require) in cases.items():
         check = checks[check_id]
         assert check.final_due.isoformat() == due, check_id
         assert check.require_text == require, check_id
     assert [s.due.isoformat() for s in checks["overall-goals.coverage"].steps] == ["2020-12-31", "2022-12-31"]
-    assert "辽中区" in checks["nutrition.canteen-2022"].where_text and "法库县" in checks["nutrition.canteen-2022"].where_text
+    assert checks["nutrition.canteen-2022"].where_text.startswith("rural or")  # every rural school, pilots included
+    assert checks["nutrition.food-safety"].where_text == "canteen_supply"  # every school that supplies meals
+    assert checks["special-groups.disabled-enrolment-97"].over == "city"
+    assert checks["layout.closure-procedure"].require_text.endswith('filed_with == "市教育局"')
+    undated = {c.id for c in policy_set.checks if c.undated}
+    assert {"large-classes.ledger", "dropout.registry", "nutrition.food-safety"} <= undated
+    assert all(checks[c].final_due.isoformat() == plan()["plan"]["period"]["end"] for c in undated)
 
 
 def _manual_checks(policy_set):
