@@ -40,6 +40,7 @@ def _verdict(findings, district, check):
     ("于洪区", "dropout.reporting"),             # a document never filed
     ("浑南区", "leadership.action-plan-filed"),  # a document filed late
     ("沈阳市", "overall-goals.coverage"),        # a city-wide target, from every district's figures
+    ("大东区", "large-classes.self-report"),     # a self-reported figure against the class ledger
 ])
 def test_explain_gives_the_trace_of_findings_json(capsys, audited, district, check):
     _, findings = audited
@@ -53,7 +54,10 @@ def test_explain_gives_the_trace_of_findings_json(capsys, audited, district, che
     if v["trace"]["failed"]["count"]:
         assert rows["未达标记录"].startswith(f"共{v['counts']['fail']}条")
     for m in v["trace"].get("measures", []):  # the figure and its inputs, as findings.json has them
-        assert f"{m['numerator']:,} / {m['denominator']:,}" in rows["计算依据"]
+        if "numerator" in m:
+            assert f"{m['numerator']:,} / {m['denominator']:,}" in rows["计算依据"]
+        if "counted" in m:
+            assert f"计入{m['counted']['count']}条" in rows["计算依据"]
     assert rows["判定日期"] == "2022年12月31日"
 
 
@@ -85,3 +89,22 @@ def test_the_reports_carry_the_basis_and_the_days_late(audited):
     notice = re.sub(r"<[^>]+>", "", files["浑南区-整改通知.html"])
     assert "（逾期15天）" in notice and "（逾期5天）" in notice
     assert "未报送（应于" in notice
+
+
+def test_a_self_report_that_differs_from_the_ledger_is_its_own_finding(capsys, audited):
+    """大东区 reports no class of 56 or more; its class ledger holds two: 数据不一致, both values and the records cited."""
+    policy_set, findings = audited
+    v = _verdict(findings, "大东区", "large-classes.self-report")
+    assert v["status"] == "fail" and v["title"]["zh"].startswith("数据不一致")
+    d = v["discrepancy"]
+    assert (d["reported"]["value"], d["computed"]["value"], d["difference"], d["beyond"]) == (0, 2, -2, True)
+    counted = next(m for m in v["trace"]["measures"] if m["id"] == "large_classes_56_count")["counted"]
+    failing = {e["record"] for e in _verdict(findings, "大东区", "large-classes.56")["evidence"]}
+    assert counted["count"] == 2 and set(counted["first"]) == failing  # the records behind the computed figure
+    others = [x for x in findings["verdicts"] if x["check"] == "large-classes.self-report" and x["district"] != "大东区"]
+    assert all(x["status"] in ("pass", "missing") for x in others) and any(x["status"] == "pass" for x in others)
+    explained = _explain(capsys, "--district", "大东区", "--check", "large-classes.self-report")
+    row = next(r["text"] for r in explained["basis"] if r["label"] == "数据不一致")
+    assert "自报56人以上大班额数0个" in row and "相差2" in row
+    notice = re.sub(r"<[^>]+>", "", render(findings, policy_set, "zh")["大东区-整改通知.html"])
+    assert "数据不一致：自报56人以上大班额0个，班级台账中有2个" in notice

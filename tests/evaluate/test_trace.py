@@ -102,7 +102,7 @@ def test_late_is_not_never(findings):
 def test_filing_a_day_late_and_on_the_day(policy_set):
     """The action plan was due on 2019-12-31: filed that day passes, filed a day later fails one day late."""
     def audit(filed_on):
-        doc = {"district": "和平区", "documents": [{"kind": "action_plan", "filed_on": filed_on}]}
+        doc = {"district": "和平区", "documents": [{"kind": "action_plan", "filed_on": filed_on, "filed_with": "市教育局"}]}
         out = Auditor(policy_set, "reference").audit([facts_from_document(Document("hp.yaml", doc))], AS_OF, ["和平区"])
         return next(v for v in out["verdicts"] if v["check"] == "leadership.action-plan-filed")
 
