@@ -67,9 +67,10 @@ class Auditor:
             derive.derive_district(facts, self.policy_set.measures)
         outcomes = self._evaluate(facts)
         with timing.stage("verdicts"):
-            return [self._verdict(check, facts, as_of, outcomes) for check in self.policy_set.checks if check.over != "city"]
+            traced: dict = {}
+            return [self._verdict(check, facts, as_of, outcomes, traced) for check in self.policy_set.checks if check.over != "city"]
 
-    def _verdict(self, check, facts: Facts, as_of: _dt.date, outcomes: dict) -> dict:
+    def _verdict(self, check, facts: Facts, as_of: _dt.date, outcomes: dict, traced: dict | None = None) -> dict:
         """One check's verdict for one district (or the city), with its trace and the filing dates' detail."""
         rules = self.compiled.by_check[check.id]
         verdict = judge_check(check, rules, facts, as_of, self._policies[check.policy], self.types[check.over], outcomes)
@@ -79,7 +80,7 @@ class Auditor:
         compared = trace.discrepancy(check, facts)
         if compared is not None:
             verdict["discrepancy"] = compared
-        verdict["trace"] = trace.build(check, rule, facts, as_of, outcomes[rule.name], verdict, self._measures)
+        verdict["trace"] = trace.build(check, rule, facts, as_of, outcomes[rule.name], verdict, self._measures, traced)
         return verdict
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:

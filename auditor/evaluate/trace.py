@@ -108,8 +108,9 @@ def measure_inputs(measure: Measure, records: list, note: dict) -> dict:
 
 
 def build(check: Check, rule: Rule, facts: Facts, as_of: _dt.date, judged: Judged, verdict: dict,
-          measures: dict[str, Measure]) -> dict:
-    """The trace of ``verdict`` (one check, one district or the city), from what the evaluation used."""
+          measures: dict[str, Measure], cache: dict | None = None) -> dict:
+    """The trace of ``verdict`` (one check, one district or the city), from what the evaluation used
+    (``cache``: a dict kept for one district's verdicts, so that a measure read by several checks is traced once)."""
     records = facts.of(check.over)
     failed = [e["record"] for e in verdict["evidence"] if e["problem"] == FAIL]
     lacking = [e["record"] for e in verdict["evidence"] if e["problem"] == MISSING]
@@ -122,7 +123,11 @@ def build(check: Check, rule: Rule, facts: Facts, as_of: _dt.date, judged: Judge
     }
     used = [measures[name] for name in sorted(rule.fields) if name in measures and name in facts.notes]
     if used:
-        out["measures"] = [measure_inputs(m, facts.of(m.of) if m.level == "district" else [], facts.notes[m.id]) for m in used]
+        cache = {} if cache is None else cache
+        for m in used:
+            if m.id not in cache:
+                cache[m.id] = measure_inputs(m, facts.of(m.of) if m.level == "district" else [], facts.notes[m.id])
+        out["measures"] = [cache[m.id] for m in used]
     return out
 
 
