@@ -20,6 +20,7 @@ check requires that was not submitted at all carries ``filing: {status: not_file
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 from auditor.evaluate.reference import FAIL, MISSING, NA, PASS, Judged
 from auditor.intake.contracts import DATE
@@ -67,6 +68,12 @@ def _first(items: list, count: int | None = None) -> dict:
     return {"count": len(items) if count is None else count, "first": items[:FIRST]}
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(node: expr.Node | None):
+    """A measure's filter or condition as the reference evaluator's closure (None for none)."""
+    return None if node is None else expr.compile_expr(node)
+
+
 def measure_inputs(measure: Measure, records: list, note: dict) -> dict:
     """How a derived figure came about: its definition, value, and which records counted, which its filter left
     out and which lacked data (counts and the first keys)."""
@@ -87,15 +94,17 @@ def measure_inputs(measure: Measure, records: list, note: dict) -> dict:
         return out
     counted, left_out, hits = [], [], []
     lacking = {item.get("key") for item in note.get("lacking") or []}
+    where = _compiled(measure.where)
+    that = _compiled(measure.that)
     for record in records:
         if record.key in lacking:
             continue
-        applies = expr.evaluate(measure.where, record.data) if measure.where is not None else True
+        applies = where(record.data) if where is not None else True
         if applies is expr.MISSING or not applies:
             left_out.append(record.key)
             continue
         counted.append(record.key)
-        if measure.that is not None and expr.evaluate(measure.that, record.data) is True:
+        if that is not None and that(record.data) is True:
             hits.append(record.key)
     out["counted"] = _first(counted)
     if measure.where is not None:
