@@ -50,7 +50,7 @@ from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH
 from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJECTION_COLOURS, STATUS_COLOURS, STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
-from auditor.output.why import basis, waiver_text
+from auditor.output.why import basis, waiver_rows, waiver_text
 from auditor.output.workbook import workbook
 from auditor.workers import forked_map
 
@@ -209,7 +209,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
 
     def index() -> dict[str, str]:
         return {"index.html": env.get_template("index.html").render(
-            **common, **summary_context(findings, by_district, clauses, pages, fmt),
+            **common, **summary_context(findings, by_district, clauses, pages, fmt), waivers=waiver_rows(findings, fmt),
+            waiver_words=fmt.words["why"],
             files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any),
             history=city_history(history.get("city"), fmt, pages, notices, clauses, numbers) if history else None)}
 

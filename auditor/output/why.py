@@ -160,3 +160,19 @@ def discrepancy_text(d: dict, fmt: Formatter) -> str:
         reported_label=fmt.label(reported["field"]), reported=fmt.quantity(reported["field"], reported["value"]),
         computed_label=fmt.label(computed["measure"]), computed=fmt.quantity(computed["measure"], computed["value"]),
         difference=fmt.value(computed["measure"], abs(d["difference"])), tolerance=fmt.value(computed["measure"], d["tolerance"]))
+
+
+def waiver_rows(findings: dict, fmt: Formatter) -> list[dict]:
+    """The city summary's table of every waiver and what became of it ([] without a waiver folder)."""
+    w = _w(fmt)
+    rows = []
+    for item in findings.get("waivers") or []:
+        doc = item["document"]
+        scope = fmt.t["list_sep"].join(fmt.checks.get(c, c) for c in (item["applied_to"] or item["checks"]))
+        if item.get("records"):
+            scope += f"（{fmt.t['list_sep'].join(item['records'])}）"
+        rows.append({"id": item["id"], "district": item["district"], "scope": scope, "status": item["status"],
+                     "document": f"{doc['approved_by']} {doc['ref']}（{fmt.date(doc['date'])}）",
+                     "valid": f"{fmt.date(item['valid_from'])}—{fmt.date(item['valid_until'])}",
+                     "outcome": w["waiver_status"][item["status"]], "source": item["source"]})
+    return rows

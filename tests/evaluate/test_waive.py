@@ -104,3 +104,13 @@ def test_a_bad_waiver_stops_the_audit_before_anything_is_written(tmp_path, capsy
     err = capsys.readouterr().err
     assert "w.yaml:7: W-SCOPE" in err and 'did you mean "layout.plan-filed"' in err
     assert not out.exists() or not os.listdir(out)
+
+
+def test_the_city_summary_lists_every_waiver_and_its_outcome(audited):
+    policy_set, plain, waived = audited
+    page = render(waived, policy_set, "zh")["index.html"]
+    rows = re.findall(r'<tr data-waiver="(\w+)"><td>([\w.-]+)<br>', page)
+    assert {waiver: status for status, waiver in rows} == {w["id"]: w["status"] for w in waived["waivers"]} and len(rows) == 4
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "豁免已过期，未予适用" in text and "未使用：所涉事项无未达标或数据缺失" in text
+    assert "豁免情况" not in render(plain, policy_set, "zh")["index.html"]  # no waiver folder, no section
