@@ -20,12 +20,13 @@ import os
 from dataclasses import dataclass
 
 from auditor.dates import real_date
-from auditor.errors import Collector, PolicyError, Problem, did_you_mean
+from auditor.errors import Collector, PolicyError, Problem, hint
 from auditor.intake import contracts
 from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
 from auditor.intake.textfile import link_outside
 from auditor.model import PolicySet, plan
+from auditor.texts import msg
 
 DEFAULT_FOLDER = "waivers"  # beside the policy folder; used when it exists
 
@@ -63,12 +64,11 @@ def default_folder(policies: str) -> str | None:
 
 def waiver_files(folder: str) -> list[str]:
     if not os.path.isdir(folder):
-        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", "the waiver folder does not exist"))
+        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", msg("waiver.no-folder")))
     names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
     outside = [n for n in names if link_outside(folder, n) is not None]
     if outside:
-        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", "is a link to a file outside the waiver folder; "
-                                   "links out of the folder are not followed") for n in outside])
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", msg("read.link-outside")) for n in outside])
     return [os.path.join(folder, n) for n in names]
 
 
@@ -76,7 +76,7 @@ def _date(text: str, collector: Collector, document, path) -> _dt.date | None:
     date = real_date(text)
     if date is None:
         line, column = document.where(path)
-        collector.add("E-DATE", f'"{text}" is not a real date', line, column, path_text(path))
+        collector.add("E-DATE", msg("content.date", value=text), line, column, path_text(path))
     return date
 
 
@@ -94,7 +94,7 @@ def load_waivers(folder: str, policy_set: PolicySet) -> tuple[Waiver, ...]:
         collector = Collector(file, PolicyError)
         document, loaded = load_partial(file, PolicyError)
         if document.data is None:
-            collector.add("W-SCHEMA", "the file is empty; a waiver file needs a list of waivers")
+            collector.add("W-SCHEMA", msg("waiver.file-empty"))
         elif loaded:
             schema = Collector(file, PolicyError)
             contracts.validate(document, "waiver", schema, "W-SCHEMA")
@@ -106,13 +106,13 @@ def load_waivers(folder: str, policy_set: PolicySet) -> tuple[Waiver, ...]:
                     continue
                 line = waiver.line
                 if waiver.id in seen:
-                    collector.add("W-DUPLICATE-ID", f'waiver id "{waiver.id}" is used already at {seen[waiver.id].source}', line, 0,
+                    collector.add("W-DUPLICATE-ID", msg("waiver.duplicate-id", id=waiver.id, source=seen[waiver.id].source), line, 0,
                                   path_text(("waivers", index, "id")))
                     continue
                 clash = next((w for w in out if _overlap(w, waiver)), None)
                 if clash is not None:
-                    collector.add("W-OVERLAP", f'waiver "{waiver.id}" covers what waiver "{clash.id}" ({clash.source}) covers, on some of '
-                                  "the same days; merge them or narrow one's scope or dates", line, 0, path_text(("waivers", index, "scope")))
+                    collector.add("W-OVERLAP", msg("waiver.overlap", id=waiver.id, other=clash.id, source=clash.source),
+                                  line, 0, path_text(("waivers", index, "scope")))
                     continue
                 seen[waiver.id] = waiver
                 out.append(waiver)
@@ -131,17 +131,17 @@ def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, 
         collector.add("W-SCOPE", message, line, column, path_text(at + ("scope", key)))
 
     if scope["district"] not in districts:
-        bad("district", f'unknown district "{scope["district"]}"{did_you_mean(scope["district"], districts)}')
+        bad("district", msg("waiver.district", district=scope["district"], hint=hint(scope["district"], districts)))
         ok = False
     if "check" in scope:
         covered = (scope["check"],)
         if scope["check"] not in checks:
-            bad("check", f'no check "{scope["check"]}" in the policies{did_you_mean(scope["check"], list(checks))}')
+            bad("check", msg("waiver.check", check=scope["check"], hint=hint(scope["check"], list(checks))))
             ok = False
     else:
         covered = tuple(by_clause.get(scope["clause"], ()))
         if not covered:
-            bad("clause", f'no check of clause "{scope["clause"]}" in the policies{did_you_mean(scope["clause"], list(by_clause))}')
+            bad("clause", msg("waiver.clause", clause=scope["clause"], hint=hint(scope["clause"], list(by_clause))))
             ok = False
     valid_from = _date(item["valid_from"], collector, document, at + ("valid_from",))
     valid_until = _date(item["valid_until"], collector, document, at + ("valid_until",))
@@ -150,7 +150,8 @@ def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, 
         return None
     if valid_until < valid_from:
         line, column = document.where(at + ("valid_until",))
-        collector.add("W-DATES", f"valid_until {valid_until} is before valid_from {valid_from}", line, column, path_text(at + ("valid_until",)))
+        collector.add("W-DATES", msg("waiver.dates", until=valid_until.isoformat(), since=valid_from.isoformat()), line, column,
+                      path_text(at + ("valid_until",)))
         return None
     line, _ = document.where(at)
     return Waiver(item["id"], document.file, line, scope["district"], covered, dict(scope), tuple(scope.get("records", ())),

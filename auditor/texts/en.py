@@ -211,4 +211,13 @@ EN: dict[str, str] = {
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
     "sheet.csv": "CSV cannot be read{detail}",
+    # waivers (auditor/rules/waivers.py)
+    "waiver.no-folder": "the waiver folder does not exist",
+    "waiver.file-empty": "the file is empty; a waiver file needs a list of waivers",
+    "waiver.district": 'unknown district "{district}"{hint}',
+    "waiver.check": 'no check "{check}" in the policies{hint}',
+    "waiver.clause": 'no check of clause "{clause}" in the policies{hint}',
+    "waiver.dates": "valid_until {until} is before valid_from {since}",
+    "waiver.duplicate-id": 'waiver id "{id}" is used already at {source}',
+    "waiver.overlap": 'waiver "{id}" covers what waiver "{other}" ({source}) covers, on some of the same days; merge them or narrow one\'s scope or dates',
 }

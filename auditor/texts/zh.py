@@ -197,4 +197,13 @@ ZH: dict[str, str] = {
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "工作簿解压后有 {size} 字节，最多允许 {limit} 字节",
     "sheet.csv": "无法读取 CSV 文件{detail}",
+    # waivers (auditor/rules/waivers.py)
+    "waiver.no-folder": "豁免文件夹不存在",
+    "waiver.file-empty": "文件为空；豁免文件须列出豁免事项",
+    "waiver.district": "未知的区县（市）“{district}”{hint}",
+    "waiver.check": "政策中没有检查项“{check}”{hint}",
+    "waiver.clause": "政策中没有条款“{clause}”的检查项{hint}",
+    "waiver.dates": "有效期截止日 {until} 早于起始日 {since}",
+    "waiver.duplicate-id": "豁免编号“{id}”已在 {source} 使用",
+    "waiver.overlap": "豁免“{id}”与豁免“{other}”（{source}）在部分日期覆盖相同事项；请合并，或缩小其中之一的范围或有效期",
 }
