@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"record the audit in this audit history (default: {DEFAULT_DB} inside the --out folder)")
     audit.add_argument("--no-db", action="store_true", help="do not record the audit in any history")
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
+    audit.add_argument("--quiet", action="store_true",
+                       help="no progress line on stderr (it is shown only when stderr is a terminal)")
 
     why = sub.add_parser("explain", help="why one verdict: the rule, the deadline in force, the records and the figures behind it",
                          description="Audit the submissions as `audit` does (nothing is written) and print the trace of one "

@@ -27,12 +27,14 @@ from auditor.output.report import render
 from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.output.templates import write_templates
 from auditor.output.writer import claim
+from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
 from auditor.rules.waivers import default_folder as default_waivers, load_waivers, waiver_files
 from auditor.store import db, history, query, record, text, views
+from auditor.texts import msg, render as render_msg
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
@@ -128,18 +130,13 @@ def load_waiver_folder(args, policy_set) -> tuple[tuple | None, str | None]:
     return load_waivers(folder, policy_set), folder
 
 
-WAIVER_WORDS = {
-    "zh": {"expired": "豁免已过期（有效期至{until}），未予适用：{checks}", "not_yet_valid": "豁免尚未生效（自{since}起），未予适用",
-           "unused": "豁免未使用：所涉事项无未达标或数据缺失的记录"},
-    "en": {"expired": "waiver EXPIRED (valid until {until}), not applied: {checks}", "not_yet_valid": "waiver not yet valid (from {since}), not applied",
-           "unused": "waiver unused: nothing it covers fails or lacks data"},
-}
+WAIVER_STATUS = {"expired": "waiver.expired", "not_yet_valid": "waiver.not-yet-valid", "unused": "waiver.unused"}
 
 
 def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
-    words = WAIVER_WORDS[lang]
-    return [f"{w['source']}: {w['id']}: " + words[w["status"]].format(until=w["valid_until"], since=w["valid_from"],
-                                                                          checks=", ".join(w["applied_to"]) or "-")
+    """One stderr line for every waiver not applied (expired, not yet valid, unused), in ``lang``."""
+    return [f"{w['source']}: {w['id']}: " + render_msg(msg(WAIVER_STATUS[w["status"]], until=w["valid_until"], since=w["valid_from"],
+                                                          checks=", ".join(w["applied_to"]) or "-"), lang)
             for w in reports if w["status"] != "applied"]
 
 
@@ -162,15 +159,24 @@ def cmd_audit(args) -> int:
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
-    # everything is loaded, validated, audited and rendered in memory before anything is written; the reports are
-    # written all or nothing, inside the transaction that records the audit (the same audit recorded again changes
+    # everything is loaded, validated and audited before anything is written; each report is written to a temporary
+    # in --out as it is rendered (never all in memory), and the set is renamed into place all or nothing, inside the transaction that records the audit (the same audit recorded again changes
     # nothing), so the documents carry the notice numbers the history gave them
     policy_set = load_policies(args.policies)
     engine_problems(policy_set)
     waivers, waiver_folder = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
-    findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, districts, jobs, inventory=inventory)
+    show = None if not getattr(args, "quiet", False) else False  # on a terminal only, unless --quiet
+    with Progress(len(units), "audit", args.lang, enabled=show) as progress:
+        findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, districts, jobs, inventory=inventory,
+                                                                         progress=progress)
+
+    def rendered(issue, history=None) -> dict:
+        with Progress(0, "render", args.lang, enabled=show) as progress:
+            return render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=history,
+                          progress=progress, stage=args.out)  # each file written into --out as it is rendered
+
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies)) \
         + tuple(waiver_files(waiver_folder) if waiver_folder else ())
     done = None
@@ -184,11 +190,11 @@ def cmd_audit(args) -> int:
             issue = issue.with_numbers(done.numbers)
             with timing.stage("history"):
                 past = views.report_views(connection, done.audit)  # plain dicts: 复查, comparison, trends, projections
-            files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=past)
+            files = rendered(issue, past)
             with timing.stage("write"):
                 write_reports(files, args.out, protect=inputs)
     else:
-        files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+        files = rendered(issue)
         with timing.stage("write"):
             write_reports(files, args.out, protect=inputs)
     summary = console.audit_summary(findings, files, args.out, args.lang)

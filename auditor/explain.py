@@ -9,10 +9,11 @@ figure's inputs, the failing and lacking records, and the result (:func:`auditor
 """
 from __future__ import annotations
 
-from auditor.errors import Problem, UsageError, did_you_mean
+from auditor.errors import Problem, UsageError, hint
 from auditor.model import plan
 from auditor.output.formatter import Formatter
 from auditor.output.why import basis, filing_text
+from auditor.texts import msg
 
 ZH_COLON, EN_COLON = "：", ": "
 
@@ -20,16 +21,15 @@ ZH_COLON, EN_COLON = "：", ": "
 def pick(findings: dict, district: str, check: str, checks: list[str]) -> dict:
     """The verdict of ``check`` for ``district`` (沈阳市 for a city-wide check); a located usage error otherwise."""
     if check not in checks:
-        raise UsageError(Problem("--check", 0, 0, "U-ARGS", f'no check "{check}" in the policies{did_you_mean(check, checks)}'))
+        raise UsageError(Problem("--check", 0, 0, "U-ARGS", msg("explain.check", check=check, hint=hint(check, checks))))
     known = list(findings["districts"]) + [plan()["city"]]
     if district not in known:
-        raise UsageError(Problem("--district", 0, 0, "U-ARGS", f'unknown district "{district}"{did_you_mean(district, known)}'))
+        raise UsageError(Problem("--district", 0, 0, "U-ARGS", msg("explain.district", district=district, hint=hint(district, known))))
     for v in findings["verdicts"]:
         if v["district"] == district and v["check"] == check:
             return v
-    over = "city" if district == plan()["city"] else "district"
-    raise UsageError(Problem("--district", 0, 0, "U-ARGS",
-                             f'check "{check}" is not judged for {district} (it is {"a district" if over == "city" else "a city-wide"} check)'))
+    key = "explain.district-check" if district == plan()["city"] else "explain.city-check"
+    raise UsageError(Problem("--district", 0, 0, "U-ARGS", msg(key, check=check, district=district)))
 
 
 def item_of(v: dict, key: str | None) -> dict | None:

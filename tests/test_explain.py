@@ -75,9 +75,18 @@ def test_explain_text_and_a_passing_item(capsys):
     assert "判定标准" in out and "班额不超过55人" in out and "不在未达标或缺数据记录之列" in out
 
 
-def test_explain_refuses_an_unknown_check_before_auditing(capsys):
-    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.57"]) == 2
-    assert 'did you mean "large-classes.56"' in capsys.readouterr().err
+@pytest.mark.parametrize("lang, words", [("zh", "政策中没有检查项“large-classes.57”（是否应为“large-classes.56”？）"),
+                                         ("en", 'no check "large-classes.57" in the policies; did you mean "large-classes.56"?')])
+def test_explain_refuses_an_unknown_check_before_auditing(capsys, lang, words):
+    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.57", "--lang", lang]) == 2
+    assert "U-ARGS" in (err := capsys.readouterr().err) and words in err, err
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "未知的区县（市）“大东县”（是否应为“大东区”？）"),
+                                         ("en", 'unknown district "大东县"; did you mean "大东区"?')])
+def test_explain_refuses_an_unknown_district_in_the_users_language(capsys, lang, words):
+    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东县", "--check", "large-classes.56", "--lang", lang]) == 2
+    assert "U-ARGS" in (err := capsys.readouterr().err) and words in err, err
 
 
 def test_the_reports_carry_the_basis_and_the_days_late(audited):

@@ -36,6 +36,7 @@ import itertools
 import json
 import re
 import threading
+from dataclasses import replace
 
 import durable_rules_engine as _core
 from durable import engine as _durable
@@ -158,6 +159,14 @@ def _project(data: dict, paths: list[str]) -> dict:
             target = target.setdefault(part, {})
         target[parts[-1]] = value
     return out
+
+
+def refusal_reason(exc: BaseException) -> str:
+    """The C core's words for a refusal, or what the exception was when it says nothing (a MemoryError has no text)."""
+    if isinstance(exc, MemoryError):
+        return "out of memory (MemoryError): audit fewer districts at once (--jobs) or give the process more memory"
+    text = str(exc).strip()
+    return text[:200] if text else f"{type(exc).__name__} without a message"
 
 
 def _created(name: str, rules: dict) -> str | None:
@@ -305,8 +314,9 @@ class Engine:
     def _assert_text(self, ruleset, text: str) -> None:
         try:
             result = _core.assert_facts(ruleset._handle, text)
-        except Exception as exc:  # the C core raises plain Exceptions with numeric codes
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused a batch: {str(exc)[:200]}")) from None
+        except Exception as exc:  # the C core raises plain Exceptions with numeric codes (MemoryError when memory runs out)
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused a batch: "
+                                      f"{refusal_reason(exc)}")) from None
         status = result[0]
         if status in (1, 2):  # not handled (some fact matched no rule) / already observed
             self._drain(ruleset)
@@ -327,6 +337,7 @@ class Engine:
         sid = f"{self.prefix}{next(_SERIAL)}"
         touched = []
         held: dict[str, set] = {}
+        kind = ""
         try:
             for kind, names in self._by_kind.items():
                 facts, batches = self._batches(kind, records.get(kind, []), sid)
@@ -346,6 +357,9 @@ class Engine:
                 rule, outcome = self.compiled.outcome_of(engine_rule)
                 judged.setdefault(rule, {}).setdefault(outcome, set()).update(keys)  # a split rule: its parts together
             return Found(judged, held)
+        except EngineError as exc:  # which district, which records: the C core's own words name neither
+            raise EngineError([replace(p, message=f"{district}: {kind} records: {p.message}")
+                               if p.file == "<engine>" else p for p in exc.problems]) from None
         finally:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);
             # the sentinel fact asserted into every ruleset makes deletion safe.

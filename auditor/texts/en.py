@@ -220,4 +220,13 @@ EN: dict[str, str] = {
     "waiver.dates": "valid_until {until} is before valid_from {since}",
     "waiver.duplicate-id": 'waiver id "{id}" is used already at {source}',
     "waiver.overlap": 'waiver "{id}" covers what waiver "{other}" ({source}) covers, on some of the same days; merge them or narrow one\'s scope or dates',
+    # what became of a waiver, on stderr after an audit (auditor/commands.py)
+    "waiver.expired": "waiver EXPIRED (valid until {until}), not applied: {checks}",
+    "waiver.not-yet-valid": "waiver not yet valid (from {since}), not applied",
+    "waiver.unused": "waiver unused: nothing it covers fails or lacks data",
+    # auditor explain's arguments (auditor/explain.py)
+    "explain.check": 'no check "{check}" in the policies{hint}',
+    "explain.district": 'unknown district "{district}"{hint}',
+    "explain.city-check": 'check "{check}" is not judged for {district} (it is a city-wide check)',
+    "explain.district-check": 'check "{check}" is not judged for {district} (it is a district check)',
 }

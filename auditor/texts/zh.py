@@ -206,4 +206,13 @@ ZH: dict[str, str] = {
     "waiver.dates": "有效期截止日 {until} 早于起始日 {since}",
     "waiver.duplicate-id": "豁免编号“{id}”已在 {source} 使用",
     "waiver.overlap": "豁免“{id}”与豁免“{other}”（{source}）在部分日期覆盖相同事项；请合并，或缩小其中之一的范围或有效期",
+    # what became of a waiver, on stderr after an audit (auditor/commands.py)
+    "waiver.expired": "豁免已过期（有效期至{until}），未予适用：{checks}",
+    "waiver.not-yet-valid": "豁免尚未生效（自{since}起），未予适用",
+    "waiver.unused": "豁免未使用：所涉事项无未达标或数据缺失的记录",
+    # auditor explain's arguments (auditor/explain.py)
+    "explain.check": "政策中没有检查项“{check}”{hint}",
+    "explain.district": "未知的区县（市）“{district}”{hint}",
+    "explain.city-check": "检查项“{check}”不对{district}判定（它是全市的检查项）",
+    "explain.district-check": "检查项“{check}”不对{district}判定（它是各区县的检查项）",
 }

@@ -12,6 +12,7 @@ from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.contracts import validator
 from auditor.intake.submissions import load_submissions
+from auditor.output import paging
 from auditor.output.report import render
 from auditor.rules.policies import load_policies
 from auditor.rules.waivers import load_waivers
@@ -114,3 +115,15 @@ def test_the_city_summary_lists_every_waiver_and_its_outcome(audited):
     text = re.sub(r"<[^>]+>", "", page)
     assert "豁免已过期，未予适用" in text and "未使用：所涉事项无未达标或数据缺失" in text
     assert "豁免情况" not in render(plain, policy_set, "zh")["index.html"]  # no waiver folder, no section
+
+
+def test_a_paged_city_summary_keeps_the_waiver_table(audited, monkeypatch):
+    """Beyond SUMMARY_PAGE districts the summary is an overview and pages: the overview lists every waiver,
+    each page those of its own districts."""
+    policy_set, _, waived = audited
+    monkeypatch.setattr(paging.summary_groups, "__defaults__", (5,))
+    files = render(waived, policy_set, "zh")
+    rows = lambda html: re.findall(r'<tr data-waiver="(\w+)"><td>([\w-]+)<br>', html)
+    assert sorted(i for _, i in rows(files["index.html"])) == sorted(w["id"] for w in waived["waivers"])
+    on_pages = [i for name in sorted(files) if name.startswith("summary-") for _, i in rows(files[name])]
+    assert sorted(on_pages) == sorted(w["id"] for w in waived["waivers"])
