@@ -12,10 +12,11 @@ from auditor.errors import AuditorError, SubmissionError
 from auditor.evaluate import derive, trace, waive
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import reconcile
+from auditor.evaluate.records import explainer
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
-from auditor.model import Facts, PolicySet, clause_order, district_order, plan
+from auditor.model import Facts, PolicySet, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
@@ -38,9 +39,14 @@ class Auditor:
         self.engine_name = engine
         self.waivers = waivers
         self._engine = None
-        self.types = field_types_for(policy_set.measures)
+        self.types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
         self._policies = {p.id: p for p in policy_set.policies}
         self._measures = {m.id: m for m in policy_set.measures}
+        self.explain = explainer(policy_set)
+        self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
+
+    def document(self, check) -> str:
+        return self.refs.get(check.document, "")
 
     @property
     def engine(self):
@@ -64,16 +70,19 @@ class Auditor:
     def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:
         """One district's verdicts (its measures are derived in place first)."""
         with timing.stage("derive"):
-            derive.derive_district(facts, self.policy_set.measures)
+            derive.derive_district(facts, self.policy_set.measures, self.policy_set)
         outcomes = self._evaluate(facts)
         with timing.stage("verdicts"):
             traced: dict = {}
-            return [self._verdict(check, facts, as_of, outcomes, traced) for check in self.policy_set.checks if check.over != "city"]
+            return [self._verdict(check, facts, as_of, outcomes, traced, self.explain)
+                    for check in self.policy_set.checks if check.over != "city"]
 
-    def _verdict(self, check, facts: Facts, as_of: _dt.date, outcomes: dict, traced: dict | None = None) -> dict:
+    def _verdict(self, check, facts: Facts, as_of: _dt.date, outcomes: dict, traced: dict | None = None,
+                 explain=None) -> dict:
         """One check's verdict for one district (or the city), with its trace and the filing dates' detail."""
         rules = self.compiled.by_check[check.id]
-        verdict = judge_check(check, rules, facts, as_of, self._policies[check.policy], self.types[check.over], outcomes)
+        verdict = judge_check(check, rules, facts, as_of, self._policies[check.policy], self.types[check.over], outcomes,
+                              self.document(check), explain)
         current = check.step_for(as_of)
         rule = rules[0 if current is None else current[0]]
         trace.filing(check, rule, facts, verdict, self.types[check.over])
@@ -140,7 +149,7 @@ class Auditor:
                 continue
             for check in self.policy_set.checks:
                 if check.over != "city":
-                    verdict = not_submitted(check, name, as_of, policies[check.policy])
+                    verdict = not_submitted(check, name, as_of, policies[check.policy], self.document(check))
                     verdict["trace"] = trace.not_submitted(check, as_of, verdict)
                     verdicts.append(verdict)
         if any(c.over == "city" for c in self.policy_set.checks):
@@ -151,13 +160,16 @@ class Auditor:
                         verdicts.append(self._verdict(check, city, as_of, outcomes))
         waivers = None if self.waivers is None else waive.apply(verdicts, self.waivers, as_of)
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
-        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], clause_order(v["clause"]), order[v["check"]]))
+        # by district, then in the documents' order (the city's plan first), each in its own clause order
+        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
         findings = {
             "format": FORMAT,
             "as_of": as_of.isoformat(),
-            "plan": plan()["plan"]["ref"],
-            "policy_set": {"hash": "sha256:" + self.policy_set.digest, "folder": os.path.normpath(self.policy_set.folder),
+            "plan": self.policy_set.lead.ref if self.policy_set.lead else "",
+            "documents": [p.info() for p in self.policy_set.packs],
+            "policy_set": {"hash": "sha256:" + self.policy_set.digest, "folder": self.policy_set.folder,
+                           "packs": [p.id for p in self.policy_set.packs],
                            "policies": len(self.policy_set.policies), "checks": len(self.policy_set.checks)},
             "engine": self.engine_name,
             "submissions": files,
@@ -202,11 +214,12 @@ def audit_one(auditor, source, as_of) -> Result:
                 facts = load(source)
         except SubmissionError as exc:
             return Result(None, load_problems=list(exc.problems))
+        submitted = sum(len(v) for v in facts.records.values())  # before derived records (school stages) join them
         try:
             verdicts = auditor.audit_district(facts, as_of)
         except AuditorError as exc:
-            return Result(facts, error=(type(exc), list(exc.problems)))
-        return Result(facts, verdicts)
+            return Result(facts, error=(type(exc), list(exc.problems)), records=submitted)
+        return Result(facts, verdicts, records=submitted)
     finally:
         if collecting:
             gc.enable()
@@ -224,7 +237,6 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
     def work(index: int) -> Result:
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
-            result.records = sum(len(v) for v in result.facts.records.values())
             if items:
                 with timing.stage("inventory"):
                     result.items = identity.inventory(result.facts)

@@ -18,6 +18,7 @@ class ExampleResult:
     source: str
     failures: list  # (check, expected, got)
     error: str = ""
+    document: str = ""  # the reference number of the document whose policy carries the example
 
     @property
     def ok(self) -> bool:
@@ -28,13 +29,15 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
     auditor = Auditor(policy_set, engine)
     city = plan()["city"]
     results = []
+    refs = {p.id: p.ref for p in policy_set.packs}
     for policy in policy_set.policies:
+        document = refs.get(policy.document, "")
         for example in policy.examples:
             label = str(example.source)
             try:
                 facts = [facts_from_document(Document(f"{label}[{i}]", dict(s))) for i, s in enumerate(example.submissions)]
             except SubmissionError as exc:
-                results.append(ExampleResult(policy.id, example.name, label, [], "the example's facts are not a valid submission: " + "; ".join(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems)))
+                results.append(ExampleResult(policy.id, example.name, label, [], "the example's facts are not a valid submission: " + "; ".join(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems), document))
                 continue
             districts = list(example.districts) if example.districts else [f.district for f in facts]
             findings = auditor.audit(facts, example.as_of, districts)
@@ -44,12 +47,13 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
                 if verdict["district"] in (subject, city):
                     got[verdict["check"]] = verdict["status"]
             failures = [(check, want, got.get(check)) for check, want in sorted(example.expect.items()) if got.get(check) != want]
-            results.append(ExampleResult(policy.id, example.name, label, failures))
+            results.append(ExampleResult(policy.id, example.name, label, failures, "", document))
     return results
 
 
-def junit_xml(results: list[ExampleResult], policies: str) -> str:
-    """The examples as a JUnit XML report (one testsuite per policy, one testcase per example), for policy staff's CI.
+def junit_xml(results: list[ExampleResult]) -> str:
+    """The examples as a JUnit XML report (one testsuite per policy, one testcase per example, its class named by the
+    document the policy encodes, then the policy), for policy staff's CI.
 
     Written with the standard library's ElementTree, which escapes text and attributes; a failing example has a
     <failure> naming each check with what was expected and what came, an example that could not run an <error>."""
@@ -58,13 +62,13 @@ def junit_xml(results: list[ExampleResult], policies: str) -> str:
                         errors=str(sum(1 for r in results if r.error)))
     by_policy: dict[str, list[ExampleResult]] = {}
     for r in results:
-        by_policy.setdefault(r.policy, []).append(r)
-    for policy, items in by_policy.items():
+        by_policy.setdefault((r.document, r.policy), []).append(r)
+    for (document, policy), items in by_policy.items():
         suite = ET.SubElement(suites, "testsuite", name=policy, tests=str(len(items)),
                               failures=str(sum(1 for r in items if r.failures and not r.error)),
                               errors=str(sum(1 for r in items if r.error)))
         for r in items:
-            case = ET.SubElement(suite, "testcase", classname=f"{policies}.{policy}", name=r.name, file=r.source)
+            case = ET.SubElement(suite, "testcase", classname=f"{document}.{policy}" if document else policy, name=r.name, file=r.source)
             if r.error:
                 ET.SubElement(case, "error", message=r.error, type="P-EXAMPLE").text = f"{r.source}: {r.error}"
             elif r.failures:

@@ -1,7 +1,7 @@
 """`auditor explain`: the trace of one verdict, as the audit reached it.
 
 The submissions are audited exactly as ``auditor audit`` audits them (every district given: a city-wide figure
-needs them all), nothing is written, and the verdict asked for is printed: the clause and its text, the schedule
+needs them all), nothing is written, and the verdict asked for is printed: its document (文号), the clause and its text, the schedule
 step in force and why, the filter and the requirement in plain words (:mod:`auditor.output.plain`), a derived
 figure's inputs, the failing and lacking records, and the result (:func:`auditor.output.why.basis`). With
 ``--item KEY`` the one record's own evidence is printed as well. ``--format json`` prints the verdict's
@@ -45,7 +45,8 @@ def item_of(v: dict, key: str | None) -> dict | None:
 def explanation(v: dict, policy_set, lang: str, key: str | None = None) -> dict:
     fmt = Formatter(policy_set, lang)
     clauses = {p.clause: {"title": p.title, "text": p.text} for p in policy_set.policies}
-    out = {"district": v["district"], "check": v["check"], "clause": v["clause"], "status": v["status"],
+    out = {"district": v["district"], "document": v.get("document", ""), "check": v["check"], "clause": v["clause"],
+           "status": v["status"],
            "title": v["title"].get(lang) or v["title"].get("zh"), "trace": v["trace"],
            "basis": [{"label": r["label"], "text": r["text"]} for r in basis(v, fmt, clauses, full=True)]}
     item = item_of(v, key)
@@ -75,8 +76,9 @@ def _item_text(e: dict, fmt: Formatter) -> str:
 
 def text(explained: dict, lang: str) -> str:
     colon = ZH_COLON if lang == "zh" else EN_COLON
-    lines = [f"{explained['district']} · {explained['clause']} · {explained['title']}（{explained['check']}）" if lang == "zh"
-             else f"{explained['district']} · {explained['clause']} · {explained['title']} ({explained['check']})"]
+    where = " · ".join(x for x in (explained["district"], explained["document"], explained["clause"]) if x)
+    lines = [f"{where} · {explained['title']}（{explained['check']}）" if lang == "zh"
+             else f"{where} · {explained['title']} ({explained['check']})"]
     width = max(len(r["label"]) for r in explained["basis"])
     for r in explained["basis"]:
         pad = ("\u3000" if lang == "zh" else " ") * (width - len(r["label"]))

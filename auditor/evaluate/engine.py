@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet, engine_rules, paths
 from auditor.errors import EngineError, Problem
 from auditor.model import Record
+from auditor.texts import Msg, msg
 
 BATCH = 1000
 CAP = 1000  # matches handed to one action call
@@ -161,12 +162,12 @@ def _project(data: dict, paths: list[str]) -> dict:
     return out
 
 
-def refusal_reason(exc: BaseException) -> str:
+def refusal_reason(exc: BaseException) -> Msg | str:
     """The C core's words for a refusal, or what the exception was when it says nothing (a MemoryError has no text)."""
     if isinstance(exc, MemoryError):
-        return "out of memory (MemoryError): audit fewer districts at once (--jobs) or give the process more memory"
+        return msg("engine.out-of-memory")
     text = str(exc).strip()
-    return text[:200] if text else f"{type(exc).__name__} without a message"
+    return text[:200] if text else msg("engine.no-message", kind=type(exc).__name__)
 
 
 def _created(name: str, rules: dict) -> str | None:
@@ -223,7 +224,7 @@ class Engine:
         for kind, paths in compiled.projection.items():
             for path in paths:
                 if path.split(".")[0] in RESERVED:
-                    raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f'field "{path}" is reserved by durable_rules and cannot be read by a rule'))
+                    raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", msg("engine.reserved", field=path)))
         self.prefix = f"audit{next(_SERIAL)}_"
         self._hits: dict[str, set] = {}
         self._sentinel_seen: dict = {}
@@ -240,7 +241,7 @@ class Engine:
                 host().set_rulesets({self.prefix + name: rules for name, rules in definitions.items()})
             except Exception as exc:  # the C core raises plain errors with numeric codes (202, 204, ...)
                 # (the commands call validate_rulesets first: a policy's rule the engine refuses is P-ENGINE there)
-                raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f"durable_rules refused the compiled rules: {str(exc)[:200]}")) from None
+                raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", msg("engine.refused-rules", detail=str(exc)[:200]))) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
         self._by_kind: dict[str, list[str]] = {}
         for name in definitions:
@@ -253,7 +254,7 @@ class Engine:
         matches straight from the C core (no ``Closure``, no state written back)."""
 
         def record(c):  # pragma: no cover - the actions are driven by _actions
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules ran action {rule_name} itself"))
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.own-action", rule=rule_name)))
 
         return record
 
@@ -266,10 +267,10 @@ class Engine:
         while message:
             named = _RULE.match(message)
             if named is None:
-                raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", "durable_rules sent an action this engine cannot read"))
+                raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.unreadable-action")))
             keys = [json.loads(f'"{k}"') if "\\" in k else k for k in _KEY.findall(message, named.end())]
             if not keys:
-                raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", "durable_rules sent an action without its facts"))
+                raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.action-no-facts")))
             found = hits.get(named.group(1))
             if found is None:
                 found = hits[named.group(1)] = set()
@@ -284,12 +285,12 @@ class Engine:
                 break
             self._actions(ruleset, result[1], result[2])
 
-    def _batches(self, kind: str, records: list[Record], sid: str) -> tuple[dict[str, dict], list[str]]:
-        """The facts of ``records`` by key, and their batches as JSON (projected and encoded once for every
-        ruleset of the kind)."""
+    def _batches(self, kind: str, records: list[Record], sid: str) -> tuple[dict[str, dict], list[tuple[str, int]]]:
+        """The facts of ``records`` by key, and their batches as JSON with their sizes (projected and encoded
+        once for every ruleset of the kind)."""
         project = self._projectors[kind]
         facts: dict[str, dict] = {}
-        batches: list[str] = []
+        batches: list[tuple[str, int]] = []
         batch: list[dict] = []
         plain = True
         for record in records:
@@ -301,22 +302,22 @@ class Engine:
             facts[record.key] = fact
             batch.append(fact)
             if len(batch) >= BATCH:
-                batches.append(encode(batch, plain))
+                batches.append((encode(batch, plain), len(batch)))
                 batch = []
                 plain = True
         if batch:
-            batches.append(encode(batch, plain))
+            batches.append((encode(batch, plain), len(batch)))
         return facts, batches
 
     def _assert(self, ruleset, facts: list[dict], plain: bool = False) -> None:
-        self._assert_text(ruleset, encode(facts, plain))
+        self._assert_text(ruleset, encode(facts, plain), len(facts))
 
-    def _assert_text(self, ruleset, text: str) -> None:
+    def _assert_text(self, ruleset, text: str, count: int) -> None:
         try:
             result = _core.assert_facts(ruleset._handle, text)
         except Exception as exc:  # the C core raises plain Exceptions with numeric codes (MemoryError when memory runs out)
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused a batch: "
-                                      f"{refusal_reason(exc)}")) from None
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-batch", count=count,
+                                                                        reason=refusal_reason(exc)))) from None
         status = result[0]
         if status in (1, 2):  # not handled (some fact matched no rule) / already observed
             self._drain(ruleset)
@@ -344,8 +345,8 @@ class Engine:
                 for name in names:
                     ruleset = self._rulesets[name]
                     touched.append(ruleset)
-                    for text in batches:
-                        self._assert_text(ruleset, text)
+                    for text, count in batches:
+                        self._assert_text(ruleset, text, count)
                     self._account(ruleset, sid, facts)
                     self._sentinel(ruleset, sid)
                     self._hits.pop(ALL, None)  # each ruleset accounts for its own facts
@@ -358,7 +359,8 @@ class Engine:
                 judged.setdefault(rule, {}).setdefault(outcome, set()).update(keys)  # a split rule: its parts together
             return Found(judged, held)
         except EngineError as exc:  # which district, which records: the C core's own words name neither
-            raise EngineError([replace(p, message=f"{district}: {kind} records: {p.message}")
+            raise EngineError([replace(p, message=msg("engine.in-district", district=district, kind=kind,
+                                                    problem=p.text if p.text is not None else p.message))
                                if p.file == "<engine>" else p for p in exc.problems]) from None
         finally:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);
@@ -369,15 +371,14 @@ class Engine:
 
     def _sentinel(self, ruleset, sid: str) -> None:
         """One fact that must match: proves actions ran, and that the state can be deleted."""
-        key = SENTINEL
-        before = len(self._hits.get(key, ()))
+        before = len(self._hits.get(SENTINEL, ()))
         self._assert(ruleset, [{"sid": sid, KEY_FIELD: f"_sentinel:{id(ruleset)}:{sid}", KIND_FIELD: SENTINEL}])
         self._sentinel_seen[(id(ruleset), sid)] = True
-        if len(self._hits.get(key, ())) != before + 1:
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", "durable_rules did not run the sentinel action; engine results cannot be trusted"))
+        if len(self._hits.get(SENTINEL, ())) != before + 1:
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.no-sentinel")))
         state = json.loads(_core.get_state(ruleset._handle, sid))
         if state.get("exception"):
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", "an engine action raised an exception, which durable_rules swallowed: " + str(state["exception"]).splitlines()[0][:200]))
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.swallowed", detail=str(state["exception"]).splitlines()[0][:200])))
 
     def _account(self, ruleset, sid: str, facts: dict[str, dict]) -> None:
         """Every asserted fact held: those ``_all`` did not see were refused and are re-asserted with a new salt."""
@@ -393,4 +394,4 @@ class Engine:
             batch = [dict(facts[k], _salt=salt) for k in refused]
             for start in range(0, len(batch), BATCH):
                 self._assert(ruleset, batch[start:start + BATCH])
-        raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused {len(refused)} record(s) even after {MAX_SALT} re-salts, e.g. {refused[0]}"))
+        raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-records", count=len(refused), salts=MAX_SALT, example=refused[0])))

@@ -12,12 +12,13 @@ from __future__ import annotations
 from auditor.errors import EngineError, Problem
 from auditor.evaluate.reference import FAIL, MISSING, NA, PASS, Judged
 from auditor.rules.compiler import Rule
+from auditor.texts import Msg, Sentences, msg
 
 SHOWN = 3  # records named on each side of a disagreement
 OUTCOMES = (FAIL, MISSING, NA)
 
 
-def disagreements(judged: Judged, found: dict[str, set], held: set) -> list[str]:
+def disagreements(judged: Judged, found: dict[str, set], held: set) -> list[Msg]:
     """What differs between the reference's ``judged`` and the engine's ``found`` (outcome -> keys; ``held``:
     every record the engine holds) for one rule, one sentence per outcome; [] when they agree."""
     out = []
@@ -27,11 +28,11 @@ def disagreements(judged: Judged, found: dict[str, set], held: set) -> list[str]
         got = found.get(outcome, set())
         engine_judged |= got
         if expected != got:
-            out.append(f"{outcome}: only the engine says so of {sorted(got - expected)[:SHOWN]}, only the reference of "
-                       f"{sorted(expected - got)[:SHOWN]}")
+            out.append(msg("engine.disagree-outcome", outcome=outcome, engine=str(sorted(got - expected)[:SHOWN]),
+                           reference=str(sorted(expected - got)[:SHOWN])))
     passed = len(held - engine_judged)
     if not out and passed != judged.counts[PASS]:
-        out.append(f"pass: the engine passes {passed} record(s), the reference {judged.counts[PASS]}")
+        out.append(msg("engine.disagree-pass", engine=passed, reference=judged.counts[PASS]))
     return out
 
 
@@ -45,7 +46,7 @@ def reconcile(district: str, rules: list[Rule], outcomes: dict[str, Judged], fou
         if differences:
             problems.append(Problem(
                 str(rule.check.source), 0, 0, "I-DISAGREE",
-                f"{district}: check {rule.check.id} (step {rule.step + 1}): durable_rules and the reference "
-                f"evaluator disagree; " + "; ".join(differences)))
+                msg("engine.disagree", district=district, check=rule.check.id, step=rule.step + 1,
+                    differences=Sentences(differences))))
     if problems:
         raise EngineError(problems)

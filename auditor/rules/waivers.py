@@ -26,9 +26,10 @@ from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
 from auditor.intake.textfile import link_outside
 from auditor.model import PolicySet, plan
+from auditor.rules.packs import PACK_FILE
 from auditor.texts import msg
 
-DEFAULT_FOLDER = "waivers"  # beside the policy folder; used when it exists
+DEFAULT_FOLDER = "waivers"  # beside the folder of policy packs; used when it exists
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,15 @@ class Waiver:
                 **({"records": list(self.records)} if self.records else {})}
 
 
-def default_folder(policies: str) -> str | None:
-    """``waivers/`` beside the policy folder, when it exists."""
-    folder = os.path.join(os.path.dirname(os.path.abspath(policies)), DEFAULT_FOLDER)
+def default_folder(policies) -> str | None:
+    """``waivers/`` beside the folder of policy packs, when it exists: for ``--policies`` paths (packs, or folders
+    of packs), the first path's folder of packs (a pack's parent) is the one looked beside."""
+    paths = [policies] if isinstance(policies, str) else list(policies)
+    if not paths:
+        return None
+    first = os.path.abspath(paths[0])
+    packs = os.path.dirname(first) if os.path.isfile(os.path.join(first, PACK_FILE)) else first
+    folder = os.path.join(os.path.dirname(packs), DEFAULT_FOLDER)
     return folder if os.path.isdir(folder) else None
 
 

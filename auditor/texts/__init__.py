@@ -4,7 +4,7 @@ A message is a :class:`Msg`: an id and its parameters. Its words come from one t
 (``en.py``, ``zh.py``: id -> ``str.format`` template); both tables have the same ids and the same
 placeholders (tests/test_texts.py). A parameter may itself be a :class:`Msg` (worded in the same
 language), a :class:`Both` (a label that has its own words per language, e.g. a schema's Chinese
-title), or a list (joined with ", " or "、"). Codes, positions, file and field names and values quoted
+title), a list (joined with ", " or "、") or :class:`Sentences` (joined with "; " or "；"). Codes, positions, file and field names and values quoted
 from a file are never translated.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from auditor.texts.zh import ZH
 TABLES = {"en": EN, "zh": ZH}
 LANGS = tuple(TABLES)
 _JOIN = {"en": ", ", "zh": "、"}
+_SENTENCES = {"en": "; ", "zh": "；"}
 
 
 class Both(NamedTuple):
@@ -26,6 +27,10 @@ class Both(NamedTuple):
 
     en: str
     zh: str
+
+
+class Sentences(tuple):
+    """A parameter of several clauses (each a Msg or text), joined with "; " (Chinese "；"), not a list's comma."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ def _value(value, lang: str) -> str:
         return render(value, lang)
     if isinstance(value, Both):
         return _value(getattr(value, lang, value.en), lang)
+    if isinstance(value, Sentences):
+        return _SENTENCES.get(lang, "; ").join(_value(v, lang) for v in value)
     if isinstance(value, (list, tuple)):
         return _JOIN.get(lang, ", ").join(_value(v, lang) for v in value)
     return str(value)

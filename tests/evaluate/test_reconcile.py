@@ -12,6 +12,7 @@ import pytest
 from auditor.errors import EngineError
 from auditor.evaluate.engine import Found
 from auditor.evaluate.reconcile import OUTCOMES, disagreements, reconcile
+from auditor.texts import render
 from auditor.evaluate.reference import judge_rule
 from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
@@ -94,8 +95,10 @@ def test_a_record_the_engine_holds_in_no_set_is_a_pass_too_many(judged):
     rule = _rule(rules, "large-classes.56")
     found = _agreeing(rules, outcomes, {"class": held["class"] | {"class:S9/ghost"}})
     assert outcomes[rule.name].counts["pass"] == 5
-    assert disagreements(outcomes[rule.name], found.outcomes[rule.name], found.held["class"]) == [
+    said = disagreements(outcomes[rule.name], found.outcomes[rule.name], found.held["class"])
+    assert [str(m) for m in said] == [
         f"pass: the engine passes {outcomes[rule.name].counts['pass'] + 1} record(s), the reference {outcomes[rule.name].counts['pass']}"]
+    assert [render(m, "zh") for m in said] == ["“pass”：引擎判为合格的有 6 条，参考求值器 5 条"]
 
 
 def test_one_record_in_two_engine_sets_disagrees(judged):
