@@ -35,6 +35,7 @@ from auditor.rules.compiler import compile_policies
 from auditor.rules import expr
 from auditor.rules.expr import Arith, Const, syntax
 from auditor.rules.policies import load_policies
+from conftest import make_pack
 from exercised import exercised
 
 NUMBERS = ["pupils", "teachers", "teacher_posts", "school_buses"]  # optional integer fields of a school
@@ -241,6 +242,7 @@ def agree(where, require, limits, rows) -> set:
     where_text = condition_text(where) if where is not None else None
     require_text = condition_text(require)
     with tempfile.TemporaryDirectory() as tmp:
+        make_pack(tmp)
         with open(os.path.join(tmp, "d.yaml"), "w", encoding="utf-8") as handle:
             yaml.safe_dump(_policy(where_text, require_text, limits), handle, allow_unicode=True)
         try:

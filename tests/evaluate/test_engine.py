@@ -101,7 +101,7 @@ def _dropping(drop_key, times):
     original = Engine._assert_text
     dropped = []
 
-    def fake(self, ruleset, text):
+    def fake(self, ruleset, text, count):
         kept = []
         for fact in json.loads(text):
             if fact.get(KEY_FIELD) == drop_key and len(dropped) < times:
@@ -109,7 +109,7 @@ def _dropping(drop_key, times):
                 continue
             kept.append(fact)
         if kept:
-            original(self, ruleset, dumps(kept))
+            original(self, ruleset, dumps(kept), len(kept))
 
     return fake, dropped
 
