@@ -78,14 +78,14 @@ def measure_inputs(measure: Measure, records: list, note: dict) -> dict:
     """How a derived figure came about: its definition, value, and which records counted, which its filter left
     out and which lacked data (counts and the first keys)."""
     out = {"id": measure.id, "agg": measure.agg, "of": measure.of, "status": note.get("status")}
-    for key in ("value", "numerator", "denominator", "reason"):
+    for key in ("value", "numerator", "denominator", "mean", "sd", "schools", "reason"):  # mean, sd, schools: a 差异系数
         if key in note:
             out[key] = note[key]
     if measure.where is not None:
         out["where"] = expr.to_text(measure.where)
     if measure.that is not None:
         out["that"] = expr.to_text(measure.that)
-    for key in ("value", "per"):
+    for key in ("value", "per", "weight"):
         if getattr(measure, key):
             out[key + "_field"] = getattr(measure, key)
     if measure.level == "city":

@@ -48,6 +48,9 @@ def measure_text(m: dict, fmt: Formatter) -> str:
     text = w["measure_value"].format(label=label, value=fmt.value(m["id"], m["value"]))
     if "numerator" in m:
         text += w["measure_ratio"].format(numerator=fmt.value(None, m["numerator"]), denominator=fmt.value(None, m["denominator"]))
+    if "mean" in m:  # a 差异系数: over how many schools, about which mean
+        text += w["measure_cv"].format(schools=m.get("schools", 0), mean=fmt.value(None, round(m["mean"], 3)),
+                                         sd=fmt.value(None, round(m["sd"], 3)))
     parts = []
     if "districts" in m:
         parts.append(w["measure_districts"].format(**m["districts"]))

@@ -7,7 +7,7 @@ import pytest
 
 from auditor.errors import PolicyError
 from auditor.rules.policies import load_policies
-from auditor.rules.waivers import load_waivers
+from auditor.rules.waivers import default_folder, load_waivers
 
 from conftest import POLICIES
 
@@ -86,3 +86,29 @@ def test_a_missing_folder_is_refused(tmp_path, policy_set):
     with pytest.raises(PolicyError) as caught:
         load_waivers(str(tmp_path / "nowhere"), policy_set)
     assert caught.value.problems[0].code == "W-SCHEMA"
+
+
+def test_a_waiver_names_checks_of_either_pack(tmp_path, policy_set):
+    """The national standard's checks and clauses are waived like the city plan's; a misspelt one is offered
+    the closest check of whichever pack has it."""
+    national = GOOD.replace("check: layout.plan-filed", "check: nat-resources.cv-backbone-primary")
+    (w,) = load_waivers(_write(tmp_path, national), policy_set)
+    assert w.checks == ("nat-resources.cv-backbone-primary",)
+    assert next(c for c in policy_set.checks if c.id == w.checks[0]).document == "national-2017-6"
+    (w,) = load_waivers(_write(tmp_path, GOOD.replace("check: layout.plan-filed", "clause: 第五条")), policy_set)
+    assert set(w.checks) == {c.id for c in policy_set.checks if c.clause == "第五条"} and len(w.checks) > 1
+    with pytest.raises(PolicyError) as caught:
+        load_waivers(_write(tmp_path, national.replace("cv-backbone-primary", "cv-backbone-primry")), policy_set)
+    (problem,) = caught.value.problems
+    assert problem.code == "W-SCOPE" and 'did you mean "nat-resources.cv-backbone-primary"' in problem.message
+
+
+def test_the_default_folder_is_beside_the_folder_of_packs(tmp_path):
+    """waivers/ beside the folder of packs, whether --policies names that folder or one of its packs."""
+    packs = tmp_path / "policies"
+    (packs / "city").mkdir(parents=True)
+    (packs / "city" / "pack.yaml").write_text("id: city\n", encoding="utf-8")
+    assert default_folder([str(packs)]) is None  # no waivers/ yet
+    (tmp_path / "waivers").mkdir()
+    assert default_folder([str(packs)]) == str(tmp_path / "waivers")
+    assert default_folder([str(packs / "city")]) == str(tmp_path / "waivers")
