@@ -31,17 +31,70 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from auditor import __version__
 from auditor.commands import COMMANDS, DEFAULT_DB, default_policies
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, hint
 from auditor.output.writer import release
 from auditor.texts import msg, render
 
 
+# argparse's own complaints (Python 3.11-3.13), matched to worded messages; anything else is shown as it is
+_COMPLAINTS = [(re.compile(pattern), key) for pattern, key in (
+    (r"the following arguments are required: (?P<names>.+)", "usage.required"),
+    (r"unrecognized arguments: (?P<args>.+)", "usage.unrecognized"),
+    (r"argument (?P<arg>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)", "usage.invalid-choice"),
+    (r"argument (?P<arg>[^:]+): expected one argument", "usage.expected-one"),
+    (r"argument (?P<arg>[^:]+): expected at least one argument", "usage.expected-some"),
+    (r"argument (?P<arg>[^:]+): invalid (?P<type>\w+) value: (?P<value>.+)", "usage.invalid-value"),
+    (r"argument (?P<arg>[^:]+): not allowed with argument (?P<other>.+)", "usage.not-allowed"),
+    (r"one of the arguments (?P<names>.+) is required", "usage.one-of"),
+    (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", "usage.ambiguous"),
+)]
+
+
+def _requested_lang(argv: list[str]) -> str:
+    """The --lang of a command line that may not parse (its complaint is worded in that language; default zh)."""
+    for i, word in enumerate(argv):
+        if word == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in ("zh", "en") else "zh"
+        if word.startswith("--lang="):
+            return word.partition("=")[2] if word.partition("=")[2] in ("zh", "en") else "zh"
+    return "zh"
+
+
+def complaint(prog: str, text: str, lang: str) -> str:
+    """argparse's complaint ``text`` as one ``prog: U-ARGS: message`` line in ``lang``."""
+    for pattern, key in _COMPLAINTS:
+        found = pattern.fullmatch(text)
+        if found:
+            params = found.groupdict()
+            if "value" in params:  # argparse quotes it as Python would: the message quotes it per language
+                params["value"] = re.sub(r"^'(.*)'$", r"\1", params["value"])
+            if key == "usage.invalid-choice":
+                choices = [c.strip("'") for c in params["choices"].split(", ")]
+                params.update(choices=choices, hint=hint(params["value"], choices))
+            for name in ("names", "matches"):
+                if name in params:
+                    params[name] = params[name].split(", ")
+            return render(msg("usage.line", prog=prog, code="U-ARGS", help="-h", message=msg(key, **params)), lang)
+    return render(msg("usage.line", prog=prog, code="U-ARGS", help="-h", message=msg("usage.other", text=text)), lang)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its complaints worded in the command line's --lang (Chinese by default) and exit status 2."""
+
+    lang = "zh"  # set by main() from the command line before parsing
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, complaint(self.prog, message, Parser.lang) + "\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditor", description="Audit district submissions against policy packs: the city's plan (沈政办发〔2019〕23号) and the national standard (教督〔2017〕6号).")
+    parser = Parser(prog="auditor", description="Audit district submissions against policy packs: the city's plan (沈政办发〔2019〕23号) and the national standard (教督〔2017〕6号).")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     policies_help = ("policy packs: one or more packs (a folder with pack.yaml) or folders of packs, after the "
@@ -182,6 +235,7 @@ def _quiet_unraisable() -> None:
 def main(argv: list[str] | None = None) -> int:
     _escaping_streams()
     _quiet_unraisable()
+    Parser.lang = _requested_lang(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
         return _run(args)

@@ -194,6 +194,26 @@ def test_a_usage_error_is_in_chinese_by_default_and_in_english_with_lang_en(lang
     assert err.splitlines() == [words] and out == ""
 
 
+@pytest.mark.parametrize("argv, line", [
+    (["audit", "x"], "auditor audit: U-ARGS: 缺少必需的参数：--as-of、--out（用法见 auditor audit -h）"),
+    (["audit", "x", "--lang", "en"], "auditor audit: U-ARGS: missing required argument(s): --as-of, --out (see auditor audit -h)"),
+    (["audti"], "auditor: U-ARGS: COMMAND：“audti”不是可选值（可选：audit、explain、validate、check、template、test、coverage、"
+                "audits、history、compare）（是否应为“audit”？）（用法见 auditor -h）"),
+    (["test", "--format", "junti", "--lang=en"],
+     'auditor test: U-ARGS: --format: "junti" is not one of text, json, junit; did you mean "junit"? (see auditor test -h)'),
+    (["audit", "x", "--as-of"], "auditor audit: U-ARGS: --as-of 需要一个值（用法见 auditor audit -h）"),
+    (["check", "--bogus", "1"], "auditor: U-ARGS: 无法识别的参数：--bogus 1（用法见 auditor -h）"),
+    (["check", "--lang", "fr"], "auditor check: U-ARGS: --lang：“fr”不是可选值（可选：zh、en）（用法见 auditor check -h）"),
+])
+def test_argparse_complaints_are_worded_in_the_command_lines_language(argv, line, capsys):
+    """argparse's own complaints (a missing option, an unknown choice) as one U-ARGS line, Chinese by default."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and out == ""
+    assert err.splitlines()[-1] == line and err.splitlines()[0].startswith("usage: auditor")
+
+
 @pytest.mark.parametrize("args", [["--issued", "2023-02-30"], ["--issued", "10/01/2023"], ["--number", "沈教督"]])
 def test_bad_issue_options(args, tmp_path, capsys):
     assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *args]) == 2
