@@ -1,11 +1,13 @@
 """The `auditor` command: its arguments and exit status (what each subcommand does: ``auditor.commands``).
 
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies PACK...] [--lang zh|en] [--engine durable|reference]
-                  [--districts A,B] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
+                  [--districts A,B] [--waivers DIR] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
                   [--settings FILE] [--db FILE | --no-db] [--format text|json]
+    auditor explain SUBMISSION... --as-of YYYY-MM-DD --district D --check C [--item KEY] [--policies PACK...]
+                  [--engine durable|reference] [--waivers DIR] [--districts A,B] [--jobs N] [--lang zh|en] [--format text|json]
     auditor validate SUBMISSION... [--policies PACK...] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
     auditor check [--policies PACK...] [--format text|json] [--lang zh|en]
-    auditor test [--policies PACK...] [--engine durable|reference] [--format text|json] [--lang zh|en]
+    auditor test [--policies PACK...] [--engine durable|reference] [--format text|json|junit] [--lang zh|en]
     auditor template --out DIR [--district NAME] [--policies PACK...] [--force] [--format text|json] [--lang zh|en]
     auditor coverage [--policies PACK...] [--format text|json] [--lang zh|en]
     auditor audits [--db FILE] [--format text|json] [--lang zh|en]
@@ -29,17 +31,70 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from auditor import __version__
 from auditor.commands import COMMANDS, DEFAULT_DB, default_policies
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, hint
 from auditor.output.writer import release
 from auditor.texts import msg, render
 
 
+# argparse's own complaints (Python 3.11-3.13), matched to worded messages; anything else is shown as it is
+_COMPLAINTS = [(re.compile(pattern), key) for pattern, key in (
+    (r"the following arguments are required: (?P<names>.+)", "usage.required"),
+    (r"unrecognized arguments: (?P<args>.+)", "usage.unrecognized"),
+    (r"argument (?P<arg>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)", "usage.invalid-choice"),
+    (r"argument (?P<arg>[^:]+): expected one argument", "usage.expected-one"),
+    (r"argument (?P<arg>[^:]+): expected at least one argument", "usage.expected-some"),
+    (r"argument (?P<arg>[^:]+): invalid (?P<type>\w+) value: (?P<value>.+)", "usage.invalid-value"),
+    (r"argument (?P<arg>[^:]+): not allowed with argument (?P<other>.+)", "usage.not-allowed"),
+    (r"one of the arguments (?P<names>.+) is required", "usage.one-of"),
+    (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", "usage.ambiguous"),
+)]
+
+
+def _requested_lang(argv: list[str]) -> str:
+    """The --lang of a command line that may not parse (its complaint is worded in that language; default zh)."""
+    for i, word in enumerate(argv):
+        if word == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in ("zh", "en") else "zh"
+        if word.startswith("--lang="):
+            return word.partition("=")[2] if word.partition("=")[2] in ("zh", "en") else "zh"
+    return "zh"
+
+
+def complaint(prog: str, text: str, lang: str) -> str:
+    """argparse's complaint ``text`` as one ``prog: U-ARGS: message`` line in ``lang``."""
+    for pattern, key in _COMPLAINTS:
+        found = pattern.fullmatch(text)
+        if found:
+            params = found.groupdict()
+            if "value" in params:  # argparse quotes it as Python would: the message quotes it per language
+                params["value"] = re.sub(r"^'(.*)'$", r"\1", params["value"])
+            if key == "usage.invalid-choice":
+                choices = [c.strip("'") for c in params["choices"].split(", ")]
+                params.update(choices=choices, hint=hint(params["value"], choices))
+            for name in ("names", "matches"):
+                if name in params:
+                    params[name] = params[name].split(", ")
+            return render(msg("usage.line", prog=prog, code="U-ARGS", help="-h", message=msg(key, **params)), lang)
+    return render(msg("usage.line", prog=prog, code="U-ARGS", help="-h", message=msg("usage.other", text=text)), lang)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its complaints worded in the command line's --lang (Chinese by default) and exit status 2."""
+
+    lang = "zh"  # set by main() from the command line before parsing
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, complaint(self.prog, message, Parser.lang) + "\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditor", description="Audit district submissions against policy packs: the city's plan (沈政办发〔2019〕23号) and the national standard (教督〔2017〕6号).")
+    parser = Parser(prog="auditor", description="Audit district submissions against policy packs: the city's plan (沈政办发〔2019〕23号) and the national standard (教督〔2017〕6号).")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     policies_help = ("policy packs: one or more packs (a folder with pack.yaml) or folders of packs, after the "
@@ -58,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    audit.add_argument("--waivers", default=None, metavar="DIR",
+                       help="folder of waivers (approved exceptions, YAML; default: waivers/ beside the policy folder, when it exists)")
     audit.add_argument("--rectify-days", default="30", metavar="N",
                        help="rectification deadline in the notices: N days after the date of issue (default: 30)")
     audit.add_argument("--jobs", default=None, metavar="N",
@@ -69,6 +126,23 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
     audit.add_argument("--quiet", action="store_true",
                        help="no progress line on stderr (it is shown only when stderr is a terminal)")
+
+    why = sub.add_parser("explain", help="why one verdict: the rule, the deadline in force, the records and the figures behind it",
+                         description="Audit the submissions as `audit` does (nothing is written) and print the trace of one "
+                                     "verdict: the clause, the step of the schedule in force, the filter and the requirement in "
+                                     "plain words, a derived figure's inputs, the failing and lacking records, the result.")
+    why.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files or folders of them (all of them: city-wide figures need every district)")
+    why.add_argument("--as-of", required=True, help="the audit's base date, YYYY-MM-DD")
+    why.add_argument("--district", required=True, help="the district (沈阳市 for a city-wide check)")
+    why.add_argument("--check", required=True, help="the check id (as in findings.json)")
+    why.add_argument("--item", default=None, metavar="KEY", help="also one record's evidence, by its key (as in findings.json: class:HP001/3-2)")
+    why.add_argument("--policies", **policies)
+    why.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine (default: durable, reconciled with the reference)")
+    why.add_argument("--waivers", default=None, metavar="DIR", help="folder of waivers (default: as audit)")
+    why.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    why.add_argument("--jobs", default=None, metavar="N", help="worker processes (default: as audit)")
+    why.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text (default: zh)")
+    why.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     validate = sub.add_parser("validate", help="check submissions and say which checks each can feed",
                               description="Check submission files (nothing is written) and report, per district, how many "
@@ -95,7 +169,8 @@ def _parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", **policies)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine to run the examples with (default: durable)")
-    test.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
+    test.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                      help="text (default), JSON, or JUnit XML on stdout (for CI; problems still on stderr)")
     lang_option(test)
 
     cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
@@ -160,6 +235,7 @@ def _quiet_unraisable() -> None:
 def main(argv: list[str] | None = None) -> int:
     _escaping_streams()
     _quiet_unraisable()
+    Parser.lang = _requested_lang(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
         return _run(args)

@@ -186,7 +186,8 @@ EN: dict[str, str] = {
     "duplicate.computed": 'computed field id "{ident}" is already used at {first}',
     "duplicate.k-of-n": 'k-of-n figure id "{ident}" is already used at {first}',
     "duplicate.pack": 'pack id "{ident}" is already used by {first}',
-    "check.require-one": 'a check needs "require" (a condition) or "require_k_of_n" (k of n items), exactly one of them',
+    "check.require-one": 'a check needs "require" (a condition), "require_k_of_n" (k of n items) or "compare" (a self-reported figure against a measure), exactly one of them',
+    "check.compare-over": 'a "compare" check is over district: it compares a district figure with a measure',
     "check.k-too-large": "k is {k} but there are only {n} items",
     # message templates (auditor/rules/messages.py)
     "template.syntax": "template does not parse{detail}",
@@ -217,8 +218,6 @@ EN: dict[str, str] = {
     "template.bad-arg": 'the argument {arg} of the {kind} "{name}" must be a short constant within its limits',
     # expressions and the engine
     "expr.no-field": '{kind} records have no field "{name}"{hint}',
-    "engine.refused": 'durable_rules cannot build the rule for check {check}{error}: split the condition "{condition}" into several checks or simplify it{hint}',
-    "engine.113": ' (more than a few "(a or b)" terms joined with "and" are beyond it)',
     # spreadsheets (auditor/intake/sheets/; their cell messages are Chinese text in both languages)
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
@@ -390,21 +389,12 @@ EN: dict[str, str] = {
     "sheet.bad-character": "{header}contains U+{code} ({kind}); delete it",
     "sheet.character-bidi": "a bidirectional control that reverses or reorders how the text is shown",
     "sheet.character-control": "a control or invalid character",
-    # the program's own errors (I-ENGINE, I-DISAGREE, I-BUG)
-    "engine.reserved": "field \"{field}\" is reserved by durable_rules and cannot be read by a rule",
-    "engine.refused-rules": "durable_rules refused the compiled rules: {detail}",
-    "engine.action-failed": "an engine action failed: {kind}",
-    "engine.no-sentinel": "durable_rules did not run the sentinel action; engine results cannot be trusted",
-    "engine.swallowed": "an engine action raised an exception, which durable_rules swallowed: {detail}",
-    "engine.refused-records": "durable_rules refused {count} record(s) even after {salts} re-salts, e.g. {example}",
-    "engine.disagree": "{district}: check {check} (step {step}): durable_rules and the reference evaluator disagree; only the engine flags {engine}, only the reference flags {reference}",
     "store.migrate-bug": "migrating the audit history from version {found} to {current} failed ({error}); the file is unchanged",
-    "engine.refused-batch": "durable_rules refused a batch of {count} record(s): {reason}",
-    "engine.out-of-memory": "out of memory (MemoryError): audit fewer districts at once (--jobs) or give the process more memory",
-    "engine.no-message": "{kind} without a message",
-    "engine.in-district": "{district}: {kind} records: {problem}",
     "sheet.merged-down": "the header cells {cells} are merged down to row {row}; the header must be one row: unmerge them",
     "sheet.not-in-directory": "{damaged} (the sheet \"{title}\" is not in the workbook's directory)",
     "sheet.range-too-large": "the used range {range} of the sheet 「{title}」 is beyond what is read (at most {columns} columns, {cells} cells): was something typed into a far-away cell? Delete the extra rows and columns and save again",
     "sheet.merge-too-large": "the merged cells {range} are beyond what is read (a sheet's merged cells may span at most {columns} columns, {cells} cells in all); unmerge them",
+    # durable_rules refusing a policy's rule (P-ENGINE, auditor/rules/compiler.py)
+    "engine.refused": 'durable_rules cannot build the rule for check {check}{error}: split the condition "{condition}" into several checks or simplify it{hint}',
+    "engine.113": ' (more than a few "(a or b)" terms joined with "and" are beyond it)',
 }
