@@ -305,7 +305,7 @@ def verdict_changes(old: dict[str, PolicySet], new: dict[str, PolicySet], units:
             rows.append({"district": district, "check": check, "clause": clause, "title": title,
                          "before": before.get(key), "after": after.get(key)})
     rows.sort(key=lambda r: (district_order(r["district"]), r["district"], clause_order(r["clause"]), r["check"]))
-    districts = sorted({d for d, _ in before} | {d for d, _ in after} - {plan()["city"]}, key=lambda d: (district_order(d), d))
+    districts = sorted(({d for d, _ in before} | {d for d, _ in after}) - {plan()["city"]}, key=lambda d: (district_order(d), d))
     changed = []
     for r in rows:
         if r["district"] not in changed:
