@@ -152,3 +152,34 @@ def test_git_revisions_are_read_without_touching_the_work_tree(tmp_path, capsys,
     assert sorted((p.name, p.read_bytes()) for p in (repo / "policies").iterdir()) == before
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
     assert status.split() == ["M", "policies/2-1-4-large-classes.yaml"]  # only the edit made by hand
+
+
+def _packs(tmp_path, name: str, edit: dict | None = None) -> str:
+    """policies/ split into two packs (a folder of packs): the class-size policy, and the rest; one file edited."""
+    root = tmp_path / name
+    files = sorted(f for f in os.listdir(POLICIES) if f.endswith(".yaml"))
+    for file in files:
+        pack = root / ("plan-a" if file == "2-1-4-large-classes.yaml" else "plan-b")
+        pack.mkdir(parents=True, exist_ok=True)
+        text = open(os.path.join(POLICIES, file), encoding="utf-8").read()
+        if edit and file == edit["file"]:
+            text = text.replace(edit["find"], edit["replace"])
+        (pack / file).write_text(text, encoding="utf-8")
+    return str(root)
+
+
+def test_a_folder_of_packs_is_compared_pack_by_pack(tmp_path, capsys):
+    old, new = _packs(tmp_path, "old"), _packs(tmp_path, "new", EDITS[0])
+    assert main(["diff", old, new, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, schema("diff"))
+    assert data["old"]["packs"] == data["new"]["packs"] == ["plan-a", "plan-b"]
+    assert [(c["pack"], c["check"], c["what"]) for c in data["changes"]] == [("plan-a", "large-classes.junior-50", "requirement")]
+    assert main(["diff", old, new]) == 1
+    assert "【plan-a】" in capsys.readouterr().out
+    shutil.rmtree(os.path.join(new, "plan-a"))  # a pack gone: its checks are removed
+    assert main(["diff", old, new, "--format", "json"]) == 1
+    gone = json.loads(capsys.readouterr().out)["changes"]
+    assert [(c["pack"], c["policy"]) for c in gone if c["what"] == "policy_removed"] == [("plan-a", "large-classes")]
+    assert len([c for c in gone if c["what"] == "check_removed"]) == len(changes.load(old)["plan-a"].checks)
+    assert all(c["judgement"] for c in gone if c["what"] in ("policy_removed", "check_removed"))
