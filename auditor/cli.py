@@ -4,10 +4,10 @@
                   [--districts A,B] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
                   [--settings FILE] [--db FILE | --no-db] [--format text|json]
     auditor validate SUBMISSION... [--policies DIR] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
-    auditor check [--policies DIR] [--format text|json]
-    auditor test [--policies DIR] [--engine durable|reference] [--format text|json]
-    auditor template --out DIR [--district NAME] [--policies DIR] [--force] [--format text|json]
-    auditor coverage [--policies DIR] [--format text|json]
+    auditor check [--policies DIR] [--format text|json] [--lang zh|en]
+    auditor test [--policies DIR] [--engine durable|reference] [--format text|json] [--lang zh|en]
+    auditor template --out DIR [--district NAME] [--policies DIR] [--force] [--format text|json] [--lang zh|en]
+    auditor coverage [--policies DIR] [--format text|json] [--lang zh|en]
     auditor audits [--db FILE] [--format text|json] [--lang zh|en]
     auditor history [--db FILE] [--district D] [--check C] [--format text|json] [--lang zh|en]
     auditor compare A B [--db FILE] [--format text|json] [--lang zh|en]
@@ -16,6 +16,8 @@
 
 The policy folder defaults to the one installed with the package (the repository's policies/), wherever the
 command is run from.
+
+Error messages are in Chinese, or in English with ``--lang en``; codes and positions are the same in both.
 
 Exit status: 0 done; 1 `check`/`test` found a problem in valid files (or
 `coverage` found a clause without a policy, or `diff` a change that can change a verdict); 2 bad
@@ -33,6 +35,7 @@ from auditor import __version__
 from auditor.commands import COMMANDS, DEFAULT_DB, default_policies
 from auditor.errors import AuditorError
 from auditor.output.writer import release
+from auditor.texts import msg, render
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check that the policy files are valid and their rules consistent (exit 1 on a finding)")
     check.add_argument("--policies", default=policies_default, help=policies_help)
     check.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON (findings on stdout)")
+    lang_option(check)
 
     template = sub.add_parser("template", help="write a fill-in workbook (.xlsx) per district, generated from the policies")
     template.add_argument("--out", required=True, help="output folder")
@@ -82,15 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--policies", default=policies_default, help=policies_help)
     template.add_argument("--force", action="store_true", help="overwrite workbooks that already exist in --out")
     template.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
+    lang_option(template)
 
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", default=policies_default, help=policies_help)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine to run the examples with (default: durable)")
     test.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
+    lang_option(test)
 
     cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
     cover.add_argument("--policies", default=policies_default, help=policies_help)
     cover.add_argument("--format", choices=("text", "json"), default="text", help="text table (default) or JSON")
+    lang_option(cover)
 
     def store_options(command, db_help=f"the audit history (default: {DEFAULT_DB} in the current folder)"):
         command.add_argument("--db", default=DEFAULT_DB, metavar="FILE", help=db_help)
@@ -121,6 +128,11 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON (auditor/schemas/diff.schema.json)")
     diff.add_argument("--jobs", default=None, metavar="N", help="worker processes for --against (default: all cores)")
     return parser
+
+
+def lang_option(command: argparse.ArgumentParser) -> None:
+    """--lang for a command whose only words are its error messages."""
+    command.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the error messages (default: zh)")
 
 
 def add_issue_options(audit: argparse.ArgumentParser) -> None:
@@ -169,15 +181,15 @@ def _run(args) -> int:
         return COMMANDS[args.command](args)
     except AuditorError as exc:
         for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
+            print(problem.format(args.lang), file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
-        print("auditor: interrupted; nothing written", file=sys.stderr)
+        print(render(msg("cli.interrupted"), args.lang), file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: one line, no traceback (AUDITOR_DEBUG=1 shows it)
         if os.environ.get("AUDITOR_DEBUG"):
             raise
-        print(f"auditor: I-BUG: internal error {type(exc).__name__}: {str(exc)[:300]} (rerun with AUDITOR_DEBUG=1 for details)", file=sys.stderr)
+        print(render(msg("cli.bug", kind=type(exc).__name__, detail=str(exc)[:300]), args.lang), file=sys.stderr)
         return 3
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from auditor.texts import Msg, msg, render
+
 # What a run may echo back. Every problem goes through these limits in one place: Collector.add
 # (while reading a file) and AuditorError (whatever raised it), so no input can make the error
 # output grow with its size.
@@ -46,28 +48,42 @@ class Problem:
     path: str = ""  # e.g. "checks[1].require" or "schools[3].classes[2].size"
     sheet: str = ""  # a workbook's sheet: line/column are then its row and column (和平区.xlsx:班级!D17)
     more: int = field(default=0, compare=False)  # a summary line: this many problems of the code are not shown
+    # The message as data (a message id and its parameters, see auditor/texts/): worded in the language asked
+    # for when printed. ``message`` keeps its English wording (a Problem made from plain text has no ``text``).
+    text: Msg | None = field(default=None, compare=False, repr=False)
 
-    def format(self) -> str:
+    def __post_init__(self):
+        if isinstance(self.message, Msg):
+            object.__setattr__(self, "text", self.message)
+            object.__setattr__(self, "message", render(self.message, "en"))
+
+    def words(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("en" or "zh")."""
+        return self.message if self.text is None else render(self.text, lang)
+
+    def format(self, lang: str = "en") -> str:
+        """``file:line: CODE: message (at path, column N)``; positions and codes are the same in every language."""
         if self.sheet:
             where = f"{self.file}:{self.sheet}" + (f"!{_cell(self.line, self.column)}" if self.line else "")
         else:
             where = f"{self.file}:{self.line}" if self.line else self.file
-        message = self.message if len(self.message) <= MAX_MESSAGE else self.message[:MAX_MESSAGE] + "…"
+        message = self.words(lang)
+        message = message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
         text = f"{excerpt(where, 300)}: {self.code}: {message}"
+        column = self.column if self.column and not self.sheet else 0
         if self.path:
-            column = f", column {self.column}" if self.column and not self.sheet else ""
-            text += f" (at {excerpt(self.path, 200)}{column})"
-        elif self.column and not self.sheet:
-            text += f" (at column {self.column})"
+            text += render(msg("at.path-column" if column else "at.path", path=excerpt(self.path, 200), column=column), lang)
+        elif column:
+            text += render(msg("at.column", column=column), lang)
         return _printable(text)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, lang: str = "en") -> dict:
         return {
             "file": self.file,
             "line": self.line,
             "column": self.column,
             "code": self.code,
-            "message": self.message,
+            "message": self.words(lang),
             "path": self.path,
             **({"sheet": self.sheet} if self.sheet else {}),
         }
@@ -83,15 +99,14 @@ def _printable(text: str) -> str:
 
 def summary(first: Problem, hidden: int, last_line: int = 0) -> Problem:
     """The line that stands for ``hidden`` problems like ``first`` that are not shown."""
+    spans = last_line and first.line and last_line != first.line
     if first.sheet:
-        text = f"这一列还有 {hidden} 处同类问题（{first.code}），未逐一列出；请整列检查"
-        if last_line and last_line != first.line:
-            text = f"这一列从第 {first.line} 行到第 {last_line} 行还有 {hidden} 处同类问题，未逐一列出；请整列检查"
+        text = msg("more.column-rows", hidden=hidden, code=first.code, first=first.line, last=last_line) if spans \
+            else msg("more.column", hidden=hidden, code=first.code)
         return Problem(first.file, first.line, first.column, first.code, text, "", sheet=first.sheet, more=hidden)
-    lines = f" (lines {first.line}-{last_line})" if last_line and first.line and last_line != first.line else ""
-    return Problem(first.file, first.line, 0, first.code,
-                   f"{hidden} more {first.code} problem(s) in this file{lines} are not listed; fix the ones above and run again",
-                   more=hidden)
+    text = msg("more.code-lines", hidden=hidden, code=first.code, first=first.line, last=last_line) if spans \
+        else msg("more.code", hidden=hidden, code=first.code)
+    return Problem(first.file, first.line, 0, first.code, text, more=hidden)
 
 
 def cap(problems: list[Problem]) -> list[Problem]:
@@ -125,9 +140,7 @@ def cap(problems: list[Problem]) -> list[Problem]:
         if len(items) > MAX_PER_FILE:
             rest = items[MAX_PER_FILE - 1:]
             hidden = sum(p.more or 1 for p in rest)
-            items = items[:MAX_PER_FILE - 1] + [Problem(file, 0, 0, rest[0].code,
-                                                        f"{hidden} more problem(s) in this file are not listed; fix the ones above and run again",
-                                                        more=hidden)]
+            items = items[:MAX_PER_FILE - 1] + [Problem(file, 0, 0, rest[0].code, msg("more.file", hidden=hidden), more=hidden)]
         out.extend(items)
     return out
 
@@ -202,9 +215,15 @@ def closest(word, choices) -> str | None:
 
 
 def did_you_mean(word: str, choices) -> str:
-    """A '; did you mean "x"?' suffix, or ''."""
+    """A '; did you mean "x"?' suffix, or '' (English only: messages use :func:`hint`)."""
     match = closest(word, choices)
     return f'; did you mean "{match}"?' if match else ""
+
+
+def hint(word, choices) -> Msg | str:
+    """The "did you mean" suffix of a message as a message parameter (worded per language), or ''."""
+    match = closest(word, choices)
+    return msg("hint.did-you-mean", word=match) if match else ""
 
 
 class Collector:
@@ -220,7 +239,7 @@ class Collector:
         self._counts: dict[str, int] = {}
         self._summaries: dict[str, int] = {}  # code -> index of its summary in self.problems
 
-    def add(self, code: str, message: str, line: int = 0, column: int = 0, path: str = "") -> None:
+    def add(self, code: str, message: str | Msg, line: int = 0, column: int = 0, path: str = "") -> None:
         count = self._counts[code] = self._counts.get(code, 0) + 1
         if count <= MAX_PER_KIND:
             self.problems.append(Problem(self.file, line, column, code, message, path))

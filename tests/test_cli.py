@@ -95,7 +95,7 @@ def test_bad_submission_exits_2_names_the_file_and_writes_nothing(tmp_path, caps
     bad.write_text("district: 和平\nschools: [{id: a, name: x, stage: primary, classes: [{id: '1', grade: 1, size: -3}]}]\n", encoding="utf-8")
     before = hashlib.sha256(bad.read_bytes()).hexdigest()
     out = tmp_path / "out"
-    assert main(["audit", str(bad), "--as-of", "2022-12-31", "--out", str(out)]) == 2
+    assert main(["audit", str(bad), "--as-of", "2022-12-31", "--out", str(out), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:1: S-DISTRICT" in err and "did you mean" in err
     assert f"{bad}:2: S-SCHEMA" in err and "at least 0" in err

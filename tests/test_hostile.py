@@ -166,7 +166,9 @@ def _limits(fsize: int | None):
 
 
 def run(args: list[str], env: dict | None = None, seconds: int = 60, fsize: int | None = None, cwd: Path = ROOT):
-    return subprocess.run([sys.executable, "-m", "auditor.cli", *args], capture_output=True, cwd=cwd, timeout=seconds,
+    """The command in its own process; with --lang en, as the cases quote the English messages."""
+    lang = ["--lang", "en"] if args and not args[0].startswith("-") else []
+    return subprocess.run([sys.executable, "-m", "auditor.cli", *args, *lang], capture_output=True, cwd=cwd, timeout=seconds,
                           env={**os.environ, **(env or {})}, preexec_fn=_limits(fsize))
 
 

@@ -10,8 +10,9 @@ from importlib import resources
 import jsonschema
 from jsonschema import Draft202012Validator
 
-from auditor.errors import Collector, did_you_mean, excerpt
+from auditor.errors import Collector, excerpt, hint
 from auditor.intake.document import Document, path_text
+from auditor.texts import Both, Msg, msg
 
 NUMBER, STRING, BOOL, DATE = "number", "string", "boolean", "date"
 MAX_SCHEMA_ERRORS = 200  # schema errors looked for in one file; a file wrong everywhere stops there
@@ -28,72 +29,83 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 
 
-def _describe(value) -> str:
+def _describe(value) -> Msg:
+    """What kind of value ``value`` is, worded per language (the type.* messages)."""
     if isinstance(value, bool):
-        return "true/false"
+        return msg("found.bool")
     if isinstance(value, int):
-        return "a whole number"
+        return msg("type.integer")
     if isinstance(value, float):
-        return "a number"
+        return msg("type.number")
     if isinstance(value, str):
-        return "text"
+        return msg("type.string")
     if isinstance(value, list):
-        return "a list"
+        return msg("type.array")
     if isinstance(value, dict):
-        return "a mapping"
+        return msg("type.object")
     if value is None:
-        return "nothing (null)"
-    return type(value).__name__
+        return msg("found.null")
+    return msg("found.other", kind=type(value).__name__)
 
 
-_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
-               "array": "a list", "object": "a mapping", "null": "null"}
+_JSON_TYPES_WORDED = ("integer", "number", "string", "boolean", "array", "object", "null")
 
 
-def _message(error: jsonschema.ValidationError) -> tuple[str, tuple]:
-    """A message that says what is allowed, and the path it belongs to."""
+def _type_words(expected, schema_node: dict):
+    """The expected JSON type(s) of a schema node, worded per language (a date is 日期 in Chinese)."""
+    names = expected if isinstance(expected, list) else [expected]
+    words = [msg(f"type.{t}") if t in _JSON_TYPES_WORDED else t for t in names]
+    if names == ["string"] and schema_node.get("format") == "date":
+        words = [Both(msg("type.string"), msg("type.date"))]
+    out = words[0]
+    for word in words[1:]:
+        out = msg("type.or", a=out, b=word)
+    return out
+
+
+_BOUNDS = {"minimum": "bound.at-least", "maximum": "bound.at-most", "exclusiveMinimum": "bound.more-than",
+           "exclusiveMaximum": "bound.less-than"}
+
+
+def _message(error: jsonschema.ValidationError) -> tuple[Msg, tuple]:
+    """A message that says what is allowed, and the path it belongs to. jsonschema's own English is used
+    only where no message id says it (schema.other), and then in English alone."""
     path = tuple(error.absolute_path)
     v = error.validator
     if v == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extras = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         extra = extras[0] if extras else "?"
-        return (f'unknown key "{excerpt(extra)}"{did_you_mean(extra, allowed)}; allowed keys are {", ".join(allowed)}', path + (extra,))
+        return msg("schema.unknown-key", key=excerpt(extra), hint=hint(extra, allowed), allowed=allowed), path + (extra,)
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f'required key "{excerpt(missing)}" is missing', path
+        return msg("schema.required", key=excerpt(missing)), path
     if v == "type":
-        expected = error.validator_value
-        if isinstance(expected, list):
-            words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
-        else:
-            words = _TYPE_WORDS.get(expected, expected)
+        words = _type_words(error.validator_value, error.schema)
         if not path:  # the whole file is one value: perhaps not a submission at all (a key file, /etc/passwd)
-            size = f" of {len(error.instance)} characters" if isinstance(error.instance, str) else ""
-            return f"expected {words}, found {_describe(error.instance)}{size} starting {_shown(error.instance, 12)}: is this a submission file?", path
-        return f"expected {words}, found {_describe(error.instance)} {_shown(error.instance)}", path
+            size = msg("schema.chars", n=len(error.instance)) if isinstance(error.instance, str) else ""
+            return msg("schema.type-root", expected=words, found=_describe(error.instance), size=size,
+                       start=_shown(error.instance, 12)), path
+        return msg("schema.type", expected=words, found=_describe(error.instance), value=_shown(error.instance)), path
     if v == "enum":
         allowed = [str(x) for x in error.validator_value]
-        return (f'"{excerpt(error.instance)}" is not allowed{did_you_mean(error.instance, allowed)}; allowed values are {", ".join(allowed)}', path)
-    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[v]
-        return f"{excerpt(error.instance)} is out of range: must be {words} {error.validator_value}", path
+        return msg("schema.enum", value=excerpt(error.instance), hint=hint(error.instance, allowed), allowed=allowed), path
+    if v in _BOUNDS:
+        return msg("schema.range", value=excerpt(error.instance), bound=msg(_BOUNDS[v]), limit=error.validator_value), path
     if v == "pattern":
         if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in error.validator_value:
-            return f'"{excerpt(error.instance)}" is not a date in YYYY-MM-DD form', path
+            return msg("schema.date-form", value=excerpt(error.instance)), path
         if error.validator_value == "^[^\\s/\\\\]+$":
-            return f'"{excerpt(error.instance)}" is not allowed: an id must not contain spaces, "/" or "\\"', path
-        return f'"{excerpt(error.instance)}" does not have the required form ({error.validator_value})', path
+            return msg("schema.id-form", value=excerpt(error.instance)), path
+        return msg("schema.pattern", value=excerpt(error.instance), pattern=error.validator_value), path
     if v == "oneOf" and isinstance(error.instance, dict) and "due" in str(error.schema):
         has = [k for k in ("due", "schedule") if k in error.instance]
-        if len(has) == 2:
-            return "a check has either due or schedule, not both", path
-        return "a check needs a deadline: due (a date) or schedule (dated thresholds)", path
+        return msg("schema.due-both" if len(has) == 2 else "schema.due-none"), path
     if v in ("minItems", "minLength", "minProperties"):
-        return "must not be empty", path
+        return msg("schema.empty"), path
     if v == "maxLength":
-        return f"is longer than {error.validator_value} characters", path
-    return excerpt(error.message, 200), path
+        return msg("schema.too-long", limit=error.validator_value), path
+    return msg("schema.other", text=Both(excerpt(error.message, 200), msg("schema.generic", keyword=v))), path
 
 
 def _shown(value, limit: int = 60) -> str:
@@ -283,7 +295,7 @@ def validate(document: Document, name: str, collector: Collector, code: str) -> 
     found = list(itertools.islice(validator(name).iter_errors(document.data), MAX_SCHEMA_ERRORS + 1))
     if len(found) > MAX_SCHEMA_ERRORS:  # a file wrong everywhere: no need to find every error
         found = found[:MAX_SCHEMA_ERRORS]
-        collector.add(code, f"more than {MAX_SCHEMA_ERRORS} problems with the schema; the first are listed, fix them and run again")
+        collector.add(code, msg("schema.too-many", limit=MAX_SCHEMA_ERRORS))
     for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
         # a oneOf failure whose branches fail on deeper errors: report those instead
         if error.validator in ("oneOf", "anyOf") and error.context and not (isinstance(error.instance, dict) and "due" in str(error.schema)):

@@ -16,6 +16,19 @@ from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
 from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, number_problem, text_problem
 from auditor.intake.yaml_reader import MAX_DIGITS, estimated_values, parse_yaml
+from auditor.texts import Both, Msg, msg
+
+# the json module's own words for what is wrong, by the message id that says it in every language
+_JSON_PROBLEMS = [("Expecting value", "json.value"), ("Expecting property name", "json.key"),
+                  ("Expecting ':'", "json.colon"), ("Expecting ','", "json.comma"), ("Unterminated string", "json.string"),
+                  ("Invalid control character", "json.control"), ("Invalid \\u", "json.escape"),
+                  ("Invalid \\escape", "json.escape"), ("Extra data", "json.extra"), ("trailing comma", "json.trailing")]
+
+
+def json_syntax(text: str, truncated: bool) -> Msg:
+    """A json complaint: its own words in English, a plain description in Chinese."""
+    kind = next((key for pattern, key in _JSON_PROBLEMS if pattern in text), "json.malformed")
+    return msg("syntax.json", problem=Both(text, msg(kind)), end=msg("syntax.truncated") if truncated else "")
 
 
 class _Huge(float):
@@ -106,18 +119,15 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
         # NaN/Infinity become floats here and are refused, with their position, below
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=whole, parse_float=decimal)
     except json.JSONDecodeError as exc:
-        message = exc.msg
-        if exc.pos >= len(text.rstrip()):
-            message += "; the file ends here: is it truncated?"
-        collector.add("E-SYNTAX", message, exc.lineno, exc.colno)
+        collector.add("E-SYNTAX", json_syntax(exc.msg, exc.pos >= len(text.rstrip())), exc.lineno, exc.colno)
         return Document(file, None)
     except RecursionError:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
+        collector.add("E-DEPTH", msg("depth", limit=MAX_DEPTH), *_json_depth_position(text))
         return Document(file, None)
     document = Document(file, data, locate=lambda: _json_positions(text, file))
     if duplicates and estimated_values(text) > MAX_LOCATED_VALUES:
         for key in duplicates:
-            collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice in one object')
+            collector.add("E-DUPLICATE-KEY", msg("key.twice-object", key=excerpt(key)))
     elif duplicates:
         shadow = Collector(file, AuditorError)
         document = Document(file, data, parse_yaml(text, file, shadow).positions)
@@ -126,9 +136,9 @@ def parse_json(text: str, file: str, collector: Collector) -> Document:
             collector.problems.extend(found)
         else:
             for key in duplicates:
-                collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice in one object')
+                collector.add("E-DUPLICATE-KEY", msg("key.twice-object", key=excerpt(key)))
     if _json_depth(data) > MAX_DEPTH:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *_json_depth_position(text))
+        collector.add("E-DEPTH", msg("depth", limit=MAX_DEPTH), *_json_depth_position(text))
         return Document(file, None)
     # A text with no suspect number, no escape and no raw control character cannot hold
     # a value the walk would refuse: the walk over every value is skipped.
@@ -154,7 +164,7 @@ def _json_depth(value) -> int:
 def _check_json_values(value, path, depth, collector, document):
     """Text and numbers as in YAML; a value's position is looked up only for a problem."""
     if depth > MAX_DEPTH:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", *document.where(path))
+        collector.add("E-DEPTH", msg("depth", limit=MAX_DEPTH), *document.where(path))
         return
     if isinstance(value, dict):
         for key, item in list(value.items()):
@@ -173,6 +183,6 @@ def _check_json_values(value, path, depth, collector, document):
             collector.add("E-ENCODING", problem, *document.where(path), path_text(path))
         problem = number_problem(value)
         if isinstance(value, _Huge):
-            problem = f"a number of {value.digits} digits is too large; numbers must be below 2**53"
+            problem = msg("number.digits", digits=value.digits)
         if problem:
             collector.add("E-NUMBER", problem, *document.where(path), path_text(path))

@@ -15,9 +15,10 @@ from auditor.intake.sheets.reader import group_units, load_spreadsheet, unit_lab
 from auditor.intake.submission import facts_from_document
 from auditor.intake.textfile import link_outside
 from auditor.model import Facts
+from auditor.texts import msg
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
-LINK_OUTSIDE = "is a link to a file outside the folder; links out of a submission folder are not followed (copy the file into the folder)"
+LINK_OUTSIDE = msg("read.link-submission")
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -28,7 +29,7 @@ def expand_paths(paths: list[str]) -> list[str]:
         if os.path.isdir(path):
             names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
             if not names:
-                problems.append(Problem(path, 0, 0, "S-NONE", f"the folder holds no submission files ({', '.join(SUBMISSION_SUFFIXES)})"))
+                problems.append(Problem(path, 0, 0, "S-NONE", msg("submissions.empty-folder", suffixes=list(SUBMISSION_SUFFIXES))))
             for name in names:
                 if link_outside(path, name) is not None:
                     problems.append(Problem(os.path.join(path, name), 0, 0, "E-READ", LINK_OUTSIDE))
@@ -37,11 +38,11 @@ def expand_paths(paths: list[str]) -> list[str]:
         elif os.path.exists(path):
             files.append(path)
         else:
-            problems.append(Problem(path, 0, 0, "E-READ", "no such file or folder"))
+            problems.append(Problem(path, 0, 0, "E-READ", msg("read.no-such")))
     if problems:
         raise SubmissionError(problems)
     if not files:
-        raise SubmissionError(Problem("<command line>", 0, 0, "S-NONE", "no submission files were given"))
+        raise SubmissionError(Problem("<command line>", 0, 0, "S-NONE", msg("submissions.none")))
     return files
 
 
@@ -59,7 +60,7 @@ def one_per_district(submitted: list[tuple[str, Facts]]) -> tuple[list[Facts], l
     kept, problems = [], []
     for label, facts in submitted:
         if facts.district in seen:
-            problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", f'district "{facts.district}" is already submitted in {seen[facts.district]}'))
+            problems.append(Problem(label, 0, 0, "S-DUPLICATE-ID", msg("submissions.twice", district=facts.district, first=seen[facts.district])))
             continue
         seen[facts.district] = label
         kept.append(facts)

@@ -12,6 +12,7 @@ import os
 import stat
 
 from auditor.errors import Collector
+from auditor.texts import msg, os_reason
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -37,23 +38,23 @@ def read_bytes(file: str, collector: Collector) -> bytes | None:
     """A file's bytes, or None with E-READ/E-SIZE in ``collector``. Opened read-only."""
     try:
         if os.path.isdir(file):
-            collector.add("E-READ", "is a folder, not a file")
+            collector.add("E-READ", msg("read.folder"))
             return None
         if not stat.S_ISREG(os.stat(file).st_mode):  # a device or pipe could block or never end
-            collector.add("E-READ", "is not a regular file")
+            collector.add("E-READ", msg("read.not-regular"))
             return None
         size = os.path.getsize(file)
         if size > MAX_FILE_BYTES:
-            collector.add("E-SIZE", f"file is {size} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
+            collector.add("E-SIZE", msg("read.size", size=size, limit=MAX_FILE_BYTES))
             return None
         with open(file, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow while we read
         if len(raw) > MAX_FILE_BYTES:
-            collector.add("E-SIZE", f"file is over {MAX_FILE_BYTES} bytes; at most {MAX_FILE_BYTES} bytes are allowed")
+            collector.add("E-SIZE", msg("read.size-over", limit=MAX_FILE_BYTES))
             return None
         return raw
     except OSError as exc:
-        collector.add("E-READ", f"cannot read the file: {exc.strerror or exc}")
+        collector.add("E-READ", msg("read.cannot", reason=os_reason(exc)))
         return None
 
 
@@ -68,17 +69,17 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        collector.add("E-ENCODING", "file is UTF-16; save it as UTF-8")
+        collector.add("E-ENCODING", msg("encoding.utf16", save=msg("encoding.save-utf8")))
         return None
     if raw.startswith((b"\x00\x00\xfe\xff",)):
-        collector.add("E-ENCODING", "file is UTF-32; save it as UTF-8")
+        collector.add("E-ENCODING", msg("encoding.utf32", save=msg("encoding.save-utf8")))
         return None
     if b"\x00" in raw and _looks_utf16(raw):
-        collector.add("E-ENCODING", "file looks like UTF-16 without a byte-order mark (every other byte is 0); save it as UTF-8")
+        collector.add("E-ENCODING", msg("encoding.utf16-no-bom", save=msg("encoding.save-utf8")))
         return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        collector.add("E-ENCODING", "file contains NUL bytes: it is binary, not text", line=line)
+        collector.add("E-ENCODING", msg("encoding.nul"), line=line)
         return None
     first_error = None
     for encoding in encodings:
@@ -94,12 +95,13 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
     hint = ""
     try:
         raw.decode("gb18030")
-        hint = " (it reads as GBK/GB18030, the Chinese Windows encoding)"
+        hint = msg("encoding.gbk-hint")
     except UnicodeDecodeError:
         pass
     collector.add(
         "E-ENCODING",
-        f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {accepted}{hint}; save the file as UTF-8",
+        msg("encoding.bad-byte", byte=f"{raw[exc.start]:02x}", offset=exc.start, accepted=accepted, hint=hint,
+            save=msg("encoding.save-file-utf8")),
         line=line,
         column=column,
     )

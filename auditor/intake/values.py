@@ -10,6 +10,8 @@ import math
 import re
 from typing import Any
 
+from auditor.texts import Msg, msg
+
 MAX_DEPTH = 64
 MAX_SAFE_INT = 2**53  # beyond this, floats (and the engine) lose exactness
 
@@ -20,20 +22,15 @@ _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _BAD_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{BIDI_CONTROLS}]")
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str) -> Msg | None:
     """Text written with escapes ("\\u0000", "\\ud800") must still be text: no control
     characters (tab and newlines aside), no lone surrogates, which cannot be written out, and no
     bidirectional controls, which would make the text read differently from what it holds."""
     code = bad_character(value)
     if code is None:
         return None
-    if 0xD800 <= code <= 0xDFFF:
-        kind = "a lone surrogate, not a character"
-    elif is_bidi(code):
-        kind = "a bidirectional control that would reverse or reorder how the text is shown (suspicious in a name)"
-    else:
-        kind = "a control character"
-    return f"text contains U+{code:04X}, {kind}"
+    kind = "surrogate" if 0xD800 <= code <= 0xDFFF else "bidi" if is_bidi(code) else "control"
+    return msg("value.bad-character", code=f"{code:04X}", kind=msg(f"value.character-{kind}"))
 
 
 def bad_character(value: str) -> int | None:
@@ -51,10 +48,10 @@ def neutral(text: str) -> str:
     return _BIDI.sub("", text) if _BIDI.search(text) else text
 
 
-def number_problem(value: Any) -> str | None:
+def number_problem(value: Any) -> Msg | None:
     """Why ``value`` is not a number an audit can use (NaN, infinite, 2**53 or more), or None."""
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return f"{value} is not a number that can be audited"
+        return msg("value.not-a-number", value=value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= MAX_SAFE_INT:
-        return f"{value} is too large; numbers must be below 2**53"
+        return msg("value.too-large", value=value)
     return None

@@ -20,6 +20,7 @@ import yaml
 from auditor.errors import Collector, excerpt
 from auditor.intake.document import Document, Path, path_text
 from auditor.intake.values import MAX_DEPTH, number_problem, text_problem
+from auditor.texts import Both, Msg, msg
 
 MAX_ALIAS_NODES = 10_000  # nodes reached again through aliases, in one file
 MAX_ALIAS_CHARS = 1_000_000  # characters of text (keys and values) that aliases bring again, in one file
@@ -59,13 +60,13 @@ def check_plain_number(node: yaml.ScalarNode, collector: Collector, line: int, c
     """YAML 1.1 reads 045 as octal 37, 1:10 as 70, 1_000 as 1000, 0x1F as 31: refuse them all."""
     text = node.value.strip()
     if node.tag == "tag:yaml.org,2002:int" and not _PLAIN_INT.fullmatch(text):
-        collector.add("E-NUMBER", f'"{excerpt(text)}" is not a plain decimal number (YAML would read it as octal, hex, base 60 or with separators); write it with the digits 0-9 only, or quote it if it is text', line, column, path_text(path))
+        collector.add("E-NUMBER", msg("number.not-plain-int", value=excerpt(text)), line, column, path_text(path))
         return False
     if node.tag == "tag:yaml.org,2002:int" and len(text.lstrip("+-")) > MAX_DIGITS:  # never converted: int() of 5,000 digits fails
-        collector.add("E-NUMBER", f"a number of {len(text.lstrip('+-'))} digits is too large; numbers must be below 2**53", line, column, path_text(path))
+        collector.add("E-NUMBER", msg("number.digits", digits=len(text.lstrip('+-'))), line, column, path_text(path))
         return False
     if node.tag == "tag:yaml.org,2002:float" and not _PLAIN_FLOAT.fullmatch(text) and text.lower().lstrip("+-") not in (".nan", ".inf"):
-        collector.add("E-NUMBER", f'"{excerpt(text)}" is not a plain decimal number; write it like 0.97 or 12.5', line, column, path_text(path))
+        collector.add("E-NUMBER", msg("number.not-plain-float", value=excerpt(text)), line, column, path_text(path))
         return False
     return True
 
@@ -103,14 +104,13 @@ class _Walker:
                 self.alias_chars += len(node.value) + 1
         self.seen.add(id(node))
         if self.alias_nodes > MAX_ALIAS_NODES:
-            raise _Stop("E-ALIAS", f"more than {MAX_ALIAS_NODES} nodes reached through YAML aliases", line, column)
+            raise _Stop("E-ALIAS", msg("alias.nodes", limit=MAX_ALIAS_NODES), line, column)
         if self.alias_chars > MAX_ALIAS_CHARS:
-            raise _Stop("E-ALIAS", f"YAML aliases bring more than {MAX_ALIAS_CHARS} characters of text again (an anchored "
-                        "value repeated through *aliases); write the values out or shorten them", line, column)
+            raise _Stop("E-ALIAS", msg("alias.chars", limit=MAX_ALIAS_CHARS), line, column)
         if depth > MAX_DEPTH:
-            raise _Stop("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", line, column)
+            raise _Stop("E-DEPTH", msg("depth", limit=MAX_DEPTH), line, column)
         if node.tag not in _ALLOWED_TAGS:
-            self.collector.add("E-YAML-TAG", f"tag {excerpt(node.tag)} is not allowed; only plain data (mappings, lists, text, numbers, dates)", line, column, path_text(path))
+            self.collector.add("E-YAML-TAG", msg("yaml.tag", tag=excerpt(node.tag)), line, column, path_text(path))
             return None
         if isinstance(node, yaml.MappingNode):
             result: dict = {}
@@ -121,14 +121,14 @@ class _Walker:
                     merges.append(value_node)
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.collector.add("E-SYNTAX", "mapping keys must be plain text", key_node.start_mark.line + 1, key_node.start_mark.column + 1, path_text(path))
+                    self.collector.add("E-SYNTAX", msg("yaml.key-not-text"), key_node.start_mark.line + 1, key_node.start_mark.column + 1, path_text(path))
                     continue
                 key = self.walk(key_node, path + ("<key>",), depth + 1)
                 if not isinstance(key, str):
                     key = str(key)  # keys like 2019 or true are read as text
                 kline = key_node.start_mark.line + 1
                 if key in first:
-                    self.collector.add("E-DUPLICATE-KEY", f'key "{excerpt(key)}" appears twice (first at line {first[key]})', kline, key_node.start_mark.column + 1, path_text(path + (key,)))
+                    self.collector.add("E-DUPLICATE-KEY", msg("key.twice-line", key=excerpt(key), first=first[key]), kline, key_node.start_mark.column + 1, path_text(path + (key,)))
                     continue
                 first[key] = kline
                 self.positions[path + (key,)] = (kline, key_node.start_mark.column + 1)
@@ -149,10 +149,10 @@ class _Walker:
         try:
             value = self.loader.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. 2019-02-30
-            self.collector.add("E-DATE", f'"{excerpt(node.value)}" is not a real date ({excerpt(str(exc))})', line, column, path_text(path))
+            self.collector.add("E-DATE", msg("date.not-real-why", value=excerpt(node.value), why=Both(f" ({excerpt(str(exc))})", "")), line, column, path_text(path))
             return None
         except yaml.YAMLError as exc:
-            self.collector.add("E-SYNTAX", excerpt(str(exc).splitlines()[0], 200), line, column, path_text(path))
+            self.collector.add("E-SYNTAX", yaml_syntax(excerpt(str(exc).splitlines()[0], 200)), line, column, path_text(path))
             return None
         if isinstance(value, _dt.datetime):
             value = value.isoformat()
@@ -169,7 +169,7 @@ class _Walker:
         for source in sources:
             line, column = source.start_mark.line + 1, source.start_mark.column + 1
             if not isinstance(source, yaml.MappingNode):
-                self.collector.add("E-SYNTAX", "<< (merge) must name a mapping, such as *base", line, column, path_text(path))
+                self.collector.add("E-SYNTAX", msg("yaml.merge"), line, column, path_text(path))
                 continue
             outer = self.positions
             self.positions = {}
@@ -189,16 +189,37 @@ class _Stop(Exception):
         self.code, self.message, self.line, self.column = code, message, line, column
 
 
-def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+# PyYAML's own words for what is wrong, by the message id that says it in every language
+_YAML_PROBLEMS = [
+    ("mapping values are not allowed", "yaml.colon"), ("could not find expected ':'", "yaml.no-colon"),
+    ("cannot start any token", "yaml.bad-start"), ("expected <block end>", "yaml.indent"),
+    ("did not find expected key", "yaml.indent-key"), ("did not find expected '-'", "yaml.indent-dash"),
+    ("expected a single document", "yaml.documents"), ("undefined alias", "yaml.alias"),
+    ("duplicate anchor", "yaml.anchor"), ("expected alphabetic or numeric", "yaml.name"),
+    ("unknown escape", "yaml.escape"), ("tab character", "yaml.tab"), ("expected ',' or", "yaml.brackets"),
+    ("end of stream", "yaml.end"), ("<stream end>", "yaml.end"), ("found unexpected ':'", "yaml.colon"),
+    ("while scanning a quoted scalar", "yaml.quote"), ("while scanning a simple key", "yaml.no-colon"),
+]
+
+
+def yaml_syntax(text: str, began=None, truncated: bool = False) -> Msg:
+    """A PyYAML complaint: its own words in English, a plain description in Chinese."""
+    kind = next((key for pattern, key in _YAML_PROBLEMS if pattern in text), "yaml.malformed")
+    return msg("syntax.yaml", problem=Both(text, msg(kind)), began=began or "",
+               end=msg("syntax.truncated") if truncated else "")
+
+
+def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str, Msg | None]:
     mark = exc.problem_mark or exc.context_mark
     text = exc.problem or exc.context or "malformed YAML"
+    began = None
     if exc.context and exc.problem:
         text = f"{exc.problem} ({exc.context})"
         if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
-            text += f" — it began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+            began = msg("syntax.began", line=exc.context_mark.line + 1, column=exc.context_mark.column + 1)
     if mark is None:
-        return 0, 0, text
-    return mark.line + 1, mark.column + 1, text
+        return 0, 0, text, began
+    return mark.line + 1, mark.column + 1, text, began
 
 
 # libyaml composes about ten times faster than the pure-Python parser. Only
@@ -212,8 +233,7 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
     """One YAML document; its problems go to ``collector``. ``data`` is None when nothing usable was read."""
     values = estimated_values(text)
     if values > MAX_VALUES:
-        collector.add("E-SIZE", f"the file holds about {values} values; at most {MAX_VALUES} are read from one file "
-                                "(split it by district, or send JSON)")
+        collector.add("E-SIZE", msg("read.values", values=values, limit=MAX_VALUES))
         return Document(file, None)
     if _FAST_LOADER is not None:
         loader = _FAST_LOADER(text)
@@ -222,8 +242,8 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
         except yaml.MarkedYAMLError as exc:
             if len(text) > REPARSE_LIMIT:  # the pure-Python parser would take minutes on megabytes: libyaml's words
                 loader.dispose()
-                line, column, message = _yaml_mark_problem(exc)
-                collector.add("E-SYNTAX", excerpt(message, 300), line, column)
+                line, column, message, began = _yaml_mark_problem(exc)
+                collector.add("E-SYNTAX", yaml_syntax(excerpt(message, 300), began), line, column)
                 return Document(file, None)
             node = False  # let the pure-Python loader say what is wrong
         except (yaml.YAMLError, RecursionError, ValueError):
@@ -239,22 +259,21 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
     except yaml.reader.ReaderError as exc:  # a control character: YAML checks the whole text up front
         offset = max(0, min(exc.position, len(text)))
         line, column = text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
-        collector.add("E-ENCODING", f"character U+{exc.character:04X} is a control character, not text: the file is not plain YAML text", line, column)
+        collector.add("E-ENCODING", msg("encoding.yaml-control", code=f"{exc.character:04X}"), line, column)
         return Document(file, None)
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            line, column, message = _yaml_mark_problem(exc)
-            if "end of stream" in message or "<stream end>" in message:
-                message += "; the file ends here: is it truncated?"
-            collector.add("E-SYNTAX", message, line, column)
+            line, column, message, began = _yaml_mark_problem(exc)
+            truncated = "end of stream" in message or "<stream end>" in message
+            collector.add("E-SYNTAX", yaml_syntax(message, began, truncated), line, column)
             return Document(file, None)
         except yaml.YAMLError as exc:
-            collector.add("E-SYNTAX", str(exc).splitlines()[0])
+            collector.add("E-SYNTAX", yaml_syntax(str(exc).splitlines()[0]))
             return Document(file, None)
         except RecursionError:
-            collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels", loader.line + 1, loader.column + 1)
+            collector.add("E-DEPTH", msg("depth", limit=MAX_DEPTH), loader.line + 1, loader.column + 1)
             return Document(file, None)
         return _walk(loader, node, file, collector)
     finally:
@@ -271,6 +290,6 @@ def _walk(loader, node, file: str, collector: Collector) -> Document:
         collector.add(stop.code, stop.message, stop.line, stop.column)
         return Document(file, None)
     except RecursionError:
-        collector.add("E-DEPTH", f"nesting is deeper than {MAX_DEPTH} levels")
+        collector.add("E-DEPTH", msg("depth", limit=MAX_DEPTH))
         return Document(file, None)
     return Document(file, data, walker.positions)

@@ -64,13 +64,13 @@ def _number_format(f: Field) -> str:
 
 
 def _comment(f: Field, readers: list[str]) -> str:
-    lines = [f"{f.key}: {f.description}"]
+    lines = [f"「{f.title}」（字段 {f.key}）"]  # the schema's field name stays: it is what YAML and JSON submissions write
     if f.unit:
-        lines.append(f"单位 unit: {f.unit}")
-    lines.append(f"应填 expected: {f.expected()}")
-    lines.append("必填 required" if f.required else "可空 optional (空着即“未报”)")
+        lines.append(f"单位：{f.unit}")
+    lines.append(f"应填：{f.expected()}")
+    lines.append("必填" if f.required else "可空（空着即“未报”）")
     if readers:
-        lines.append("用于检查 checked by: " + "；".join(readers))
+        lines.append("用于检查：" + "；".join(readers))
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from auditor.intake.document import path_text
 from auditor.intake.loader import load_document
 from auditor.model import Check, PolicySet
 from auditor.rules import expr
+from auditor.texts import Both, msg
 
 RULES_PER_RULESET = 48
 KIND_FIELD = "_kind"
@@ -136,9 +137,8 @@ def refusal_problems(compiled: CompiledSet, refused: dict[str, str]) -> list[Pro
             line, column = load_document(policy.source.file, PolicyError).where(path)
         except PolicyError:  # pragma: no cover - it loaded a moment ago
             line, column = check.source.line, 0
-        hint = (' (more than a few "(a or b)" terms joined with "and" are beyond it)' if "113" in error else "")
         problems.append(Problem(policy.source.file, line, column, "P-ENGINE",
-                                f'durable_rules cannot build the rule for check {check.id} ({excerpt(error, 100)}): split the '
-                                f'condition "{excerpt(rule.requirement_text, 120)}" into several checks or simplify it{hint}',
+                                msg("engine.refused", check=check.id, error=Both(f" ({excerpt(error, 100)})", ""),
+                                    condition=excerpt(rule.requirement_text, 120), hint=msg("engine.113") if "113" in error else ""),
                                 path_text(path)))
     return problems

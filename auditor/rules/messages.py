@@ -32,6 +32,8 @@ from jinja2 import Undefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from auditor.texts import Msg, msg
+
 MAX_TEMPLATE = 2000  # characters of a template
 MAX_CONSTANT = 200  # characters of a text constant in a template
 MAX_INTEGER = 10**15  # magnitude of a number constant
@@ -118,73 +120,73 @@ _NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Co
           nodes.Filter, nodes.Test, nodes.CondExpr, nodes.If, nodes.Compare, nodes.Operand, nodes.And, nodes.Or,
           nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Concat,
           nodes.Keyword, nodes.Tuple, nodes.List)
-_WORDS = {nodes.Mod: "% (text formatting)", nodes.Pow: "**", nodes.Call: "a call", nodes.For: "for", nodes.Slice: "a slice",
-          nodes.Assign: "an assignment", nodes.Include: "include", nodes.Import: "import", nodes.Macro: "a macro"}
+_WORDS = {nodes.Mod: "template.mod", nodes.Pow: "template.pow", nodes.Call: "template.call", nodes.For: "template.for",
+          nodes.Slice: "template.slice", nodes.Assign: "template.assign", nodes.Include: "template.include",
+          nodes.Import: "template.import", nodes.Macro: "template.macro"}
 
 
-def _arguments(kind: str, node, allowed: tuple) -> list[str]:
+def _arguments(kind: str, node, allowed: tuple) -> list[Msg]:
     """Problems with the arguments of filter or test ``node``: only the listed ones, as constants that pass their test."""
     problems = []
     if node.dyn_args is not None or node.dyn_kwargs is not None:
-        return [f'the {kind} "{node.name}" may not take *args or **kwargs']
+        return [msg("template.star-args", kind=msg(f"template.{kind}-word"), name=node.name)]
     if len(node.args) > len(allowed):
-        return [f'the {kind} "{node.name}" takes at most {len(allowed)} argument(s)']
+        return [msg("template.args", kind=msg(f"template.{kind}-word"), name=node.name, n=len(allowed))]
     named = dict(allowed)
     given = list(zip([name for name, _ in allowed], node.args)) + [(k.key, k.value) for k in node.kwargs]
     for name, value in given:
         test = named.get(name)
         if test is None:
-            problems.append(f'the {kind} "{node.name}" has no argument "{name}"')
+            problems.append(msg("template.no-arg", kind=msg(f"template.{kind}-word"), name=node.name, arg=name))
         elif not test(value):
-            problems.append(f'the argument {name} of the {kind} "{node.name}" must be a short constant within its limits')
+            problems.append(msg("template.bad-arg", kind=msg(f"template.{kind}-word"), name=node.name, arg=name))
     return problems
 
 
-def template_problems(source: str) -> list[str]:
+def template_problems(source: str) -> list[Msg]:
     """Why ``source`` is not an allowed message template ([] when it is).
 
     Raises TemplateSyntaxError when it does not parse. Only parses: nothing is compiled or run.
     """
     if len(source) > MAX_TEMPLATE:
-        return [f"a message template may hold at most {MAX_TEMPLATE} characters"]
+        return [msg("template.too-long", limit=MAX_TEMPLATE)]
     problems = []
     for node in _ENV.parse(source).find_all(nodes.Node):
         if not isinstance(node, _NODES):
-            word = next((w for t, w in _WORDS.items() if isinstance(node, t)), type(node).__name__.lower())
-            problems.append(f"{word} is not allowed in a message template (only values, a few filters, + - * /, "
-                            "comparisons and if)")
+            word = next((msg(w) for t, w in _WORDS.items() if isinstance(node, t)), type(node).__name__.lower())
+            problems.append(msg("template.node", word=word))
         elif isinstance(node, nodes.Name) and node.name.startswith("_"):
-            problems.append(f'the name "{node.name}" is not allowed (names starting with "_")')
+            problems.append(msg("template.name", name=node.name))
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            problems.append(f'the attribute "{node.attr}" is not allowed (names starting with "_")')
+            problems.append(msg("template.attribute", name=node.attr))
         elif isinstance(node, nodes.Getitem) and not (isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, (str, int))
                                                       and not str(node.arg.value).startswith("_")):
-            problems.append("an item may only be looked up by a constant name or number (not starting with \"_\")")
+            problems.append(msg("template.item"))
         elif isinstance(node, nodes.Filter):
             if node.name not in FILTERS:
-                problems.append(f'the filter "{node.name}" is not allowed; allowed filters are {", ".join(sorted(FILTERS))}')
+                problems.append(msg("template.filter", name=node.name, allowed=tuple(sorted(FILTERS))))
             else:
                 problems += _arguments("filter", node, FILTERS[node.name])
         elif isinstance(node, nodes.Test):
             if node.name not in TESTS:
-                problems.append(f'the test "{node.name}" is not allowed; allowed tests are {", ".join(sorted(TESTS))}')
+                problems.append(msg("template.test", name=node.name, allowed=tuple(sorted(TESTS))))
             else:
                 problems += _arguments("test", node, TESTS[node.name])
         elif isinstance(node, nodes.Const):
             if isinstance(node.value, str) and node.value.startswith("_"):
-                problems.append(f'the text "{node.value[:20]}" is not allowed as a name (names starting with "_")')
+                problems.append(msg("template.text-name", text=node.value[:20]))
             elif isinstance(node.value, str) and len(node.value) > MAX_CONSTANT:
-                problems.append(f"a text constant may hold at most {MAX_CONSTANT} characters")
+                problems.append(msg("template.constant", limit=MAX_CONSTANT))
             elif isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) > MAX_INTEGER:
-                problems.append(f"a number constant may be at most {MAX_INTEGER} in size")
-    return sorted(set(problems))
+                problems.append(msg("template.number", limit=MAX_INTEGER))
+    return sorted(set(problems), key=str)
 
 
 @lru_cache(maxsize=4096)
 def compile_message(source: str):
     """The compiled template; only for a template :func:`template_problems` accepts (compiling folds constants)."""
     if template_problems(source):
-        raise ValueError("the message template is not allowed: " + "; ".join(template_problems(source))[:300])
+        raise ValueError("the message template is not allowed: " + "; ".join(map(str, template_problems(source)))[:300])
     return _ENV.from_string(source)
 
 

@@ -13,7 +13,7 @@ import os
 from jinja2 import TemplateSyntaxError
 
 from auditor.dates import real_date
-from auditor.errors import Collector, PolicyError, Problem, did_you_mean, excerpt
+from auditor.errors import Collector, PolicyError, Problem, excerpt, hint
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
@@ -22,20 +22,20 @@ from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, St
 from auditor.rules import expr
 from auditor.rules.messages import compile_message, template_problems
 from auditor.rules.typecheck import check_types
+from auditor.texts import Both, msg
 
 DEFAULT_FOLDER = "policies"
 
 
 def policy_files(folder: str) -> list[str]:
     if not os.path.isdir(folder):
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder does not exist"))
+        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("policy.no-folder")))
     names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
     if not names:
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the policy folder holds no .yaml policy files"))
+        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("policy.no-files")))
     outside = [n for n in names if link_outside(folder, n) is not None]
     if outside:
-        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", "is a link to a file outside the policy folder; "
-                                   "links out of the folder are not followed (copy the file into the folder)") for n in outside])
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", msg("read.link-policy")) for n in outside])
     return [os.path.join(folder, n) for n in names]
 
 
@@ -47,7 +47,7 @@ class _PolicyReader:
     def at(self, path) -> tuple[int, int]:
         return self.doc.where(tuple(path))
 
-    def problem(self, code: str, message: str, path) -> None:
+    def problem(self, code: str, message, path) -> None:
         """A problem at the value ``path`` points to (an expression's own offset goes in the message)."""
         line, column = self.at(path)
         self.c.add(code, message, line, column, path_text(tuple(path)))
@@ -56,7 +56,7 @@ class _PolicyReader:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, f"{exc.message} at character {exc.position + 1} of \"{excerpt(text, 200)}\"", path)
+            self.problem(exc.code, msg("expr.at", problem=exc.message, position=exc.position + 1, text=excerpt(text, 200)), path)
             return None
         return expr.as_condition(node) if condition else node
 
@@ -64,7 +64,7 @@ class _PolicyReader:
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:
-        collector.add("P-SCHEMA", "the file is empty; a policy needs clause, id, title, text, responsible and checks")
+        collector.add("P-SCHEMA", msg("policy.file-empty"))
         return None
     if loaded:  # values the loader refused: report them with the schema problems of the rest
         schema = Collector(file, PolicyError)
@@ -83,8 +83,8 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
     clauses = plan()["clauses"]
     if data["clause"] not in clauses:
         normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
-        hint = f'; write it as "{normalised}"' if normalised in clauses else did_you_mean(data["clause"], clauses)
-        r.problem("P-CLAUSE", f'clause "{excerpt(data["clause"])}" is not in the plan{hint}', ("clause",))
+        suggestion = msg("policy.write-as", clause=normalised) if normalised in clauses else hint(data["clause"], clauses)
+        r.problem("P-CLAUSE", msg("policy.clause", clause=excerpt(data["clause"]), hint=suggestion), ("clause",))
 
     measures = []
     for i, m in enumerate(data.get("measures", [])):
@@ -92,19 +92,18 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         where = r.parse_expr(m["where"], base + ("where",)) if "where" in m else None
         that = r.parse_expr(m["that"], base + ("that",)) if "that" in m else None
         if m["agg"] == "share" and "that" not in m:
-            r.problem("P-SCHEMA", 'a "share" measure needs "that": the condition counted in the numerator', base)
+            r.problem("P-SCHEMA", msg("measure.share"), base)
         if m["agg"] in ("sum", "min", "max", "mean", "ratio", "distinct") and "value" not in m:
-            r.problem("P-SCHEMA", f'a "{m["agg"]}" measure needs "value": the field aggregated', base)
+            r.problem("P-SCHEMA", msg("measure.value", agg=m["agg"]), base)
         if m["agg"] == "ratio" and "per" not in m:
-            r.problem("P-SCHEMA", 'a "ratio" measure needs "per": the field summed in the denominator', base)
+            r.problem("P-SCHEMA", msg("measure.per"), base)
         level = m.get("level", "district")
         if m["id"] in contracts.base_field_types()["district"]:  # it would overwrite the submitted figure
-            r.problem("P-SCHEMA", f'measure id "{m["id"]}" is a district figure of the submission schema: choose another id', base + ("id",))
+            r.problem("P-SCHEMA", msg("measure.id", id=m["id"]), base + ("id",))
         if level == "city" and m["of"] != "district":
-            r.problem("P-SCHEMA", 'a city-level measure aggregates districts: use "of: district"', base + ("of",))
+            r.problem("P-SCHEMA", msg("measure.city"), base + ("of",))
         if level == "district" and m["of"] == "district" and m["agg"] != "ratio":
-            r.problem("P-SCHEMA", 'a district-level measure aggregates records of the district: use school, class or document '
-                      '(or "ratio" of two of the district\'s own figures)', base + ("of",))
+            r.problem("P-SCHEMA", msg("measure.district"), base + ("of",))
         line, _ = r.at(base)
         measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
                                 m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"]))
@@ -118,7 +117,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         if "due" in c:
             due = real_date(c["due"])
             if due is None:
-                r.problem("E-DATE", f'"{excerpt(c["due"])}" is not a real date', base + ("due",))
+                r.problem("E-DATE", msg("content.date", value=excerpt(c["due"])), base + ("due",))
             else:
                 steps.append(Step(due, {}, ""))
         else:
@@ -126,12 +125,12 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             for j, s in enumerate(c["schedule"]):
                 due = real_date(s["due"])
                 if due is None:
-                    r.problem("E-DATE", f'"{excerpt(s["due"])}" is not a real date', base + ("schedule", j, "due"))
+                    r.problem("E-DATE", msg("content.date", value=excerpt(s["due"])), base + ("schedule", j, "due"))
                     continue
                 if steps and due <= steps[-1].due:
-                    r.problem("P-SCHEDULE", f"schedule dates must ascend: {s['due']} is not after {steps[-1].due}", base + ("schedule", j, "due"))
+                    r.problem("P-SCHEDULE", msg("schedule.ascend", due=s['due'], before=steps[-1].due), base + ("schedule", j, "due"))
                 if names is not None and set(s["params"]) != names:
-                    r.problem("P-SCHEDULE", f"every step must set the same parameters ({', '.join(sorted(names))})", base + ("schedule", j, "params"))
+                    r.problem("P-SCHEDULE", msg("schedule.params", names=sorted(names)), base + ("schedule", j, "params"))
                 names = set(s["params"])
                 steps.append(Step(due, dict(s["params"]), s.get("cite", "")))
         for lang in ("zh", "en"):
@@ -142,7 +141,7 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
                         if not refused:
                             compile_message(c[key][lang])
                     except (TemplateSyntaxError, ValueError) as exc:
-                        r.problem("P-MESSAGE", f"template does not parse: {excerpt(str(exc), 200)}", base + (key, lang))
+                        r.problem("P-MESSAGE", msg("template.syntax", detail=Both(f": {excerpt(str(exc), 200)}", "")), base + (key, lang))
                         continue
                     for text in refused:
                         r.problem("P-MESSAGE", text, base + (key, lang))
@@ -162,10 +161,10 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         base = ("examples", i)
         as_of = real_date(e["as_of"])
         if as_of is None:
-            r.problem("E-DATE", f'"{excerpt(e["as_of"])}" is not a real date', base + ("as_of",))
+            r.problem("E-DATE", msg("content.date", value=excerpt(e["as_of"])), base + ("as_of",))
             continue
         if "facts" in e and "submissions" in e:
-            r.problem("P-EXAMPLE", 'give "facts" (one district) or "submissions" (several), not both', base)
+            r.problem("P-EXAMPLE", msg("example.both"), base)
             continue
         if "submissions" in e:
             submissions = tuple(e["submissions"])
@@ -230,7 +229,7 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
             line, column = doc.where(path)
             if (what, ident) in seen:
                 problems.append(Problem(policy.source.file, line, column, "P-DUPLICATE-ID",
-                                        f'{what} id "{ident}" is already used at {seen[(what, ident)]}', path_text(path)))
+                                        msg(f"duplicate.{what}", ident=ident, first=seen[(what, ident)]), path_text(path)))
             else:
                 seen[(what, ident)] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
@@ -238,7 +237,7 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
                 if check_id not in known:
                     line, column = doc.where(("examples", i, "expect", check_id))
                     problems.append(Problem(policy.source.file, line, column, "P-EXAMPLE",
-                                            f'example expects a result for unknown check "{check_id}"{did_you_mean(check_id, known)}',
+                                            msg("example.unknown-check", check=check_id, hint=hint(check_id, known)),
                                             path_text(("examples", i, "expect", check_id))))
     check_types(policies, documents, problems)
     if problems:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 
-from auditor.errors import Problem, did_you_mean, excerpt
+from auditor.errors import Problem, excerpt, hint
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.model import Policy
 from auditor.rules import expr
 from auditor.rules.fields import field_types_for
+from auditor.texts import Msg, msg
 
 
-def _no_field(kind: str, name: str, table) -> str:
-    return f'{kind} records have no field "{name}"{did_you_mean(name, table)}'
+def _no_field(kind: str, name: str, table) -> Msg:
+    return msg("expr.no-field", kind=kind, name=name, hint=hint(name, table))
 
 
 def check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:

@@ -52,10 +52,10 @@ def _filled(policy_set, tmp_path, yaml_file=os.path.join(FIXTURES, "01-hp.yaml")
     return path, load_workbook(path)
 
 
-def _problems(paths) -> list[str]:
+def _problems(paths, lang: str = "zh") -> list[str]:
     with pytest.raises(SubmissionError) as info:
         load_submissions(paths)
-    return [p.format() for p in info.value.problems]
+    return [p.format(lang) for p in info.value.problems]
 
 
 def _col(ws, title: str) -> int:

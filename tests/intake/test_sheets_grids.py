@@ -59,14 +59,16 @@ def test_other_encodings_are_refused_with_the_encoding_named(policy_set, tmp_pat
         (tmp_path / "和平区-学校.csv").write_bytes("学校代码\n".encode("utf-8") + b"\x81\x20\xff\n")
     else:
         _csv_set(policy_set, tmp_path, encoding)
-    lines = "\n".join(_problems([str(tmp_path)]))
+    lines = "\n".join(_problems([str(tmp_path)], "en"))
     assert "E-ENCODING" in lines and fragment in lines
+    assert "请另存为 CSV UTF-8 或 GBK 编码" in "\n".join(_problems([str(tmp_path)]))
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused(policy_set, tmp_path, monkeypatch):
     path, _ = _filled(policy_set, tmp_path)
     monkeypatch.setattr(grids, "MAX_UNZIPPED_BYTES", 1000)
-    (line,) = _problems([path])
+    (line,) = _problems([path], "en")
+    assert _problems([path])[0].endswith("最多允许 1000 字节")
     assert line.startswith(f"{path}: E-SIZE: the workbook unpacks to ") and line.endswith("bytes; at most 1000 are allowed")
 
 
@@ -83,5 +85,5 @@ def test_a_csv_file_python_cannot_split_is_refused(policy_set, tmp_path):
             rows[1][1] = "长" * 140000  # over the csv module's field limit
 
     _csv_set(policy_set, tmp_path, "utf-8", edit=edit)
-    assert _problems([str(tmp_path)]) == [
+    assert _problems([str(tmp_path)], "en") == [
         f"{tmp_path}{os.sep}和平区-报备文件.csv: E-SYNTAX: CSV cannot be read: field larger than field limit (131072)"]

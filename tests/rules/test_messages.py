@@ -35,7 +35,7 @@ def test_refused_templates_are_refused_by_parsing_alone(case, monkeypatch):
     monkeypatch.setattr(messages._ENV, "from_string", lambda *a, **k: compiled.append(a) or None)
     start = time.perf_counter()
     found = template_problems(case["template"])
-    assert any(case["reason"] in p for p in found), found
+    assert any(case["reason"] in str(p) for p in found), found
     assert time.perf_counter() - start < 1
     assert not compiled, "a refused template must never be compiled (Jinja folds constants while compiling)"
 

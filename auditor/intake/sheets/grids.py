@@ -21,6 +21,7 @@ from auditor.intake.sheets.layout import (
     sheets_by_name, suggest)
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.textfile import decode_bytes, read_bytes
+from auditor.texts import Both, Msg, msg
 
 
 def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
@@ -41,7 +42,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             collector.add("E-READ", "不是有效的 .xlsx 工作簿（文件已损坏，或只是改了扩展名）；请用 Excel 另存为 .xlsx")
         collector.raise_if_any()
     if total > MAX_UNZIPPED_BYTES:
-        collector.add("E-SIZE", f"the workbook unpacks to {total} bytes; at most {MAX_UNZIPPED_BYTES} are allowed")
+        collector.add("E-SIZE", msg("sheet.unzipped", size=total, limit=MAX_UNZIPPED_BYTES))
         collector.raise_if_any()
     from openpyxl import load_workbook  # here, not at the top: importing openpyxl costs ~70 ms that YAML, JSON and CSV need not pay
 
@@ -93,9 +94,9 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     text = decode_bytes(raw, collector, CSV_ENCODINGS) if raw is not None else None
     if text is None:
         for p in collector.problems:
-            if p.code == "E-ENCODING":
-                message = re.sub(r"save (the file|it) as UTF-8$", "save it as CSV UTF-8 or GBK (Excel 另存为“CSV UTF-8”或“CSV (逗号分隔)”)", p.message)
-                p = Problem(p.file, p.line, p.column, p.code, message, p.path)
+            if p.code == "E-ENCODING" and p.text is not None:  # its "save it as UTF-8" becomes how to save a CSV file
+                params = tuple((k, msg("encoding.save-csv") if k == "save" else v) for k, v in p.text.params)
+                p = Problem(p.file, p.line, p.column, p.code, Msg(p.text.key, params), p.path)
             ledger.problems.append(p)
         return None
     rows: dict = {}
@@ -105,6 +106,6 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
             if cells:
                 rows[r] = cells
     except csv.Error as exc:
-        ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", f"CSV cannot be read: {exc}")
+        ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", msg("sheet.csv", detail=Both(f": {exc}", "")))
         return None
     return Grid(file, "", rows, [], sheet.name)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from auditor.errors import Problem
 from auditor.intake.document import path_text
+from auditor.texts import Msg, msg
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Loc:
     column: int
     header: str = ""
 
-    def problem(self, code: str, message: str, path: str = "") -> Problem:
+    def problem(self, code: str, message: str | Msg, path: str = "") -> Problem:
         return Problem(self.file, self.row, self.column, code, message, path, sheet=self.sheet)
 
 
@@ -65,5 +66,5 @@ class Ledger:
             text = text[: text.rfind("[")] if text.endswith("]") else text[: text.rfind(".")] if "." in text else ""
         if loc is None:
             return problem
-        header = f"「{loc.header}」" if loc.header else ""
-        return loc.problem(problem.code, header + problem.message, problem.path)
+        text = problem.text if problem.text is not None else problem.message
+        return loc.problem(problem.code, msg("sheet.in-column", header=loc.header, text=text) if loc.header else text, problem.path)

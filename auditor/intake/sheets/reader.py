@@ -111,7 +111,7 @@ def load_spreadsheet(unit) -> Facts:
     facts = None
     if data:
         try:
-            facts = facts_from_document(Document(label, data, ledger.positions), lang="zh")
+            facts = facts_from_document(Document(label, data, ledger.positions))
         except SubmissionError as exc:
             for p in exc.problems:
                 located = ledger.locate(p)

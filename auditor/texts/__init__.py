@@ -1,0 +1,73 @@
+"""Messages as data, worded per language at print time.
+
+A message is a :class:`Msg`: an id and its parameters. Its words come from one table per language
+(``en.py``, ``zh.py``: id -> ``str.format`` template); both tables have the same ids and the same
+placeholders (tests/test_texts.py). A parameter may itself be a :class:`Msg` (worded in the same
+language), a :class:`Both` (a label that has its own words per language, e.g. a schema's Chinese
+title), or a list (joined with ", " or "、"). Codes, positions, file and field names and values quoted
+from a file are never translated.
+"""
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from auditor.texts.en import EN
+from auditor.texts.zh import ZH
+
+TABLES = {"en": EN, "zh": ZH}
+LANGS = tuple(TABLES)
+_JOIN = {"en": ", ", "zh": "、"}
+
+
+class Both(NamedTuple):
+    """A parameter that is already worded in each language."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class Msg:
+    key: str
+    params: tuple = ()  # (name, value) pairs
+
+    def __str__(self) -> str:
+        return render(self, "en")
+
+
+def msg(key: str, /, **params) -> Msg:
+    if key not in EN:
+        raise KeyError(f"no message {key!r} in auditor/texts/en.py")
+    return Msg(key, tuple(params.items()))
+
+
+def render(message, lang: str = "en") -> str:
+    """``message`` (a Msg, or plain text, returned as it is) in ``lang``."""
+    if not isinstance(message, Msg):
+        return str(message)
+    table = TABLES.get(lang, EN)
+    return table[message.key].format(**{name: _value(value, lang) for name, value in message.params})
+
+
+def _value(value, lang: str) -> str:
+    if isinstance(value, Msg):
+        return render(value, lang)
+    if isinstance(value, Both):
+        return _value(getattr(value, lang, value.en), lang)
+    if isinstance(value, (list, tuple)):
+        return _JOIN.get(lang, ", ").join(_value(v, lang) for v in value)
+    return str(value)
+
+
+_ERRNOS = ("ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "ENAMETOOLONG", "ENOSPC", "EROFS", "ELOOP", "EEXIST",
+           "EDQUOT", "EIO", "EBUSY", "ENOTEMPTY", "EXDEV", "EMFILE")
+
+
+def os_reason(exc: OSError) -> Msg:
+    """Why the system refused (an OSError), worded per language."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in _ERRNOS:
+        return msg(f"os.{name}")
+    return msg("os.other", reason=Both(exc.strerror or str(exc), msg("os.number", number=exc.errno or 0)))
