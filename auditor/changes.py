@@ -27,6 +27,7 @@ from auditor.model import PolicySet, clause_order, district_order, plan
 from auditor.rules import expr
 from auditor.rules.policies import load_policies
 from auditor.store.identity import definition
+from auditor.texts import msg
 
 FORMAT = "auditor-diff/1"
 PACK_FILE = "pack.yaml"
@@ -44,14 +45,14 @@ def packs(folder: str) -> dict[str, str]:
     """Pack name -> its folder: the folder itself when it holds policy files (or a pack file), else each subfolder
     that does (a folder of packs), by name."""
     if not os.path.isdir(folder):
-        raise UsageError(Problem(folder, 0, 0, "U-ARGS", "is neither a policy folder nor a git revision (REV:path) of one"))
+        raise UsageError(Problem(folder, 0, 0, "U-ARGS", msg("diff.neither")))
     if _is_policy_folder(folder):
         return {"": folder}
     found = {name: os.path.join(folder, name) for name in sorted(os.listdir(folder))
              if not name.startswith(".") and os.path.isdir(os.path.join(folder, name))
              and _is_policy_folder(os.path.join(folder, name))}
     if not found:
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "holds no policy files, and no folders of them"))
+        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("diff.no-policies")))
     return found
 
 
@@ -59,10 +60,10 @@ def _git(args: list[str], what: str) -> bytes:
     try:
         done = subprocess.run(["git", *args], capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(Problem(what, 0, 0, "U-ARGS", f"git could not be run: {exc}")) from None
+        raise UsageError(Problem(what, 0, 0, "U-ARGS", msg("diff.git-missing", reason=str(exc)))) from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(Problem(what, 0, 0, "U-ARGS", f"not a policy folder, and git cannot read it: {message[-1] if message else 'failed'}"))
+        raise UsageError(Problem(what, 0, 0, "U-ARGS", msg("diff.git-failed", reason=message[-1] if message else "failed")))
     return done.stdout
 
 

@@ -33,6 +33,7 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies, policy_files
 from auditor.store import db, history, query, record, text, views
+from auditor.texts import msg
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
@@ -304,8 +305,7 @@ def cmd_diff(args) -> int:
     """What changed between two rule sets (folders or git revisions), and with --against whose verdicts change.
     Exit 1 when anything can change a verdict, 0 when only wording changed (or nothing)."""
     if bool(args.against) != bool(args.as_of):
-        raise UsageError(Problem("--against" if args.as_of else "--as-of", 0, 0, "U-ARGS",
-                                 "--against SUBMISSION... and --as-of YYYY-MM-DD go together"))
+        raise UsageError(Problem("--against" if args.as_of else "--as-of", 0, 0, "U-ARGS", msg("diff.against-as-of")))
     as_of = parse_date(args.as_of) if args.as_of else None
     jobs = parse_jobs(args.jobs)
     with changes.opened(args.old) as (old_name, old_folder), changes.opened(args.new) as (new_name, new_folder):

@@ -211,4 +211,10 @@ EN: dict[str, str] = {
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
     "sheet.csv": "CSV cannot be read{detail}",
+    # auditor diff (auditor/changes.py, the command)
+    "diff.neither": "is neither a policy folder nor a git revision (REV:path) of one",
+    "diff.no-policies": "holds no policy files, and no folders of them",
+    "diff.git-failed": "not a policy folder, and git cannot read it: {reason}",
+    "diff.git-missing": "git could not be run: {reason}",
+    "diff.against-as-of": "--against SUBMISSION... and --as-of YYYY-MM-DD go together",
 }

@@ -197,4 +197,10 @@ ZH: dict[str, str] = {
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "工作簿解压后有 {size} 字节，最多允许 {limit} 字节",
     "sheet.csv": "无法读取 CSV 文件{detail}",
+    # auditor diff
+    "diff.neither": "既不是政策目录，也不是政策目录的“git”版本（写作“版本:路径”）",
+    "diff.no-policies": "其中没有政策文件，也没有存放政策文件的子目录",
+    "diff.git-failed": "不是政策目录，“git”也无法读取：{reason}",
+    "diff.git-missing": "无法运行“git”：{reason}",
+    "diff.against-as-of": "“--against”（报送材料）与“--as-of”（督导基准日）须同时给出",
 }

@@ -114,9 +114,12 @@ def test_wording_only_exits_0(tmp_path, capsys):
     (["NOREV:policies", POLICIES], "git cannot read it"),
 ])
 def test_bad_input_exits_2(args, fragment, capsys):
-    assert main(["diff", *args]) == 2
+    assert main(["diff", *args, "--lang", "en"]) == 2
     captured = capsys.readouterr()
     assert fragment in captured.err and captured.out == ""
+    assert main(["diff", *args]) == 2  # in Chinese by default: the same code
+    err = capsys.readouterr().err
+    assert err.split(": ")[1] == captured.err.split(": ")[1]
 
 
 def test_a_broken_policy_is_reported_at_its_line(tmp_path, capsys):
