@@ -77,7 +77,7 @@ class Auditor:
         return self._audit([f for f in submissions if by_name[f.district] is f], as_of, districts, jobs)
 
     def audit_files(self, files: list[str], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1,
-                    inventory: dict | None = None) -> dict:
+                    inventory: dict | None = None, progress=None) -> dict:
         """Load, validate and audit submission files (paths, or callables returning ``Facts``), each district in a worker when ``jobs`` > 1.
 
         Districts are independent: a worker loads a file, derives its measures,
@@ -88,14 +88,15 @@ class Auditor:
         file's problems are reported together, as :func:`submission.load_submissions` does.
 
         ``inventory``: a dict to fill with each audited district's items (``store.identity.inventory``:
-        which classes, schools and document kinds it submitted), for the audit history.
+        which classes, schools and document kinds it submitted), for the audit history. ``progress``: an
+        :class:`auditor.progress.Progress` stepped as each district is done (with its records).
         """
-        return self._audit(list(files), as_of, districts, jobs, inventory)
+        return self._audit(list(files), as_of, districts, jobs, inventory, progress)
 
     def _audit(self, sources: list, as_of: _dt.date, districts: list[str] | None, jobs: int,
-               inventory: dict | None = None) -> dict:
+               inventory: dict | None = None, progress=None) -> dict:
         expected = list(districts) if districts else list(plan()["districts"])
-        results = run_districts(self, sources, as_of, jobs, items=inventory is not None)
+        results = run_districts(self, sources, as_of, jobs, items=inventory is not None, progress=progress)
         problems = [p for r in results if r.load_problems for p in r.load_problems]
         submissions, duplicates = one_per_district(
             [(source if isinstance(source, str) else unit_label(source) if isinstance(source, tuple) else result.facts.district, result.facts)
@@ -158,6 +159,7 @@ class Result:
     load_problems: list | None = None  # the submission's problems, when it could not be loaded
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
     items: list | None = None  # the district's items (store.identity.inventory), when asked for
+    records: int = 0  # how many records the district submitted (for progress)
 
 
 def load(source) -> Facts:
@@ -194,18 +196,31 @@ def _slim(facts: Facts) -> Facts:
     return Facts(facts.district, facts.files, {"district": facts.of("district")}, facts.notes, facts.sample_data)
 
 
-def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = False) -> list[Result]:
-    """One :class:`Result` per source, in the order of ``sources`` (``items``: with each district's inventory)."""
+def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = False, progress=None) -> list[Result]:
+    """One :class:`Result` per source, in the order of ``sources`` (``items``: with each district's inventory).
+
+    Each district is read, audited and let go before the next (in each worker): only its verdicts and its
+    district record stay, so memory holds one district's records per process, not the whole set's."""
     def work(index: int) -> Result:
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
+            result.records = sum(len(v) for v in result.facts.records.values())
             if items:
                 with timing.stage("inventory"):
                     result.items = identity.inventory(result.facts)
             result.facts = _slim(result.facts)  # let the records go
         return result
 
-    results = forked_map(work, len(sources), jobs) or [work(index) for index in range(len(sources))]
+    def done(result: Result) -> None:
+        if progress is not None:
+            progress.step(result.records)
+
+    def serial(index: int) -> Result:
+        result = work(index)
+        done(result)
+        return result
+
+    results = forked_map(work, len(sources), jobs, on_done=done) or [serial(index) for index in range(len(sources))]
     for source, result in zip(sources, results):
         if isinstance(source, Facts) and result.facts is not None:
             # the caller's facts carry the derived measures afterwards, whichever process derived them

@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"record the audit in this audit history (default: {DEFAULT_DB} inside the --out folder)")
     audit.add_argument("--no-db", action="store_true", help="do not record the audit in any history")
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
+    audit.add_argument("--quiet", action="store_true",
+                       help="no progress line on stderr (it is shown only when stderr is a terminal)")
 
     validate = sub.add_parser("validate", help="check submissions and say which checks each can feed",
                               description="Check submission files (nothing is written) and report, per district, how many "

@@ -28,6 +28,7 @@ from auditor.output.report import render
 from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.output.templates import write_templates
 from auditor.output.writer import claim
+from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
@@ -140,14 +141,23 @@ def cmd_audit(args) -> int:
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
-    # everything is loaded, validated, audited and rendered in memory before anything is written; the reports are
-    # written all or nothing, inside the transaction that records the audit (the same audit recorded again changes
+    # everything is loaded, validated and audited before anything is written; each report is written to a temporary
+    # in --out as it is rendered (never all in memory), and the set is renamed into place all or nothing, inside the transaction that records the audit (the same audit recorded again changes
     # nothing), so the documents carry the notice numbers the history gave them
     policy_set = load_policies(args.policies)
     engine_problems(policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
-    findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory)
+    show = None if not getattr(args, "quiet", False) else False  # on a terminal only, unless --quiet
+    with Progress(len(units), "audit", args.lang, enabled=show) as progress:
+        findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory,
+                                                                progress=progress)
+
+    def rendered(issue, history=None) -> dict:
+        with Progress(0, "render", args.lang, enabled=show) as progress:
+            return render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=history,
+                          progress=progress, stage=args.out)  # each file written into --out as it is rendered
+
     inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
     done = None
     if store:
@@ -160,11 +170,11 @@ def cmd_audit(args) -> int:
             issue = issue.with_numbers(done.numbers)
             with timing.stage("history"):
                 past = views.report_views(connection, done.audit)  # plain dicts: 复查, comparison, trends, projections
-            files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=past)
+            files = rendered(issue, past)
             with timing.stage("write"):
                 write_reports(files, args.out, protect=inputs)
     else:
-        files = render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue)
+        files = rendered(issue)
         with timing.stage("write"):
             write_reports(files, args.out, protect=inputs)
     summary = console.audit_summary(findings, files, args.out, args.lang)

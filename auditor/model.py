@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -152,9 +152,9 @@ class PolicySet:
         raise KeyError(policy_id)
 
 
-@dataclass(frozen=True)
-class Record:
-    """One record as evaluated: ``data`` holds engine-ready values (dates as ordinals)."""
+class Record(NamedTuple):
+    """One record as evaluated: ``data`` holds engine-ready values (dates as ordinals). A named tuple, not a
+    frozen dataclass: a national audit builds millions, and a tuple is made three times faster."""
 
     kind: str
     key: str

@@ -18,7 +18,7 @@ What it prints (see the README's "Performance" section for figures):
    written to ``bench/out/<engine>/`` — the pipeline of ``auditor audit``, with
    ``--jobs`` worker processes. Stage seconds are summed over processes; wall
    time, records per second and peak memory (the largest sum of resident
-   memory over the process and its workers, sampled every 50 ms, plus
+   memory over the process and its workers, sampled every 0.1 s, proportional (PSS) and resident, plus
    ``ru_maxrss`` of the process and of its largest child) are printed.
 2. **Linearity**: the same with a tenth of the records; 10× the records should
    cost at most 11× the time.
@@ -31,9 +31,15 @@ What it prints (see the README's "Performance" section for figures):
    numpy, auditor engine / raw durable_rules (target ≤ 1.5×), and what the
    reconciliation (the reference evaluation plus the comparison) adds to
    the durable path (target ≤ 10%).
-4. **Loading from disk**: ``--disk-districts`` districts written as YAML, as
-   JSON and as CSV sets, each loaded with the real loader (schema and content
-   checks included), records per second per format.
+4. **Loading from disk**: ``--disk-districts`` districts written as JSON, YAML, CSV sets and xlsx workbooks (the
+   filled-in template), each loaded with the real loader (schema and content checks included) and read by the
+   fastest plain reader of the same files with no checks (orjson, libyaml's CSafeLoader, the csv module,
+   python-calamine): records per second, the ratio loader / plain reader (target <= 3x) and each format's
+   records per second against the JSON path's (target >= 0.5x).
+
+``--scale national`` is 2,900 districts and 3,500,000 class records, one run each; ``--sources json,xlsx`` runs the
+end-to-end figures from JSON and from the filled-in xlsx templates. Linearity compares the full set with a tenth of
+it (a tenth of the districts and of the records).
 
 The data is invented (see ``bench/synth.py``); the province's districts get
 synthetic names (虚构县001, ...), registered in the process for the run.
@@ -60,9 +66,12 @@ from bench import synth  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- memory
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (shared pages counted in each: an upper bound)."""
-    total = 0
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """(resident bytes, proportional bytes) of ``pid`` and all its descendants. Resident memory counts a page
+    shared by a forked worker and its parent in each (an upper bound: a worker starts as a copy of the parent);
+    the proportional set size (PSS, /proc/PID/smaps_rollup) divides each shared page among its sharers, so the
+    sum is the memory the tree really holds."""
+    rss = pss = 0
     stack = [pid]
     while stack:
         p = stack.pop()
@@ -70,26 +79,38 @@ def _tree_rss(pid: int) -> int:
             with open(f"/proc/{p}/status") as handle:
                 for line in handle:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                        rss += int(line.split()[1]) * 1024
                         break
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as handle:
+                    for line in handle:
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1]) * 1024
+                            break
+            except OSError:
+                pass
             with open(f"/proc/{p}/task/{p}/children") as handle:
                 stack.extend(int(c) for c in handle.read().split())
         except (OSError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 class PeakSampler:
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.1):
         self.interval = interval
-        self.peak = 0
+        self.peak = self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self._sample()
             self._stop.wait(self.interval)
+
+    def _sample(self):
+        rss, pss = _tree_memory(os.getpid())
+        self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
 
     def __enter__(self):
         self._thread.start()
@@ -98,7 +119,7 @@ class PeakSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _tree_rss(os.getpid()))
+        self._sample()
 
 
 def _maxrss() -> dict:
@@ -118,22 +139,30 @@ def _setup(args):
 
 
 def _generate_one(job) -> str:
-    path, name, classes, seed = job
+    path, name, classes, seed, source, policies = job
     if not os.path.exists(path):
+        data = synth.submission(name, classes, seed)
         tmp = path + f".{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(synth.submission(name, classes, seed), handle, ensure_ascii=False)
+        if source == "xlsx":
+            from auditor.rules.policies import load_policies
+            _write_xlsx(load_policies(policies), data, tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False)
         os.replace(tmp, path)
     return path
 
 
 def generate(args, names: list[str], sizes: list[int]) -> list[str]:
-    """The submissions as JSON files under bench/out/data/ (made once, untimed; the same dicts the loader produces)."""
+    """The submissions under bench/out/data/ (made once, untimed): JSON files (the same dicts the loader produces),
+    or with ``--source xlsx`` each district's template filled in with them (as ``auditor template`` writes it)."""
     import multiprocessing
 
-    folder = os.path.join(args.out, "data", f"seed{args.seed}-{args.classes}-{len(names)}")
+    folder = os.path.join(args.out, "data", f"seed{args.seed}-{args.classes}-{len(names)}" + ("-xlsx" if args.source == "xlsx" else ""))
     os.makedirs(folder, exist_ok=True)
-    jobs = [(os.path.join(folder, f"{i:03d}.json"), n, k, args.seed) for i, (n, k) in enumerate(zip(names, sizes))]
+    suffix = ".xlsx" if args.source == "xlsx" else ".json"
+    jobs = [(os.path.join(folder, f"{i:04d}{suffix}"), n, k, args.seed, args.source, args.policies)
+            for i, (n, k) in enumerate(zip(names, sizes))]
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         return pool.map(_generate_one, jobs, chunksize=1)
 
@@ -145,11 +174,12 @@ def one(args) -> dict:
     from auditor.audit import Auditor
     from auditor.output.report import render
     from auditor.output.files import write_reports
+    from auditor.output.writer import claim, release_folder
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
     paths = generate(args, names, sizes)
-    out = os.path.join(args.out, f"{args.one}-{args.classes}")
+    out = os.path.join(args.out, f"{args.one}-{args.source}-{args.classes}")
     gc.collect()
     cpu_before = _maxrss()["cpu"]
     with PeakSampler() as sampler:
@@ -157,27 +187,30 @@ def one(args) -> dict:
         auditor = Auditor(policy_set, args.one)
         findings = auditor.audit_files(paths, _dt.date.fromisoformat(args.as_of), names, args.jobs)
         audited = time.perf_counter()
-        files = render(findings, policy_set, "zh", jobs=args.jobs)
+        claim(out)  # as `auditor audit` does: each file is written into the claimed folder as it is rendered
+        files = render(findings, policy_set, "zh", jobs=args.jobs, stage=out)
         rendered = time.perf_counter()
         with timing.stage("write"):
             write_reports(files, out)
+        release_folder(out)
         wall = time.perf_counter() - start
     statuses: dict = {}
     for v in findings["verdicts"]:
         statuses[v["status"]] = statuses.get(v["status"], 0) + 1
-    return {"engine": args.one, "districts": len(names), "classes": args.classes, "jobs": args.jobs,
+    return {"engine": args.one, "source": args.source, "load": os.getloadavg()[0], "districts": len(names), "classes": args.classes, "jobs": args.jobs,
             "wall": wall, "audit_wall": audited - start, "render_wall": rendered - audited, "stages": timing.seconds(), "stages_cpu": timing.seconds(cpu=True), "peak_tree_mb": sampler.peak / 2**20,
+            "peak_pss_mb": sampler.peak_pss / 2**20,
             **_maxrss(), "cpu_before": cpu_before, "verdicts": len(findings["verdicts"]), "statuses": statuses,
             "evidence": sum(len(v["evidence"]) for v in findings["verdicts"]),
-            "bytes": {name: len(text.encode("utf-8")) for name, text in files.items() if name in ("findings.json", "index.html")},
-            "html_bytes": sum(len(t.encode("utf-8")) for n, t in files.items() if n.endswith(".html")), "out": out}
+            "bytes": {name: os.path.getsize(os.path.join(out, name)) for name in files if name in ("findings.json", "index.html")},
+            "html_bytes": sum(os.path.getsize(os.path.join(out, n)) for n in files if n.endswith(".html")), "out": out}
 
 
 def _child(args, **overrides) -> dict:
     argv = [sys.executable, os.path.abspath(__file__), "--districts", str(args.districts), "--classes", str(args.classes),
             "--seed", str(args.seed), "--policies", args.policies, "--jobs", str(args.jobs), "--as-of", args.as_of,
             "--out", args.out, "--compare-districts", str(args.compare_districts), "--disk-districts", str(args.disk_districts),
-            "--repeat", str(args.repeat)]
+            "--repeat", str(args.repeat), "--source", args.source]
     for key, value in overrides.items():
         flag = "--" + key.replace("_", "-")
         if flag in argv:
@@ -198,7 +231,8 @@ STAGES = [("read + validate", ("load",), ()), ("derive", ("derive",), ()), ("ref
 
 def print_one(r: dict, cores: int) -> None:
     n = r["classes"]
-    print(f"\n== end to end, --engine {r['engine']}: {r['districts']} districts, {n:,} class records, --jobs {r['jobs']}")
+    print(f"\n== end to end, --engine {r['engine']} from {r['source']}: {r['districts']} districts, {n:,} class records, "
+          f"--jobs {r['jobs']}; load average {r['load']:.2f} at the end of the run")
     s, c = r["stages"], r.get("stages_cpu", {})
     print(f"   {'stage':24s} {'seconds':>8s} {'records/s':>12s} {'CPU s':>8s} {'µs CPU/record':>14s}   (summed over processes)")
     total_cpu = 0.0
@@ -217,7 +251,11 @@ def print_one(r: dict, cores: int) -> None:
           f"CPU {cpu:.1f} s over the process and its workers (/ {min(r['jobs'], cores)} cores = {cpu / min(r['jobs'], cores):.1f} s)")
     if len(r.get("walls", [])) > 1:
         print(f"   (the fastest of {len(r['walls'])} runs, each in a fresh process; wall times {r['walls']})")
-    print(f"   peak memory: {r['peak_tree_mb']:.0f} MB (process + workers, sampled); ru_maxrss {r['self_mb']:.0f} MB, largest child {r['children_mb']:.0f} MB")
+    pss = r.get("peak_pss_mb", 0)
+    print(f"   peak memory, process + workers sampled every 0.1 s: {pss:.0f} MB proportional (PSS: shared pages divided "
+          f"among their sharers; target < 2,048 MB: {'ok' if 0 < pss < 2048 else 'MISSED'}), {r['peak_tree_mb']:.0f} MB resident "
+          f"(each worker's copy-on-write pages of the parent counted again); ru_maxrss {r['self_mb']:.0f} MB, "
+          f"largest child {r['children_mb']:.0f} MB")
     print(f"   {r['verdicts']} verdicts {r['statuses']}, {r['evidence']:,} evidence items; "
           f"findings.json {r['bytes'].get('findings.json', 0) / 2**20:.1f} MB, HTML {r['html_bytes'] / 2**20:.1f} MB in {r['out']}")
 
@@ -464,52 +502,134 @@ def print_compare(c: dict, e2e: dict | None) -> None:
 
 
 # ----------------------------------------------------------------------------- 4. loading from disk
-def disk(args) -> dict:
-    """The same districts written as YAML, JSON and CSV sets, each loaded by the real loader."""
+FORMATS = ("json", "yaml", "csv", "xlsx")
+PLAIN = {"json": "orjson.loads", "yaml": "yaml CSafeLoader", "csv": "csv.reader", "xlsx": "python-calamine"}
+
+
+def _plain_read(kind: str, unit) -> int:
+    """The fastest plain reader of the same file(s), no checks: the measuring stick. Returns the rows/values read
+    (so that nothing is optimised away)."""
+    if kind == "json":
+        try:
+            import orjson
+            with open(unit, "rb") as handle:
+                return len(orjson.loads(handle.read()))
+        except ImportError:  # pip install -e '.[bench]'
+            with open(unit, "rb") as handle:
+                return len(json.loads(handle.read()))
+    if kind == "yaml":
+        import yaml
+        with open(unit, "rb") as handle:
+            return len(yaml.load(handle.read(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    if kind == "csv":
+        import csv
+        count = 0
+        for path in unit:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                count += len(list(csv.reader(handle)))
+        return count
+    from python_calamine import CalamineWorkbook
+    book = CalamineWorkbook.from_path(unit)
+    return sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
+
+
+def _write_xlsx(policy_set, data: dict, path: str) -> None:
+    """The district's template filled in with its data, as ``auditor template`` makes it and a district returns it."""
+    from auditor.output.templates import build_workbook, workbook_bytes
+
+    with open(path, "wb") as handle:
+        handle.write(workbook_bytes(build_workbook(policy_set, data["district"], data)))
+
+
+def _write_unit(job) -> dict:
+    """One district's submission in every format under ``folder`` (written once, untimed)."""
     import yaml
 
     from auditor.intake.sheets.reader import group_units
-    from auditor.intake.submissions import load_submission
     from spreadsheets import write_csv_set  # fixtures/spreadsheets.py (on the path through bench.synth)
+
+    i, name, size, seed, folder, policies = job
+    base = os.path.join(folder, f"{i:04d}")
+    units = {"json": base + ".json", "yaml": base + ".yaml", "xlsx": os.path.join(folder, f"{name}.xlsx")}
+    done = base + ".done"
+    if not os.path.exists(done):
+        from auditor.rules.policies import load_policies
+        policy_set = load_policies(policies)
+        data = synth.submission(name, size, seed)
+        with open(units["yaml"], "w", encoding="utf-8") as handle:
+            handle.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200))
+        with open(units["json"], "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+        os.makedirs(os.path.join(folder, "csv"), exist_ok=True)
+        write_csv_set(policy_set, data, "utf-8-sig", os.path.join(folder, "csv"))
+        _write_xlsx(policy_set, data, units["xlsx"])
+        open(done, "w").close()
+    csv_folder = os.path.join(folder, "csv")
+    units["csv"] = group_units(sorted(os.path.join(csv_folder, f) for f in os.listdir(csv_folder) if f.startswith(name + "-")))[0]
+    return units
+
+
+def disk(args) -> dict:
+    """The same districts written as JSON, YAML, CSV sets and xlsx workbooks; each loaded by the real loader and read
+    by the fastest plain reader of its format (no checks), side by side, the best of --repeat."""
+    import multiprocessing
+
+    from auditor.intake.submissions import load_submission
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))
     k = min(args.disk_districts, len(names))
-    folder = os.path.join(args.out, "disk")
+    folder = os.path.join(args.out, "disk", f"seed{args.seed}-{args.classes}-{len(names)}")
     os.makedirs(folder, exist_ok=True)
-    units: dict = {"yaml": [], "json": [], "csv": []}
-    for i, (name, size) in enumerate(zip(names[:k], sizes[:k])):
-        data = synth.submission(name, size, args.seed)
-        path = os.path.join(folder, f"{i:03d}.yaml")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200))
-        units["yaml"].append(path)
-        path = os.path.join(folder, f"{i:03d}.json")
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-        units["json"].append(path)
-        units["csv"] += group_units(write_csv_set(policy_set, data, "utf-8-sig", folder))
+    jobs = [(i, n, s, args.seed, folder, args.policies) for i, (n, s) in enumerate(zip(names[:k], sizes[:k]))]
+    with multiprocessing.get_context("fork").Pool(max(1, args.jobs)) as pool:
+        written = pool.map(_write_unit, jobs, chunksize=1)
     out = {"files": k}
-    for kind, items in units.items():
-        t = time.perf_counter()
-        classes = sum(len(load_submission(u).of("class")) for u in items)
-        seconds = time.perf_counter() - t
+    gc.collect()
+    for kind in FORMATS:
+        items = [w[kind] for w in written]
         files = [f for u in items for f in (u if isinstance(u, tuple) else (u,))]
-        out[kind] = {"classes": classes, "seconds": seconds, "bytes": sum(os.path.getsize(f) for f in files)}
+        loads, plains, classes = [], [], 0
+        for _ in range(max(1, args.repeat)):
+            t = time.perf_counter()
+            for u in items:
+                facts = load_submission(u)
+                classes = len(facts.of("class")) if len(items) == 1 else classes
+                del facts
+            loads.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            for u in items:
+                _plain_read(kind, u)
+            plains.append(time.perf_counter() - t)
+        classes = sum(len(load_submission(u).of("class")) for u in items)
+        out[kind] = {"classes": classes, "seconds": min(loads), "plain": min(plains),
+                     "bytes": sum(os.path.getsize(f) for f in files)}
+    out["load"] = os.getloadavg()[0]
     return out
 
 
 def print_disk(d: dict, total: int) -> None:
-    print(f"\n== loading from disk, one process, {d['files']} districts (the real loader: schema and content checks; "
-          "YAML records every value's position as it reads, JSON looks positions up only for a problem, a CSV cell is its own position)")
-    for kind in ("yaml", "json", "csv"):
+    print(f"\n== loading from disk, one process, {d['files']} districts, best of --repeat: the real loader (schema and content "
+          "checks, located problems) against the fastest plain reader of the same files (no checks); load average "
+          f"{d['load']:.2f}")
+    print(f"   {'format':6s} {'MB':>6s} {'classes':>9s} {'loader s':>9s} {'records/s':>10s} {'plain reader':>18s} {'plain s':>8s} "
+          f"{'ratio':>6s} {'of JSON':>8s}")
+    json_rate = d["json"]["classes"] / d["json"]["seconds"]
+    for kind in FORMATS:
         r = d[kind]
         rate = r["classes"] / r["seconds"]
-        print(f"   {kind:5s} {r['bytes'] / 2**20:6.1f} MB {r['classes']:9,} class records {r['seconds']:7.2f} s {rate:10,.0f} records/s; "
-              f"{total:,} records would take {total / rate:.0f} s in one process")
+        ratio = r["seconds"] / r["plain"]
+        print(f"   {kind:6s} {r['bytes'] / 2**20:6.1f} {r['classes']:9,} {r['seconds']:9.2f} {rate:10,.0f} {PLAIN[kind]:>18s} "
+              f"{r['plain']:8.2f} {ratio:5.1f}x {rate / json_rate:7.2f}x   "
+              f"ratio <= 3x: {'ok' if ratio <= 3 else 'MISSED'}, >= 0.5x JSON: {'ok' if rate >= json_rate / 2 else 'MISSED'}; "
+              f"{total:,} records: {total / rate:.0f} s in one process")
 
 
 # ----------------------------------------------------------------------------- main
+SCALES = {"province": {"districts": 100, "classes": 1_000_000, "repeat": 3},
+          "national": {"districts": 2_900, "classes": 3_500_000, "repeat": 1}}
+
+
 def machine() -> str:
     model = ""
     try:
@@ -522,8 +642,14 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--districts", type=int, default=100)
-    parser.add_argument("--classes", type=int, default=1_000_000, help="class records in total")
+    parser.add_argument("--scale", choices=tuple(SCALES), default="province",
+                        help="province (default): 100 districts, 1,000,000 classes; national: 2,900 districts, 3,500,000 "
+                             "classes, one run each (long: about half an hour on 2 cores)")
+    parser.add_argument("--districts", type=int, help="districts (default: the scale's)")
+    parser.add_argument("--classes", type=int, help="class records in total (default: the scale's)")
+    parser.add_argument("--source", choices=("json", "xlsx"), default="json",
+                        help="end to end from JSON submissions or from the filled-in xlsx templates (--sources: several)")
+    parser.add_argument("--sources", help="end to end from each of these, comma-separated (default: --source)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--policies", default=os.path.join(ROOT, "policies"))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -532,11 +658,16 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
     parser.add_argument("--compare-districts", type=int, default=10, help="districts for the evaluation-only comparison (0: skip)")
     parser.add_argument("--disk-districts", type=int, default=5, help="districts written to disk to time loading (0: skip)")
-    parser.add_argument("--repeat", type=int, default=3, help="timings: the best of this many runs (the machine may be busy)")
+    parser.add_argument("--repeat", type=int, help="timings: the best of this many runs (the machine may be busy; default: "
+                                                   "3 at province scale, 1 at national)")
     parser.add_argument("--no-linearity", action="store_true", help="skip the run with a tenth of the records")
     parser.add_argument("--one", choices=("reference", "durable"), help=argparse.SUPPRESS)
     parser.add_argument("--section", choices=("compare", "disk"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    args.districts = args.districts or scale["districts"]
+    args.classes = args.classes or scale["classes"]
+    args.repeat = args.repeat if args.repeat is not None else scale["repeat"]
     args.policies = os.path.abspath(args.policies)
     args.out = os.path.abspath(args.out)
     if args.one:
@@ -548,7 +679,8 @@ def main(argv=None) -> int:
 
     cores = os.cpu_count() or 1
     print(f"auditor benchmark — {machine()}; load average {os.getloadavg()[0]:.2f} at start")
-    print(f"policies: {args.policies}; {args.districts} districts, {args.classes:,} class records, seed {args.seed}, --jobs {args.jobs}")
+    print(f"policies: {args.policies}; --scale {args.scale}: {args.districts:,} districts, {args.classes:,} class records, "
+          f"seed {args.seed}, --jobs {args.jobs}")
     results = {}
     def best(**overrides) -> dict:
         """The run with the least wall time of --repeat runs (each in a fresh process), with all the wall times."""
@@ -557,18 +689,20 @@ def main(argv=None) -> int:
         chosen["walls"] = [round(r["wall"], 2) for r in runs]
         return chosen
 
-    for engine in [e.strip() for e in args.engines.split(",") if e.strip() in ("reference", "durable")]:
-        big = best(one=engine)
+    sources = [s.strip() for s in (args.sources or args.source).split(",") if s.strip() in ("json", "xlsx")]
+    for source, engine in [(s, e.strip()) for s in sources for e in args.engines.split(",") if e.strip() in ("reference", "durable")]:
+        big = best(one=engine, source=source)
         print_one(big, cores)
-        results[engine] = big
-        if not args.no_linearity:
-            small = best(one=engine, classes=args.classes // 10)
+        results[(source, engine)] = big
+        if not args.no_linearity and source == sources[0]:
+            small = best(one=engine, source=source, classes=args.classes // 10, districts=max(1, args.districts // 10))
             ratio = big["wall"] / small["wall"]
             cpu_small, cpu_big = small["cpu"] - small["cpu_before"], big["cpu"] - big["cpu_before"]
             print(f"   linearity: {args.classes // 10:,} records in {small['wall']:.2f} s, {args.classes:,} in {big['wall']:.2f} s: "
-                  f"10x the records cost {ratio:.1f}x the time (target <= 11x); in CPU seconds {cpu_small:.1f} -> {cpu_big:.1f}: {cpu_big / cpu_small:.1f}x")
+                  f"10x the records cost {ratio:.1f}x the time; in CPU seconds {cpu_small:.1f} -> {cpu_big:.1f}: {cpu_big / cpu_small:.1f}x "
+                  f"(target <= 11x: {'ok' if cpu_big / cpu_small <= 11 else 'MISSED'}); load average {os.getloadavg()[0]:.2f}")
     if args.compare_districts:
-        print_compare(_child(args, section="compare"), results.get("durable"))
+        print_compare(_child(args, section="compare"), results.get(("json", "durable")))
     if args.disk_districts:
         print_disk(_child(args, section="disk"), args.classes)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end (other processes on the machine slow every figure above)")

@@ -77,11 +77,19 @@ def expectations() -> tuple[Expectation, ...]:
     return tuple(sorted(found, key=lambda e: order.get(e.parent, 9)))
 
 
-def _children_of(parent: Record, kind: str, children: list[Record]) -> list[Record]:
+def _children_by_parent(kind: str, children: list[Record]) -> dict:
+    """The children grouped by their ``kind`` parent's identity, in their order (once per expectation: looking
+    them up parent by parent was quadratic, 0.5 s for a district of 10,000 classes in 500 schools)."""
+    grouped: dict = {}
+    for c in children:
+        grouped.setdefault(c.ident.get(kind), []).append(c)
+    return grouped
+
+
+def _children_of(parent: Record, kind: str, children: list[Record], grouped: dict) -> list[Record]:
     if kind == "district":
         return children
-    ident = parent.ident.get(kind)
-    return [c for c in children if c.ident.get(kind) == ident]
+    return grouped.get(parent.ident.get(kind), [])
 
 
 def _shortfall(e: Expectation, parent: Record, children: list[Record]) -> dict | None:
@@ -127,8 +135,9 @@ def find_gaps(facts: Facts) -> dict[str, list[tuple[Record, dict]]]:
     district = facts.district
     for e in expectations():
         children = facts.of(e.child)
+        grouped = _children_by_parent(e.parent, children) if e.parent != "district" else {}
         for parent in facts.of(e.parent):
-            reason = _shortfall(e, parent, _children_of(parent, e.parent, children))
+            reason = _shortfall(e, parent, _children_of(parent, e.parent, children, grouped))
             if reason is not None:
                 gaps.setdefault(e.child, []).append((_placeholder(e, parent, district, reason, parent.source), reason))
         # the parent's own gaps: records not submitted have no children on file either

@@ -31,6 +31,7 @@ import decimal
 import itertools
 import json
 import threading
+from dataclasses import replace
 
 import durable_rules_engine as _core
 from durable import engine as _durable
@@ -146,6 +147,14 @@ def _project(data: dict, paths: list[str]) -> dict:
     return out
 
 
+def refusal_reason(exc: BaseException) -> str:
+    """The C core's words for a refusal, or what the exception was when it says nothing (a MemoryError has no text)."""
+    if isinstance(exc, MemoryError):
+        return "out of memory (MemoryError): audit fewer districts at once (--jobs) or give the process more memory"
+    text = str(exc).strip()
+    return text[:200] if text else f"{type(exc).__name__} without a message"
+
+
 def _created(name: str, rules: dict) -> str | None:
     """None when durable_rules' own ruleset creation accepts ``rules``; else its error. Nothing is kept."""
     try:
@@ -234,8 +243,9 @@ class Engine:
         text = encode(facts, plain)
         try:
             result = _core.assert_facts(ruleset._handle, text)
-        except Exception as exc:  # the C core raises plain Exceptions with numeric codes
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused a batch: {str(exc)[:200]}")) from None
+        except Exception as exc:  # the C core raises plain Exceptions with numeric codes (MemoryError when memory runs out)
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused a batch of {len(facts)} record(s): "
+                                      f"{refusal_reason(exc)}")) from None
         status = result[0]
         if status in (1, 2):  # not handled (some fact matched no rule) / already observed
             self._drain(ruleset)
@@ -258,6 +268,7 @@ class Engine:
         self._hits.clear()
         sid = f"{self.prefix}{next(_SERIAL)}"
         touched = []
+        kind = ""
         try:
             for name, ruleset in self._rulesets.items():
                 kind = self.compiled.rulesets[name]["kind"]
@@ -284,6 +295,9 @@ class Engine:
                 self._resalt(ruleset, sid, facts, {r: expected.get(r, set()) for r in rules})
                 self._sentinel(ruleset, sid)
             return {rule: set(keys) for rule, keys in self._hits.items() if rule != SENTINEL}
+        except EngineError as exc:  # which district, which records: the C core's own words name neither
+            raise EngineError([replace(p, message=f"{district}: {kind} records: {p.message}")
+                               if p.file == "<engine>" else p for p in exc.problems]) from None
         finally:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);
             # the sentinel fact asserted into every ruleset makes deletion safe.

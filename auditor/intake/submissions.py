@@ -51,7 +51,7 @@ def load_submission(file) -> Facts:
     if isinstance(file, tuple) or file.lower().endswith(SPREADSHEET_SUFFIXES):
         return load_spreadsheet(file)
     document, problems = load_partial(file, SubmissionError)
-    return facts_from_document(document, problems)
+    return facts_from_document(document, problems, own=True)
 
 
 def one_per_district(submitted: list[tuple[str, Facts]]) -> tuple[list[Facts], list[Problem]]:

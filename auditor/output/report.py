@@ -42,15 +42,18 @@ from auditor.intake.values import neutral
 from auditor.model import PolicySet, clause_order, district_order, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.files import district_pages, notice_name
-from auditor.output.findings import findings_json
+from auditor.output.findings import findings_json, write_findings_json
 from auditor.dates import zh_date
 from auditor.output.formatter import Formatter
 from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
 from auditor.output.labels import METHOD_EN, METHOD_ZH, SEVERITY_EN, SEVERITY_ZH, STATUS_EN, STATUS_ZH
+from auditor.output.paging import overview_findings, overview_rows, page_findings, page_name, summary_groups
 from auditor.output.palette import LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS, PROJECTION_COLOURS, STATUS_COLOURS, STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, sort_key, target, view, worklist
 from auditor.output.workbook import workbook
+from auditor.output.staging import not_staged, refuse_not_staged, remove_temporaries, stage_named
+from auditor.output.writer import NotStaged, Staged
 from auditor.workers import forked_map
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
@@ -137,7 +140,7 @@ def _command(findings: dict, lang: str, rectify_days: int, issue: Issue) -> str:
 
 def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: Path = TEMPLATES,
            rectify_days: int = DEFAULT_RECTIFY_DAYS, jobs: int = 1, issue: Issue | None = None,
-           history: dict | None = None) -> dict[str, str | bytes]:
+           history: dict | None = None, progress=None, stage: str | None = None) -> dict[str, str | bytes | Staged]:
     """file name -> text (or bytes for the spreadsheet), all in memory.
 
     ``issue``: the date of issue, issuing office, signer, copies and document numbers of the notices (by default the
@@ -147,7 +150,11 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     ``history``: what the audit history says about this audit, as the store's plain dicts
     (``auditor.store.views.report_views``: {"districts": {district: view}, "city": view}); None without a
     history (``--no-db``), when the documents leave its sections out.
-    Times itself as the stage "render" (summed over processes, as the audit's stages are).
+    Times itself as the stage "render" (summed over processes, as the audit's stages are). ``progress``: an
+    :class:`auditor.progress.Progress` (``what="render"``) told the number of parts and stepped as each is done.
+    ``stage``: the claimed output folder; each file is then written there as soon as it is rendered (by the worker
+    that rendered it, findings.json piece by piece) and returned as a :class:`Staged` temporary for ``write_reports``
+    to rename into place, so the reports are never all in memory at once (a failure removes the temporaries).
     """
     with timing.stage("render"):
         env = environment(templates)
@@ -202,24 +209,90 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                 overdue_sentence=overdue_sentence(overdue, you, fmt), **context)
         return out
 
+    city = plan()["city"]
+    groups = summary_groups([d for d in by_district if d != city])  # [] up to SUMMARY_PAGE districts: one page
+    city_view = (lambda: city_history(history.get("city"), fmt, pages, notices, clauses, numbers)) if history else (lambda: None)
+
     def index() -> dict[str, str]:
+        if groups:
+            return overview()
         return {"index.html": env.get_template("index.html").render(
             **common, **summary_context(findings, by_district, clauses, pages, fmt),
-            files=findings["submissions"], page_header=header(plan()["city"], t["summary_short"], sample_any),
-            history=city_history(history.get("city"), fmt, pages, notices, clauses, numbers) if history else None)}
+            files=findings["submissions"], page_header=header(city, t["summary_short"], sample_any),
+            history=city_view(), summary_page=None, summary_pages=None)}
 
-    parts = [lambda: {"findings.xlsx": workbook(findings, fmt)}, lambda: {"findings.json": findings_json(findings)},
-             *[(lambda d: lambda: district_files(d))(d) for d in by_district], index]
+    def overview() -> dict[str, str]:
+        shown, shown_by = overview_findings(findings, by_district, city)
+        sample = findings.get("sample_data") or []
+        shown["sample_data"] = sample[:10] + (["…"] if len(sample) > 10 else [])
+        context = summary_context(shown, shown_by, clauses, pages, fmt)
+        rows = overview_rows(groups, by_district, notices, t["summary_page_label"])
+        totals = counts(findings["verdicts"])
+        context.update(totals=totals, headline=headline(totals, fmt), status_chart=status_chart(rows))
+        return {"index.html": env.get_template("index.html").render(
+            **{**common, "findings": shown}, **context, files=[], page_header=header(city, t["summary_short"], sample_any),
+            history=city_view(), summary_page=None, summary_pages=rows)}
+
+    def summary_page(number: int) -> dict[str, str]:
+        group = groups[number - 1]
+        shown, shown_by = page_findings(findings, by_district, group, city)
+        nav = {"number": number, "of": len(groups), "first": group[0], "last": group[-1],
+               "previous": page_name(number - 1) if number > 1 else "", "next": page_name(number + 1) if number < len(groups) else ""}
+        label = f"{t['summary_short']} · {t['summary_page_label'].format(n=number)}"
+        return {page_name(number): env.get_template("index.html").render(
+            **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt),
+            files=shown["submissions"], page_header=header(city, label, bool(shown["sample_data"])),
+            history=None, summary_page=nav, summary_pages=None)}
+
+    def json_part() -> dict:
+        if stage:
+            return {"findings.json": stage_named(stage, "findings.json", lambda handle: write_findings_json(findings, handle))}
+        return {"findings.json": findings_json(findings)}
+
+    def xlsx_part() -> dict:
+        try:
+            return {"findings.xlsx": workbook(findings, fmt)}
+        except OSError as exc:  # XlsxWriter's constant-memory rows go through temporary files: a full disk, a size limit
+            return {"findings.xlsx": not_staged(stage or "", "findings.xlsx", exc)}
+
+    parts = [xlsx_part, json_part,
+             *[(lambda d: lambda: district_files(d))(d) for d in by_district], index,
+             *[(lambda n: lambda: summary_page(n))(n) for n in range(1, len(groups) + 1)]]
 
     def part(number: int) -> dict:
         with timing.stage("render"):
-            return parts[number]()
+            files = parts[number]()
+            if stage:
+                files = {name: data if isinstance(data, (Staged, NotStaged)) else _staged(stage, name, data)
+                         for name, data in files.items()}
+            return files
 
-    done = forked_map(part, len(parts), jobs) or [part(number) for number in range(len(parts))]
-    out: dict[str, str | bytes] = {}
+    def step(result) -> None:
+        if progress is not None:
+            progress.step()
+
+    def serial(number: int) -> dict:
+        result = part(number)
+        step(result)
+        return result
+
+    if progress is not None:
+        progress.total = len(parts)
+    try:
+        done = forked_map(part, len(parts), jobs, on_done=step) or [serial(number) for number in range(len(parts))]
+    except BaseException:
+        if stage:  # the temporaries of the parts already done (the folder is ours: it is claimed and locked)
+            remove_temporaries(stage)
+        raise
+    out: dict[str, str | bytes | Staged] = {}
     for files in done:
         out.update(files)
+    refuse_not_staged(out)  # a full disk: U-OUT, and no temporary left
     return out
+
+
+def _staged(folder: str, name: str, data: str | bytes):
+    return stage_named(folder, name, lambda handle: handle.write(data.encode("utf-8") if isinstance(data, str) else data))
 
 
 def _measure_entry(name: str, m: dict, aim: tuple | None, pages: dict, fmt: Formatter) -> dict:

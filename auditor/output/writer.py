@@ -24,6 +24,10 @@ The rules it holds, each learnt from a hostile run (issue 19):
   user creates (mkstemp's 0600 only while they are written).
 * **All or nothing**: the new files are renamed into place only when all are written;
   a rename that fails puts back the files already replaced (kept as hard links).
+* **Written as it is made** (``staging.stage_file``): a report rendered in a worker is written there, straight into
+  an exclusive temporary of the claimed folder, and only its name (:class:`Staged`) travels on; the set is then
+  renamed into place by :func:`write_set` like any other, all or nothing (a failure removes the staged
+  temporaries too). A province's or a nation's reports are never held in memory together.
 * **A manifest of what the tool wrote** (``.auditor-manifest.json``, for sets written
   with ``replace=True``): after the new set is in place, the files the previous
   manifest lists and the new set does not hold are removed — nothing the tool did not
@@ -246,6 +250,30 @@ def _stage(folder: Path, data: str | bytes, mode: int) -> str:
     return tmp
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file already written in full to an exclusive temporary in the output folder (``staging.stage_file``),
+    waiting to be renamed into place by :func:`write_set`."""
+
+    path: str
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class NotStaged:
+    """A file that could not be staged (a full disk, a file size limit): the problem to report, as plain data
+    (it comes back from a worker process)."""
+
+    problem: Problem
+
+
+def discard(files: dict) -> None:
+    """Remove the staged temporaries of a set that will not be written."""
+    for value in files.values():
+        if isinstance(value, Staged):
+            _unlink(value.path)
+
+
 def _read_manifest(folder: Path) -> list[str]:
     """The names the previous run wrote, as far as they are plain names in this folder."""
     path = folder / MANIFEST
@@ -268,12 +296,16 @@ def _write_manifest(folder: Path, names: list[str], kind: str, mode: int) -> Non
     os.replace(tmp, folder / MANIFEST)
 
 
-def write_set(files: dict[str, str | bytes], out_dir: str, protect: tuple[str, ...] = (), replace: bool = True,
+def write_set(files: dict[str, str | bytes | Staged], out_dir: str, protect: tuple[str, ...] = (), replace: bool = True,
               kind: str = "audit") -> list[str]:
-    """Write ``files`` (name -> text or bytes) into ``out_dir`` — every one or none — and, with ``replace``,
-    remove what the previous run listed in its manifest and this set does not hold. Returns the paths written."""
-    with holding(out_dir, kind) as entry:
-        return _write(entry, files, out_dir, protect, replace, kind)
+    """Write ``files`` (name -> text, bytes or a :class:`Staged` temporary) into ``out_dir`` — every one or none —
+    and, with ``replace``, remove what the previous run listed in its manifest and this set does not hold.
+    Returns the paths written. Staged temporaries not renamed into place are removed, whatever happens."""
+    try:
+        with holding(out_dir, kind) as entry:
+            return _write(entry, files, out_dir, protect, replace, kind)
+    finally:
+        discard(files)  # the ones renamed into place are no longer there
 
 
 @contextlib.contextmanager
@@ -301,8 +333,14 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
     listed = False
     try:
         for name, target in targets:
+            value = files[name]
+            if isinstance(value, Staged):
+                if os.path.dirname(os.path.realpath(value.path)) != os.path.realpath(folder):
+                    raise RuntimeError(f"{value.path} was not staged in {folder}")  # a bug, never the user's
+                staged.append((value.path, target))
+                continue
             try:
-                staged.append((_stage(folder, files[name], mode), target))
+                staged.append((_stage(folder, value, mode), target))
             except OSError as exc:
                 raise _refuse(str(target), "U-OUT", f"cannot write: {_reason(exc)}") from None
         if replace:

@@ -135,6 +135,22 @@ def test_fact_refused_always_stops_the_audit(policy_set, monkeypatch):
     assert [s for s in dropped[1:]] == list(range(1, engine_mod.MAX_SALT + 1)), "each retry must change the salt"
 
 
+@pytest.mark.parametrize("raised, reason", [(MemoryError(), "out of memory"), (Exception(""), "Exception without a message"),
+                                            (Exception("error 113"), "error 113")])
+def test_a_batch_the_engine_refuses_names_the_district_and_the_reason(policy_set, monkeypatch, raised, reason):
+    """Under a memory cap the C core's MemoryError said nothing ('durable_rules refused a batch: ' and exit 3):
+    the error names the district, the kind of records and the reason."""
+    def refuse(handle, text):
+        raise raised
+
+    monkeypatch.setattr(engine_mod._core, "assert_facts", refuse)
+    with pytest.raises(EngineError) as info:
+        audit(policy_set, [submission()])
+    message = str(info.value)
+    assert info.value.codes == ["I-ENGINE"]
+    assert "大东区" in message and "records" in message and reason in message, message
+
+
 def test_identical_facts_are_one_fact_but_never_reach_the_engine(policy_set):
     """durable_rules treats two identical facts as one ("already observed"). Records reach
     it with a unique key, so two classes with the same values stay two facts."""

@@ -2,8 +2,8 @@
 
 The district sheet gives the district and the figures; the record sheets give
 documents and schools; a class row names its school by the school's id and is
-attached to it. Every value's cell is placed in the :class:`Ledger`, so that a
-problem found later by ``submission.facts_from_document`` lands on its cell.
+attached to it. Every record's row is placed in the :class:`Ledger` (with the column of each field), so that
+a problem found later by ``submission.facts_from_document`` lands on its cell.
 Broken rows (already reported) are left out; a child row whose parent row was
 broken is not called an orphan.
 """
@@ -31,6 +31,7 @@ def build_submission(grids: dict[str, Grid], ledger: Ledger, district_hint: str 
     for sheet in top_level + children:
         if sheet.kind in grids:
             rows = read_records(grids[sheet.kind], sheet, ledger)
+            grids[sheet.kind].rows.clear()  # the cells are read: let them go (a problem's place needs only the grid's name)
             if rows is None:
                 unreadable.add(sheet.kind)
             rows_by_kind[sheet.kind] = rows or []
@@ -52,12 +53,12 @@ def build_submission(grids: dict[str, Grid], ledger: Ledger, district_hint: str 
 def _check_district(data: dict, district_hint: str | None, ledger: Ledger, where: Loc | None, sheet: Sheet) -> None:
     """The district named, one of the thirteen, and the one the CSV file names give."""
     if district_hint and data.get("district") != district_hint:
-        loc = ledger.locs.get("district")
+        loc = ledger.loc(("district",))
         if loc is not None:
             ledger.add(loc, "S-DISTRICT", f"区县名称“{data.get('district')}”与文件名中的“{district_hint}”不一致")
     districts = plan()["districts"]
-    if "district" in data and data["district"] not in districts and ledger.locs.get("district"):
-        ledger.add(ledger.locs["district"], "S-DISTRICT", f"区县名称“{data['district']}”不在十三个区县之中{paren(suggest(data['district'], districts))}；应为 {'、'.join(districts)} 之一")
+    if "district" in data and data["district"] not in districts and ledger.loc(("district",)):
+        ledger.add(ledger.loc(("district",)), "S-DISTRICT", f"区县名称“{data['district']}”不在十三个区县之中{paren(suggest(data['district'], districts))}；应为 {'、'.join(districts)} 之一")
     if "district" not in data:
         ledger.bad_rows.add((ledger.label, "", 0))  # the schema's "required key district" says the same
         ledger.add(where or Loc(ledger.label, "", 0, 0), "S-SCHEMA", f"没有填写区县名称：请在「{sheet.name}」表填写「{sheet.field('district').title}」")
@@ -67,22 +68,20 @@ def _records(sheet: Sheet, rows: list[RecordRow], ledger: Ledger, dropped: set) 
     """A top-level sheet's records (documents, schools); a repeated id is refused, a broken row left out."""
     records = []
     seen_ids: dict = {}
-    for record, _, row, rowloc, broken in rows:
+    for values, _, row, grid, columns, first, broken in rows:
         if broken:
-            if "id" in record:
-                dropped.add((sheet.kind, record["id"][0]))
+            if "id" in values:
+                dropped.add((sheet.kind, values["id"]))
             continue
-        path = (sheet.key, len(records))
-        ledger.place(path, rowloc)
-        if "id" in record:
-            ident, loc = record["id"]
+        if "id" in values:
+            ident = values["id"]
             if ident in seen_ids:
-                ledger.add(loc, "S-DUPLICATE-ID", f"{sheet.field('id').title}“{ident}”重复（第 {seen_ids[ident]} 行已填过）")
+                column, header = columns["id"]
+                ledger.add(grid.loc(row, column, header), "S-DUPLICATE-ID", f"{sheet.field('id').title}“{ident}”重复（第 {seen_ids[ident]} 行已填过）")
                 continue
             seen_ids[ident] = row
-        for key, (value, loc) in record.items():
-            ledger.place(path + (key,), loc)
-        records.append({k: v for k, (v, _) in record.items()})
+        ledger.place_row((sheet.key, len(records)), grid, row, first, columns)
+        records.append(values)
     return records
 
 
@@ -93,31 +92,29 @@ def _attach(sheet: Sheet, parent_sheet: Sheet, parents: list[dict], rows: list[R
     for i, p in enumerate(parents):
         index.setdefault(p.get("id"), i)
     seen_ids = {}
-    orphans: dict = {}  # parent id -> [loc of its first row, rows]
-    for record, parent, row, rowloc, broken in rows:
+    orphans: dict = {}  # parent id -> [the first row naming it, rows]
+    link = f"{parent_sheet.kind}.id"
+    for record in rows:
+        values, parent, row, grid, columns, first, broken = record
         if parent is None or broken:
             continue  # already reported
-        parent, link_loc = parent
-        if "id" in record:
-            ident, loc = record["id"]
+        if "id" in values:
+            ident = values["id"]
             if (parent, ident) in seen_ids:
-                ledger.add(loc, "S-DUPLICATE-ID", f"{parent_sheet.name}“{parent}”的{sheet.field('id').title}“{ident}”重复（第 {seen_ids[(parent, ident)]} 行已填过）")
+                ledger.add(record.at("id"), "S-DUPLICATE-ID", f"{parent_sheet.name}“{parent}”的{sheet.field('id').title}“{ident}”重复（第 {seen_ids[(parent, ident)]} 行已填过）")
                 continue
             seen_ids[(parent, ident)] = row
         if (parent_sheet.kind, parent) in dropped:
             continue
         if parent not in index:
-            orphans.setdefault(parent, [link_loc, 0])[1] += 1
+            orphans.setdefault(parent, [record, 0])[1] += 1
             continue
         i = index[parent]
         children_list = parents[i].setdefault(sheet.key, [])
-        path = (parent_sheet.key, i, sheet.key, len(children_list))
-        ledger.place(path, rowloc)
-        for key, (value, loc) in record.items():
-            ledger.place(path + (key,), loc)
-        children_list.append({k: v for k, (v, _) in record.items()})
+        ledger.place_row((parent_sheet.key, i, sheet.key, len(children_list)), grid, row, first, columns)
+        children_list.append(values)
     if not blame_orphans:
         return
-    for parent, (loc, count) in orphans.items():  # one problem per unknown parent, at its first row
+    for parent, (record, count) in orphans.items():  # one problem per unknown parent, at its first row
         rows_text = f"（共 {count} 行）" if count > 1 else ""
-        ledger.add(loc, "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{rows_text}{paren(suggest(parent, index))}")
+        ledger.add(record.at(link), "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{rows_text}{paren(suggest(parent, index))}")

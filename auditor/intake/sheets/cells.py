@@ -12,6 +12,7 @@ import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from auditor.errors import excerpt
 from auditor.intake.sheets.layout import SPACES, Field, number_text, suggest
@@ -56,89 +57,112 @@ def convert(f: Field, raw) -> tuple[object, str | None]:
     """(value, None) or (ABSENT, problem in Chinese). ABSENT with no problem: the cell is empty."""
     if raw is None:
         return ABSENT, None
-    if isinstance(raw, str) and not isinstance(raw, ExcelError):
+    if type(raw) is str:
         raw = raw.strip(SPACES)
         if raw == "":
             return ABSENT, None
-    found = _describe(raw)
-    expected = f.expected()
-
-    def bad(hint: str = ""):
-        return ABSENT, f"「{f.title}」应填写{expected}，实际是{found}" + (f"；{hint}" if hint else "")
-
-    if isinstance(raw, NoResult):
+    elif isinstance(raw, NoResult):
         return ABSENT, f"「{f.title}」的公式没有保存计算结果：请在 Excel 中打开并保存后再交，或直接填写数值"
-    if isinstance(raw, ExcelError):
-        return bad("公式出错，请改为数值")
-    return _READERS.get(f.type, _text)(f, raw, bad)
+    elif isinstance(raw, ExcelError):
+        return _bad(f, raw, "公式出错，请改为数值")
+    return _READERS.get(f.type, _text)(f, raw)
 
 
-# Each reader: (field, the cell's value, bad) -> (value, None), or bad(hint) for what the column cannot hold.
-def _number(f: Field, raw, bad):
+def _bad(f: Field, raw, hint: str = ""):
+    """What the column expects and what the cell holds (worked out only for a cell that is refused)."""
+    return ABSENT, f"「{f.title}」应填写{f.expected()}，实际是{_describe(raw)}" + (f"；{hint}" if hint else "")
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # what a template cell or a CSV file mostly holds: read directly
+
+
+# Each reader: (field, the cell's value) -> (value, None), or _bad(...) for what the column cannot hold.
+def _number(f: Field, raw):
     if isinstance(raw, bool):
-        return bad()
+        return _bad(f, raw)
     if isinstance(raw, (_dt.datetime, _dt.date, _dt.time)):
-        return bad("Excel 把输入识别成了日期，请把该列设为“常规”或“数值”格式后重新输入")
+        return _bad(f, raw, "Excel 把输入识别成了日期，请把该列设为“常规”或“数值”格式后重新输入")
     if isinstance(raw, str):
-        text = unicodedata.normalize("NFKC", raw).replace(" ", "")
-        if f.unit and not f.fraction and text.endswith(f.unit) and text != f.unit:
-            text = text[: -len(f.unit)]  # "45人" in a column whose unit is 人
-        percent = text.endswith("%")
-        if percent:
-            text = text[:-1]
-        if _GROUPED.fullmatch(text):
-            text = text.replace(",", "")
-        if not _NUMBER.fullmatch(text):
-            return bad("不适用或没有数据请留空" if text in ("无", "-", "/", "—", "不适用", "N/A", "n/a") else "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            return bad()
-        if percent:
-            if not f.fraction:
-                return bad("只有比例列可以带百分号")
-            number = number / 100
-        value = int(number) if number == number.to_integral_value() else float(number)
+        if _PLAIN_NUMBER.fullmatch(raw):
+            value = float(raw) if "." in raw else int(raw)
+            if type(value) is float and value.is_integer():
+                value = int(value)
+        else:
+            text = unicodedata.normalize("NFKC", raw).replace(" ", "")
+            if f.unit and not f.fraction and text.endswith(f.unit) and text != f.unit:
+                text = text[: -len(f.unit)]  # "45人" in a column whose unit is 人
+            percent = text.endswith("%")
+            if percent:
+                text = text[:-1]
+            if _GROUPED.fullmatch(text):
+                text = text.replace(",", "")
+            if not _NUMBER.fullmatch(text):
+                return _bad(f, raw, "不适用或没有数据请留空" if text in ("无", "-", "/", "—", "不适用", "N/A", "n/a") else "")
+            try:
+                number = Decimal(text)
+            except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+                return _bad(f, raw)
+            if percent:
+                if not f.fraction:
+                    return _bad(f, raw, "只有比例列可以带百分号")
+                number = number / 100
+            value = int(number) if number == number.to_integral_value() else float(number)
     elif isinstance(raw, (int, float)):
         value = raw
     else:
-        return bad()
+        return _bad(f, raw)
     if f.type == "integer":
         if isinstance(value, float) and not value.is_integer():
-            return bad("整数列不能有小数")
+            return _bad(f, raw, "整数列不能有小数")
         value = int(value)
     if (f.minimum is not None and value < f.minimum) or (f.maximum is not None and value > f.maximum):
         hint = "比例请填小数（0.97）或百分数（97%）" if f.fraction and 1 < value <= 100 else ""
-        return bad(hint)
+        return _bad(f, raw, hint)
     return value, None
 
 
-def _boolean(f: Field, raw, bad):
+def _boolean(f: Field, raw):
     if isinstance(raw, bool):
         return raw, None
     if isinstance(raw, str):
+        if raw in _TRUE:
+            return True, None
+        if raw in _FALSE:
+            return False, None
         text = unicodedata.normalize("NFKC", raw).strip().lower()
         if text in _TRUE:
             return True, None
         if text in _FALSE:
             return False, None
-    return bad()
+    return _bad(f, raw)
 
 
-def _enum(f: Field, raw, bad):
+@lru_cache(maxsize=None)
+def _choices(f: Field) -> dict[str, str]:
+    """Every text a drop-down cell may hold -> its code (the label, its NFKC form, the code itself)."""
+    out = {}
+    for code, label in zip(f.enum, f.labels):
+        for text in (label, unicodedata.normalize("NFKC", label), code):
+            out.setdefault(text, code)
+    return out
+
+
+def _enum(f: Field, raw):
     if isinstance(raw, str):
+        choices = _choices(f)
+        if raw in choices:
+            return choices[raw], None
         text = unicodedata.normalize("NFKC", raw).strip()
-        for code, label in zip(f.enum, f.labels):
-            if text in (label, unicodedata.normalize("NFKC", label), code):
-                return code, None
-        return bad(suggest(text, f.labels))
-    return bad()
+        if text in choices:
+            return choices[text], None
+        return _bad(f, raw, suggest(text, f.labels))
+    return _bad(f, raw)
 
 
-def _date(f: Field, raw, bad):
+def _date(f: Field, raw):
     if isinstance(raw, _dt.datetime):
         if raw.time() != _dt.time():
-            return bad("日期不要带时间")
+            return _bad(f, raw, "日期不要带时间")
         return raw.date().isoformat(), None
     if isinstance(raw, _dt.date):
         return raw.isoformat(), None
@@ -149,25 +173,91 @@ def _date(f: Field, raw, bad):
                 return _dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat(), None
             except ValueError:
                 return ABSENT, f"「{f.title}」{_describe(raw)}不是真实存在的日期"
-        return bad()
+        return _bad(f, raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
         serial = (_dt.date(1899, 12, 30) + _dt.timedelta(days=int(raw))).isoformat()
-        return bad(f"若这是 Excel 日期序列号（对应 {serial}），请把单元格设为日期格式")
-    return bad()
+        return _bad(f, raw, f"若这是 Excel 日期序列号（对应 {serial}），请把单元格设为日期格式")
+    return _bad(f, raw)
 
 
-def _text(f: Field, raw, bad):
+def _text(f: Field, raw):
     if isinstance(raw, str):
         return raw, None
     if isinstance(raw, bool):
-        return bad()
+        return _bad(f, raw)
     if isinstance(raw, (_dt.datetime, _dt.date, _dt.time)):
-        return bad("Excel 把输入（如 1-1）识别成了日期，请把该列设为“文本”格式后重新输入")
+        return _bad(f, raw, "Excel 把输入（如 1-1）识别成了日期，请把该列设为“文本”格式后重新输入")
     if isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer()):
         return str(int(raw)), None
     if isinstance(raw, float):
         return repr(raw), None
-    return bad()
+    return _bad(f, raw)
+
+
+class Refusal(str):
+    """A refused cell in :func:`convert_column`'s output: the problem, in Chinese."""
+
+
+def _slow(f: Field, raw):
+    value, problem = convert(f, raw)
+    return Refusal(problem) if problem else value
+
+
+_BOOLEANS = {text: True for text in _TRUE} | {text: False for text in _FALSE}
+
+
+def convert_column(f: Field, raws: list) -> list:
+    """:func:`convert` over a column's cells: each cell's value, ABSENT (empty) or a :class:`Refusal`. The cells
+    a template or a CSV file mostly holds (whole numbers in range, plain text, a drop-down label, 是/否) are read
+    here directly; every other cell goes through :func:`convert`, rule by rule."""
+    out = []
+    append = append_ = out.append
+    if f.type in ("integer", "number"):
+        lo = float("-inf") if f.minimum is None else f.minimum
+        hi = float("inf") if f.maximum is None else f.maximum
+        floats = f.type == "number"
+        for raw in raws:
+            kind = type(raw)
+            if kind is int:
+                if lo <= raw <= hi:
+                    append(raw)
+                    continue
+            elif kind is str:
+                if raw.isascii() and raw.isdigit():
+                    value = int(raw)
+                    if lo <= value <= hi:
+                        append(value)
+                        continue
+            elif kind is float:
+                if floats and lo <= raw <= hi:
+                    append(raw)
+                    continue
+            elif raw is None:
+                append(ABSENT)
+                continue
+            append_(_slow(f, raw))
+    elif f.type == "string":
+        for raw in raws:
+            if type(raw) is str:
+                text = raw.strip(SPACES)
+                append(text if text else ABSENT)
+            elif raw is None:
+                append(ABSENT)
+            else:
+                append_(_slow(f, raw))
+    elif f.type in ("enum", "boolean"):
+        choices = _choices(f) if f.type == "enum" else _BOOLEANS
+        for raw in raws:
+            if type(raw) is str and raw in choices:
+                append(choices[raw])
+            elif raw is None:
+                append(ABSENT)
+            else:
+                append_(_slow(f, raw))
+    else:
+        for raw in raws:
+            append(ABSENT if raw is None else _slow(f, raw))
+    return out
 
 
 _READERS = {"integer": _number, "number": _number, "boolean": _boolean, "enum": _enum, "date": _date}  # else text

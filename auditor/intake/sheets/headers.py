@@ -5,16 +5,17 @@ column name; header cells merged downwards are one header, a sub-header below
 them is refused. Vertically merged data cells count as filled on every row;
 horizontally merged cells, merged header cells across columns, unknown and
 repeated column names are refused (columns whose name starts with 备注 are not
-read).
+read). A merged range fills only the rows below it that hold values: it is never expanded cell by cell.
 """
 from __future__ import annotations
+
+import bisect
 
 from auditor.errors import excerpt
 from auditor.intake.sheets.layout import HEADER_SEARCH_ROWS, IGNORED_HEADERS, SPACES, Field, norm, paren, suggest
 from auditor.intake.sheets.located import Grid, Ledger
+from auditor.intake.sheets.package import range_text
 
-# openpyxl is imported where a merged range is named in a message (get_column_letter), not at the top
-# of the module: importing it costs ~70 ms, which loading YAML, JSON or CSV need not pay.
 
 
 def find_header(grid: Grid, known: set[str], ledger: Ledger) -> tuple[int, int] | None | bool:
@@ -25,13 +26,15 @@ def find_header(grid: Grid, known: set[str], ledger: Ledger) -> tuple[int, int] 
             bottom = row
             for r1, c1, r2, c2 in grid.merges:
                 if r1 <= row <= r2:
+                    if r2 - row >= HEADER_SEARCH_ROWS:  # a header merged down over the sheet would hide every row
+                        ledger.add(grid.loc(row, c1), "S-SHEET", f"表头单元格 {_range(r1, c1, r2, c2)} 向下合并到第 {r2} 行；"
+                                                                  "表头只能占一行，请取消合并")
+                        return False
                     if c2 > c1:
-                        from openpyxl.utils import get_column_letter as L  # lazy: see the top of the module
-
-                        ledger.add(grid.loc(row, c1), "S-SHEET", f"表头单元格 {L(c1)}{r1}:{L(c2)}{r2} 是合并的；每一列需要自己的表头，请取消合并")
+                        ledger.add(grid.loc(row, c1), "S-SHEET", f"表头单元格 {_range(r1, c1, r2, c2)} 是合并的；每一列需要自己的表头，请取消合并")
                     bottom = max(bottom, r2)
-            for r in range(row + 1, bottom + 1):
-                for c, v in grid.rows.get(r, {}).items():
+            for r in _rows_between(grid, row + 1, bottom):  # rows holding values, never every row of a tall merge
+                for c, v in grid.rows[r].items():
                     if v not in (None, "") and not any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in grid.merges):
                         ledger.add(grid.loc(r, c), "S-SHEET", "表头只能占一行（合并的表头下面不能再有子表头）")
                         return False
@@ -45,13 +48,25 @@ def fill_merges(grid: Grid, first_data: int, ledger: Ledger) -> None:
         if r2 < first_data:
             continue
         if c2 > c1:
-            from openpyxl.utils import get_column_letter as L  # lazy: see the top of the module
-
-            ledger.add(grid.loc(r1, c1), "S-SHEET", f"单元格 {L(c1)}{r1}:{L(c2)}{r2} 横向合并；一个单元格只能属于一列，请取消合并")
+            ledger.add(grid.loc(r1, c1), "S-SHEET", f"单元格 {_range(r1, c1, r2, c2)} 横向合并；一个单元格只能属于一列，请取消合并")
             continue
         value = grid.rows.get(r1, {}).get(c1)
-        for r in range(max(r1, first_data), r2 + 1):
-            grid.rows.setdefault(r, {})[c1] = value
+        if value is None:
+            continue
+        for r in _rows_between(grid, max(r1, first_data), r2):  # only rows that hold values: never cell by cell
+            grid.rows[r][c1] = value
+
+
+def _range(r1: int, c1: int, r2: int, c2: int) -> str:
+    return range_text((r1, c1), (r2, c2))
+
+
+def _rows_between(grid: Grid, low: int, high: int) -> list[int]:
+    """The rows from ``low`` to ``high`` that hold a value (a merge down to row 1,048,576 is not a million rows)."""
+    if high - low < 64:
+        return [r for r in range(low, high + 1) if r in grid.rows]
+    ordered = grid.ordered_rows()
+    return ordered[bisect.bisect_left(ordered, low):bisect.bisect_right(ordered, high)]
 
 
 def match_columns(grid: Grid, header_row: int, candidates: list[tuple[Field, set]], ledger: Ledger) -> dict[int, Field]:

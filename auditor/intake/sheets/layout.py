@@ -19,8 +19,9 @@ into the same submission dict the YAML loader builds, runs it through
 (``和平区.xlsx:班级!D17``). The reading rules for hand-made sheets are listed in
 :data:`READING_RULES` (and printed on the 填表说明 sheet and in the README).
 
-Library: openpyxl (pure Python, maintained, reads and writes .xlsx including
-data validation, comments and merged cells); CSV with the standard ``csv``.
+Libraries: python-calamine reads workbooks (``grids``, after ``package`` has looked each sheet over);
+openpyxl (pure Python, maintained: data validation, comments and merged cells) writes the templates; CSV
+with the standard ``csv``.
 """
 from __future__ import annotations
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 
-from auditor.errors import MAX_PER_KIND, Problem, SubmissionError
-from auditor.intake.document import Document, path_text
+from auditor.errors import MAX_PER_KIND, SubmissionError
+from auditor.intake.document import Document
 from auditor.intake.sheets.build import build_submission
 from auditor.intake.sheets.grids import csv_grid, workbook_grids
 from auditor.intake.sheets.layout import CSV_SUFFIX, Sheet, norm, sheets
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.submission import facts_from_document
-from auditor.intake.values import bad_character, is_bidi
 from auditor.model import Facts
 
 
@@ -65,17 +64,6 @@ def unit_label(unit) -> str:
 MAX_PER_COLUMN = MAX_PER_KIND  # problems of one code per column; the rest are counted (errors.cap, for every file)
 
 
-def _texts(value, path):
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(item, path + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _texts(item, path + (i,))
-
-
 def load_spreadsheet(unit) -> Facts:
     """A workbook (path) or a CSV set (tuple of paths) -> validated Facts; every problem located at its cell."""
     label = unit_label(unit)
@@ -102,16 +90,11 @@ def load_spreadsheet(unit) -> Facts:
         files = [unit]
         grids = workbook_grids(unit, ledger)
     data = build_submission(grids, ledger, district_hint) if not any(p.code in ("E-ENCODING", "E-READ", "E-SIZE") for p in ledger.problems) else {}
-    for path, text in _texts(data, ()):  # what YAML and JSON refuse as they are read: control and bidi characters
-        code = bad_character(text)
-        if code is not None:
-            what = "双向文字控制符，会颠倒或打乱文字的显示顺序" if is_bidi(code) else "控制字符或无效字符"
-            ledger.problems.append(ledger.locate(Problem(label, 0, 0, "E-ENCODING", f"含有 U+{code:04X}（{what}），请删除", path_text(path))))
     problems = list(ledger.problems)
     facts = None
     if data:
         try:
-            facts = facts_from_document(Document(label, data, ledger.positions))
+            facts = facts_from_document(Document(label, data, ledger.positions), own=True)
         except SubmissionError as exc:
             for p in exc.problems:
                 located = ledger.locate(p)

@@ -11,10 +11,11 @@ from typing import NamedTuple
 
 from auditor.errors import excerpt
 from auditor.intake import contracts
-from auditor.intake.sheets.cells import ABSENT, convert
+from auditor.intake.sheets.cells import ABSENT, Refusal, convert, convert_column
 from auditor.intake.sheets.headers import fill_merges, find_header, match_columns
 from auditor.intake.sheets.layout import SPACES, VERTICAL_HEADERS, Sheet, header_names, norm, paren, suggest
 from auditor.intake.sheets.located import Grid, Ledger, Loc
+from auditor.intake.values import bad_character, is_bidi
 
 
 def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[str, Loc]:
@@ -68,6 +69,8 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
             continue
         if value is ABSENT:
             continue
+        if f.type == "string" and bad_character(value) is not None:
+            refuse_text(ledger, loc, value)
         if path[0] == "figures":
             data.setdefault("figures", {})
             ledger.place(("figures",), grid.loc(header_row, 1, grid.title))
@@ -77,12 +80,33 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
     return rows_of
 
 
+def refuse_text(ledger: Ledger, loc: Loc, value: str) -> None:
+    """What YAML and JSON refuse as they are read: control and bidirectional characters in text (the row is
+    still read, so that its other problems are reported too)."""
+    code = bad_character(value)
+    what = "双向文字控制符，会颠倒或打乱文字的显示顺序" if is_bidi(code) else "控制字符或无效字符"
+    header = f"「{loc.header}」" if loc.header else ""
+    ledger.problems.append(loc.problem("E-ENCODING", f"{header}含有 U+{code:04X}（{what}），请删除"))
+
+
 class RecordRow(NamedTuple):
-    values: dict  # field -> (value, loc)
-    parent: tuple | None  # (the parent's id, its loc) on a child sheet
+    values: dict  # field -> value
+    parent: object  # the parent's id on a child sheet, or None
     row: int
-    loc: Loc  # the row's first column
+    grid: Grid
+    columns: dict  # field key -> (column, header) of the sheet: where each value came from
+    first: int  # the row's first column
     broken: bool  # a required value is absent or unreadable (already reported)
+
+    @property
+    def loc(self) -> Loc:
+        """The row (its first column)."""
+        return self.grid.loc(self.row, self.first)
+
+    def at(self, key: str) -> Loc:
+        """The cell of field ``key`` on this row."""
+        column, header = self.columns[key]
+        return self.grid.loc(self.row, column, header)
 
 
 def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | None:
@@ -109,32 +133,39 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
     out = []
     headerless = set()
     missing_column = any(f.required and f.key not in present for f, _ in candidates)
-    for row in data_rows:
-        cells = grid.rows[row]
+    first_col = min(columns) if columns else 1
+    placed = {f.key: (c, f.title) for c, f in columns.items()}
+    known_columns = set(columns)
+    header_cells = grid.rows[header_row]
+    rows_cells = [grid.rows[row] for row in data_rows]
+    extra = set().union(*rows_cells) - known_columns if rows_cells else set()
+    for row, cells in zip(data_rows, rows_cells) if extra else ():
+        if not known_columns.issuperset(cells):  # a value in a column without a known header
+            for c, raw in sorted(cells.items()):
+                if c not in known_columns and raw not in (None, "") and c not in headerless \
+                        and not (isinstance(raw, str) and not raw.strip(SPACES)) and header_cells.get(c) in (None, ""):
+                    headerless.add(c)
+                    ledger.add(grid.loc(row, c), "S-SHEET", "这一列有数据但没有列名（表头是否合并了？）")
+    # column by column: each column's cells converted together, then each row put together
+    converted = [(c, f, convert_column(f, [cells.get(c) for cells in rows_cells])) for c, f in sorted(columns.items())]
+    for i, row in enumerate(data_rows):
         record: dict = {}
         parent = None
         broken = missing_column  # a required value is absent or unreadable: the row is left out of the data
-        for c, raw in sorted(cells.items()):
-            if c not in columns:
-                if raw not in (None, "") and c not in headerless and not (isinstance(raw, str) and not raw.strip(SPACES)) \
-                        and grid.rows[header_row].get(c) in (None, ""):
-                    headerless.add(c)
-                    ledger.add(grid.loc(row, c), "S-SHEET", "这一列有数据但没有列名（表头是否合并了？）")
-                continue
-        first_col = min(columns) if columns else 1
-        for c, f in columns.items():
-            loc = grid.loc(row, c, f.title)
-            value, problem = convert(f, cells.get(c))
-            if problem:
-                ledger.add(loc, "S-SCHEMA", problem)
-                broken |= f.required
-            elif value is ABSENT:
+        for c, f, values in converted:
+            value = values[i]
+            if value is ABSENT:
                 if f.required:
-                    ledger.add(loc, "S-SCHEMA", f"「{f.title}」必填，这一格是空的；应填写{f.expected()}")
+                    ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", f"「{f.title}」必填，这一格是空的；应填写{f.expected()}")
                     broken = True
+            elif type(value) is Refusal:
+                ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", str(value))
+                broken |= f.required
             elif f.link:
-                parent = (value, loc)
+                parent = value
             else:
-                record[f.key] = (value, loc)
-        out.append(RecordRow(record, parent, row, grid.loc(row, first_col), broken))
+                if f.type == "string" and bad_character(value) is not None:
+                    refuse_text(ledger, grid.loc(row, c, f.title), value)
+                record[f.key] = value
+        out.append(RecordRow(record, parent, row, grid, placed, first_col, broken))
     return out
