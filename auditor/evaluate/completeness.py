@@ -100,8 +100,10 @@ def _shortfall(e: Expectation, parent: Record, children: list[Record]) -> dict |
     base = {"kind": e.child, "parent": e.parent, "found": len(children)}
     if not children:
         unless = expr.evaluate(e.unless, data) if e.unless is not None else expr.MISSING
-        if unless is True or (declared == 0 and unless is not False):
-            return None  # no children expected (a declared count of 0 does not outweigh pupils on record)
+        # no children expected; a declaration outweighs the other way in neither direction: a declared count of 0
+        # does not outweigh pupils on record, and no pupils on record do not outweigh a declared count above 0
+        if (unless is True and not declared) or (declared == 0 and unless is not False):
+            return None
         return {"code": "no_child_records", **base, **({"declared": declared, "field": e.count} if declared else {})}
     if declared is not None and declared > len(children):
         return {"code": "fewer_records_than_declared", **base, "declared": declared, "field": e.count}
