@@ -12,10 +12,11 @@ from auditor.errors import AuditorError, SubmissionError
 from auditor.evaluate import derive
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import expected_hits, reconcile
+from auditor.evaluate.records import explainer
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
-from auditor.model import Facts, PolicySet, clause_order, district_order, plan
+from auditor.model import Facts, PolicySet, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
@@ -35,7 +36,12 @@ class Auditor:
         self.compiled: CompiledSet = compile_policies(policy_set)
         self.engine_name = engine
         self._engine = None
-        self.types = field_types_for(policy_set.measures)
+        self.types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
+        self.explain = explainer(policy_set)
+        self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
+
+    def document(self, check) -> str:
+        return self.refs.get(check.document, "")
 
     @property
     def engine(self):
@@ -60,12 +66,12 @@ class Auditor:
     def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:
         """One district's verdicts (its measures are derived in place first)."""
         with timing.stage("derive"):
-            derive.derive_district(facts, self.policy_set.measures)
+            derive.derive_district(facts, self.policy_set.measures, self.policy_set)
         outcomes = self._evaluate(facts)
         policies = {p.id: p for p in self.policy_set.policies}
         with timing.stage("verdicts"):
             return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
-                                self.types[check.over], outcomes)
+                                self.types[check.over], outcomes, self.document(check), self.explain)
                     for check in self.policy_set.checks if check.over != "city"]
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
@@ -125,22 +131,25 @@ class Auditor:
                 continue
             for check in self.policy_set.checks:
                 if check.over != "city":
-                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy]))
+                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy], self.document(check)))
         if any(c.over == "city" for c in self.policy_set.checks):
             outcomes = self._evaluate(city)
             with timing.stage("verdicts"):
                 for check in self.policy_set.checks:
                     if check.over == "city":
                         verdicts.append(judge_check(check, self.compiled.by_check[check.id], city, as_of,
-                                                    policies[check.policy], self.types["city"], outcomes))
+                                                    policies[check.policy], self.types["city"], outcomes, self.document(check)))
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
-        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], clause_order(v["clause"]), order[v["check"]]))
+        # by district, then in the documents' order (the city's plan first), each in its own clause order
+        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
         return {
             "format": FORMAT,
             "as_of": as_of.isoformat(),
-            "plan": plan()["plan"]["ref"],
-            "policy_set": {"hash": "sha256:" + self.policy_set.digest, "folder": os.path.normpath(self.policy_set.folder),
+            "plan": self.policy_set.lead.ref if self.policy_set.lead else "",
+            "documents": [p.info() for p in self.policy_set.packs],
+            "policy_set": {"hash": "sha256:" + self.policy_set.digest, "folder": self.policy_set.folder,
+                           "packs": [p.id for p in self.policy_set.packs],
                            "policies": len(self.policy_set.policies), "checks": len(self.policy_set.checks)},
             "engine": self.engine_name,
             "submissions": files,
@@ -182,11 +191,12 @@ def audit_one(auditor, source, as_of) -> Result:
                 facts = load(source)
         except SubmissionError as exc:
             return Result(None, load_problems=list(exc.problems))
+        submitted = sum(len(v) for v in facts.records.values())  # before derived records (school stages) join them
         try:
             verdicts = auditor.audit_district(facts, as_of)
         except AuditorError as exc:
-            return Result(facts, error=(type(exc), list(exc.problems)))
-        return Result(facts, verdicts)
+            return Result(facts, error=(type(exc), list(exc.problems)), records=submitted)
+        return Result(facts, verdicts, records=submitted)
     finally:
         if collecting:
             gc.enable()
@@ -204,7 +214,6 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
     def work(index: int) -> Result:
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
-            result.records = sum(len(v) for v in result.facts.records.values())
             if items:
                 with timing.stage("inventory"):
                     result.items = identity.inventory(result.facts)

@@ -1,111 +1,55 @@
 """`auditor diff OLD NEW`: what changed between two rule sets, and whose verdicts it changes.
 
-OLD and NEW are policy folders (a folder of policy files, a pack, or a folder of packs) or git revisions of one
-(``HEAD~1:policies``: read with ``git show`` into a temporary folder, the work tree untouched). The rule sets are
-compared pack by pack (a document: the plan, a national standard), policy by policy (a clause), check by check
-(by id) and measure by measure. Each change is plain data — what changed, the old and the new value — with
-``judgement`` true when it can change a verdict: exactly when a check's definition hash changes (the audit
-history's notion, :func:`auditor.store.identity.definition`: the record kind, filter, requirement, deadlines and
-schedule parameters, ``if_none``, the method and the measures it reads), or a check comes or goes. Titles,
-messages, remedies, readings, severities, notes, examples and the policies' own texts are wording.
+OLD and NEW are what ``--policies`` takes — a pack (a folder with a ``pack.yaml``) or a folder of packs — or a
+git revision of one (``HEAD~1:policies``: :mod:`auditor.rules.revisions`, the work tree untouched);
+each is read by the one policy loader (:func:`auditor.rules.policies.load_policies`, packs by
+:mod:`auditor.rules.packs`). The rule sets are compared pack by pack (a document: the plan, a national standard,
+matched by the pack's id), policy by policy (a clause), check by check (by id), and measure and computed field
+by id. Each change is plain data — what changed, the old and the new value — with ``judgement`` true when it can
+change a verdict: exactly when a check's definition hash changes (the audit history's notion,
+:func:`auditor.store.identity.definition`: the record kind, filter, requirement, k-of-n items, deadlines and
+schedule parameters, ``if_none``, the method and the measures and computed fields it reads), or a check comes or
+goes. Titles, messages, remedies, readings, severities, notes, examples, the policies' own texts and the pack's
+description of its document are wording.
 
 The words are :mod:`auditor.output.changes`; with submissions, :func:`verdict_changes` audits them under both
 rule sets (the reference evaluator) and lists each district's verdicts that differ, before and after.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import os
-import subprocess
-import tempfile
-from contextlib import contextmanager
 
 from auditor.audit import Auditor
-from auditor.errors import AuditorError, PolicyError, Problem, UsageError
-from auditor.model import PolicySet, clause_order, district_order, plan
+from auditor.errors import Problem, UsageError
+from auditor.model import LEVELS, PolicySet, clause_order, district_order, plan
 from auditor.rules import expr
 from auditor.rules.policies import load_policies
 from auditor.store.identity import definition
 from auditor.texts import msg
 
 FORMAT = "auditor-diff/1"
-PACK_FILE = "pack.yaml"
 CHECK_WORDING = ("title", "message", "remedy", "reading", "notes", "undated")
 POLICY_WORDING = ("title", "text", "responsible", "notes", "references")
-MEASURE_FIELDS = ("level", "agg", "of", "where", "that", "value", "per")
+MEASURE_FIELDS = ("level", "agg", "of", "where", "that", "value", "per", "weight")
+COMPUTED_FIELDS = ("of", "value", "unit")
+PACK_WORDING = ("ref", "title", "short", "issuer", "level", "issued", "period", "clauses", "notes", "assessment")
 
 
 # ----------------------------------------------------------------------------- reading OLD and NEW
-def _is_policy_folder(folder: str) -> bool:
-    return any(n.endswith((".yaml", ".yml")) and not n.startswith(".") for n in os.listdir(folder))
-
-
-def packs(folder: str) -> dict[str, str]:
-    """Pack name -> its folder: the folder itself when it holds policy files (or a pack file), else each subfolder
-    that does (a folder of packs), by name."""
+def load(folder: str) -> PolicySet:
+    """A rule set as ``--policies`` reads it (one pack or a folder of packs)."""
     if not os.path.isdir(folder):
         raise UsageError(Problem(folder, 0, 0, "U-ARGS", msg("diff.neither")))
-    if _is_policy_folder(folder):
-        return {"": folder}
-    found = {name: os.path.join(folder, name) for name in sorted(os.listdir(folder))
-             if not name.startswith(".") and os.path.isdir(os.path.join(folder, name))
-             and _is_policy_folder(os.path.join(folder, name))}
-    if not found:
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("diff.no-policies")))
-    return found
+    return load_policies(folder)
 
 
-def _git(args: list[str], what: str) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(Problem(what, 0, 0, "U-ARGS", msg("diff.git-missing", reason=str(exc)))) from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(Problem(what, 0, 0, "U-ARGS", msg("diff.git-failed", reason=message[-1] if message else "failed")))
-    return done.stdout
-
-
-def _checkout(spec: str, into: str) -> str:
-    """The tree ``REV:path`` written under ``into`` from git's objects (the work tree and index untouched)."""
-    rev, _, path = spec.partition(":")
-    tree = f"{rev}:{path.strip('/')}" if path.strip("/") else f"{rev}:"
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", tree], spec).split(b"\0")
-    root = os.path.join(into, "policies")
-    os.makedirs(root)
-    for entry in filter(None, listing):
-        meta, name = entry.split(b"\t", 1)
-        mode, kind, _ = meta.split(b" ")
-        name_text = name.decode("utf-8", "replace")
-        parts = name_text.split("/")
-        if kind != b"blob" or mode == b"120000" or any(p in ("", ".", "..") for p in parts):
-            continue  # links and anything that could point out of the folder are not written
-        target = os.path.join(root, *parts)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(_git(["cat-file", "blob", meta.split(b" ")[2].decode()], spec))
-    return root
-
-
-@contextmanager
-def opened(spec: str):
-    """(shown name, folder) for a folder or a git revision of one; a revision lives as long as the context."""
-    if os.path.exists(spec) or ":" not in spec:
-        yield spec, spec
-        return
-    with tempfile.TemporaryDirectory(prefix="auditor-diff-") as scratch:
-        folder = _checkout(spec, scratch)
-        try:
-            yield spec, folder
-        except AuditorError as exc:  # problems in the revision's files are named by the revision, not the scratch copy
-            exc.problems = [dataclasses.replace(p, file=spec.rstrip("/") + p.file[len(folder):]) if p.file.startswith(folder)
-                            else p for p in exc.problems]
-            raise
-
-
-def load(folder: str) -> dict[str, PolicySet]:
-    return {name: load_policies(path) for name, path in packs(folder).items()}
+def by_pack(policy_set: PolicySet) -> dict:
+    """Pack id -> (its Pack, its policies), in the set's order (city, province, national)."""
+    out = {p.id: (p, []) for p in policy_set.packs}
+    for policy in policy_set.policies:
+        out[policy.document][1].append(policy)
+    return out
 
 
 # ----------------------------------------------------------------------------- comparing
@@ -115,7 +59,8 @@ def _text(node) -> str | None:
 
 def _change(what: str, pack: str, policy, check=None, measure: str | None = None, old=None, new=None,
             judgement: bool = False, **more) -> dict:
-    out = {"pack": pack, "clause": policy.clause, "policy": policy.id, "check": check.id if check is not None else None,
+    out = {"pack": pack, "clause": policy.clause if policy is not None else None,
+           "policy": policy.id if policy is not None else None, "check": check.id if check is not None else None,
            "measure": measure, "what": what, "old": old, "new": new, "judgement": judgement}
     out.update(more)
     return out
@@ -159,7 +104,23 @@ def _schedule_changes(pack, policy, old, new) -> list[dict]:
     return out
 
 
-def _check_changes(pack, policy, old, new, old_measures, new_measures) -> list[dict]:
+def _k_of_n_changes(pack, policy, old, new) -> list[dict]:
+    """A k-of-n requirement's items: a threshold changed, an item added or removed (k and floor are in its
+    ``require``, compared as the requirement)."""
+    a = dict(old.k_of_n.items) if old.k_of_n else {}
+    b = dict(new.k_of_n.items) if new.k_of_n else {}
+    out = []
+    for name in [f for f in a if f not in b]:
+        out.append(_change("item_removed", pack, policy, new, old=a[name], judgement=True, field=name))
+    for name in b:
+        if name not in a:
+            out.append(_change("item_added", pack, policy, new, new=b[name], judgement=True, field=name))
+        elif a[name] != b[name]:
+            out.append(_change("item", pack, policy, new, old=a[name], new=b[name], judgement=True, field=name))
+    return out
+
+
+def _check_changes(pack, policy, old, new, old_set: "_Side", new_set: "_Side") -> list[dict]:
     out = []
     for key, what in (("over", "over"), ("method", "method"), ("if_none", "if_none")):
         if getattr(old, key) != getattr(new, key):
@@ -169,11 +130,12 @@ def _check_changes(pack, policy, old, new, old_measures, new_measures) -> list[d
     if _text(old.require) != _text(new.require):
         out.append(_change("requirement", pack, policy, new, old=_text(old.require), new=_text(new.require), judgement=True,
                            over=new.over))
+    out += _k_of_n_changes(pack, policy, old, new)
     out += _schedule_changes(pack, policy, old, new)
     judged = any(c["judgement"] for c in out)
-    if not judged and definition(old, old_measures) != definition(new, new_measures):
-        read = _measures_read(old, old_measures) | _measures_read(new, new_measures)
-        moved = sorted(m for m in read if _definition_row(old_measures.get(m)) != _definition_row(new_measures.get(m)))
+    if not judged and old_set.definition(old) != new_set.definition(new):
+        read = old_set.read(old) | new_set.read(new)
+        moved = sorted(m for m in read if old_set.row(m) != new_set.row(m))
         out.append(_change("measures_read", pack, policy, new, old=None, new=moved, judgement=True))
     if old.severity != new.severity:
         out.append(_change("severity", pack, policy, new, old=old.severity, new=new.severity))
@@ -188,32 +150,84 @@ def _check_changes(pack, policy, old, new, old_measures, new_measures) -> list[d
     return out
 
 
-def _measures_read(check, measures: dict) -> set[str]:
-    """The measures a check reads, and those they read in turn (as :func:`definition` walks them)."""
-    params = {p for step in check.steps for p in step.params}
-    todo = list(expr.fields(check.require) | (expr.fields(check.where) if check.where is not None else set()))
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen or name in params or name not in measures:
-            continue
-        seen.add(name)
-        m = measures[name]
-        todo += [n for node in (m.where, m.that) if node is not None for n in expr.fields(node)]
-        todo += [n for n in (m.value, m.per) if n]
-    return seen
-
-
-def _definition_row(m) -> dict | None:
-    return None if m is None else {k: v for k, v in _measure_row(m).items() if k != "title"}
-
-
 def _measure_row(m) -> dict:
     return {"level": m.level, "agg": m.agg, "of": m.of, "where": _text(m.where), "that": _text(m.that),
-            "value": m.value, "per": m.per, "title": m.title}
+            "value": m.value, "per": m.per, "weight": m.weight, "title": m.title}
 
 
-def _policy_changes(pack: str, old, new, old_measures: dict, new_measures: dict, read: set) -> list[dict]:
+def _computed_row(c) -> dict:
+    return {"of": c.of, "value": c.value_text, "unit": c.unit, "title": c.title, "short": c.short}
+
+
+class _Side:
+    """One rule set's measures and computed fields by id, and what each check reads of them."""
+
+    def __init__(self, policy_set: PolicySet | None):
+        policies = policy_set.policies if policy_set is not None else ()
+        self.measures = {m.id: m for p in policies for m in p.measures}
+        self.computed = {c.id: c for p in policies for c in p.computed}
+        self.checks = [c for p in policies for c in p.checks]
+
+    def definition(self, check) -> str:
+        return definition(check, self.measures, self.computed)
+
+    def read(self, check) -> set[str]:
+        """The measures and computed fields a check reads, and those they read in turn (as :func:`definition`)."""
+        params = {p for step in check.steps for p in step.params}
+        todo = list(expr.fields(check.require) | (expr.fields(check.where) if check.where is not None else set()))
+        todo += list(check.k_of_n.fields) if check.k_of_n else []
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name in params:
+                continue
+            if name in self.computed:
+                seen.add(name)
+                todo += list(expr.fields(self.computed[name].value))
+            elif name in self.measures:
+                seen.add(name)
+                m = self.measures[name]
+                todo += [n for node in (m.where, m.that) if node is not None for n in expr.fields(node)]
+                todo += [n for n in (m.value, m.per, m.weight) if n]
+        return seen
+
+    def row(self, name: str) -> dict | None:
+        """What of a measure or computed field decides verdicts (its title does not)."""
+        if name in self.measures:
+            return {k: v for k, v in _measure_row(self.measures[name]).items() if k != "title"}
+        if name in self.computed:
+            return {k: v for k, v in _computed_row(self.computed[name]).items() if k not in ("title", "short", "unit")}
+        return None
+
+    def read_by_any(self) -> set[str]:
+        out: set[str] = set()
+        for check in self.checks:
+            out |= self.read(check)
+        return out
+
+
+def _figure_changes(pack, old_policy, new_policy, read: set) -> list[dict]:
+    """A policy's measures and computed fields: added, removed, changed (judgement when a check reads them)."""
+    out = []
+    for kind, rows, fields in (("measure", _measure_row, MEASURE_FIELDS), ("computed", _computed_row, COMPUTED_FIELDS)):
+        a = {m.id: m for m in getattr(old_policy, "measures" if kind == "measure" else "computed")}
+        b = {m.id: m for m in getattr(new_policy, "measures" if kind == "measure" else "computed")}
+        for mid in sorted(set(a) - set(b)):
+            out.append(_change(f"{kind}_removed", pack, new_policy, measure=mid, old=rows(a[mid]), judgement=mid in read))
+        for mid in sorted(set(b) - set(a)):
+            out.append(_change(f"{kind}_added", pack, new_policy, measure=mid, new=rows(b[mid]), judgement=mid in read))
+        for mid in sorted(set(a) & set(b)):
+            x, y = rows(a[mid]), rows(b[mid])
+            for key in fields:
+                if x[key] != y[key]:
+                    out.append(_change(kind, pack, new_policy, measure=mid, old=x[key], new=y[key],
+                                       judgement=mid in read and key != "unit", field=key))
+            if x["title"] != y["title"]:
+                out.append(_change(f"{kind}_title", pack, new_policy, measure=mid, old=x["title"], new=y["title"]))
+    return out
+
+
+def _policy_changes(pack: str, old, new, sides: tuple, read: set) -> list[dict]:
     out = []
     if old.clause != new.clause:
         out.append(_change("clause", pack, new, old=old.clause, new=new.clause))
@@ -223,18 +237,7 @@ def _policy_changes(pack: str, old, new, old_measures: dict, new_measures: dict,
             a, b = old.units, new.units
         if a != b:
             out.append(_change(f"policy_{key}", pack, new, old=a, new=b))
-    a, b = {m.id: m for m in old.measures}, {m.id: m for m in new.measures}
-    for mid in sorted(set(a) - set(b)):
-        out.append(_change("measure_removed", pack, new, measure=mid, old=_measure_row(a[mid]), judgement=mid in read))
-    for mid in sorted(set(b) - set(a)):
-        out.append(_change("measure_added", pack, new, measure=mid, new=_measure_row(b[mid]), judgement=mid in read))
-    for mid in sorted(set(a) & set(b)):
-        x, y = _measure_row(a[mid]), _measure_row(b[mid])
-        for key in MEASURE_FIELDS:
-            if x[key] != y[key]:
-                out.append(_change("measure", pack, new, measure=mid, old=x[key], new=y[key], judgement=mid in read, field=key))
-        if x["title"] != y["title"]:
-            out.append(_change("measure_title", pack, new, measure=mid, old=x["title"], new=y["title"]))
+    out += _figure_changes(pack, old, new, read)
     checks_a, checks_b = {c.id: c for c in old.checks}, {c.id: c for c in new.checks}
     for cid in [c.id for c in old.checks if c.id not in checks_b]:
         out.append(_change("check_removed", pack, old, checks_a[cid], old=_check_summary(checks_a[cid]), judgement=True))
@@ -242,7 +245,7 @@ def _policy_changes(pack: str, old, new, old_measures: dict, new_measures: dict,
         if check.id not in checks_a:
             out.append(_change("check_added", pack, new, check, new=_check_summary(check), judgement=True))
         else:
-            out += _check_changes(pack, new, checks_a[check.id], check, old_measures, new_measures)
+            out += _check_changes(pack, new, checks_a[check.id], check, *sides)
     if [e.name for e in old.examples] != [e.name for e in new.examples] or \
             [(e.as_of, e.submissions, e.districts, e.expect) for e in old.examples] != \
             [(e.as_of, e.submissions, e.districts, e.expect) for e in new.examples]:
@@ -250,19 +253,44 @@ def _policy_changes(pack: str, old, new, old_measures: dict, new_measures: dict,
     return out
 
 
-def compare(old: dict[str, PolicySet], new: dict[str, PolicySet]) -> list[dict]:
-    """Every change from ``old`` to ``new`` (packs by name, policies by id, checks by id), in plan order."""
+def _pack_row(pack) -> dict:
+    info = pack.info()
+    return {"ref": pack.ref, "title": pack.title, "short": pack.short, "issuer": pack.issuer, "level": pack.level,
+            "issued": info["issued"], "period": info["period"], "clauses": list(pack.clauses), "notes": pack.notes,
+            "assessment": pack.assessment}
+
+
+def _pack_changes(pack_id: str, old, new) -> list[dict]:
+    """The pack's description of its document: wording (a clause list or period changed is caught, where it
+    matters, by auditor check: P-CLAUSE, L-PERIOD)."""
+    if old is None or new is None:
+        return []
+    a, b = _pack_row(old), _pack_row(new)
+    return [_change("pack", pack_id, None, old=a[key], new=b[key], field=key) for key in PACK_WORDING if a[key] != b[key]]
+
+
+def _pack_order(old: dict, new: dict) -> list[str]:
+    packs = {**{k: v[0] for k, v in old.items()}, **{k: v[0] for k, v in new.items()}}
+    return sorted(packs, key=lambda k: (LEVELS.index(packs[k].level), k))
+
+
+def compare(old: PolicySet, new: PolicySet) -> list[dict]:
+    """Every change from ``old`` to ``new`` (packs by id, policies by id, checks by id), in pack and clause order."""
     out = []
-    for pack in sorted(set(old) | set(new)):
-        a, b = old.get(pack), new.get(pack)
-        olds = {p.id: p for p in a.policies} if a else {}
-        news = {p.id: p for p in b.policies} if b else {}
-        old_measures = {m.id: m for m in a.measures} if a else {}
-        new_measures = {m.id: m for m in b.measures} if b else {}
-        read = set()  # the measures some check reads: a change to one of them can change a verdict
-        for s, measures in ((a, old_measures), (b, new_measures)):
-            for check in (s.checks if s else ()):
-                read |= _measures_read(check, measures)
+    sides = (_Side(old), _Side(new))
+    read = sides[0].read_by_any() | sides[1].read_by_any()  # a change to a figure some check reads can change a verdict
+    old_packs, new_packs = by_pack(old), by_pack(new)
+    for pack in _pack_order(old_packs, new_packs):
+        a, b = old_packs.get(pack), new_packs.get(pack)
+        if a is None:
+            out.append(_change("pack_added", pack, None, new={**_pack_row(b[0]), "policies": len(b[1]),
+                                                                "checks": sum(len(p.checks) for p in b[1])}, judgement=True))
+        elif b is None:
+            out.append(_change("pack_removed", pack, None, old={**_pack_row(a[0]), "policies": len(a[1]),
+                                                                  "checks": sum(len(p.checks) for p in a[1])}, judgement=True))
+        out += _pack_changes(pack, a and a[0], b and b[0])
+        olds = {p.id: p for p in a[1]} if a else {}
+        news = {p.id: p for p in b[1]} if b else {}
         for pid in sorted(set(olds) | set(news), key=lambda i: (clause_order((news.get(i) or olds[i]).clause), i)):
             if pid not in news:
                 policy = olds[pid]
@@ -275,23 +303,36 @@ def compare(old: dict[str, PolicySet], new: dict[str, PolicySet]) -> list[dict]:
                                    judgement=True))
                 out += [_change("check_added", pack, policy, c, new=_check_summary(c), judgement=True) for c in policy.checks]
             else:
-                out += _policy_changes(pack, olds[pid], news[pid], old_measures, new_measures, read)
+                out += _policy_changes(pack, olds[pid], news[pid], sides, read)
+    return out
+
+
+def summary(old: PolicySet, new: PolicySet, found: list[dict]) -> list[dict]:
+    """Per pack (in order): its document, checks before and after, checks added and removed, changes, and
+    whether any can change a verdict."""
+    old_packs, new_packs = by_pack(old), by_pack(new)
+    out = []
+    for pack in _pack_order(old_packs, new_packs):
+        here = [c for c in found if c["pack"] == pack]
+        a, b = old_packs.get(pack), new_packs.get(pack)
+        out.append({"pack": pack, "ref": (b or a)[0].ref,
+                    "checks_old": sum(len(p.checks) for p in a[1]) if a else 0,
+                    "checks_new": sum(len(p.checks) for p in b[1]) if b else 0,
+                    "checks_added": sum(1 for c in here if c["what"] == "check_added"),
+                    "checks_removed": sum(1 for c in here if c["what"] == "check_removed"),
+                    "changes": len(here), "judgement": any(c["judgement"] for c in here)})
     return out
 
 
 # ----------------------------------------------------------------------------- verdicts on submissions
-def _statuses(sets: dict[str, PolicySet], units: list, as_of: _dt.date, jobs: int) -> tuple[dict, dict]:
-    """(district, check) -> status under a rule set (each pack audited), and check id -> (clause, title)."""
-    statuses, meta = {}, {}
-    for policy_set in sets.values():
-        findings = Auditor(policy_set, "reference").audit_files(units, as_of, None, jobs)
-        for v in findings["verdicts"]:
-            statuses[(v["district"], v["check"])] = v["status"]
-        meta.update({c.id: (c.clause, c.title) for c in policy_set.checks})
-    return statuses, meta
+def _statuses(policy_set: PolicySet, units: list, as_of: _dt.date, jobs: int) -> tuple[dict, dict]:
+    """(district, check) -> status under a rule set (every pack audited together), and check id -> (clause, title)."""
+    findings = Auditor(policy_set, "reference").audit_files(units, as_of, None, jobs)
+    statuses = {(v["district"], v["check"]): v["status"] for v in findings["verdicts"]}
+    return statuses, {c.id: (c.clause, c.title) for c in policy_set.checks}
 
 
-def verdict_changes(old: dict[str, PolicySet], new: dict[str, PolicySet], units: list, as_of: _dt.date,
+def verdict_changes(old: PolicySet, new: PolicySet, units: list, as_of: _dt.date,
                     jobs: int = 1) -> dict:
     """Each district's verdicts that differ between the two rule sets on the same submissions, before and after
     (``None``: the check does not exist on that side)."""

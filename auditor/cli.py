@@ -1,21 +1,22 @@
 """The `auditor` command: its arguments and exit status (what each subcommand does: ``auditor.commands``).
 
-    auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies DIR] [--lang zh|en] [--engine durable|reference]
+    auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies PACK...] [--lang zh|en] [--engine durable|reference]
                   [--districts A,B] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
                   [--settings FILE] [--db FILE | --no-db] [--format text|json]
-    auditor validate SUBMISSION... [--policies DIR] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
-    auditor check [--policies DIR] [--format text|json] [--lang zh|en]
-    auditor test [--policies DIR] [--engine durable|reference] [--format text|json] [--lang zh|en]
-    auditor template --out DIR [--district NAME] [--policies DIR] [--force] [--format text|json] [--lang zh|en]
-    auditor coverage [--policies DIR] [--format text|json] [--lang zh|en]
+    auditor validate SUBMISSION... [--policies PACK...] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
+    auditor check [--policies PACK...] [--format text|json] [--lang zh|en]
+    auditor test [--policies PACK...] [--engine durable|reference] [--format text|json] [--lang zh|en]
+    auditor template --out DIR [--district NAME] [--policies PACK...] [--force] [--format text|json] [--lang zh|en]
+    auditor coverage [--policies PACK...] [--format text|json] [--lang zh|en]
     auditor audits [--db FILE] [--format text|json] [--lang zh|en]
     auditor history [--db FILE] [--district D] [--check C] [--format text|json] [--lang zh|en]
     auditor compare A B [--db FILE] [--format text|json] [--lang zh|en]
     auditor diff OLD NEW [--against SUBMISSION... --as-of YYYY-MM-DD] [--lang zh|en] [--format text|json] [--jobs N]
     auditor --version
 
-The policy folder defaults to the one installed with the package (the repository's policies/), wherever the
-command is run from.
+--policies takes one or more policy packs (a folder with pack.yaml naming its document) or folders of packs; it
+defaults to the folder of packs installed with the package (the repository's policies/), wherever the command is
+run from.
 
 Error messages are in Chinese, or in English with ``--lang en``; codes and positions are the same in both.
 
@@ -39,11 +40,13 @@ from auditor.texts import msg, render
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditor", description="Audit district submissions against the plan's policies (沈政办发〔2019〕23号).")
+    parser = argparse.ArgumentParser(prog="auditor", description="Audit district submissions against policy packs: the city's plan (沈政办发〔2019〕23号) and the national standard (教督〔2017〕6号).")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    policies_help = "policy folder (default: the policies installed with the auditor)"
-    policies_default = default_policies()  # where the installation is, seen from the current directory now
+    policies_help = ("policy packs: one or more packs (a folder with pack.yaml) or folders of packs, after the "
+                     "submissions (default: every pack installed with the auditor)")
+    policies_default = [default_policies()]  # where the installation is, seen from the current directory now
+    policies = {"nargs": "+", "default": policies_default, "metavar": "PACK", "help": policies_help}
 
     audit = sub.add_parser("audit", help="audit submissions and write findings.json, findings.xlsx and the HTML reports",
                            description="Audit submissions and write findings.json, findings.xlsx, each district's report "
@@ -51,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files (YAML, JSON, xlsx, CSV) or folders of them")
     audit.add_argument("--as-of", required=True, help="the audit's base date (督导基准日), YYYY-MM-DD")
     audit.add_argument("--out", required=True, help="output folder")
-    audit.add_argument("--policies", default=policies_default, help=policies_help)
+    audit.add_argument("--policies", **policies)
     audit.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the documents and of this command's output (default: zh)")
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
@@ -72,32 +75,32 @@ def _parser() -> argparse.ArgumentParser:
                               description="Check submission files (nothing is written) and report, per district, how many "
                                           "checks the data can feed and which data is missing for which check.")
     validate.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files or folders of them")
-    validate.add_argument("--policies", default=policies_default, help=policies_help)
+    validate.add_argument("--policies", **policies)
     validate.add_argument("--as-of", default=None, help="judge completeness as of this date (default: the end of the plan period)")
     validate.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the output (default: zh)")
     validate.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     check = sub.add_parser("check", help="check that the policy files are valid and their rules consistent (exit 1 on a finding)")
-    check.add_argument("--policies", default=policies_default, help=policies_help)
+    check.add_argument("--policies", **policies)
     check.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON (findings on stdout)")
     lang_option(check)
 
     template = sub.add_parser("template", help="write a fill-in workbook (.xlsx) per district, generated from the policies")
     template.add_argument("--out", required=True, help="output folder")
     template.add_argument("--district", help="only this district (default: all thirteen)")
-    template.add_argument("--policies", default=policies_default, help=policies_help)
+    template.add_argument("--policies", **policies)
     template.add_argument("--force", action="store_true", help="overwrite workbooks that already exist in --out")
     template.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
     lang_option(template)
 
     test = sub.add_parser("test", help="run the examples each policy carries")
-    test.add_argument("--policies", default=policies_default, help=policies_help)
+    test.add_argument("--policies", **policies)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine to run the examples with (default: durable)")
     test.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
     lang_option(test)
 
     cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")
-    cover.add_argument("--policies", default=policies_default, help=policies_help)
+    cover.add_argument("--policies", **policies)
     cover.add_argument("--format", choices=("text", "json"), default="text", help="text table (default) or JSON")
     lang_option(cover)
 

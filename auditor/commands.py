@@ -15,7 +15,7 @@ from pathlib import Path
 from auditor import changes, console, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
-from auditor.errors import PolicyError, Problem, UsageError, did_you_mean
+from auditor.errors import PolicyError, Problem, UsageError, hint
 from auditor.evaluate.engine import validate_rulesets
 from auditor.examples import run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
@@ -32,9 +32,10 @@ from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
-from auditor.rules.policies import load_policies, policy_files
+from auditor.rules import revisions
+from auditor.rules.policies import load_policies
 from auditor.store import db, history, query, record, text, views
-from auditor.texts import msg
+from auditor.texts import msg, render as words
 from auditor.workers import default_jobs
 
 DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
@@ -57,13 +58,13 @@ def default_policies() -> str:
 # ----------------------------------------------------------------------------- arguments
 def parse_date(text: str, option: str = "--as-of") -> _dt.date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a date in YYYY-MM-DD form'))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.not-a-date", text=text)))
     date = real_date(text)
     if date is None:
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is not a real date'))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.not-a-real-date", text=text)))
     if not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", f'"{text}" is outside the dates an audit can be made for '
-                                 f"({DATE_RANGE[0]}..{DATE_RANGE[1]})"))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.date-range", text=text, first=DATE_RANGE[0],
+                                                                     last=DATE_RANGE[1])))
     return date
 
 
@@ -74,16 +75,16 @@ def parse_districts(text: str | None) -> list[str] | None:
     known = plan()["districts"]
     bad = [n for n in names if n not in known]
     if bad:
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'unknown district "{bad[0]}"{did_you_mean(bad[0], known)}'))
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.unknown-district", name=bad[0], hint=hint(bad[0], known))))
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # it would be counted twice in city-wide figures
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", f'district "{twice[0]}" is named twice'))
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.district-twice", name=twice[0])))
     return names
 
 
 def parse_rectify_days(text: str) -> int:
     if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
-        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", f'"{text}" is not a number of days from 1 to 3650'))
+        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", msg("args.rectify-days", text=text)))
     return int(text)
 
 
@@ -91,7 +92,7 @@ def parse_jobs(text: str | None) -> int:
     if text is None:
         return default_jobs()
     if not re.fullmatch(r"[1-9][0-9]{0,3}", text.strip()):
-        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", f'"{text}" is not a number of worker processes (1 or more)'))
+        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", msg("args.jobs", text=text)))
     return int(text)
 
 
@@ -102,7 +103,7 @@ def parse_issue(args, as_of: _dt.date):
     if args.issued:
         issued = parse_date(args.issued, "--issued")
         if issued < as_of:
-            raise UsageError(Problem("--issued", 0, 0, "U-ARGS", f"the notices cannot be issued ({issued}) before the audit date ({as_of})"))
+            raise UsageError(Problem("--issued", 0, 0, "U-ARGS", msg("args.issued-early", issued=issued, as_of=as_of)))
     else:
         issued = max(_dt.date.today(), as_of)
     if args.number and number_problem(args.number):
@@ -115,11 +116,17 @@ def db_path(args) -> str | None:
     writes nothing outside --out; the writer never replaces or removes it); None with --no-db."""
     if args.no_db:
         if args.db:
-            raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", "--db and --no-db contradict each other"))
+            raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", msg("args.db-and-no-db")))
         return None
     if args.db:
         return args.db
     return os.path.join(os.path.abspath(args.out), DEFAULT_DB)
+
+
+def period_end(policy_set) -> _dt.date:
+    """The end of the first document's period (the city's plan), else the latest end of any, else today."""
+    ends = [p.end for p in policy_set.packs if p.end]
+    return ends[0] if ends else _dt.date.today()
 
 
 # ----------------------------------------------------------------------------- audit and validate
@@ -131,13 +138,12 @@ def cmd_audit(args) -> int:
     store = db_path(args)
     claim(args.out, "audit")  # checked, created and locked before any work; released (and removed if unused) by main
     out = os.path.abspath(args.out)
-    for path in list(args.submissions) + [args.policies]:
+    for path in list(args.submissions) + list(args.policies):
         if os.path.realpath(path) == os.path.realpath(out):
-            raise UsageError(Problem(args.out, 0, 0, "U-OUT", "the output folder must not be a submission or policy folder"))
+            raise UsageError(Problem(args.out, 0, 0, "U-OUT", msg("out.input-folder")))
     if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out) \
             and os.path.basename(store) != DEFAULT_DB:
-        raise UsageError(Problem(store, 0, 0, "U-OUT", f"inside the output folder the audit history must be named {DEFAULT_DB} "
-                                 "(the other names are the reports'); choose another --db"))
+        raise UsageError(Problem(store, 0, 0, "U-OUT", msg("out.db-name", name=DEFAULT_DB)))
     jobs = parse_jobs(args.jobs)
     if store:
         db.preflight(store, args.lang)  # a store that cannot be recorded into stops the audit before it runs
@@ -158,7 +164,7 @@ def cmd_audit(args) -> int:
             return render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=history,
                           progress=progress, stage=args.out)  # each file written into --out as it is rendered
 
-    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(policy_files(args.policies))
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(f for _, f in policy_set.files)
     done = None
     if store:
         # one transaction around recording, the reports' history, rendering and writing: the audit is in the history
@@ -188,7 +194,7 @@ def cmd_audit(args) -> int:
 
 def cmd_validate(args) -> int:
     policy_set = load_policies(args.policies)
-    as_of = parse_date(args.as_of) if args.as_of else real_date(plan()["plan"]["period"]["end"])
+    as_of = parse_date(args.as_of) if args.as_of else period_end(policy_set)
     submissions = load_submissions(args.submissions)
     findings = Auditor(policy_set, "reference").audit(submissions, as_of, [s.district for s in submissions])
     fmt = Formatter(policy_set, args.lang)
@@ -223,14 +229,24 @@ def cmd_check(args) -> int:
     engine_problems(policy_set)
     findings = lint(policy_set)
     for problem in findings:
-        print(problem.format(), file=sys.stderr)
+        print(problem.format(args.lang), file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(console.as_json({"policies": len(policy_set.policies), "checks": len(policy_set.checks),
-                                          "problems": [p.as_dict() for p in findings]}))
-    elif findings:
-        print(f"{args.policies}: {len(findings)} problem(s) in the rules — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+                                          "packs": [{"id": p.id, "document": p.ref, "folder": p.folder,
+                                                     "policies": sum(1 for x in policy_set.policies if x.document == p.id),
+                                                     "checks": sum(len(x.checks) for x in policy_set.policies if x.document == p.id)}
+                                                    for p in policy_set.packs],
+                                          "problems": [p.as_dict(args.lang) for p in findings]}))
     else:
-        print(f"{args.policies}: ok — {len(policy_set.policies)} policies, {len(policy_set.checks)} checks")
+        for pack in policy_set.packs:  # per document: which pack, how many policies and checks, how many problems
+            policies = [p for p in policy_set.policies if p.document == pack.id]
+            checks = sum(len(p.checks) for p in policies)
+            files = {p.source.file for p in policies}
+            mine = [f for f in findings if f.file in files]
+            folder = f"{pack.folder} ({pack.ref})"
+            line = msg("check.problems", folder=folder, count=len(mine), policies=len(policies), checks=checks) if mine \
+                else msg("check.ok", folder=folder, policies=len(policies), checks=checks)
+            print(words(line, args.lang))
     return 1 if findings else 0
 
 
@@ -253,14 +269,20 @@ def cmd_test(args) -> int:
     failed = [r for r in results if not r.ok]
     for r in failed:
         if r.error:
-            print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {r.error}", file=sys.stderr)
+            print(f"{r.source}: P-EXAMPLE: {r.document} {r.policy}: {r.name}: {r.error}", file=sys.stderr)
         for check, want, got in r.failures:
-            print(f"{r.source}: P-EXAMPLE: {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
+            print(f"{r.source}: P-EXAMPLE: {r.document} {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
+    documents = [{"document": p.ref, "pack": p.id,
+                  "passed": sum(1 for r in results if r.document == p.ref and r.ok),
+                  "failed": sum(1 for r in results if r.document == p.ref and not r.ok)} for p in policy_set.packs]
     if args.format == "json":
-        sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "failures": [
-            {"source": str(r.source), "policy": r.policy, "name": r.name, "error": r.error or "",
+        sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "documents": documents,
+                                          "failures": [
+            {"source": str(r.source), "document": r.document, "policy": r.policy, "name": r.name, "error": r.error or "",
              "checks": [{"check": c, "expected": w, "got": g} for c, w, g in r.failures]} for r in failed]}))
     else:
+        for d in documents:
+            print(f"{d['document']} ({d['pack']}): {d['passed']} passed, {d['failed']} failed")
         print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
@@ -291,11 +313,11 @@ def cmd_history(args) -> int:
         if args.district:
             known = query.districts_of(connection) or list(plan()["districts"]) + [plan()["city"]]
             if args.district not in known:
-                raise UsageError(Problem("--district", 0, 0, "U-ARGS", f'unknown district "{args.district}"{did_you_mean(args.district, known)}'))
+                raise UsageError(Problem("--district", 0, 0, "U-ARGS", msg("args.unknown-district", name=args.district, hint=hint(args.district, known))))
         if args.check:
             checks = query.checks_of(connection)
             if args.check not in checks:
-                raise UsageError(Problem("--check", 0, 0, "U-ARGS", f'no check "{args.check}" in the recorded audits{did_you_mean(args.check, checks)}'))
+                raise UsageError(Problem("--check", 0, 0, "U-ARGS", msg("args.unknown-check", check=args.check, hint=hint(args.check, checks))))
         data = history.history(connection, args.district, args.check)
     _print(data, args, text.render_history)
     return 0
@@ -318,16 +340,17 @@ def cmd_diff(args) -> int:
         raise UsageError(Problem("--against" if args.as_of else "--as-of", 0, 0, "U-ARGS", msg("diff.against-as-of")))
     as_of = parse_date(args.as_of) if args.as_of else None
     jobs = parse_jobs(args.jobs)
-    with changes.opened(args.old) as (old_name, old_folder), changes.opened(args.new) as (new_name, new_folder):
+    with revisions.opened(args.old) as (old_name, old_folder), revisions.opened(args.new) as (new_name, new_folder):
         old, new = changes.load(old_folder), changes.load(new_folder)
     found = changes.compare(old, new)
     words = ChangeWords(old, new, args.lang)
     for change in found:
         change["text"] = words.sentence(change)
     data = {"format": changes.FORMAT, "lang": args.lang,
-            "old": {"source": old_name, "packs": sorted(old), "checks": sum(len(s.checks) for s in old.values())},
-            "new": {"source": new_name, "packs": sorted(new), "checks": sum(len(s.checks) for s in new.values())},
-            "judgement_changed": any(c["judgement"] for c in found), "changes": found, "verdicts": None}
+            "old": {"source": old_name, "packs": [p.id for p in old.packs], "checks": len(old.checks)},
+            "new": {"source": new_name, "packs": [p.id for p in new.packs], "checks": len(new.checks)},
+            "judgement_changed": any(c["judgement"] for c in found), "packs": changes.summary(old, new, found),
+            "changes": found, "verdicts": None}
     if args.against:
         data["verdicts"] = changes.verdict_changes(old, new, group_units(expand_paths(args.against)), as_of, jobs)
     sys.stdout.write(console.as_json(data) if args.format == "json" else words.text(data))

@@ -132,8 +132,9 @@ def completeness(policy_set: PolicySet, findings: dict, fmt: Formatter) -> dict[
             what = " ".join(x for x in (g["unit"], g["class"], g["lacks"] or g["via"]) if x)
             if what not in lacks:
                 lacks.append(what)
-        entry["gaps"].append({"check": v["check"], "clause": v["clause"], "title": v["title"].get(fmt.lang, v["check"]),
-                              "lacks": lacks})
+        entry["gaps"].append({"check": v["check"], "document": v.get("document", ""),
+                              "clause": fmt.cite(v.get("document"), v["clause"]),  # with its document unless the first
+                              "title": v["title"].get(fmt.lang, v["check"]), "lacks": lacks})
     return out
 
 

@@ -10,6 +10,7 @@ in one :class:`AuditorError`.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from auditor.texts import Msg, msg, render
@@ -21,6 +22,8 @@ MAX_PER_KIND = 20  # problems of one code shown per file (per column of a sheet)
 MAX_PER_FILE = 100  # problems shown per file in all
 MAX_ECHO = 80  # characters of a value from a file quoted in a message (see excerpt)
 MAX_MESSAGE = 600  # characters of one message, whatever it quotes
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_.\-]")
+_NAME_TAIL = re.compile(r"[A-Za-z0-9_.\-]+$")
 MAX_SUGGEST = 100  # a word longer than this gets no "did you mean" (difflib is quadratic)
 
 
@@ -68,7 +71,11 @@ class Problem:
         else:
             where = f"{self.file}:{self.line}" if self.line else self.file
         message = self.words(lang)
-        message = message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
+        if len(message) > MAX_MESSAGE:
+            cut = message[:MAX_MESSAGE]
+            if _NAME_CHAR.match(message[MAX_MESSAGE]):  # never a name cut in half (a key list: "special_school_public…")
+                cut = _NAME_TAIL.sub("", cut) or cut
+            message = cut + "…"
         text = f"{excerpt(where, 300)}: {self.code}: {message}"
         column = self.column if self.column and not self.sheet else 0
         if self.path:
@@ -283,18 +290,19 @@ CODES: dict[str, str] = {
     "P-TYPE": "an expression compares or computes with values of the wrong type",
     "P-ENGINE": "an expression cannot be compiled for durable_rules, or durable_rules refuses to build its rule",
     "P-DUPLICATE-ID": "two checks, policies or measures share an id",
-    "P-CLAUSE": "a clause number that the plan does not have",
+    "P-CLAUSE": "a clause number that the document of the policy's pack does not have (its pack.yaml)",
     "P-MESSAGE": "a message template that does not parse or is not allowed in the sandbox",
     "P-SCHEDULE": "a dated schedule that is out of order or names different parameters",
     "P-EXAMPLE": "a policy example that is malformed (unknown check, bad status)",
-    "P-NONE": "the policy folder holds no policy files",
+    "P-NONE": "no policy pack or policy file where --policies points",
+    "P-PACK": "a policy pack that cannot be used: policy files without a pack.yaml, or a pack.yaml whose period ends before it starts",
     # policy logic (`auditor check`, auditor/lint.py): valid files whose rules cannot be right
     "L-NEVER": "a where filter that no record can satisfy, so the check never applies",
     "L-IMPOSSIBLE": "a requirement that no applicable record can satisfy",
     "L-TAUTOLOGY": "a requirement that every possible record satisfies, so the check can never fail",
     "L-CONFLICT": "two checks on the same records and period whose requirements cannot both hold",
     "L-LOOSER": "a dated schedule whose later threshold is laxer than an earlier one",
-    "L-PERIOD": "a deadline outside the plan's period (2019-01-01..2022-12-31)",
+    "L-PERIOD": "a deadline outside the period of the document it cites (its pack.yaml: 2019-01-01..2022-12-31 for the plan)",
     # submissions
     "S-SCHEMA": "a submission does not match the submission schema",
     "S-DISTRICT": "an unknown district name",

@@ -17,6 +17,7 @@ class ExampleResult:
     source: str
     failures: list  # (check, expected, got)
     error: str = ""
+    document: str = ""  # the reference number of the document whose policy carries the example
 
     @property
     def ok(self) -> bool:
@@ -27,13 +28,15 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
     auditor = Auditor(policy_set, engine)
     city = plan()["city"]
     results = []
+    refs = {p.id: p.ref for p in policy_set.packs}
     for policy in policy_set.policies:
+        document = refs.get(policy.document, "")
         for example in policy.examples:
             label = str(example.source)
             try:
                 facts = [facts_from_document(Document(f"{label}[{i}]", dict(s))) for i, s in enumerate(example.submissions)]
             except SubmissionError as exc:
-                results.append(ExampleResult(policy.id, example.name, label, [], "the example's facts are not a valid submission: " + "; ".join(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems)))
+                results.append(ExampleResult(policy.id, example.name, label, [], "the example's facts are not a valid submission: " + "; ".join(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems), document))
                 continue
             districts = list(example.districts) if example.districts else [f.district for f in facts]
             findings = auditor.audit(facts, example.as_of, districts)
@@ -43,5 +46,5 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
                 if verdict["district"] in (subject, city):
                     got[verdict["check"]] = verdict["status"]
             failures = [(check, want, got.get(check)) for check, want in sorted(example.expect.items()) if got.get(check) != want]
-            results.append(ExampleResult(policy.id, example.name, label, failures))
+            results.append(ExampleResult(policy.id, example.name, label, failures, "", document))
     return results

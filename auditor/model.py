@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -12,7 +13,7 @@ import yaml
 
 Node = Any  # an expression tree of auditor.rules.expr (built and read there; held here as data)
 
-KINDS = ("class", "school", "document", "district", "city")
+KINDS = ("class", "school", "school_stage", "document", "district", "city")  # school_stage: derived, a school per stage
 STATUSES = ("fail", "missing", "not_due", "waived", "pass", "not_applicable")
 SEVERITIES = ("critical", "major", "minor")
 METHODS = ("automated", "evidence", "manual")
@@ -20,17 +21,38 @@ METHODS = ("automated", "evidence", "manual")
 
 @lru_cache(maxsize=1)
 def plan() -> dict:
+    """The city and its districts (auditor/data/plan.yaml). The documents audited against are policy packs."""
     text = resources.files("auditor").joinpath("data/plan.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    for key in ("issued",):
-        data["plan"][key] = str(data["plan"][key])
-    data["plan"]["period"] = {k: str(v) for k, v in data["plan"]["period"].items()}
-    return data
+    return yaml.safe_load(text)
 
 
-def clause_order(clause: str) -> int:
-    clauses = plan()["clauses"]
-    return clauses.index(clause) if clause in clauses else len(clauses)
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十百]+")
+
+
+def _chinese(text: str) -> int:
+    """一 -> 1, 十 -> 10, 十三 -> 13, 二十一 -> 21, 一百零五 -> 105."""
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _DIGITS[ch]
+    return total + current
+
+
+def clause_order(clause: str) -> tuple:
+    """A sort key for a clause as its document numbers it, whatever the document: the numbers it is made of,
+    in order (二（一）4 -> (2, 1, 4), 第六条（十三） -> (6, 13)). Clauses without a number come last.
+
+    Each pack lists its clauses in this order (the test suite holds them to it), so sorting by this key is the
+    document's own order, and the audit history (which keeps clause numbers, not packs) sorts the same way."""
+    numbers = tuple(int(m) if m.isdigit() else _chinese(m) for m in _NUMBER.findall(clause or ""))
+    return (0, numbers, clause) if numbers else (1, (), clause or "")
 
 
 def district_order(name: str) -> int:
@@ -51,7 +73,7 @@ class Source:
 class Measure:
     id: str
     level: str  # district | city
-    agg: str  # count share sum min max mean ratio
+    agg: str  # count share sum min max mean ratio cv
     of: str  # record kind aggregated
     where: Node | None
     that: Node | None
@@ -60,6 +82,40 @@ class Measure:
     title: dict
     source: Source
     policy: str
+    weight: str | None = None  # cv: the field weighting each record (a school's pupils)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A per-record figure computed before the engine (``computed:`` of a policy): ``value`` over the record's
+    fields, e.g. ``teachers_bachelor_plus * 100 / pupils``; absent when an input is absent or a divisor is zero."""
+
+    id: str
+    of: str  # record kind
+    value: Node
+    value_text: str
+    title: dict
+    unit: str  # the x-unit it is shown with ("" for none)
+    source: Source
+    policy: str
+    short: dict | None = None  # a short name for table headings
+
+
+@dataclass(frozen=True)
+class KOfN:
+    """A check's ``require_k_of_n``: at least ``k`` of the items meet their threshold and none is below ``floor``
+    of its threshold. Derived before the engine into two per-record figures, ``met`` (items at or above their
+    threshold) and ``lowest`` (the lowest value / threshold over the items), which ``require`` judges."""
+
+    k: int
+    floor: float
+    items: tuple  # of (field, threshold): each item holds when the record's field is at least the threshold
+    met: str  # the per-record field names
+    lowest: str
+
+    @property
+    def fields(self) -> tuple:
+        return tuple(f for f, _ in self.items)
 
 
 @dataclass(frozen=True)
@@ -90,6 +146,8 @@ class Check:
     notes: str
     source: Source
     reading: dict | None = None  # how the check reads the plan (zh, en, source), where it is not literal
+    document: str = ""  # the id of the pack (the document) whose clause the check cites
+    k_of_n: KOfN | None = None  # require_k_of_n: the items behind the require (``met >= k and lowest >= floor``)
     undated: bool = False  # the plan gives the duty no date: due at the end of the plan period (a reading)
 
     @property
@@ -129,13 +187,58 @@ class Policy:
     examples: tuple
     source: Source
     units: dict = field(default_factory=dict)  # responsible units by level: {"district": (...), "city": (...)}
+    document: str = ""  # the id of its pack
+    computed: tuple = ()  # of Computed: per-record figures it defines
+
+
+LEVELS = ("city", "province", "national")  # packs are listed in this order: the city's own plan first
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A document the policies of one folder encode (its pack.yaml): the 文号, title, period and clauses."""
+
+    id: str
+    ref: str
+    title: dict
+    short: dict
+    issuer: dict | None
+    level: str
+    issued: _dt.date
+    start: _dt.date
+    end: _dt.date | None  # None: a standing standard without an end
+    clauses: tuple
+    notes: str
+    folder: str
+    source: Source
+    assessment: dict | None = None  # the assessment page: {"title", "file", "parts": [{"title", "clauses"}]}
+
+    def info(self) -> dict:
+        """What findings.json says about the document."""
+        return {"id": self.id, "ref": self.ref, "title": dict(self.title), "short": dict(self.short), "level": self.level,
+                "issued": self.issued.isoformat(),
+                "period": {"start": self.start.isoformat(), **({"end": self.end.isoformat()} if self.end else {})},
+                "clauses": list(self.clauses), **({"assessment": self.assessment} if self.assessment else {})}
 
 
 @dataclass(frozen=True)
 class PolicySet:
     policies: tuple
-    digest: str  # sha256 of the policy files' bytes, in name order
-    folder: str
+    digest: str  # sha256 of the policy files' bytes (pack.yaml included), by pack-relative name
+    folder: str  # the --policies argument(s), as given (several are joined with a space)
+    packs: tuple = ()  # of Pack, city first, then province, then national (then by id)
+    files: tuple = ()  # of (pack-relative name, path): every file of the packs, pack.yaml included
+
+    def pack(self, pack_id: str) -> Pack:
+        for p in self.packs:
+            if p.id == pack_id:
+                return p
+        raise KeyError(pack_id)
+
+    @property
+    def lead(self) -> Pack | None:
+        """The first document (the city's own plan when it is audited): what the reports' title blocks cite."""
+        return self.packs[0] if self.packs else None
 
     @property
     def checks(self) -> list[Check]:
@@ -144,6 +247,10 @@ class PolicySet:
     @property
     def measures(self) -> list[Measure]:
         return [m for p in self.policies for m in p.measures]
+
+    @property
+    def computed(self) -> list[Computed]:
+        return [c for p in self.policies for c in p.computed]
 
     def policy(self, policy_id: str) -> Policy:
         for p in self.policies:

@@ -2,25 +2,26 @@
 
     write_policy_set(folder, checks, seed=0) -> list of files
 
-The real policies (``policies/``, 60 checks) are copied until the set holds
+The plan's policies (``policies/shenyang-2019-23/``, 60 checks) are copied until the set holds
 ``checks`` checks: copy *i* of a policy gets the id ``<id>-c<i>`` (its checks
 and measures ``<id>-c<i>.<...>``), and each integer threshold of a ``require``
 is moved by ``i % 25`` in the lax direction (``size <= 45`` -> ``size <= 47``; thresholds above 10 of ``>=``/``>`` move down), so
 the copies are distinct rules over the same fields and record kinds — the
 hardest case for a linter that compares checks in pairs (every copy of a class
 check overlaps every other copy). Examples are kept in copy 0 only. One file
-per copy of a policy; a set of 10,000 checks is 3,167 files. INVENTED rules:
+per copy of a policy, with the plan's ``pack.yaml``; a set of 10,000 checks is 3,167 files. INVENTED rules:
 they say nothing about the plan.
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-POLICIES = os.path.join(os.path.dirname(HERE), "policies")
+POLICIES = os.path.join(os.path.dirname(HERE), "policies", "shenyang-2019-23")  # the plan's pack
 
 _THRESHOLD = re.compile(r"(<=|>=|<|>)\s*([0-9]+)(?![0-9.\"-])")
 
@@ -71,11 +72,12 @@ def _copy(policy: dict, i: int) -> dict:
 
 
 def write_policy_set(folder: str, checks: int) -> list[str]:
-    """Copies of ``policies/`` in ``folder`` until it holds ``checks`` checks (the last copy cut short)."""
+    """Copies of the plan's policies in ``folder`` (a pack) until it holds ``checks`` checks (the last copy cut short)."""
     os.makedirs(folder, exist_ok=True)
+    shutil.copy(os.path.join(POLICIES, "pack.yaml"), os.path.join(folder, "pack.yaml"))
     sources = []
     for name in sorted(os.listdir(POLICIES)):
-        if name.endswith(".yaml"):
+        if name.endswith(".yaml") and name != "pack.yaml":
             with open(os.path.join(POLICIES, name), encoding="utf-8") as handle:
                 sources.append((name, yaml.safe_load(handle)))
     files, total, i = [], 0, 0

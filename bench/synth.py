@@ -11,7 +11,10 @@ schools, so every check has some failures without the findings being mostly
 failures; a few schools lack their pupil count or practice-room answer
 (``missing``); district figures vary around the targets; the documents are
 the fixtures' compliant set for every clause (``fixtures/generate.py``) plus a
-layout plan (5% without a timetable) and an action plan (10% filed late). Fields that the
+layout plan (5% without a timetable) and an action plan (10% filed late). The
+national standard's school resources and district figures are the fixtures'
+(``generate.national_school_fields``, ``national_figures``: every indicator 5–45%
+above its value), with about 1% of schools short on one indicator. Fields that the
 submission schema gains later (for new policies) and this module does not
 know yet get a value by their schema type, so the benchmark runs with
 whatever ``policies/`` holds. The data is INVENTED (``sample_data: true``).
@@ -29,7 +32,8 @@ import sys
 from auditor.model import plan
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
-from generate import disabled_counts, extra_documents  # noqa: E402  (the fixtures' documents of every clause, compliant)
+from generate import (disabled_counts, extra_documents, national_figures,  # noqa: E402  (the fixtures' compliant
+                      national_school_fields)  # documents and national figures, every clause)
 
 STAGES = ("primary", "primary", "junior", "nine_year")
 GRADES = {"primary": range(1, 7), "junior": range(7, 10), "nine_year": range(1, 10)}
@@ -89,10 +93,14 @@ def _figure_fields(rng: random.Random, pupils: int) -> dict:
             "rural_special_fund": round(rng.uniform(1e5, 5e6), 2) if rng.random() >= 0.05 else 0}
 
 
+_PROBE = {"id": "x", "stage": "nine_year", "rural": True, "pupils": 300,
+          "classes": [{"id": "1-1", "grade": 1, "size": 150}, {"id": "7-1", "grade": 7, "size": 150}]}
 KNOWN = {"figures": {"disabled_enrolment_rate", "demo_schools_created", "pupils_total", "pupils_quality_covered",
-                     "schools_declared", *disabled_counts(100, 0.97), *_figure_fields(random.Random(0), 1000)},
+                     "schools_declared", *disabled_counts(100, 0.97), *_figure_fields(random.Random(0), 1000),
+                     *national_figures(random.Random(0), [_PROBE], set())},
          "school": {"id", "name", "stage", "rural", "pupils", "has_practice_room", "classes", "classes_declared", "pupils_compulsory",
-                    *_school_fields(random.Random(0), {"id": "x", "rural": True, "pupils": 10}), "paired_school"},
+                    *_school_fields(random.Random(0), {"id": "x", "rural": True, "pupils": 10}), "paired_school",
+                    *national_school_fields(random.Random(0), _PROBE, True), "funds_basis_pupils"},
          "class": {"id", "grade", "size", "homework_minutes"}}
 
 
@@ -172,6 +180,11 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
                   "pupils": sum(r["size"] for r in rows) + (rng.randint(400, 900) if rng.random() < 0.01 else 0),
                   "has_practice_room": rng.random() < 0.75, "classes_declared": len(rows), "classes": rows}
         school.update(_school_fields(rng, school))
+        if rows:  # the national standard's resources, about 1% of schools short on one indicator
+            school.update(national_school_fields(rng, school, rural))
+            if rng.random() < SLIP:
+                short = rng.choice(("sports_area", "teaching_area", "equipment_value", "backbone_teachers", "multimedia_rooms"))
+                school[short] = int(school[short] * rng.uniform(0.6, 0.95))
         _fill(rng, fillers["school"], school)
         if rng.random() < 0.003:
             del school["pupils"]
@@ -182,7 +195,8 @@ def submission(name: str, classes: int, seed: int = 0) -> dict:
     figures = {"disabled_enrolment_rate": round(rng.uniform(0.95, 0.999), 3), "demo_schools_created": rng.randint(0, 8),
                "pupils_total": pupils, "pupils_quality_covered": pupils - (rng.randint(0, 300) if rng.random() < 0.3 else 0),
                **_figure_fields(rng, pupils), "schools_declared": len(schools),
-               **disabled_counts(rng.randint(50, 500), round(rng.uniform(0.95, 0.999), 3))}
+               **disabled_counts(rng.randint(50, 500), round(rng.uniform(0.95, 0.999), 3)),
+               **national_figures(rng, schools, set())}
     _fill(rng, fillers["figures"], figures)
     if rng.random() < 0.05:
         del figures["disabled_enrolment_rate"]

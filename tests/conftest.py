@@ -4,7 +4,8 @@ Table cases live in tests/cases/*.yaml, one file per case family:
 
     cases:
       - name: a class of 56 fails
-        policy: {...a whole policy, inline...}     # or omit to use the real policies/ folder
+        policy: {...a whole policy, inline...}     # or omit to use the installed packs (policies/);
+                                                    # an inline policy cites the city's plan (its pack.yaml)
         facts: {...one district's submission...}    # or submissions: [...] with districts: [...]
         as_of: 2020-01-01
         expect: {large-classes.56: fail}
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import shutil
 import sys
 import tempfile
 
@@ -30,8 +32,17 @@ import yaml
 from hypothesis import HealthCheck, settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POLICIES = os.path.join(ROOT, "policies")
+POLICIES = os.path.join(ROOT, "policies")  # the installed packs: a folder of packs
+PLAN_PACK = os.path.join(POLICIES, "shenyang-2019-23")  # the city's plan 沈政办发〔2019〕23号
 FIXTURES = os.path.join(ROOT, "fixtures", "shenyang-2022")
+
+
+def make_pack(folder, pack: str = PLAN_PACK) -> str:
+    """``folder`` made a policy pack of ``pack``'s document: its pack.yaml copied in (the policy files are the
+    caller's). Returns the folder."""
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(os.path.join(pack, "pack.yaml"), os.path.join(folder, "pack.yaml"))
+    return str(folder)
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -147,8 +158,7 @@ class CaseFile(pytest.File):
 def _policy_folder(case: dict, tmp: str) -> str:
     if "policy" not in case and "policies" not in case:
         return POLICIES
-    folder = os.path.join(tmp, "policies")
-    os.makedirs(folder, exist_ok=True)
+    folder = make_pack(os.path.join(tmp, "policies"))
     items = case.get("policies") or [case["policy"]]
     for i, policy in enumerate(items):
         text = policy if isinstance(policy, str) else yaml.safe_dump(policy, allow_unicode=True, sort_keys=False)

@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from auditor.intake import contracts
 from auditor.rules import expr
 from auditor.errors import SubmissionError
+from auditor.rules.fields import completeness_fields, inputs
 from auditor.rules.lint import directions, dnf
 from auditor.intake.document import Document
 from auditor.model import Check, PolicySet, plan
@@ -48,7 +49,7 @@ from auditor.intake.submission import facts_from_document
 
 SCHEMA = contracts.schema("submission")
 DEFS = SCHEMA["$defs"]
-FIRST_DATE, LAST_DATE = _dt.date(2018, 1, 1), _dt.date(2024, 12, 31)
+FIRST_DATE, LAST_DATE = _dt.date(2016, 1, 1), _dt.date(2024, 12, 31)  # the national standard is due from 2017-04-26
 MAX_ITEMS = 3  # records per list: small submissions keep the suite fast
 
 
@@ -105,8 +106,11 @@ def required(defname: str) -> set[str]:
 
 # --------------------------------------------------------------------------- fields a check reads
 def raw_field(kind: str, path: str) -> tuple[str, str] | None:
-    """(schema $def, property) of a record field as a check sees it, or None (derived, a measure)."""
-    defs = {"school": "school", "document": "document", "district": "figures", "class": "class"}
+    """(schema $def, property) of a record field as a check sees it, or None (derived, a measure).
+
+    A school_stage record's fields are its school's (its pupils the school's own, approximately: a nine-year
+    school's come from pupils_primary and pupils_junior, see :func:`needed_fields`)."""
+    defs = {"school": "school", "document": "document", "district": "figures", "class": "class", "school_stage": "school"}
     if kind == "class" and path.startswith("school."):
         kind, path = "school", path[len("school."):]
     defname = defs.get(kind)
@@ -127,28 +131,29 @@ def _measure_kind(m) -> str:
 
 
 def needed_fields(policy_set: PolicySet, check: Check) -> set[tuple[str, str]]:
-    """Every schema field the check's verdict depends on, through measures too."""
-    out: set[tuple[str, str]] = set()
+    """Every schema field the check's verdict depends on, through measures, computed fields, k-of-n items and
+    school stages too (``auditor.rules.fields.inputs``)."""
     params = {n for s in check.steps for n in s.params}
-
-    def add(kind: str, paths) -> None:
-        for path in paths:
-            if path in params:
-                continue
-            field = raw_field(kind, path)
-            if field:
-                out.add(field)
-            m = _measure(policy_set, kind, path)
-            if m is not None:
-                inner = set()
-                for node in (m.where, m.that):
-                    if node is not None:
-                        inner |= expr.fields(node)
-                inner |= {p for p in (m.value, m.per) if p}
-                add(_measure_kind(m), inner)
-
-    add(check.over, expr.fields(check.require) | (expr.fields(check.where) if check.where is not None else set()))
+    paths = (expr.fields(check.require) | (expr.fields(check.where) if check.where is not None else set())) - params
+    out: set[tuple[str, str]] = set()
+    for path in paths:
+        for kind, name in inputs(policy_set, check.over, path):
+            defname = KIND_DEF.get(kind)
+            if defname and name in properties(defname) and properties(defname)[name].get("type") not in ("object", "array"):
+                out.add((defname, name))
     return out
+
+
+def _derived(policy_set: PolicySet, kind: str, path: str):
+    """(inner directions) of a computed field or a k-of-n figure of ``kind`` records, or None."""
+    for c in policy_set.computed:
+        if c.of == kind and c.id == path:
+            return expr.value_directions(c.value)
+    for check in policy_set.checks:
+        spec = check.k_of_n
+        if spec is not None and check.over == kind and path in (spec.met, spec.lowest):
+            return {item: 1 for item in spec.fields}  # every item helps both figures
+    return None
 
 
 def preferred(policy_set: PolicySet, check: Check) -> dict[tuple[str, str], int]:
@@ -171,6 +176,14 @@ def preferred(policy_set: PolicySet, check: Check) -> dict[tuple[str, str], int]
 
     def add(kind: str, found: dict[str, int], sign: int) -> None:
         for path, d in found.items():
+            inner = _derived(policy_set, kind, path)
+            if inner is not None:  # a computed field or a k-of-n figure: through its inputs
+                add(kind, inner, d * sign)
+                continue
+            if kind == "school_stage" and path == "pupils":  # a stage's pupils: the school's, or its per-stage counts
+                for name in ("pupils", "pupils_primary", "pupils_junior"):
+                    out.setdefault(("school", name), set()).add(d * sign)
+                continue
             field = raw_field(kind, path)
             if field:
                 out.setdefault(field, set()).add(d * sign)
@@ -339,7 +352,7 @@ def _key(hints: dict) -> tuple:
 
 
 # --------------------------------------------------------------------------- what to draw: a focus
-KIND_DEF = {"district": "figures", "school": "school", "class": "class", "document": "document"}
+KIND_DEF = {"district": "figures", "school": "school", "class": "class", "document": "document", "school_stage": "school"}
 PRESENT = st.sampled_from((True,) * 5 + (False,))  # a field a check reads: present five times in six
 MAYBE = st.booleans()  # a field no check in focus reads (whole submissions only): present half of the time
 AIMED = st.sampled_from((True, True, True, False))  # a record aimed at a filter: three times in four
@@ -380,7 +393,7 @@ def _walk(policy_set: PolicySet, checks: list[Check], visit) -> None:
             inner = _measure_kind(m)
             visit(inner, m.where)
             measures(inner, (expr.fields(m.where) if m.where is not None else set())
-                     | (expr.fields(m.that) if m.that is not None else set()) | {p for p in (m.value, m.per) if p})
+                     | (expr.fields(m.that) if m.that is not None else set()) | {p for p in (m.value, m.per, m.weight) if p})
 
     for check in checks:
         visit(check.over, check.where)
@@ -475,16 +488,9 @@ def _focus(policy_set: PolicySet, checks: list[Check]) -> Focus:
         for defname, name in needed_fields(policy_set, check):
             read.setdefault(defname, set()).add(name)
     # the declared counts that tell whether a kind's records are complete are read by every check over it
-    for spec in contracts.completeness_specs():
-        if spec["child"] not in kinds:
-            continue
-        total = spec.get("total") or {}
-        parent = read.setdefault(KIND_DEF[spec["parent"]], set())
-        parent.update(n for n in (spec.get("count"), total.get("declared")) if n)
-        if spec.get("expected_unless"):
-            parent.update(expr.fields(expr.parse(spec["expected_unless"])))
-        if total.get("sum"):
-            read.setdefault(KIND_DEF[spec["child"]], set()).add(total["sum"])
+    # (and over the kinds below: a school not sent leaves its classes and its stages missing)
+    for kind, name in completeness_fields(kinds):
+        read.setdefault(KIND_DEF[kind], set()).add(name)
     if "pupils_compulsory" in read.get("school", ()):
         read["school"].add("pupils")  # a primary, junior or nine-year school's is its pupils (intake)
     fields = tuple((d, tuple(sorted(names))) for d, names in sorted(read.items()))

@@ -25,7 +25,7 @@ from auditor.cli import main
 from auditor.errors import CODES
 from auditor.intake import contracts
 from auditor.rules.messages import FILTERS, TESTS
-from conftest import FIXTURES, POLICIES, ROOT
+from conftest import FIXTURES, PLAN_PACK, POLICIES, ROOT, make_pack
 
 
 BAD = Path(__file__).parent / "bad"
@@ -65,10 +65,6 @@ def _schema_words(node) -> set:
 # ... and the words a policy author writes: schema keys and allowed values, message-template filters and tests
 FIELD_WORDS = _schema_words(contracts.schema("submission")) | _schema_words(contracts.schema("policy")) | set(FILTERS) | set(TESTS)
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」|（位置：[^）]*）|U\+[0-9A-F]{4}|0x[0-9a-f]{2}|\S+\.ya?ml(:\d+)?")
-# Not yet worded in Chinese: the expression language's own messages (auditor/rules/expr/ raises them as English
-# text); these cases check codes and positions in Chinese, not the words.
-ENGLISH_EXPRESSION_MESSAGES = {"expr-eval.yaml", "expr-syntax.yaml", "expr-too-deep.yaml", "engine-unsupported.yaml",
-                               "number-320-digits.yaml", "number-exponent.yaml", "type-mismatch.yaml"}
 
 
 def english_words(line: str) -> list[str]:
@@ -78,12 +74,12 @@ def english_words(line: str) -> list[str]:
     return [w for w in words if w not in KEPT_WORDS and w not in FIELD_WORDS]
 
 
-def check_chinese(stderr: str, english: str, rc: int, words: bool = True):
+def check_chinese(stderr: str, english: str, rc: int):
     """The Chinese run of a case: exit 2, the same problems (file, line, code) as in English, no English words."""
     assert rc == 2 and "Traceback" not in stderr, stderr
     found, want = problems(stderr), problems(english)
     assert [(p["file"], p["line"], p["code"]) for p in found] == [(p["file"], p["line"], p["code"]) for p in want]
-    for p in found if words else ():
+    for p in found:
         assert not english_words(p["text"]), f"English left in a Chinese message: {english_words(p['text'])}: {p['text']}"
     assert [LINE.match(p["text"])[0] for p in found] == [LINE.match(p["text"])[0] for p in want]
 
@@ -109,7 +105,7 @@ def check_output(stderr: str, file: str, want: dict, rc: int):
 
 
 def test_every_corpus_file_has_an_expectation():
-    for kind in ("submissions", "policies"):
+    for kind in ("submissions", "policies", "packs"):
         files = sorted(p.name for p in (BAD / kind).iterdir())
         assert files == sorted(EXPECT[kind]), f"{kind}: files and tests/bad/expect.yaml differ"
 
@@ -134,7 +130,7 @@ def test_bad_submission_validate(name, tmp_path, monkeypatch, capsys):
 def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
     want = EXPECT["policies"][name]
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     shutil.copy(BAD / "policies" / name, folder / name)
     monkeypatch.chdir(tmp_path)
     before = tree(tmp_path)
@@ -142,8 +138,41 @@ def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
     english = capsys.readouterr().err
     check_output(english, f"policies/{name}", want, rc)
     rc = main(["check", "--policies", "policies"])
-    check_chinese(capsys.readouterr().err, english, rc, words=name not in ENGLISH_EXPRESSION_MESSAGES)
+    check_chinese(capsys.readouterr().err, english, rc)
     assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT["packs"]))
+def test_bad_pack_check(name, tmp_path, monkeypatch, capsys):
+    """A malformed pack.yaml: located errors, exit 2, for check as for audit (the same reading)."""
+    want = EXPECT["packs"][name]
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copy(BAD / "packs" / name, folder / "pack.yaml")
+    shutil.copy(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), folder)
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    rc = main(["check", "--policies", "policies", "--lang", "en"])
+    check_output(capsys.readouterr().err, "policies/pack.yaml", want, rc)
+    rc = main(["audit", os.path.join(FIXTURES, "01-hp.yaml"), "--districts", "和平区", "--as-of", "2022-12-31",
+               "--out", "out", "--no-db", "--policies", "policies", "--lang", "en"])
+    check_output(capsys.readouterr().err, "policies/pack.yaml", want, rc)
+    assert tree(tmp_path) == before
+    assert not os.path.exists("/tmp/auditor-pwned"), "a YAML tag was executed"
+
+
+def test_two_packs_may_not_share_a_pack_id_or_a_check_id(tmp_path, capsys):
+    for name in ("a", "b"):
+        make_pack(tmp_path / "same" / name)
+        shutil.copy(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), tmp_path / "same" / name)
+    rc, found = run_cli(["check", "--policies", str(tmp_path / "same")], capsys)
+    assert rc == 2 and [p["code"] for p in found] == ["P-DUPLICATE-ID"], found
+    assert found[0]["file"].endswith("b/pack.yaml") and 'pack id "shenyang-2019-23" is already used by' in found[0]["text"]
+    other = (tmp_path / "same" / "b" / "pack.yaml").read_text(encoding="utf-8").replace("id: shenyang-2019-23", "id: other-pack")
+    (tmp_path / "same" / "b" / "pack.yaml").write_text(other, encoding="utf-8")
+    rc, found = run_cli(["check", "--policies", str(tmp_path / "same")], capsys)
+    assert rc == 2 and {p["code"] for p in found} == {"P-DUPLICATE-ID"}, found
+    assert all("large-classes" in p["text"] or "large-classes" in p["file"] for p in found), found
 
 
 AUDITED = sorted(n for n, w in EXPECT["submissions"].items() if w.get("audit"))
@@ -170,7 +199,7 @@ def test_bad_submission_audit_in_a_real_process(name, tmp_path):
 
 def test_a_bad_policy_stops_an_audit(tmp_path, capsys):
     policies = tmp_path / "policies"
-    shutil.copytree(POLICIES, policies)
+    shutil.copytree(PLAN_PACK, policies)
     shutil.copy(BAD / "policies" / "message-globals.yaml", policies / "zz.yaml")
     out = tmp_path / "out"
     rc = main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(out), "--policies", str(policies), "--lang", "en"])
@@ -207,6 +236,8 @@ def run_cli(args, capsys):
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平", "--policies", POLICIES], "U-ARGS", "did you mean"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平区,和平区", "--policies", POLICIES], "U-ARGS", "named twice"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/empty"], "P-NONE", "no .yaml policy files"),
+    (["check", "--policies", "{tmp}/loose"], "P-PACK", "without a pack.yaml"),
+    (["check", "--policies", "{tmp}/emptypack"], "P-NONE", "the pack holds no .yaml policy files"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/nope"], "P-NONE", "does not exist"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", FIXTURES, "--policies", POLICIES], "U-OUT", "must not be a submission"),
     (["audit", FIXTURES + "/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "{tmp}/file.txt/out",
@@ -220,11 +251,15 @@ def run_cli(args, capsys):
 def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     (tmp_path / "dirpolicy" / "x.yaml").mkdir(parents=True)
+    make_pack(tmp_path / "dirpolicy")
     (tmp_path / "folder.yaml").mkdir()
     (tmp_path / "file.txt").write_text("x")
     os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block for ever
-    (tmp_path / "pipepolicy").mkdir()
+    make_pack(tmp_path / "pipepolicy")
     os.mkfifo(tmp_path / "pipepolicy" / "p.yaml")
+    (tmp_path / "loose").mkdir()
+    shutil.copy(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), tmp_path / "loose")
+    make_pack(tmp_path / "emptypack")
     before = tree(tmp_path) | tree(Path(FIXTURES))
     rc, found = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
     assert rc == 2

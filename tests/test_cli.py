@@ -15,7 +15,7 @@ from auditor.dates import zh_date
 from auditor.intake.contracts import schema
 from auditor.model import plan
 
-from conftest import FIXTURES, POLICIES, ROOT
+from conftest import FIXTURES, PLAN_PACK, POLICIES, ROOT, make_pack
 
 STATUSES = {"pass", "fail", "missing", "not_due", "not_applicable", "waived"}
 
@@ -34,9 +34,10 @@ def test_findings_contract(audited):
     assert set(plan()["districts"]) <= districts and len(plan()["districts"]) == 13
     assert {v["status"] for v in findings["verdicts"]} >= {"pass", "fail", "missing"}
     assert all(v["status"] in STATUSES for v in findings["verdicts"])
-    assert all(v["clause"] in plan()["clauses"] for v in findings["verdicts"])
+    clauses = {d["ref"]: d["clauses"] for d in findings["documents"]}
+    assert all(v["clause"] in clauses[v["document"]] for v in findings["verdicts"])
     for v in findings["verdicts"]:
-        for key in ("district", "clause", "check", "status", "severity", "due", "responsible", "evidence"):
+        for key in ("district", "document", "clause", "check", "status", "severity", "due", "responsible", "evidence"):
             assert key in v
         if v["status"] in ("fail", "missing"):
             assert v["evidence"], v
@@ -85,9 +86,13 @@ def test_reference_engine_gives_the_same_verdicts(audited, tmp_path):
 
 
 def test_before_the_deadlines_nothing_fails(tmp_path):
+    """Before the plan's first deadline none of its checks is judged; the national standard, in force since 2017,
+    is judged whatever the date."""
     assert main(["audit", FIXTURES, "--as-of", "2019-06-30", "--out", str(tmp_path)]) == 0
     findings = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
-    assert {v["status"] for v in findings["verdicts"]} == {"not_due"}
+    plan_ref, national = [d["ref"] for d in findings["documents"]]
+    assert {v["status"] for v in findings["verdicts"] if v["document"] == plan_ref} == {"not_due"}
+    assert "not_due" not in {v["status"] for v in findings["verdicts"] if v["document"] == national}
 
 
 def test_bad_submission_exits_2_names_the_file_and_writes_nothing(tmp_path, capsys):
@@ -119,7 +124,8 @@ def test_validate_check_and_test_commands(capsys):
 
 
 def test_test_command_fails_on_a_wrong_example(tmp_path, capsys):
-    text = open(os.path.join(POLICIES, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    text = open(os.path.join(PLAN_PACK, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    make_pack(tmp_path)
     (tmp_path / "p.yaml").write_text(text.replace("expect: {special-groups.ledger: fail}",
                                                   "expect: {special-groups.ledger: pass}"), encoding="utf-8")
     assert main(["test", "--policies", str(tmp_path)]) == 1
@@ -159,7 +165,7 @@ def test_the_default_policies_are_the_installed_ones(tmp_path, monkeypatch, caps
 
 def test_the_audit_ends_with_a_table_per_district_and_names_who_sent_nothing(tmp_path, capsys):
     one = os.path.join(FIXTURES, "03-dd.yaml")
-    assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "zh"), "--policies", POLICIES,
+    assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "zh"), "--policies", PLAN_PACK,
                  "--engine", "reference", "--issued", "2023-01-10"]) == 0
     out = capsys.readouterr().out
     assert "督导基准日2022年12月31日" in out and "区县（市）  未达标" in out
@@ -167,12 +173,24 @@ def test_the_audit_ends_with_a_table_per_district_and_names_who_sent_nothing(tmp
     assert str(tmp_path / "zh" / "index.html") in out
     line = next(l for l in out.splitlines() if l.startswith("大东区"))
     assert line.split()[1:3] == ["5", "0"]  # failed, missing
-    assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "js"), "--policies", POLICIES,
+    assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "js"), "--policies", PLAN_PACK,
                  "--engine", "reference", "--format", "json", "--lang", "en"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["absent"][:2] == ["和平区", "沈河区"] and len(summary["absent"]) == 12
     dd = next(d for d in summary["districts"] if d["district"] == "大东区")
     assert dd["counts"]["fail"] == 5 and dd["notice"].endswith("大东区-rectification-notice.html")
+
+
+@pytest.mark.parametrize("lang, words", [
+    ([], '--district: U-ARGS: 没有名为“大东”的区县（是否应为“大东区”？）'),
+    (["--lang", "en"], '--district: U-ARGS: unknown district "大东"; did you mean "大东区"?'),
+])
+def test_a_usage_error_is_in_chinese_by_default_and_in_english_with_lang_en(lang, words, tmp_path, capsys):
+    store = tmp_path / "history.sqlite"
+    store.touch()  # an empty history: the districts are the plan's
+    assert main(["history", "--db", str(store), "--district", "大东", *lang]) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [words] and out == ""
 
 
 @pytest.mark.parametrize("args", [["--issued", "2023-02-30"], ["--issued", "10/01/2023"], ["--number", "沈教督"]])
@@ -183,13 +201,13 @@ def test_bad_issue_options(args, tmp_path, capsys):
 
 
 def test_validate_says_what_each_submission_can_feed(capsys):
-    assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), os.path.join(FIXTURES, "01-hp.yaml"), "--policies", POLICIES]) == 0
+    assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), os.path.join(FIXTURES, "01-hp.yaml"), "--policies", PLAN_PACK]) == 0
     out = capsys.readouterr().out
     assert "可判定的检查：37/51项" in out and "数据齐全" in out
     assert "二（一）8 实行安全工作台账式管理：报备文件“学校安全工作台账”" in out
     assert "于洪区第5小学 义务教育阶段在校生数" in out
     assert "于洪区第2中学 班级台账（不全）" in out  # a class the school declares but did not send (completeness)
-    assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), "--policies", POLICIES, "--format", "json"]) == 0
+    assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), "--policies", PLAN_PACK, "--format", "json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out)["submissions"]
     assert (entry["fed"], entry["checks"], entry["manual"]) == (37, 51, 5)
     assert {g["check"] for g in entry["gaps"]} >= {"safety.ledger", "funding.per-pupil-paid"}

@@ -20,12 +20,12 @@ from auditor.intake.loader import load_document
 from auditor.rules.policies import load_policies
 from auditor.intake.submission import facts_from_document
 from auditor.intake.submissions import load_submission
-from conftest import FIXTURES, POLICIES
+from conftest import FIXTURES, PLAN_PACK, POLICIES, make_pack
 
 
 with open(os.path.join(FIXTURES, "03-dd.yaml"), encoding="utf-8") as _h:
     SUBMISSION_TEXT = _h.read()
-with open(os.path.join(POLICIES, "2-1-4-large-classes.yaml"), encoding="utf-8") as _h:
+with open(os.path.join(PLAN_PACK, "2-1-4-large-classes.yaml"), encoding="utf-8") as _h:
     POLICY_TEXT = _h.read()
 SUBMISSION = yaml.safe_load(SUBMISSION_TEXT)
 POLICY = yaml.safe_load(POLICY_TEXT)
@@ -84,7 +84,21 @@ def test_submission_bytes(data, suffix):
 @given(data=st.binary(max_size=400) | _mutations(POLICY_TEXT))
 def test_policy_bytes(data):
     with tempfile.TemporaryDirectory() as tmp:
+        make_pack(tmp)
         _write(tmp, "p.yaml", data)
+        only_own_errors(lambda: load_policies(tmp))
+
+
+with open(os.path.join(PLAN_PACK, "pack.yaml"), encoding="utf-8") as _h:
+    PACK_TEXT = _h.read()
+
+
+@given(data=st.binary(max_size=400) | _mutations(PACK_TEXT))
+def test_pack_bytes(data):
+    """A damaged pack.yaml is a located policy error, never a traceback."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(tmp, "pack.yaml", data)
+        _write(tmp, "p.yaml", POLICY_TEXT.encode("utf-8"))
         only_own_errors(lambda: load_policies(tmp))
 
 
@@ -123,6 +137,7 @@ def test_policy_structures_near_a_real_one(changes, check_changes):
             text = yaml.safe_dump(value, allow_unicode=True)
         except yaml.YAMLError:
             return
+        make_pack(tmp)
         _write(tmp, "p.yaml", text.encode("utf-8"))
         only_own_errors(lambda: load_policies(tmp))
 

@@ -76,8 +76,12 @@ def many_bad_classes(tmp: Path) -> None:
                                  f'"classes": [{classes}]}}]}}', encoding="utf-8")
 
 
+PLAN_PACK = POLICIES / "shenyang-2019-23"
+
+
 def _policy(tmp: Path, text: str) -> None:
     (tmp / "policies").mkdir()
+    shutil.copy(PLAN_PACK / "pack.yaml", tmp / "policies" / "pack.yaml")
     (tmp / "policies" / "p.yaml").write_text(text, encoding="utf-8")
 
 
@@ -91,10 +95,12 @@ def _base_policy(**replace) -> str:
 
 def policy_message_format(tmp: Path) -> None:
     shutil.copytree(BAD / "policies", tmp / "policies", ignore=lambda d, names: [n for n in names if n != "message-format-width.yaml"])
+    shutil.copy(PLAN_PACK / "pack.yaml", tmp / "policies" / "pack.yaml")
 
 
 def policy_message_replace(tmp: Path) -> None:
     shutil.copytree(BAD / "policies", tmp / "policies", ignore=lambda d, names: [n for n in names if n != "message-replace-chain.yaml"])
+    shutil.copy(PLAN_PACK / "pack.yaml", tmp / "policies" / "pack.yaml")
 
 
 def policy_big_number(tmp: Path) -> None:
@@ -118,7 +124,7 @@ def linked_secrets(tmp: Path) -> None:
 def linked_policy(tmp: Path) -> None:
     (tmp / "secret.yaml").write_text(SECRET, encoding="utf-8")
     shutil.copytree(POLICIES, tmp / "policies")
-    os.symlink(tmp / "secret.yaml", tmp / "policies" / "zz.yaml")
+    os.symlink(tmp / "secret.yaml", tmp / "policies" / "shenyang-2019-23" / "zz.yaml")
 
 
 def copied_secret(tmp: Path) -> None:

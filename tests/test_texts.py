@@ -33,7 +33,7 @@ def test_no_message_only_in_chinese():
 def test_chinese_wording_has_no_english_words(key):
     """Outside its placeholders and quotes, a Chinese template holds no English word (file formats and the
     words a user types, such as YAML, UTF-8, true/false or a key name, are kept on purpose)."""
-    kept = {"YAML", "JSON", "UTF-8", "UTF-16", "UTF-32", "GBK", "GB18030", "NUL", "YYYY-MM-DD", "CSV", "Excel", "Windows",
+    kept = {"YAML", "JSON", "UTF-8", "UTF-16", "UTF-32", "GBK", "GB18030", "NUL", "YYYY-MM-DD", "CSV", "Excel", "Windows", "SQLite", "xlsx", "xls",
             "auditor", "AUDITOR_DEBUG", "I-BUG", "true", "false", "null", "args", "kwargs", "yaml", "if",
             "district", "clause", "id", "title", "text", "responsible", "checks", "due", "schedule", "school", "class",
             "document", "share", "that", "value", "ratio", "per", "of", "facts", "submissions", "and", "or"}

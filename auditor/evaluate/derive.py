@@ -1,8 +1,11 @@
 """Derived figures (measures) computed from records, before the engine runs.
 
-durable_rules sees per-record tests only; shares, counts, sums, extremes and
-ratios are computed here in Python and put on the district record (or, for
-city-wide measures, on the city record) as ordinary fields. A measure whose
+durable_rules sees per-record tests only; shares, counts, sums, extremes,
+ratios and enrolment-weighted coefficients of variation (``cv``, computed by
+:mod:`auditor.evaluate.spread`) are computed here in Python and put on the
+district record (or, for city-wide measures, on the city record) as ordinary
+fields. Per-record figures (school stages, computed fields, k-of-n figures) are
+in :mod:`auditor.evaluate.records`; :func:`derive_district` runs them first. A measure whose
 inputs are incomplete is *absent*, never a number: its note says which
 records lack which fields, so the verdict stage reports ``missing`` with that
 evidence. A measure over no records at all is absent with status ``empty``
@@ -14,6 +17,8 @@ from __future__ import annotations
 from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
+from auditor.evaluate.records import STAGE, derive_records, explainer
+from auditor.evaluate.spread import weighted_cv
 
 
 def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[str]:
@@ -22,11 +27,12 @@ def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[s
     return [p for p in paths if expr.lookup(record.data, p) is expr.MISSING]
 
 
-def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
+def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None) -> dict:
     """{"status": "ok"|"missing"|"empty", "value": ..., details}.
 
     ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``);
-    one that the measure's filter does not rule out makes the measure missing."""
+    one that the measure's filter does not rule out makes the measure missing. ``explain``: derived fields a
+    record lacks -> the submitted fields behind them (``records.explainer``)."""
     if not records:
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     applicable: list[Record] = []
@@ -35,8 +41,9 @@ def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
         if judge_gap(measure.where, placeholder.data) == "missing":
             lacking.append({"key": placeholder.key, **placeholder.ident,
                             "missing": [RECORDS.format(kind=placeholder.kind)], "reason": reason})
+    where = expr.compile_expr(measure.where) if measure.where is not None else None
     for record in records:
-        ok = expr.evaluate(measure.where, record.data) if measure.where is not None else True
+        ok = where(record.data) if where is not None else True
         if ok is expr.MISSING:
             lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.where, [])})
         elif ok:
@@ -44,22 +51,24 @@ def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
     numbers: list = []
     hits = 0
     per_total = 0
+    that = expr.compile_expr(measure.that) if measure.agg == "share" else None
     for record in applicable:
         if measure.agg == "count":
             continue
-        if measure.agg == "share":
-            value = expr.evaluate(measure.that, record.data)
+        if that is not None:
+            value = that(record.data)
             if value is expr.MISSING:
                 lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.that, [])})
             elif value:
                 hits += 1
             continue
-        names = [measure.value] + ([measure.per] if measure.per else [])
+        names = [measure.value] + ([measure.per] if measure.per else []) + ([measure.weight] if measure.weight else [])
         values = [expr.lookup(record.data, n) for n in names]
         if any(v is expr.MISSING for v in values):
-            lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, None, names)})
+            absent = _unknown(record, None, names)
+            lacking.append({"key": record.key, **record.ident, "missing": explain(record, absent) if explain else absent})
             continue
-        numbers.append(values[0])
+        numbers.append(values[0] if not measure.weight else (values[0], values[-1]))
         if measure.per:
             per_total += values[1]
     if lacking:
@@ -74,6 +83,12 @@ def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
         return {"status": "ok", "value": len(set(numbers)), "of": n}
     if n == 0:
         return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
+    if agg == "cv":  # over no school, zero pupils or a zero mean: undefined, and missing at the check, never a pass
+        spread = weighted_cv(numbers)
+        details = {k: v for k, v in spread.items() if k not in ("value", "reason")}
+        if spread["value"] is None:
+            return {"status": "empty", "reason": spread["reason"], **details}
+        return {"status": "ok", "value": spread["value"], **details}
     if agg == "share":
         return {"status": "ok", "value": round(hits / n, 6), "numerator": hits, "denominator": n}
     if agg == "min":
@@ -89,22 +104,32 @@ def measure_value(measure: Measure, records: list[Record], gaps=()) -> dict:
     raise ValueError(agg)  # pragma: no cover - the schema allows only the above
 
 
-def derive_district(facts: Facts, measures: list[Measure]) -> Facts:
-    """Put district-level measures on the district record (in place) and return ``facts``.
+def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> Facts:
+    """Put district-level measures on the district record (in place) and return ``facts``; with ``policy_set``,
+    its per-record figures first (school stages, computed fields, k-of-n figures).
 
     Values left by an earlier derivation are cleared first, so the same facts can be
     audited again (another date, engine or policy set) without stale figures.
     """
+    explain = None
+    if policy_set is not None:
+        derive_records(facts, policy_set)
+        explain = explainer(policy_set)
     record = facts.of("district")[0]
     for measure in measures:
         if measure.level == "district":
             record.data.pop(measure.id, None)
             facts.notes.pop(measure.id, None)
     facts.gaps = find_gaps(facts)
+    if facts.gaps.get("school") and STAGE in facts.records:  # a school not submitted has no stage records either
+        facts.gaps[STAGE] = list(facts.gaps["school"])
     for measure in measures:
         if measure.level != "district":
             continue
-        result = measure_value(measure, facts.of(measure.of), facts.gaps.get(measure.of, ()))
+        result = measure_value(measure, facts.of(measure.of), facts.gaps.get(measure.of, ()), explain)
+        if measure.agg == "cv":  # which per-school figure over which schools: the reports pair it with its indicator
+            result.update(agg="cv", field=measure.value, weight_field=measure.weight,
+                          **({"filter": expr.to_text(measure.where)} if measure.where is not None else {}))
         facts.notes[measure.id] = result
         if result["status"] == "ok":
             record.data[measure.id] = result["value"]

@@ -39,6 +39,7 @@ from durable import engine as _durable
 from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet
 from auditor.errors import EngineError, Problem
 from auditor.model import Record
+from auditor.texts import Msg, msg
 
 BATCH = 1000
 MAX_SALT = 8
@@ -147,12 +148,12 @@ def _project(data: dict, paths: list[str]) -> dict:
     return out
 
 
-def refusal_reason(exc: BaseException) -> str:
+def refusal_reason(exc: BaseException) -> Msg | str:
     """The C core's words for a refusal, or what the exception was when it says nothing (a MemoryError has no text)."""
     if isinstance(exc, MemoryError):
-        return "out of memory (MemoryError): audit fewer districts at once (--jobs) or give the process more memory"
+        return msg("engine.out-of-memory")
     text = str(exc).strip()
-    return text[:200] if text else f"{type(exc).__name__} without a message"
+    return text[:200] if text else msg("engine.no-message", kind=type(exc).__name__)
 
 
 def _created(name: str, rules: dict) -> str | None:
@@ -193,7 +194,7 @@ class Engine:
         for kind, paths in compiled.projection.items():
             for path in paths:
                 if path.split(".")[0] in RESERVED:
-                    raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f'field "{path}" is reserved by durable_rules and cannot be read by a rule'))
+                    raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", msg("engine.reserved", field=path)))
         self.prefix = f"audit{next(_SERIAL)}_"
         self._hits: dict[str, set] = {}
         self._sentinel_seen: dict = {}
@@ -209,7 +210,7 @@ class Engine:
                 host().set_rulesets({self.prefix + name: rules for name, rules in definitions.items()})
             except Exception as exc:  # the C core raises plain errors with numeric codes (202, 204, ...)
                 # (the commands call validate_rulesets first: a policy's rule the engine refuses is P-ENGINE there)
-                raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", f"durable_rules refused the compiled rules: {str(exc)[:200]}")) from None
+                raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", msg("engine.refused-rules", detail=str(exc)[:200]))) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
         self._projectors = {kind: projector(paths) for kind, paths in compiled.projection.items()}
 
@@ -237,15 +238,15 @@ class Engine:
                 break
             ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2], complete)
         if errors:
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"an engine action failed: {type(errors[0]).__name__}"))
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.action-failed", kind=type(errors[0]).__name__)))
 
     def _assert(self, ruleset, facts: list[dict], plain: bool = False) -> None:
         text = encode(facts, plain)
         try:
             result = _core.assert_facts(ruleset._handle, text)
         except Exception as exc:  # the C core raises plain Exceptions with numeric codes (MemoryError when memory runs out)
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused a batch of {len(facts)} record(s): "
-                                      f"{refusal_reason(exc)}")) from None
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-batch", count=len(facts),
+                                                                        reason=refusal_reason(exc)))) from None
         status = result[0]
         if status in (1, 2):  # not handled (some fact matched no rule) / already observed
             self._drain(ruleset)
@@ -253,7 +254,7 @@ class Engine:
         errors = []
         ruleset.do_actions(result[1] if status == 0 else 0, lambda error, _s: errors.append(error) if error else None)
         if errors:
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"an engine action failed: {type(errors[0]).__name__}"))
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.action-failed", kind=type(errors[0]).__name__)))
 
     # ------------------------------------------------------------------ public
     def run(self, district: str, records: dict[str, list[Record]], expected: dict[str, set]) -> dict[str, set]:
@@ -296,7 +297,8 @@ class Engine:
                 self._sentinel(ruleset, sid)
             return {rule: set(keys) for rule, keys in self._hits.items() if rule != SENTINEL}
         except EngineError as exc:  # which district, which records: the C core's own words name neither
-            raise EngineError([replace(p, message=f"{district}: {kind} records: {p.message}")
+            raise EngineError([replace(p, message=msg("engine.in-district", district=district, kind=kind,
+                                                    problem=p.text if p.text is not None else p.message))
                                if p.file == "<engine>" else p for p in exc.problems]) from None
         finally:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);
@@ -311,10 +313,10 @@ class Engine:
         self._assert(ruleset, [{"sid": sid, KEY_FIELD: f"_sentinel:{id(ruleset)}:{sid}", KIND_FIELD: SENTINEL}])
         self._sentinel_seen[(id(ruleset), sid)] = True
         if len(self._hits.get(SENTINEL, ())) != before + 1:
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", "durable_rules did not run the sentinel action; engine results cannot be trusted"))
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.no-sentinel")))
         state = json.loads(_core.get_state(ruleset._handle, sid))
         if state.get("exception"):
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", "an engine action raised an exception, which durable_rules swallowed: " + str(state["exception"]).splitlines()[0][:200]))
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.swallowed", detail=str(state["exception"]).splitlines()[0][:200])))
 
     def _resalt(self, ruleset, sid: str, facts: dict[str, dict], expected: dict[str, set]) -> None:
         for salt in range(1, MAX_SALT + 1):
@@ -331,4 +333,4 @@ class Engine:
             batch = [dict(facts[k], _salt=salt) for k in refused]
             for start in range(0, len(batch), BATCH):
                 self._assert(ruleset, batch[start:start + BATCH])
-        raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", f"durable_rules refused {len(refused)} record(s) even after {MAX_SALT} re-salts, e.g. {refused[0]}"))
+        raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-records", count=len(refused), salts=MAX_SALT, example=refused[0])))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from auditor.errors import EngineError, Problem
 from auditor.evaluate.reference import Judged
 from auditor.rules.compiler import Rule
+from auditor.texts import msg
 
 SHOWN = 3  # records named on each side of a disagreement
 
@@ -32,7 +33,7 @@ def reconcile(district: str, rules: list[Rule], outcomes: dict[str, Judged], hit
             only_reference = sorted(expected - found)[:SHOWN]
             problems.append(Problem(
                 str(rule.check.source), 0, 0, "I-DISAGREE",
-                f"{district}: check {rule.check.id} (step {rule.step + 1}): durable_rules and the reference "
-                f"evaluator disagree; only the engine flags {only_engine}, only the reference flags {only_reference}"))
+                msg("engine.disagree", district=district, check=rule.check.id, step=rule.step + 1, engine=str(only_engine),
+                    reference=str(only_reference))))
     if problems:
         raise EngineError(problems)

@@ -24,6 +24,7 @@ from auditor.intake.contracts import DATE
 from auditor.rules.messages import render_message
 from auditor.model import Check, Facts, Policy, Record
 from auditor.evaluate.reference import FAIL, MISSING, NA, PASS, Judged
+from auditor.evaluate.records import mark
 
 MAX_EVIDENCE = 100_000
 
@@ -55,8 +56,11 @@ def _message(check: Check, values: dict, dates: frozenset = frozenset()) -> dict
 
 
 def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
-                types: dict[str, str], outcomes: dict[str, Judged]) -> dict:
-    """The verdict of one check for one district (or the city), from each rule's judged records."""
+                types: dict[str, str], outcomes: dict[str, Judged], document: str = "", explain=None) -> dict:
+    """The verdict of one check for one district (or the city), from each rule's judged records.
+
+    ``document``: the reference number (文号) of the document whose clause the check cites. ``explain``: the
+    derived fields a record lacks -> the submitted fields behind them (``records.explainer``)."""
     current = check.step_for(as_of)
     due = current is None
     index = 0 if current is None else current[0]
@@ -79,7 +83,11 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
                     "message": _message(check, context, frozenset(k for k in values if types.get(k) == DATE))}
             evidence.append(item)
         elif outcome == MISSING:
-            item = {"problem": "missing", "record": record.key, **record.ident, "missing": lacking,
+            shown = lacking
+            if explain is not None:
+                shown = sorted(set(explain(record, [f for f in lacking if f not in facts.notes]))
+                               | {f for f in lacking if f in facts.notes})
+            item = {"problem": "missing", "record": record.key, **record.ident, "missing": shown,
                     "owed_by": facts.district}
             if record.key in gap_reasons:  # records declared (or implied) by their parent but not submitted
                 item["reason"] = gap_reasons[record.key]
@@ -109,6 +117,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
     measures = {name: facts.notes[name] for name in sorted(rule.fields) if name in facts.notes}
     verdict = {
         "district": facts.district,
+        "document": document,
         "clause": check.clause,
         "policy": check.policy,
         "check": check.id,
@@ -137,7 +146,27 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
         verdict["progress"] = progress(check, status, counts, len(records), evidence)
     if check.remedy:
         verdict["remedy"] = check.remedy
+    if check.k_of_n is not None:
+        verdict["indicators"] = k_of_n_table(check, rule, records, judged)
     return verdict
+
+
+def k_of_n_table(check: Check, rule: Rule, records: list[Record], judged: Judged) -> dict:
+    """Every record the check applies to, with each item's value and mark (met, within the floor, below,
+    missing) and the record's outcome: the school-by-indicator table of an assessment page."""
+    spec = check.k_of_n
+    outcome = {record.key: result for record, result, _ in judged.entries}
+    rows = []
+    for record in records:
+        if record.key not in outcome and rule.where is not None and expr.evaluate(rule.where, record.data) is not True:
+            continue  # not subject to the check
+        values = {name: None if (v := expr.lookup(record.data, name)) is expr.MISSING else v for name, _ in spec.items}
+        rows.append({"record": record.key, **record.ident, "values": values,
+                     "marks": {name: mark(values[name], t, spec.floor) for name, t in spec.items},
+                     "met": record.data.get(spec.met), "lowest": record.data.get(spec.lowest),
+                     "status": outcome.get(record.key, PASS)})
+    return {"k": spec.k, "floor": spec.floor, "items": [{"field": f, "at_least": t} for f, t in spec.items],
+            "met_field": spec.met, "lowest_field": spec.lowest, "records": rows}
 
 
 def progress(check: Check, status: str, counts: dict, checked: int, evidence: list[dict]) -> dict:
@@ -176,12 +205,12 @@ def _units(policy: Policy, check: Check) -> dict:
     return out
 
 
-def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy) -> dict:
+def not_submitted(check: Check, district: str, as_of: _dt.date, policy: Policy, document: str = "") -> dict:
     """The verdict for a district that sent no submission at all."""
     current = check.step_for(as_of)
     step = check.steps[0 if current is None else current[0]]
     return {
-        "district": district, "clause": check.clause, "policy": check.policy, "check": check.id,
+        "district": district, "document": document, "clause": check.clause, "policy": check.policy, "check": check.id,
         "title": check.title, "method": check.method,
         "status": "not_due" if current is None else MISSING,
         "severity": check.severity, "due": step.due.isoformat(), "final_due": check.final_due.isoformat(),

@@ -97,10 +97,24 @@ def _message(error: jsonschema.ValidationError) -> tuple[Msg, tuple]:
             return msg("schema.date-form", value=excerpt(error.instance)), path
         if error.validator_value == "^[^\\s/\\\\]+$":
             return msg("schema.id-form", value=excerpt(error.instance)), path
+        if error.validator_value == "^[a-z0-9][a-z0-9-]*$":
+            return msg("schema.pack-id-form", value=excerpt(error.instance)), path
+        if error.validator_value == "^[^/\\\\.][^/\\\\]{0,40}$":
+            return msg("schema.file-name-form", value=excerpt(error.instance)), path
         return msg("schema.pattern", value=excerpt(error.instance), pattern=error.validator_value), path
     if v == "oneOf" and isinstance(error.instance, dict) and "due" in str(error.schema):
         has = [k for k in ("due", "schedule") if k in error.instance]
         return msg("schema.due-both" if len(has) == 2 else "schema.due-none"), path
+    if v == "uniqueItems" and isinstance(error.instance, list):
+        seen, twice = set(), None
+        for i, item in enumerate(error.instance):
+            key = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
+            if key in seen:
+                twice = (i, item)
+                break
+            seen.add(key)
+        if twice:
+            return msg("schema.listed-twice", value=excerpt(twice[1])), path + (twice[0],)
     if v in ("minItems", "minLength", "minProperties"):
         return msg("schema.empty"), path
     if v == "maxLength":
@@ -136,7 +150,7 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if not isinstance(node, dict):
         raise _Unsupported(node)
     unknown = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")} - {
-        "$ref", "type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
+        "$ref", "type", "enum", "minimum", "exclusiveMinimum", "maximum", "minLength", "maxLength", "pattern",
         "properties", "additionalProperties", "required", "items", "oneOf", "minItems", "minProperties"}
     if unknown:
         raise _Unsupported(unknown)
@@ -183,6 +197,9 @@ def _compile_node(node: dict, root: dict, cache: dict):
     if "minimum" in node:
         m = node["minimum"]
         tests.append((lambda v: v >= m) if numeric else (lambda v: not number(v) or v >= m))
+    if "exclusiveMinimum" in node:
+        x = node["exclusiveMinimum"]
+        tests.append((lambda v: v > x) if numeric else (lambda v: not number(v) or v > x))
     if "maximum" in node:
         n = node["maximum"]
         tests.append((lambda v: v <= n) if numeric else (lambda v: not number(v) or v <= n))
@@ -372,8 +389,19 @@ def base_field_types() -> dict[str, dict[str, str]]:
     klass["stage"] = STRING  # derived from grade: primary (1-6) or junior (7-9)
     for name, t in school.items():
         klass[f"school.{name}"] = t
+    # derived: one record per stage a school serves (auditor/evaluate/records.py), its resources split by stage
+    stage = dict(school)
+    school["class_count"] = NUMBER  # derived: the classes the school lists in the class ledger (absent: none listed)
+    stage.update({"stage": STRING, "share": NUMBER, "combined": BOOL})
     document = types("document")
     district = types("figures")
-    for table in (school, klass, document, district):
+    for table in (school, klass, stage, document, district):
         table["district"] = STRING
-    return {"class": klass, "school": school, "document": document, "district": district, "city": {"city": STRING}}
+    return {"class": klass, "school": school, "school_stage": stage, "document": document, "district": district,
+            "city": {"city": STRING}}
+
+
+def stage_split_fields() -> tuple[str, ...]:
+    """The school fields a combined school's stages share in proportion (``x-stage-split`` in the schema):
+    teachers, floor areas, equipment, rooms."""
+    return tuple(name for name, prop in scalar_fields("school").items() if prop.get("x-stage-split"))

@@ -154,6 +154,8 @@ def to_facts(document: Document, own: bool = False) -> Facts:
             scalars["pupils_compulsory"] = scalars["pupils"]  # all its pupils are in grades 1-9
         row = {"district": district, **scalars}
         source = f"{file}:schools[{i}]"
+        if s.get("classes"):  # derived: the classes the school lists (absent, not zero, when it lists none)
+            row["class_count"] = len(s["classes"])
         schools.append(Record("school", f"school:{s['id']}", row, {"school": s["id"], "school_name": s["name"]}, source))
         school_id, school_name = s["id"], s["name"]
         key_prefix, source = f"class:{school_id}/", source + ".classes"  # one text per school: the key names the class

@@ -2,8 +2,8 @@
 
 Conditions are rendered by the plain-words renderer (:mod:`auditor.output.plain` through the
 :class:`Formatter`): ``size <= 50`` reads 班额不超过50人. An old value is worded with the old rule set's
-vocabulary (its measures' titles), a new one with the new set's. The sentences are the ``changes`` section of
-``auditor/data/labels.yaml``.
+vocabulary (its measures' titles), a new one with the new set's. The sentences are the message tables'
+``diff.say.*`` entries (``auditor/texts/zh.py``, ``en.py``; a group such as ``diff.say.agg.<name>`` is a mapping).
 """
 from __future__ import annotations
 
@@ -11,8 +11,22 @@ from auditor.model import PolicySet
 from auditor.output.formatter import Formatter
 from auditor.output.labels import labels
 from auditor.rules import expr
+from auditor.texts import TABLES
 
 MAX_TEXT = 120  # a changed message or reading is quoted up to this many characters
+
+
+def words(lang: str) -> dict:
+    """The ``diff.say.*`` entries of a language's table: ``name`` -> text, ``group`` -> {name: text}."""
+    out: dict = {}
+    for key, text in TABLES[lang].items():
+        if key.startswith("diff.say."):
+            parts = key[len("diff.say."):].split(".")
+            if len(parts) == 1:
+                out[parts[0]] = text
+            else:
+                out.setdefault(parts[0], {})[parts[1]] = text
+    return out
 
 
 def _clip(text) -> str:
@@ -23,26 +37,26 @@ def _clip(text) -> str:
 class ChangeWords:
     """Sentences for changes between two rule sets, in one language."""
 
-    def __init__(self, old: dict[str, PolicySet], new: dict[str, PolicySet], lang: str):
+    def __init__(self, old: PolicySet, new: PolicySet, lang: str):
         self.lang = lang
-        self.w = labels(lang)["changes"]
+        self.w = words(lang)
         self.status = labels(lang)["status"]
         self.kinds = labels(lang)["kind"]
         self.severity = labels(lang)["severity"]
         self.method = labels(lang)["method"]
-        self.old = {pack: Formatter(s, lang) for pack, s in old.items()}
-        self.new = {pack: Formatter(s, lang) for pack, s in new.items()}
+        self.old, self.new = Formatter(old, lang), Formatter(new, lang)
         self.titles = {}
         self.measure_titles = {}
-        for sets in (old, new):
-            for s in sets.values():
-                self.titles.update({c.id: c.title for c in s.checks})
-                self.titles.update({p.id: p.title for p in s.policies})
-                self.measure_titles.update({m.id: m.title for m in s.measures})
+        self.packs = {}
+        for s in (old, new):
+            self.titles.update({c.id: c.title for c in s.checks})
+            self.titles.update({p.id: p.title for p in s.policies})
+            self.measure_titles.update({m.id: m.title for m in s.measures})
+            self.measure_titles.update({c.id: c.title for c in s.computed})
+            self.packs.update({p.id: p for p in s.packs})
 
     def _fmt(self, change: dict, side: str) -> Formatter:
-        table = self.old if side == "old" else self.new
-        return table.get(change["pack"]) or (self.new if side == "old" else self.old)[change["pack"]]
+        return self.old if side == "old" else self.new
 
     def _title(self, titles: dict | None, fallback: str) -> str:
         return (titles or {}).get(self.lang) or (titles or {}).get("zh") or fallback
@@ -55,7 +69,7 @@ class ChangeWords:
         return self._fmt(change, side).requirement(text)
 
     def _any(self) -> Formatter:
-        return next(iter(self.new.values()), None) or next(iter(self.old.values()))
+        return self.new
 
     def _rule(self, change: dict, side: str, summary: dict) -> str:
         """A check as one sentence: the records, the filter, the requirement and the deadline(s)."""
@@ -87,9 +101,47 @@ class ChangeWords:
             return _clip(value.get(self.lang) or value.get("zh") or "")
         return _clip(value)
 
+    def _number(self, value) -> str:
+        if value is None:
+            return self.w["nothing"]
+        return format(value, "g") if isinstance(value, float) else str(value)
+
+    def _pack_value(self, value) -> str:
+        """A pack's field: a title by language, a period as its dates, a clause list joined."""
+        if isinstance(value, dict) and "start" in value:
+            return "–".join(self._any().date(value[k]) for k in ("start", "end") if value.get(k))
+        if isinstance(value, list):
+            return _clip(self.w["names_sep"].join(map(str, value)))
+        if isinstance(value, dict) and ("zh" in value or "en" in value):
+            return self._value(value)
+        if isinstance(value, dict):  # an assessment page
+            return _clip(self._value(value.get("title") or {}))
+        return self._value(value)
+
     def sentence(self, c: dict) -> str:
         """One change as a sentence (without the check or policy it belongs to)."""
         w, what = self.w, c["what"]
+        if what in ("pack_added", "pack_removed"):
+            info = c["new"] if what == "pack_added" else c["old"]
+            return w[what].format(title=self._title(info["title"], c["pack"]), ref=info["ref"], policies=info["policies"],
+                                  checks=info["checks"])
+        if what == "pack":
+            return w["pack_changed"].format(field=w["pack_fields"][c["field"]], old=self._pack_value(c["old"]),
+                                            new=self._pack_value(c["new"]))
+        if what in ("item", "item_added", "item_removed"):
+            fmt = self._fmt(c, "old" if what == "item_removed" else "new")
+            return w[what].format(field=fmt.label(c["field"]), old=self._number(c["old"]), new=self._number(c["new"]))
+        if what in ("computed_added", "computed_removed"):
+            side = "new" if what == "computed_added" else "old"
+            row = c[side]
+            return w[what].format(rule=w["computed_rule"].format(of=self.kinds.get(row["of"], row["of"]), value=row["value"]))
+        if what == "computed":
+            old, new = c["old"], c["new"]
+            if c["field"] == "of":
+                old, new = self.kinds.get(old, old), self.kinds.get(new, new)
+            return w["measure_changed"].format(field=w["computed_fields"][c["field"]], old=self._value(old), new=self._value(new))
+        if what == "computed_title":
+            return w["measure_title"].format(old=self._value(c["old"]), new=self._value(c["new"]))
         if what in ("policy_added", "policy_removed"):
             info = c["new"] if what == "policy_added" else c["old"]
             return w[what].format(title=self._title(info["title"], c["policy"]), n=info["checks"])
@@ -170,6 +222,8 @@ class ChangeWords:
         """What a change belongs to: the check, the measure, or the policy itself."""
         if c["check"]:
             return self.w["check"].format(title=self._title(self.titles.get(c["check"]), c["check"]), id=c["check"])
+        if c["measure"] and c["what"].startswith("computed"):
+            return self.w["computed"].format(title=self._title(self.measure_titles.get(c["measure"]), c["measure"]), id=c["measure"])
         if c["measure"]:
             return self.w["measure"].format(title=self._title(self.measure_titles.get(c["measure"]), c["measure"]), id=c["measure"])
         return ""
@@ -184,12 +238,17 @@ class ChangeWords:
             lines.append(w["none"])
         else:
             lines.append(w["summary"].format(n=len(changes), j=judged) if judged else w["summary_wording"].format(n=len(changes)))
+        if data.get("packs"):
+            lines += ["", w["packs"]]
+            lines += ["  " + w["pack_line"].format(ref=p["ref"], pack=p["pack"], old=p["checks_old"], new=p["checks_new"],
+                                                   added=p["checks_added"], removed=p["checks_removed"], n=p["changes"])
+                      for p in data["packs"]]
         pack = policy = owner = None
         for c in changes:
             if c["pack"] != pack:
-                pack, policy = c["pack"], None
-                if pack:
-                    lines += ["", w["pack"].format(pack=pack)]
+                pack, policy, owner = c["pack"], None, None
+                ref = self.packs[pack].ref if pack in self.packs else pack
+                lines += ["", w["pack"].format(ref=ref, pack=pack)]
             if c["policy"] != policy:
                 policy, owner = c["policy"], None
                 lines += ["", w["policy"].format(clause=c["clause"], title=self._title(self.titles.get(policy), policy), id=policy)]

@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from auditor.errors import Problem, UsageError
+from auditor.texts import msg
 from auditor.output.writer import write_set
 
 
@@ -24,7 +25,7 @@ def safe_name(name: str) -> str:
 def inside(folder: Path, name: str) -> Path:
     target = (folder / name).resolve()
     if target.parent != folder.resolve():
-        raise UsageError(Problem(str(folder), 0, 0, "U-OUT", f'output name "{name}" would leave the output folder'))
+        raise UsageError(Problem(str(folder), 0, 0, "U-OUT", msg("out.name-leaves", name=name)))
     return target
 
 

@@ -39,9 +39,17 @@ def _field_kinds(policy_set: PolicySet) -> dict[str, str]:
             kinds[name] = "percent"
         elif prop.get("x-unit") == "元":
             kinds[name] = "money"
+    for c in policy_set.computed:  # per-record figures: money when shown in yuan
+        kinds[c.id] = "money" if c.unit == "元" else "number"
+    for check in policy_set.checks:  # a k-of-n check's figures: items met (a count), the lowest share (a percentage)
+        if check.k_of_n is not None:
+            kinds[check.k_of_n.met] = "number"
+            kinds[check.k_of_n.lowest] = "percent"
     for m in policy_set.measures:
         if m.agg in ("share", "ratio"):
             kinds[m.id] = "percent"
+        elif m.agg == "cv":
+            kinds[m.id] = "coefficient"
         elif m.agg in ("sum", "min", "max", "mean") and m.value:
             kinds[m.id] = kinds.get(m.value, "number")
         else:
@@ -56,6 +64,12 @@ def _field_units(policy_set: PolicySet, lang: str) -> dict[str, str]:
     units = {name: unit for name, unit in units.items() if unit}
     school = scalar_fields("school")
     units.update({f"school.{name}": unit for name, unit in units.items() if name in school})
+    for c in policy_set.computed:
+        if shown.get(c.unit):
+            units[c.id] = shown[c.unit]
+    for check in policy_set.checks:
+        if check.k_of_n is not None and shown.get("项"):
+            units[check.k_of_n.met] = shown["项"]
     for m in policy_set.measures:
         if m.agg in ("sum", "min", "max", "mean") and m.value in units:
             units[m.id] = units[m.value]
@@ -78,6 +92,12 @@ def field_labels(policy_set: PolicySet, lang: str) -> dict[str, str]:
     for name, label in words["names"].items():
         out.setdefault(name, label)
     out.update({m.id: m.title.get(lang, m.id) for m in policy_set.measures if m.title})
+    out.update({c.id: c.title.get(lang, c.id) for c in policy_set.computed})
+    for check in policy_set.checks:
+        if check.k_of_n is not None:
+            n = len(check.k_of_n.items)
+            out[check.k_of_n.met] = words["text"]["k_of_n_met"].format(n=n)
+            out[check.k_of_n.lowest] = words["text"]["k_of_n_lowest"]
     return out
 
 
@@ -113,6 +133,18 @@ def number(value: int | float) -> str:
     return text
 
 
+def coefficient(value: int | float, limit: float | None = None) -> str:
+    """A coefficient of variation, to three decimals (0.553); compared unrounded, so where three decimals would
+    show the limit itself for a value on the other side of it, as many more as tell them apart (0.5004 -> 0.5004)."""
+    text = f"{value:.3f}"
+    if limit is not None and float(text) == limit and value != limit:
+        for places in range(4, 17):
+            text = f"{value:.{places}f}"
+            if float(text) != limit:
+                break
+    return text
+
+
 def percent(value: int | float) -> str:
     """0.996 -> 99.6%, 0.97 -> 97%: one decimal, more only where one would hide a difference (0.9996 -> 99.96%)."""
     exact = value * 100
@@ -138,17 +170,31 @@ class Formatter:
         self.enums = enum_labels(lang)
         self.phrases = self.words["fields"]
         self.measures = {m.id: m for m in policy_set.measures}
+        self.shorts = {c.id: (c.short or c.title).get(lang) or c.id for c in policy_set.computed}  # table headings
         # a value that names a check (a manual review's review_of) is shown as the check's title
         self.checks = {c.id: c.title.get(lang) or c.title.get("zh", c.id) for c in policy_set.checks}
         self.order = {c.id: i for i, c in enumerate(policy_set.checks)}  # plan order: policies by clause, checks as written
+        # the documents (packs) in order, by reference number; the first's clauses are cited bare, the others' with it
+        self.rank = {p.ref: i for i, p in enumerate(policy_set.packs)}
+        self.lead = policy_set.lead.ref if policy_set.lead else ""
         self.city = plan()["city"]
         self.wording = Wording(self, self.words["words"])
         # a province's evidence repeats a handful of requirements tens of thousands of times
         self.requirement = functools.lru_cache(maxsize=None)(self.requirement)
 
+    # ------------------------------------------------------------------ documents
+    def cite(self, document: str | None, clause: str) -> str:
+        """A clause as the documents show it: bare for the first document (the city's plan), with the reference
+        number of any other (教督〔2017〕6号 第五条)."""
+        return clause if not document or document == self.lead else f"{document} {clause}"
+
     # ------------------------------------------------------------------ fields and values
     def label(self, path: str) -> str:
         return self.labels.get(path, path)
+
+    def short(self, path: str) -> str:
+        """A short label for a table heading (a computed field's ``short``), else the label."""
+        return self.shorts.get(path) or self.label(path)
 
     def kind(self, path: str | None) -> str:
         return self.kinds.get(path, "number") if path else "number"
@@ -168,6 +214,8 @@ class Formatter:
             return self.words["words"]["value_true" if value else "value_false"]
         if isinstance(value, (int, float)) and path in self.percent:
             return percent(value)
+        if isinstance(value, (int, float)) and self.kinds.get(path) == "coefficient":
+            return coefficient(value)
         if isinstance(value, (int, float)) and self.kinds.get(path) == "money":
             return self.money(value)
         if isinstance(value, (int, float)):

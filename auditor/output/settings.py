@@ -18,6 +18,7 @@ from auditor.errors import Collector, Problem, UsageError
 from auditor.intake import contracts
 from auditor.intake.loader import load_partial
 from auditor.store.numbering import number_problem, numbers
+from auditor.texts import Msg, msg
 
 DEFAULT_SETTINGS = "data/settings.yaml"
 
@@ -60,8 +61,8 @@ class Issue:
         return dataclasses.replace(self, given=tuple(sorted(given.items())))
 
 
-def _problem(file: str, message: str) -> UsageError:
-    return UsageError(Problem(file, 0, 0, "U-SETTINGS", message))
+def _problem(file: str, message: Msg, path: str = "") -> UsageError:
+    return UsageError(Problem(file, 0, 0, "U-SETTINGS", message, path))
 
 
 def load_settings(path: str | None = None) -> Settings:
@@ -73,14 +74,14 @@ def load_settings(path: str | None = None) -> Settings:
     collector = Collector(file, UsageError)
     document, loaded = load_partial(file, UsageError)
     if document.data is None:
-        raise _problem(file, "the settings file is empty; it needs at least issuer: {zh: …, en: …}")
+        raise _problem(file, msg("settings.empty"))
     collector.problems.extend(loaded)
     contracts.validate(document, "settings", collector, "U-SETTINGS")
     collector.raise_if_any()
     data = document.data
     number = data.get("number", "")
     if number and number_problem(number):
-        raise _problem(file, number_problem(number) + " (at number)")
+        raise _problem(file, number_problem(number), "number")
     return Settings(issuer=data["issuer"], signer=data.get("signer") or {}, cc=data.get("cc") or {}, number=number,
                     source=file)
 

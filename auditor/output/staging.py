@@ -15,6 +15,7 @@ from pathlib import Path
 from auditor.errors import Problem, UsageError, excerpt
 from auditor.output.writer import (_CLAIMS, TEMP_PREFIX, TEMP_SUFFIX, NotStaged, Staged, _reason, _remove_own_temporaries,
                                    _umask, _unlink, check_folder_name, discard)
+from auditor.texts import msg
 
 
 def stage_file(out_dir: str, write) -> Staged:
@@ -47,7 +48,7 @@ def stage_named(out_dir: str, name: str, write) -> Staged | NotStaged:
 
 def not_staged(out_dir: str, name: str, exc: OSError) -> NotStaged:
     """U-OUT "cannot write" for the file ``name`` of the set, as plain data."""
-    return NotStaged(Problem(excerpt(os.path.join(out_dir, name), 200), 0, 0, "U-OUT", f"cannot write: {_reason(exc)}"))
+    return NotStaged(Problem(excerpt(os.path.join(out_dir, name), 200), 0, 0, "U-OUT", msg("out.cannot-write", reason=_reason(exc))))
 
 
 def refuse_not_staged(files: dict) -> None:

@@ -15,10 +15,10 @@ import zipfile
 from pathlib import Path
 
 from auditor.errors import Problem, UsageError
+from auditor.texts import msg, os_reason
 from auditor.intake import contracts
 from auditor.intake.sheets.layout import (
     FIXED_TIME, GUIDE, IDENTIFYING, META, OPTIONS, READING_RULES, TEMPLATE_ROWS, Field, Sheet, number_text, sheets, sheets_by_kind)
-from auditor.model import plan
 from auditor.output.files import inside, safe_name
 from auditor.output.writer import holding, write_set
 from auditor.rules.fields import fields_read
@@ -204,7 +204,7 @@ def _write_guide(ws, policy_set, district, layout, read) -> None:
     from openpyxl.styles import Alignment, Font
 
     rows = [
-        (f"{district} 义务教育优质均衡发展 填报表（{plan()['plan']['ref']}）", None),
+        (f"{district} 义务教育优质均衡发展 填报表（{'、'.join(p.ref for p in policy_set.packs)}）", None),
         ("本工作簿由 auditor 根据政策文件生成：每一列都是某项检查要用的数据或用于标识记录。", None),
         (f"政策 {len(policy_set.policies)} 项，检查 {len(policy_set.checks)} 项；政策集 sha256:{policy_set.digest[:12]}", None),
         ("", None),
@@ -299,10 +299,10 @@ def write_templates(policy_set, out_dir: str, districts: list[str], force: bool 
         targets = [(d, inside(Path(out_dir), safe_name(d) + ".xlsx")) for d in districts]
         existing = [str(t) for _, t in targets if os.path.lexists(t)]
         if existing and not force:
-            raise UsageError([Problem(t, 0, 0, "U-OUT", "already exists (perhaps a filled-in workbook); remove it, choose another --out, or pass --force") for t in existing])
+            raise UsageError([Problem(t, 0, 0, "U-OUT", msg("out.template-exists")) for t in existing])
         try:  # openpyxl writes each sheet to a temporary file of the system's first
             books = {target.name: workbook_bytes(build_workbook(policy_set, district)) for district, target in targets}
         except OSError as exc:
-            raise UsageError(Problem(out_dir, 0, 0, "U-OUT", f"cannot write the workbooks' temporary files: {exc.strerror or exc}")) from None
+            raise UsageError(Problem(out_dir, 0, 0, "U-OUT", msg("out.template-temporary", reason=os_reason(exc) if exc.strerror else str(exc)))) from None
         return write_set(books, out_dir, replace=False, kind="template")
 

@@ -23,8 +23,10 @@ def sort_key(v: dict):
 
 
 def plan_key(v: dict, fmt: Formatter):
-    """Plan order: by clause as the plan numbers them, then the checks in their policy's order."""
-    return (clause_order(v["clause"]), v["clause"], fmt.order.get(v["check"], len(fmt.order)), v["check"])
+    """Plan order: the documents in order (the city's plan first), each by clause as it numbers them, then the
+    checks in their policy's order."""
+    return (fmt.rank.get(v.get("document", ""), len(fmt.rank)), fmt.order.get(v["check"], len(fmt.order)),
+            clause_order(v["clause"]), v["clause"], v["check"])
 
 
 def pending_review(v: dict) -> bool:
@@ -69,6 +71,8 @@ def _read(requirement: str) -> frozenset:
 def _unit(e: dict, fmt: Formatter) -> str:
     """Which school, document or district an evidence item is about."""
     if e.get("school_name"):
+        if str(e.get("record", e.get("key", ""))).startswith("school_stage:") and e.get("stage"):  # a school in one stage
+            return fmt.t["school_stage"].format(school=e["school_name"], stage=fmt.value("stage", e["stage"]))
         return str(e["school_name"])
     if e.get("document") or e.get("ref"):
         name = e.get("title") or fmt.value("kind", e.get("document")) if e.get("document") else ""

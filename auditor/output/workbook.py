@@ -12,12 +12,12 @@ from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_COLOURS
 from auditor.output.views import default_remedy, evidence_rows, missing_rows, pending_review
 
-FINDINGS_COLUMNS = ["district", "clause", "check", "title", "status", "severity", "method", "due", "requirement",
+FINDINGS_COLUMNS = ["district", "document", "clause", "check", "title", "status", "severity", "method", "due", "requirement",
                     "responsible", "checked", "pass", "fail", "missing", "not_applicable", "observed", "evidence", "remedy",
                     "source"]
-FINDINGS_WIDTHS = [10, 10, 30, 34, 10, 8, 10, 12, 30, 24, 9, 7, 7, 7, 7, 20, 50, 30, 34]
-EVIDENCE_COLUMNS = ["district", "clause", "check", "problem", "record", "unit", "class", "value", "limit", "message", "owed_by"]
-EVIDENCE_WIDTHS = [10, 10, 30, 10, 22, 28, 14, 24, 28, 50, 10]
+FINDINGS_WIDTHS = [10, 18, 10, 30, 34, 10, 8, 10, 12, 30, 24, 9, 7, 7, 7, 7, 20, 50, 30, 34]
+EVIDENCE_COLUMNS = ["district", "document", "clause", "check", "problem", "record", "unit", "class", "value", "limit", "message", "owed_by"]
+EVIDENCE_WIDTHS = [10, 18, 10, 30, 10, 22, 28, 14, 24, 28, 50, 10]
 
 
 def _cell_text(value):
@@ -49,7 +49,7 @@ def _rows(findings: dict, fmt: Formatter) -> tuple[list[dict], list[dict]]:
         ev = evidence_rows(v, fmt)
         gaps = missing_rows(v, fmt)
         summary = [r["message"] or r["value"] for r in ev[:5]] + [f"{g['unit']} {g['class']} {g['lacks'] or g['via']}".strip() for g in gaps[:5]]
-        rows.append({"district": v["district"], "clause": v["clause"], "check": v["check"], "title": v["title"].get(fmt.lang, ""),
+        rows.append({"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"], "title": v["title"].get(fmt.lang, ""),
                      "status": status_names[v["status"]], "severity": severity_names[v["severity"]],
                      "method": method_names.get(v.get("method"), v.get("method")), "due": _dt.date.fromisoformat(v["due"]),
                      "requirement": fmt.requirement(v["requirement"]), "responsible": v["responsible"],
@@ -59,11 +59,13 @@ def _rows(findings: dict, fmt: Formatter) -> tuple[list[dict], list[dict]]:
         if v["status"] not in ("fail", "missing"):
             continue  # a not-yet-due check's "if due now" evidence is progress, not a problem
         for r in ev:
-            details.append({"district": v["district"], "clause": v["clause"], "check": v["check"], "problem": status_names["fail"],
+            details.append({"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"],
+                            "problem": status_names["fail"],
                             "record": r["record"], "unit": r["unit"], "class": r["class"], "value": r["value"], "limit": r["limit"],
                             "message": r["message"], "owed_by": ""})
         for g in gaps:
-            details.append({"district": v["district"], "clause": v["clause"], "check": v["check"], "problem": status_names["missing"],
+            details.append({"district": v["district"], "document": v.get("document", ""), "clause": v["clause"], "check": v["check"],
+                            "problem": status_names["missing"],
                             "record": g["record"], "unit": g["unit"], "class": g["class"], "value": "", "limit": g["lacks"] or g["via"],
                             "message": g["reason"], "owed_by": g["owed_by"]})
     return rows, details

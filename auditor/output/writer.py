@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import Problem, UsageError, excerpt
+from auditor.texts import Msg, msg, os_reason
 
 MANIFEST = ".auditor-manifest.json"
 TEMP_PREFIX, TEMP_SUFFIX = ".auditor-", ".part"
@@ -65,23 +66,23 @@ def _umask() -> int:
     return mask
 
 
-def _refuse(path: str, code: str, message: str) -> UsageError:
+def _refuse(path: str, code: str, message: Msg) -> UsageError:
     return UsageError(Problem(excerpt(path, 200), 0, 0, code, message))
 
 
 def check_folder_name(out: str) -> str:
     """The output folder's real path, or U-ARGS for an empty name, the root, a system folder or the home folder."""
     if not out or not out.strip():
-        raise _refuse("--out", "U-ARGS", 'the output folder is empty (--out ""); name a folder for the reports')
+        raise _refuse("--out", "U-ARGS", msg("out.empty-name"))
     real = os.path.realpath(out)
     if real == "/":
-        raise _refuse(out, "U-ARGS", "the output folder may not be the root folder /")
+        raise _refuse(out, "U-ARGS", msg("out.root"))
     for system in SYSTEM_FOLDERS:
         if real == system or real.startswith(system + "/"):
-            raise _refuse(out, "U-ARGS", f"the output folder may not be a system folder ({system})")
+            raise _refuse(out, "U-ARGS", msg("out.system", folder=system))
     home = os.path.realpath(os.path.expanduser("~"))
     if home != "/" and real == home:
-        raise _refuse(out, "U-ARGS", "the output folder may not be the home folder itself; name a folder in it")
+        raise _refuse(out, "U-ARGS", msg("out.home"))
     return real
 
 
@@ -117,17 +118,16 @@ def claim(out: str, kind: str = "audit") -> Claim:
         fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     except FileExistsError:
         _remove_folders(created)
-        raise _refuse(out, "U-OUT", "cannot create the output folder: a file of that name exists") from None
+        raise _refuse(out, "U-OUT", msg("out.file-exists")) from None
     except (OSError, UnicodeError) as exc:
         _remove_folders(created)
-        raise _refuse(out, "U-OUT", f"cannot create the output folder: {_reason(exc)}") from None
+        raise _refuse(out, "U-OUT", msg("out.cannot-create", reason=_reason(exc))) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
         _remove_folders(created)
-        raise _refuse(out, "U-OUT", "another auditor run is writing to this output folder; wait for it to finish "
-                                    "or choose another --out") from None
+        raise _refuse(out, "U-OUT", msg("out.busy")) from None
     entry = _CLAIMS[real] = Claim(out, created, fd, kind=kind)
     entry.stale_removed = _remove_stale_temporaries(folder)
     return entry
@@ -186,12 +186,14 @@ def _remove_own_temporaries(folder: Path) -> list[str]:
     return removed
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException) -> Msg | str:
     if isinstance(exc, UnicodeError):
-        return "the name cannot be written in the file system's encoding; run with a UTF-8 locale (LANG=C.UTF-8) or PYTHONUTF8=1"
+        return msg("out.name-encoding")
     if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
-        return "the name is too long for the file system"
-    return getattr(exc, "strerror", None) or str(exc)
+        return msg("out.name-too-long")
+    if isinstance(exc, OSError) and exc.strerror:
+        return os_reason(exc)
+    return str(exc)
 
 
 def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[str, Path]]:
@@ -201,33 +203,33 @@ def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[st
     try:
         real = folder.resolve()
     except (OSError, UnicodeError) as exc:
-        raise _refuse(str(folder), "U-OUT", f"cannot use the output folder: {_reason(exc)}") from None
+        raise _refuse(str(folder), "U-OUT", msg("out.cannot-use", reason=_reason(exc))) from None
     for name in names:
         where = excerpt(str(folder / name), 200)
         try:
             if not name or "/" in name or "\x00" in name or name in (".", "..") or name.startswith("."):
-                raise _refuse(str(folder), "U-OUT", f'output name "{excerpt(name)}" would leave the output folder')
+                raise _refuse(str(folder), "U-OUT", msg("out.name-leaves", name=excerpt(name)))
             target = folder / name
             os.fsencode(str(target))
             if len(os.fsencode(name)) > 255:
                 raise OSError(errno.ENAMETOOLONG, "File name too long")
             if target.parent.resolve() != real:  # (a link planted at the name is replaced, never followed)
-                raise _refuse(str(folder), "U-OUT", f'output name "{excerpt(name)}" would leave the output folder')
+                raise _refuse(str(folder), "U-OUT", msg("out.name-leaves", name=excerpt(name)))
             if os.path.realpath(target) in protect:
-                problems.append(Problem(where, 0, 0, "U-OUT", "the output would overwrite an input file; choose another --out"))
+                problems.append(Problem(where, 0, 0, "U-OUT", msg("out.overwrite-input")))
                 continue
             try:
                 mode = os.lstat(target).st_mode
             except FileNotFoundError:
                 mode = None
             if mode is not None and stat.S_ISDIR(mode):
-                problems.append(Problem(where, 0, 0, "U-OUT", "a folder of that name is in the output folder; a report cannot replace it"))
+                problems.append(Problem(where, 0, 0, "U-OUT", msg("out.folder-in-the-way")))
                 continue
             out.append((name, target))
         except UsageError as exc:
             problems.extend(exc.problems)
         except (OSError, UnicodeError) as exc:
-            problems.append(Problem(where, 0, 0, "U-OUT", f"cannot write: {_reason(exc)}"))
+            problems.append(Problem(where, 0, 0, "U-OUT", msg("out.cannot-write", reason=_reason(exc))))
     if problems:
         raise UsageError(problems)
     return out
@@ -342,7 +344,7 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
             try:
                 staged.append((_stage(folder, value, mode), target))
             except OSError as exc:
-                raise _refuse(str(target), "U-OUT", f"cannot write: {_reason(exc)}") from None
+                raise _refuse(str(target), "U-OUT", msg("out.cannot-write", reason=_reason(exc))) from None
         if replace:
             _write_manifest(folder, previous + list(files), kind, mode)  # a run killed from here on leaves all listed
             listed = True

@@ -11,7 +11,7 @@ types). This module looks at the *logic* of the rules that did load:
 | L-TAUTOLOGY   | a ``require:`` that every applicable record satisfies (not with ``if_none: missing``) |
 | L-CONFLICT    | two checks on the same records and period whose requirements cannot both hold |
 | L-LOOSER      | a dated schedule whose later step lets through a record an earlier step refused |
-| L-PERIOD      | a deadline outside the plan's period (``auditor/data/plan.yaml``) |
+| L-PERIOD      | a deadline outside the period of its document (its pack.yaml) |
 
 The reasoning is interval arithmetic over the expression tree
 (:mod:`auditor.rules.expr.analysis`: disjunctive normal form, satisfiability
@@ -30,11 +30,12 @@ from auditor.errors import PolicyError, Problem
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.intake.loader import load_document
-from auditor.model import Check, PolicySet, plan
+from auditor.model import Check, PolicySet
 from auditor.rules import expr
 from auditor.rules.conflicts import conflicts
 from auditor.rules.expr.analysis import Domain, directions, dnf, satisfiable
 from auditor.rules.fields import field_types_for
+from auditor.texts import Msg, msg
 
 # ``directions`` and ``dnf`` belong to the expression analysis; tests/strategies.py and tests/test_properties.py
 # still import them from here.
@@ -60,7 +61,7 @@ _MEASURE_DOMAINS = {"share": Domain(contracts.NUMBER, 0, 1), "count": Domain(con
 
 def field_domains(policy_set: PolicySet) -> dict[str, dict[str, Domain]]:
     """Per record kind, the domain of every field a check may read (schema + measures)."""
-    types = field_types_for(policy_set.measures)
+    types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
     defs = {"class": "class", "school": "school", "document": "document", "district": "figures"}
     out: dict[str, dict[str, Domain]] = {}
     for kind, table in types.items():
@@ -114,14 +115,14 @@ class _Linter:
                 self.documents[file] = Document(file, None)
         return self.documents[file]
 
-    def report(self, check: Check, path: tuple, code: str, message: str) -> None:
+    def report(self, check: Check, path: tuple, code: str, message: Msg) -> None:
         file, index = self.index[check.id]
         full = ("checks", index) + path
         line, column = self.document(file).where(full)
         self.problems.append(Problem(file, line, column, code, message, path_text(full)))
 
-    def where(self, check: Check) -> str:
-        return f' where "{check.where_text}"' if check.where_text else ""
+    def where(self, check: Check) -> Msg | str:
+        return msg("lint.where", filter=check.where_text) if check.where_text else ""
 
     def run(self) -> list[Problem]:
         for check in self.policy_set.checks:
@@ -131,45 +132,49 @@ class _Linter:
         return sorted(set(self.problems), key=lambda p: (p.file, p.line, p.column, p.code, p.message))
 
     def period(self, check: Check) -> None:
-        period = plan()["plan"]["period"]
-        start, end = _dt.date.fromisoformat(period["start"]), _dt.date.fromisoformat(period["end"])
+        """A deadline within the period of the check's document (its pack.yaml); a standing standard has no end."""
+        packs = {p.id: p for p in self.policy_set.packs}
+        pack = packs.get(check.document)
+        if pack is None:
+            return
+        start, end = pack.start, pack.end
         for j, step in enumerate(check.steps):
-            if not start <= step.due <= end:
+            if step.due < start or (end is not None and step.due > end):
                 path = ("schedule", j, "due") if check.scheduled else ("due",)
                 self.report(check, path, "L-PERIOD",
-                            f"deadline {step.due} is outside the plan's period {start}..{end} ({plan()['plan']['ref']})")
+                            msg("lint.period", due=step.due, start=start, end=end or "", ref=pack.ref))
 
     def logic(self, check: Check) -> None:
         domains = self.domains[check.over]
         if check.where is not None and satisfiable([check.where], domains) is False:
             self.report(check, ("where",), "L-NEVER",
-                        f'the filter "{check.where_text}" can never be true for {check.over} records, so the check never applies')
+                        msg("lint.never", filter=check.where_text, kind=check.over))
             return
         requires = _requires(check)
         for j, require in enumerate(requires):
-            step = f" (step {check.steps[j].due})" if check.scheduled else ""
+            step = msg("lint.step", due=check.steps[j].due) if check.scheduled else ""
             text = expr.to_text(require)
             if satisfiable([check.where, require], domains) is False:
                 self.report(check, ("require",), "L-IMPOSSIBLE",
-                            f'the requirement "{text}"{step} can never hold for {check.over} records{self.where(check)}: every record would fail')
+                            msg("lint.impossible", text=text, step=step, kind=check.over, where=self.where(check)))
             elif check.if_none != "missing" and satisfiable([check.where, require], domains, negate_last=True) is False:
                 # (with if_none: missing a requirement that always holds is the way to say "this must exist")
                 self.report(check, ("require",), "L-TAUTOLOGY",
-                            f'the requirement "{text}"{step} holds for every possible {check.over} record{self.where(check)}: the check can never fail')
+                            msg("lint.tautology", text=text, step=step, kind=check.over, where=self.where(check)))
         for j in range(1, len(requires)):
             earlier, later = requires[j - 1], requires[j]
             if satisfiable([check.where, later, expr.Not(earlier)], domains) is True:
                 self.report(check, ("schedule", j, "params"), "L-LOOSER",
-                            f'from {check.steps[j].due} the requirement "{expr.to_text(later)}" is laxer than '
-                            f'"{expr.to_text(earlier)}" in force from {check.steps[j - 1].due}: a threshold must not loosen as deadlines advance')
+                            msg("lint.looser", due=check.steps[j].due, later=expr.to_text(later), earlier=expr.to_text(earlier),
+                                since=check.steps[j - 1].due))
 
     def conflicts(self) -> None:
         for a, b, (since, ra, rb) in conflicts(list(self.policy_set.checks), self.domains):
             both = _conjoin(a.where, b.where)
-            scope = f' where "{expr.to_text(both)}"' if both is not None else ""
+            scope = msg("lint.where", filter=expr.to_text(both)) if both is not None else ""
             self.report(b, ("require",), "L-CONFLICT",
-                        f'the requirement "{expr.to_text(rb)}" cannot hold together with "{expr.to_text(ra)}" of check '
-                        f'{a.id} ({a.source}) for {a.over} records{scope}, both in force from {since}')
+                        msg("lint.conflict", text=expr.to_text(rb), other=expr.to_text(ra), check=a.id, source=a.source,
+                            kind=a.over, where=scope, since=since))
 
 
 def lint(policy_set: PolicySet) -> list[Problem]:

@@ -1,14 +1,15 @@
-"""Load and validate the policy folder: YAML -> schema -> typed Policy objects.
+"""Load and validate policy packs: YAML -> schema -> typed Policy objects.
 
-Every problem in every file is collected (with file, line and column) before
-anything stops; problems are raised together as one :class:`PolicyError`.
-Reading and building each file is here; checking the built set's fields and
-types across files is :mod:`auditor.rules.typecheck`.
+``--policies`` names packs (:mod:`auditor.rules.packs`: a folder with a ``pack.yaml`` naming its document) or
+folders of packs. Every problem in every file is collected (with file, line and column) before anything stops;
+problems are raised together as one :class:`PolicyError`. Reading and building each file is here; checking the
+built set's fields and types across files (and packs) is :mod:`auditor.rules.typecheck`.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from jinja2 import TemplateSyntaxError
 
@@ -17,26 +18,16 @@ from auditor.errors import Collector, PolicyError, Problem, excerpt, hint
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text, unshadowed
 from auditor.intake.loader import load_partial
-from auditor.intake.textfile import MAX_FILE_BYTES, link_outside
-from auditor.model import Check, Example, Measure, Policy, PolicySet, Source, Step, plan
-from auditor.rules import expr
+from auditor.intake.textfile import MAX_FILE_BYTES
+from auditor.model import Check, Computed, Example, KOfN, Measure, Pack, Policy, PolicySet, Source, Step, plan
+from auditor.rules import expr, packs as _packs
 from auditor.rules.messages import compile_message, template_problems
 from auditor.rules.typecheck import check_types
 from auditor.texts import Both, msg
 
 DEFAULT_FOLDER = "policies"
-
-
-def policy_files(folder: str) -> list[str]:
-    if not os.path.isdir(folder):
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("policy.no-folder")))
-    names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
-    if not names:
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("policy.no-files")))
-    outside = [n for n in names if link_outside(folder, n) is not None]
-    if outside:
-        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", msg("read.link-policy")) for n in outside])
-    return [os.path.join(folder, n) for n in names]
+DUPLICATE = {"policy": "duplicate.policy", "check": "duplicate.check", "measure": "duplicate.measure",
+             "computed field": "duplicate.computed", "k-of-n figure": "duplicate.k-of-n"}
 
 
 class _PolicyReader:
@@ -56,7 +47,7 @@ class _PolicyReader:
         try:
             node = expr.parse(text)
         except expr.ExprError as exc:
-            self.problem(exc.code, msg("expr.at", problem=exc.message, position=exc.position + 1, text=excerpt(text, 200)), path)
+            self.problem(exc.code, msg("expr.at", problem=exc.text, position=exc.position + 1, text=excerpt(text, 200)), path)
             return None
         return expr.as_condition(node) if condition else node
 
@@ -76,15 +67,15 @@ def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None
     return document.data, document
 
 
-def build_policy(data: dict, document: Document, collector: Collector) -> Policy | None:
-    """Typed objects from schema-valid data; semantic problems go to ``collector``."""
+def build_policy(data: dict, document: Document, collector: Collector, pack: Pack) -> Policy | None:
+    """Typed objects from schema-valid data; semantic problems go to ``collector``. ``pack``: the document it encodes."""
     r = _PolicyReader(document, collector)
     file = document.file
-    clauses = plan()["clauses"]
+    clauses = pack.clauses
     if data["clause"] not in clauses:
         normalised = data["clause"].replace("(", "（").replace(")", "）").replace(" ", "")
         suggestion = msg("policy.write-as", clause=normalised) if normalised in clauses else hint(data["clause"], clauses)
-        r.problem("P-CLAUSE", msg("policy.clause", clause=excerpt(data["clause"]), hint=suggestion), ("clause",))
+        r.problem("P-CLAUSE", msg("policy.clause-pack", clause=excerpt(data["clause"]), document=pack.ref, hint=suggestion), ("clause",))
 
     measures = []
     for i, m in enumerate(data.get("measures", [])):
@@ -93,10 +84,14 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         that = r.parse_expr(m["that"], base + ("that",)) if "that" in m else None
         if m["agg"] == "share" and "that" not in m:
             r.problem("P-SCHEMA", msg("measure.share"), base)
-        if m["agg"] in ("sum", "min", "max", "mean", "ratio", "distinct") and "value" not in m:
+        if m["agg"] in ("sum", "min", "max", "mean", "ratio", "distinct", "cv") and "value" not in m:
             r.problem("P-SCHEMA", msg("measure.value", agg=m["agg"]), base)
         if m["agg"] == "ratio" and "per" not in m:
             r.problem("P-SCHEMA", msg("measure.per"), base)
+        if m["agg"] == "cv" and "weight" not in m:
+            r.problem("P-SCHEMA", msg("measure.cv-weight"), base)
+        if "weight" in m and m["agg"] != "cv":
+            r.problem("P-SCHEMA", msg("measure.weight-not-cv", agg=m["agg"]), base + ("weight",))
         level = m.get("level", "district")
         if m["id"] in contracts.base_field_types()["district"]:  # it would overwrite the submitted figure
             r.problem("P-SCHEMA", msg("measure.id", id=m["id"]), base + ("id",))
@@ -106,13 +101,35 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
             r.problem("P-SCHEMA", msg("measure.district"), base + ("of",))
         line, _ = r.at(base)
         measures.append(Measure(m["id"], level, m["agg"], m["of"], where, that, m.get("value"), m.get("per"),
-                                m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"]))
+                                m.get("title", {"zh": m["id"], "en": m["id"]}), Source(file, line), data["id"], m.get("weight")))
+
+    computed = []
+    for i, c in enumerate(data.get("computed", [])):
+        base = ("computed", i)
+        value = r.parse_expr(c["value"], base + ("value",), condition=False)
+        if value is None:
+            continue
+        line, _ = r.at(base)
+        computed.append(Computed(c["id"], c["of"], value, c["value"], c["title"], c.get("unit", ""), Source(file, line), data["id"],
+                                 c.get("short")))
 
     checks = []
     for i, c in enumerate(data["checks"]):
         base = ("checks", i)
         where = r.parse_expr(c["where"], base + ("where",)) if "where" in c else None
-        require = r.parse_expr(c["require"], base + ("require",))
+        k_of_n = None
+        if ("require" in c) == ("require_k_of_n" in c):
+            r.problem("P-SCHEMA", msg("check.require-one"), base)
+            continue
+        if "require_k_of_n" in c:
+            k_of_n = k_of_n_spec(c["id"], c["require_k_of_n"])
+            if k_of_n.k > len(k_of_n.items):
+                r.problem("P-SCHEMA", msg("check.k-too-large", k=k_of_n.k, n=len(k_of_n.items)), base + ("require_k_of_n", "k"))
+            require_text = k_of_n_requirement(k_of_n)
+            require = r.parse_expr(require_text, base + ("require_k_of_n",))
+        else:
+            require_text = c["require"]
+            require = r.parse_expr(c["require"], base + ("require",))
         steps: list[Step] = []
         if "due" in c:
             due = real_date(c["due"])
@@ -151,10 +168,11 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
         checks.append(Check(
             id=c["id"], policy=data["id"], clause=data["clause"], title=c["title"],
             method=c.get("method", "automated"), over=c["over"],
-            where_text=c.get("where"), require_text=c["require"], where=where, require=require,
+            where_text=c.get("where"), require_text=require_text, where=where, require=require,
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
-            source=Source(file, line), reading=c.get("reading"), undated=bool(c.get("undated", False))))
+            source=Source(file, line), reading=c.get("reading"), document=pack.id, k_of_n=k_of_n,
+            undated=bool(c.get("undated", False))))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):
@@ -179,7 +197,21 @@ def build_policy(data: dict, document: Document, collector: Collector) -> Policy
     units = responsible_units(data["responsible"])
     return Policy(data["id"], data["clause"], data["title"], data["text"], units["district"] + units["city"],
                   data.get("notes", ""), tuple(data.get("references", [])), tuple(measures), tuple(checks),
-                  tuple(examples), Source(file, line), units)
+                  tuple(examples), Source(file, line), units, pack.id, tuple(computed))
+
+
+def k_of_n_spec(check_id: str, spec: dict) -> KOfN:
+    """A check's ``require_k_of_n`` with the names of its two per-record figures, from the check's id
+    (``resources.primary`` -> ``resources_primary_met``, ``resources_primary_lowest``)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", check_id).strip("_")
+    slug = slug if slug[:1].isalpha() else f"k_{slug}"
+    items = tuple((item["field"], item["at_least"]) for item in spec["items"])
+    return KOfN(spec["k"], spec["floor"], items, f"{slug}_met", f"{slug}_lowest")
+
+
+def k_of_n_requirement(spec: KOfN) -> str:
+    """The condition the engine judges: ``<met> >= k and <lowest> >= floor``."""
+    return f"{spec.met} >= {spec.k} and {spec.lowest} >= {spec.floor!r}"
 
 
 def responsible_units(responsible) -> dict[str, tuple]:
@@ -189,32 +221,60 @@ def responsible_units(responsible) -> dict[str, tuple]:
     return {"district": tuple(responsible), "city": ()}
 
 
-def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
-    files = policy_files(folder)
+def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
+    """The policy set of ``folder``: a pack, a folder of packs, or a list of them (``--policies A B``)."""
+    paths = [folder] if isinstance(folder, (str, os.PathLike)) else list(folder)
+    paths = [os.fspath(p) for p in paths]
     problems: list[Problem] = []
+    packs: list[Pack] = []
+    for pack_folder in _packs.pack_folders(paths):
+        try:
+            packs.append(_packs.read_pack(pack_folder))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    ids: dict[str, Pack] = {}
+    for pack in packs:
+        if pack.id in ids:
+            problems.append(Problem(pack.source.file, pack.source.line, 0, "P-DUPLICATE-ID",
+                                    msg("duplicate.pack", ident=pack.id, first=ids[pack.id].source.file), "id"))
+        ids.setdefault(pack.id, pack)
+    if problems:
+        raise PolicyError(problems)
+    packs = _packs.order(packs)
     policies: list[Policy] = []
     documents: dict[str, Document] = {}
     digest = hashlib.sha256()
-    for file in files:
+    files: list[tuple[str, str]] = []
+    for pack in packs:
         try:
-            if os.path.isfile(file) and os.path.getsize(file) <= MAX_FILE_BYTES:  # no pipes, devices, giants
-                with open(file, "rb") as handle:
-                    digest.update(os.path.basename(file).encode() + b"\0" + handle.read(MAX_FILE_BYTES + 1) + b"\0")
-        except OSError:
-            pass  # read_policy reports it (E-READ, E-SIZE)
-        collector = Collector(file, PolicyError)
-        try:
-            loaded = read_policy(file, collector)
+            names = _packs.policy_files(pack.folder)
         except PolicyError as exc:
             problems.extend(exc.problems)
             continue
-        if loaded is not None:
-            data, document = loaded
-            documents[file] = document
-            policy = build_policy(data, document, collector)
-            if policy is not None:
-                policies.append(policy)
-        problems.extend(collector.problems)
+        for file in [pack.source.file] + names:
+            name = _packs.relative_name(pack, file)
+            files.append((name, file))
+            try:
+                if os.path.isfile(file) and os.path.getsize(file) <= MAX_FILE_BYTES:  # no pipes, devices, giants
+                    with open(file, "rb") as handle:
+                        digest.update(name.encode() + b"\0" + handle.read(MAX_FILE_BYTES + 1) + b"\0")
+            except OSError:
+                pass  # read_policy reports it (E-READ, E-SIZE)
+            if file == pack.source.file:
+                continue
+            collector = Collector(file, PolicyError)
+            try:
+                loaded = read_policy(file, collector)
+            except PolicyError as exc:
+                problems.extend(exc.problems)
+                continue
+            if loaded is not None:
+                data, document = loaded
+                documents[file] = document
+                policy = build_policy(data, document, collector, pack)
+                if policy is not None:
+                    policies.append(policy)
+            problems.extend(collector.problems)
 
     # ids unique across the set
     seen: dict[tuple, Source] = {}
@@ -225,13 +285,17 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
         items = [("policy", policy.id, ("id",))]
         items += [("check", c.id, ("checks", i, "id")) for i, c in enumerate(policy.checks)]
         items += [("measure", m.id, ("measures", i, "id")) for i, m in enumerate(policy.measures)]
+        items += [("computed field", c.id, ("computed", i, "id")) for i, c in enumerate(policy.computed)]
+        items += [("k-of-n figure", name, ("checks", i, "id")) for i, c in enumerate(policy.checks) if c.k_of_n
+                  for name in (c.k_of_n.met, c.k_of_n.lowest)]
         for what, ident, path in items:
             line, column = doc.where(path)
-            if (what, ident) in seen:
+            key = (what if what in ("policy", "check") else "field", ident)  # derived figures share one namespace
+            if key in seen:
                 problems.append(Problem(policy.source.file, line, column, "P-DUPLICATE-ID",
-                                        msg(f"duplicate.{what}", ident=ident, first=seen[(what, ident)]), path_text(path)))
+                                        msg(DUPLICATE[what], ident=ident, first=seen[key]), path_text(path)))
             else:
-                seen[(what, ident)] = Source(policy.source.file, line)
+                seen[key] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
             for check_id in e.expect:
                 if check_id not in known:
@@ -242,5 +306,7 @@ def load_policies(folder: str = DEFAULT_FOLDER) -> PolicySet:
     check_types(policies, documents, problems)
     if problems:
         raise PolicyError(problems)
-    policies.sort(key=lambda p: (plan()["clauses"].index(p.clause), p.id))
-    return PolicySet(tuple(policies), digest.hexdigest(), folder)
+    rank = {p.id: i for i, p in enumerate(packs)}
+    by_id = {p.id: p for p in packs}
+    policies.sort(key=lambda p: (rank[p.document], by_id[p.document].clauses.index(p.clause), p.id))
+    return PolicySet(tuple(policies), digest.hexdigest(), " ".join(os.path.normpath(p) for p in paths), tuple(packs), tuple(files))

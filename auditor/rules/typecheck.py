@@ -13,6 +13,7 @@ from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.model import Policy
 from auditor.rules import expr
+from auditor.rules.expr.types import kind as type_name
 from auditor.rules.fields import field_types_for
 from auditor.texts import Msg, msg
 
@@ -23,7 +24,9 @@ def _no_field(kind: str, name: str, table) -> Msg:
 
 def check_types(policies: list[Policy], documents: dict[str, Document], problems: list[Problem]) -> None:
     """Fields exist for the record kind, types agree, and the engine can compile every check."""
-    types = field_types_for([m for p in policies for m in p.measures])
+    types = field_types_for([m for p in policies for m in p.measures], [c for p in policies for c in p.computed],
+                            [c for p in policies for c in p.checks])
+    submitted = field_types_for([])
 
     def report(policy, path, code, message):
         doc = documents[policy.source.file]
@@ -37,32 +40,55 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
         try:
             t = expr.infer_type(node, table)
         except expr.ExprError as exc:
-            message = _no_field(kind, exc.field, table) if exc.code == "P-FIELD" else exc.message
+            message = _no_field(kind, exc.field, table) if exc.code == "P-FIELD" else exc.text
             report(policy, path, exc.code, message)
             return False
         if want_bool and t != contracts.BOOL:
-            report(policy, path, "P-TYPE", f"a condition is needed here, but this is a {t}")
+            report(policy, path, "P-TYPE", msg("expr.need-condition", kind=type_name(t)))
             return False
         return True
 
     for policy in policies:
+        for i, c in enumerate(policy.computed):
+            if c.id in submitted[c.of]:
+                report(policy, ("computed", i, "id"), "P-DUPLICATE-ID", f'"{c.id}" is already a field of {c.of} records')
+                continue
+            try:  # a computed field reads the record's submitted fields only (no order among computed fields)
+                t = expr.infer_type(c.value, submitted[c.of])
+            except expr.ExprError as exc:
+                message = _no_field(c.of, exc.field, submitted[c.of]) if exc.code == "P-FIELD" else exc.message
+                report(policy, ("computed", i, "value"), exc.code, message)
+                continue
+            if t != contracts.NUMBER:
+                report(policy, ("computed", i, "value"), "P-TYPE", f"a computed field is a number, but this is a {t}")
         for i, m in enumerate(policy.measures):
             kind = m.of
             for key, node in (("where", m.where), ("that", m.that)):
                 if node is not None:
                     typecheck(policy, ("measures", i, key), node, kind, {})
-            for key in ("value", "per"):
+            for key in ("value", "per", "weight"):
                 name = getattr(m, key)
                 if name is not None:
                     if name not in types[kind]:
                         report(policy, ("measures", i, key), "P-FIELD", _no_field(kind, name, types[kind]))
                     elif types[kind][name] != contracts.NUMBER and m.agg != "distinct":  # distinct counts any values
-                        report(policy, ("measures", i, key), "P-TYPE", f'"{name}" is {types[kind][name]}, not a number')
+                        report(policy, ("measures", i, key), "P-TYPE", msg("expr.not-a-number", name=name, kind=type_name(types[kind][name])))
         for i, c in enumerate(policy.checks):
             params = c.steps[0].params
             ok = True
             if c.where is not None:
                 ok &= typecheck(policy, ("checks", i, "where"), c.where, c.over, {})
+            if c.k_of_n is not None:
+                for j, (name, _) in enumerate(c.k_of_n.items):
+                    path = ("checks", i, "require_k_of_n", "items", j, "field")
+                    if name not in types[c.over] or name in (c.k_of_n.met, c.k_of_n.lowest):
+                        report(policy, path, "P-FIELD", _no_field(c.over, name, types[c.over]))
+                        ok = False
+                    elif types[c.over][name] != contracts.NUMBER:
+                        report(policy, path, "P-TYPE", f'"{name}" is {types[c.over][name]}, not a number')
+                        ok = False
+                if not ok:
+                    continue
             ok &= typecheck(policy, ("checks", i, "require"), c.require, c.over, params)
             if not ok:
                 continue
@@ -73,14 +99,12 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                     try:
                         number = unreadable_number(expr.to_engine(node))
                     except expr.ExprError as exc:
-                        report(policy, ("checks", i, key), exc.code, exc.message)
+                        report(policy, ("checks", i, key), exc.code, exc.text)
                         continue
                     if number is not None:
-                        where = f" (schedule step from {step.due})" if c.scheduled else ""
+                        where = msg("engine.number-step", due=step.due) if c.scheduled else ""
                         report(policy, ("checks", i, key), "P-ENGINE",
-                               f"the number {excerpt(repr(number), 40)}{where} cannot be given to durable_rules: it reads neither exponent "
-                               f"form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, "
-                               f"for example a percentage instead of a tiny fraction")
+                               msg("engine.number", number=excerpt(repr(number), 40), where=where))
 
 
 def unreadable_number(condition):

@@ -22,34 +22,17 @@ from contextlib import contextmanager
 
 from auditor.errors import InternalError, Problem, StoreError
 from auditor.store import schema
+from auditor.texts import Msg, msg, os_reason
 
 BUSY_SECONDS = 60.0  # how long a writer waits for another writer before D-BUSY
 HEADER = b"SQLite format 3\x00"
 PROGRAM = "auditor"
 
-MESSAGES = {
-    "not-file": {"zh": "不是普通文件，不能作为督导历史库", "en": "is not a regular file; it cannot hold the audit history"},
-    "none": {"zh": "没有督导历史库（用 auditor audit … --db 此路径 记录第一次审计）",
-             "en": "no audit history here (record one with auditor audit … --db this path)"},
-    "not-sqlite": {"zh": "不是 SQLite 数据库（文件开头为 {head}），不是督导历史库；文件未改动",
-                   "en": "is not an SQLite database (it begins with {head}); not an audit history; the file is unchanged"},
-    "foreign": {"zh": "是 SQLite 数据库，但不是督导历史库（含有表：{tables}）；文件未改动",
-                "en": "is an SQLite database but not an audit history (its tables: {tables}); the file is unchanged"},
-    "corrupt": {"zh": "督导历史库已损坏（{why}）；文件未改动，请从备份恢复",
-                "en": "the audit history is damaged ({why}); the file is unchanged; restore it from a backup"},
-    "newer": {"zh": "督导历史库由更新版本的 auditor 写入（库版本 {found}，本程序最高读取版本 {current}）；请升级 auditor；文件未改动",
-              "en": "the audit history was written by a newer auditor (store version {found}; this program reads up to {current}); upgrade the auditor; the file is unchanged"},
-    "readonly": {"zh": "督导历史库不可写（{why}）；文件未改动", "en": "the audit history cannot be written ({why}); the file is unchanged"},
-    "folder": {"zh": "督导历史库的路径不是文件夹", "en": "the path of the audit history does not lead through folders"},
-    "busy": {"zh": "另一进程占用督导历史库超过 {seconds:.0f} 秒；本次未记录，可稍后重试",
-             "en": "another process held the audit history for more than {seconds:.0f} s; nothing was recorded; try again"},
-    "migrate-readonly": {"zh": "督导历史库为旧版本 {found}，需升级到版本 {current}，但文件不可写",
-                         "en": "the audit history is version {found} and must be migrated to {current}, but it cannot be written"},
-}
-
 
 def problem(path: str, code: str, key: str, lang: str = "zh", **values) -> StoreError:
-    return StoreError(Problem(path, 0, 0, code, MESSAGES[key][lang].format(**values)))
+    """A D- problem worded by message id ``store.<key>`` (in the language asked for when printed; ``lang`` is
+    kept for the callers)."""
+    return StoreError(Problem(path, 0, 0, code, msg(f"store.{key}", **values)))
 
 
 def error_from(path: str, exc: sqlite3.Error, lang: str = "zh") -> StoreError:
@@ -57,7 +40,7 @@ def error_from(path: str, exc: sqlite3.Error, lang: str = "zh") -> StoreError:
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return problem(path, "D-BUSY", "busy", lang, seconds=BUSY_SECONDS)
+        return problem(path, "D-BUSY", "busy", lang, seconds=f"{BUSY_SECONDS:.0f}")
     if name.startswith("SQLITE_READONLY") or "readonly" in text:
         return problem(path, "D-READONLY", "readonly", lang, why=text)
     if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk is full" in text or "disk I/O error" in text:
@@ -67,7 +50,7 @@ def error_from(path: str, exc: sqlite3.Error, lang: str = "zh") -> StoreError:
     return problem(path, "D-CORRUPT", "corrupt", lang, why=text)
 
 
-def _writable(path: str) -> str | None:
+def _writable(path: str) -> Msg | None:
     """Why ``path`` (a store file, existing or not) cannot be written, or None.
 
     A file without any write permission bit counts as read-only even for root,
@@ -76,9 +59,9 @@ def _writable(path: str) -> str | None:
     if os.path.exists(path):
         mode = os.stat(path).st_mode
         if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
-            return "read-only file"
+            return msg("store.readonly-file")
     if not os.access(folder, os.W_OK):
-        return "read-only folder (SQLite keeps its -wal and -shm files beside the store)"
+        return msg("store.readonly-folder-wal")
     return None
 
 
@@ -94,14 +77,14 @@ def inspect(path: str, lang: str = "zh") -> int:
         with open(path, "rb") as handle:
             head = handle.read(100)
     except OSError as exc:
-        raise problem(path, "D-READONLY", "readonly", lang, why=exc.strerror or str(exc)) from None
+        raise problem(path, "D-READONLY", "readonly", lang, why=os_reason(exc) if exc.strerror else str(exc)) from None
     if not head:
         return 0
     if not head.startswith(HEADER):
         shown = head[:16].decode("ascii", "replace").encode("unicode_escape").decode("ascii")
         raise problem(path, "D-NOT-STORE", "not-sqlite", lang, head=f'"{shown}"')
     if len(head) < 100:
-        raise problem(path, "D-CORRUPT", "corrupt", lang, why=f"only {len(head)} bytes")
+        raise problem(path, "D-CORRUPT", "corrupt", lang, why=msg("store.short", size=len(head)))
     try:
         connection = _raw(path, _writable(path) is None)
     except sqlite3.Error as exc:
@@ -130,13 +113,13 @@ def _version(connection: sqlite3.Connection, path: str, lang: str) -> int:
             return 0  # an empty database: ours to create
         raise problem(path, "D-NOT-STORE", "foreign", lang, tables=", ".join(tables[:6]) + (" …" if len(tables) > 6 else ""))
     if "schema_version" not in tables:
-        raise problem(path, "D-CORRUPT", "corrupt", lang, why="its schema_version table is gone")
+        raise problem(path, "D-CORRUPT", "corrupt", lang, why=msg("store.no-version-table"))
     found = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
     if found > schema.CURRENT:
         raise problem(path, "D-NEWER", "newer", lang, found=found, current=schema.CURRENT)
     missing = [t for t in schema.TABLES if t not in tables] if found == schema.CURRENT else []
     if missing:
-        raise problem(path, "D-CORRUPT", "corrupt", lang, why=f"table {missing[0]} is gone")
+        raise problem(path, "D-CORRUPT", "corrupt", lang, why=msg("store.table-gone", table=missing[0]))
     return found
 
 
@@ -193,7 +176,7 @@ def connect(path: str, *, write: bool, lang: str = "zh", check: bool = True) -> 
         try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         except OSError as exc:
-            raise problem(path, "D-READONLY", "readonly", lang, why=exc.strerror or str(exc)) from None
+            raise problem(path, "D-READONLY", "readonly", lang, why=os_reason(exc) if exc.strerror else str(exc)) from None
     if write and not os.path.lexists(path):
         found = 0
     else:
@@ -223,8 +206,8 @@ def connect(path: str, *, write: bool, lang: str = "zh", check: bool = True) -> 
             except sqlite3.Error as exc:  # our migration is wrong, not the user's file: it was rolled back
                 if error_from(path, exc, lang).codes == ["D-READONLY"]:  # a full disk or an I/O error: the file's, not ours
                     raise error_from(path, exc, lang) from None
-                raise InternalError(Problem(path, 0, 0, "I-BUG", f"migrating the audit history from version {found} to "
-                                            f"{schema.CURRENT} failed ({exc}); the file is unchanged")) from None
+                raise InternalError(Problem(path, 0, 0, "I-BUG", msg("store.migrate-bug", found=found, current=schema.CURRENT,
+                                                                        error=exc))) from None
         if write:
             connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA foreign_keys = ON")
@@ -314,4 +297,4 @@ def preflight(path: str, lang: str = "zh") -> None:
             if rows != ["ok"]:
                 raise problem(path, "D-CORRUPT", "corrupt", lang, why="; ".join(rows))
     elif not os.access(folder, os.W_OK):
-        raise problem(path, "D-READONLY", "readonly", lang, why="read-only folder")
+        raise problem(path, "D-READONLY", "readonly", lang, why=msg("store.readonly-folder"))

@@ -8,6 +8,7 @@ next:
 |---------------------------------|----------------------------------------|
 | a class                         | ``class:<school code>/<class id>``     |
 | a school                        | ``school:<school code>``               |
+| a school in one of its stages   | ``school_stage:<school code>/<stage>`` (``school_stage:DD001/primary``) |
 | a filed document                | ``document:<kind>`` (two of one kind in one check: ``document:<kind>/<ref, else title, else date>``) |
 | a document the check requires and that is absent | ``document:<kind>`` (the kind the check's filter names) |
 | the district's figures / the city's | ``district`` / ``city``            |
@@ -93,7 +94,7 @@ def verdict_items(verdict: dict) -> list[tuple[str, dict]]:
 def inventory(facts) -> list[str]:
     """The items a district's submission holds (what a finding needs to be told fixed, not just absent)."""
     items: set[str] = set()
-    for kind in ("class", "school"):
+    for kind in ("class", "school", "school_stage"):
         records = facts.of(kind)
         items.update(r.key for r in records)
         # a school whose classes are on file: its list's shortfall, if any, is judged again (``class:DD001/*``)
@@ -118,20 +119,36 @@ def present(item: str, items: set[str]) -> bool:
 
 
 def _measure_definition(m) -> dict:
-    return {"id": m.id, "level": m.level, "agg": m.agg, "of": m.of, "value": m.value, "per": m.per,
-            "where": expr.to_text(m.where) if m.where is not None else None,
-            "that": expr.to_text(m.that) if m.that is not None else None}
+    out = {"id": m.id, "level": m.level, "agg": m.agg, "of": m.of, "value": m.value, "per": m.per,
+           "where": expr.to_text(m.where) if m.where is not None else None,
+           "that": expr.to_text(m.that) if m.that is not None else None}
+    if m.weight:
+        out["weight"] = m.weight
+    return out
 
 
-def definition(check, measures: dict) -> str:
-    """sha256 of what decides a check's verdicts (see the module docstring)."""
+def definition(check, measures: dict, computed: dict | None = None) -> str:
+    """sha256 of what decides a check's verdicts (see the module docstring). ``computed``: the computed fields by
+    id (their expressions, and a k-of-n check's items and thresholds, are part of the definition)."""
+    computed = computed or {}
     params = {p for step in check.steps for p in step.params}
     read: list[dict] = []
+    figures: list[dict] = []
     seen: set[str] = set()
     todo = sorted((expr.fields(check.where) if check.where is not None else set()) | expr.fields(check.require))
+    if check.k_of_n is not None:
+        todo += sorted(check.k_of_n.fields)
     while todo:
         name = todo.pop(0)
-        if name in seen or name in params or name not in measures:
+        if name in seen or name in params:
+            continue
+        if name in computed and name not in seen:
+            seen.add(name)
+            c = computed[name]
+            figures.append({"id": c.id, "of": c.of, "value": expr.to_text(c.value)})
+            todo.extend(sorted(expr.fields(c.value)))
+            continue
+        if name not in measures:
             continue
         seen.add(name)
         m = measures[name]
@@ -140,7 +157,7 @@ def definition(check, measures: dict) -> str:
         for node in (m.where, m.that):
             if node is not None:
                 more |= expr.fields(node)
-        more |= {n for n in (m.value, m.per) if n}
+        more |= {n for n in (m.value, m.per, m.weight) if n}
         todo.extend(sorted(more))
     body = {
         "over": check.over,
@@ -150,6 +167,9 @@ def definition(check, measures: dict) -> str:
         "if_none": check.if_none,
         "method": check.method,
         "measures": sorted(read, key=lambda d: d["id"]),
+        **({"computed": sorted(figures, key=lambda d: d["id"])} if figures else {}),
+        **({"k_of_n": {"k": check.k_of_n.k, "floor": check.k_of_n.floor, "items": [list(i) for i in check.k_of_n.items]}}
+           if check.k_of_n is not None else {}),
     }
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -171,6 +191,11 @@ def label(item: str, entry: dict | None, kinds_zh: dict | None = None) -> dict:
     if item.startswith("school:") and item != "school:*":
         name = entry.get("school_name") or item.split(":", 1)[1]
         return {"zh": name, "en": name}
+    if item.startswith("school_stage:") and item != "school_stage:*":
+        code, _, stage = item.split(":", 1)[1].partition("/")
+        name = entry.get("school_name") or code
+        zh = {"primary": "小学", "junior": "初中"}.get(stage, stage)
+        return {"zh": f"{name}（{zh}段）", "en": f"{name} ({stage})"}
     if item.startswith("document:") and item != "document:*":
         kind = item.split(":", 1)[1].split("/", 1)[0].split("#", 1)[0]
         extra = entry.get("ref") or ""
@@ -178,6 +203,7 @@ def label(item: str, entry: dict | None, kinds_zh: dict | None = None) -> dict:
         return {"zh": f"{zh}（{extra}）" if extra else zh, "en": f"{kind} ({extra})" if extra else kind}
     names = {"district": ("区级指标", "district figures"), "city": ("全市指标", "city figures"),
              "submission": ("报送材料", "submission"), "class:*": ("班级台账", "class ledger"),
-             "school:*": ("学校台账", "school ledger"), "document:*": ("报备文件", "filed documents")}
+             "school:*": ("学校台账", "school ledger"), "school_stage:*": ("学校台账（分学段）", "school ledger by stage"),
+             "document:*": ("报备文件", "filed documents")}
     zh, en = names.get(item, (item, item))
     return {"zh": zh, "en": en}

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import re
 
+from auditor.texts import Msg, msg
+
 _RUNNING = re.compile(r"(?<![A-Za-z])N(?![A-Za-z])")  # a standalone N: the N of "No." is a word, not the running number
 MAX_PATTERN = 60
 DEFAULT_PATTERN = "沈教督〔{year}〕N号"
 
 
-def number_problem(pattern: str) -> str | None:
+def number_problem(pattern: str) -> Msg | None:
     """Why ``pattern`` cannot number notices (None when it can)."""
     if len(pattern) > MAX_PATTERN:
-        return f"a document number pattern may hold at most {MAX_PATTERN} characters"
+        return msg("number.too-long", limit=MAX_PATTERN)
     if not _RUNNING.search(pattern):
-        return f'the document number "{pattern}" has no running number: write N where it goes (沈教督〔{{year}}〕N号)'
+        return msg("number.no-running", pattern=pattern)
     return None
 
 

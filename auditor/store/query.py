@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from auditor.errors import Problem, StoreError
+from auditor.texts import msg
 from auditor.model import clause_order, district_order
 from auditor.store import identity, lifecycle
 from auditor.store.lifecycle import Notice, Obs
@@ -42,10 +43,8 @@ def resolve(connection, text: str, lang: str = "zh", path: str = "") -> Audit:
     key = text.strip().lstrip("#")
     found = [a for a in audits if key.isdigit() and a.id == int(key)] or [a for a in audits if a.as_of == key][-1:]
     if not found:
-        known = ", ".join(f"#{a.id} {a.as_of}" for a in audits) or ("（无）" if lang == "zh" else "(none)")
-        message = (f"没有编号或日期为“{text}”的已记录审计；已记录：{known}" if lang == "zh"
-                   else f'no recorded audit numbered or dated "{text}"; recorded: {known}')
-        raise StoreError(Problem(path or "--db", 0, 0, "D-AUDIT", message))
+        known = [f"#{a.id} {a.as_of}" for a in audits] or msg("store.no-audits")
+        raise StoreError(Problem(path or "--db", 0, 0, "D-AUDIT", msg("store.no-audit", text=text, known=known)))
     return found[0]
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
-from auditor.rules.policies import policy_files
 from auditor.store import db, identity, numbering
 
 DEFAULT_NUMBER = numbering.DEFAULT_PATTERN
@@ -143,7 +142,7 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
     recorded_at = now.isoformat(timespec="seconds")
     city = plan()["city"]
     hashes = {d: submission_hash(files) for d, files in sorted(findings["submitted_by"].items())}
-    files = [(os.path.basename(f), f) for f in policy_files(policy_set.folder)]
+    files = list(policy_set.files)  # (pack-relative name: shenyang-2019-23/2-1-4-large-classes.yaml, path), pack.yaml included
     policies = []
     for name, full in files:
         with open(full, "rb") as handle:
@@ -153,7 +152,9 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
     expected = list(findings["districts"])
     key = audit_identity(as_of, policy_hash, expected, hashes)
     measures = {m.id: m for m in policy_set.measures}
-    definitions = [(c.id, c.policy, c.clause, _dumps(c.title), identity.definition(c, measures)) for c in policy_set.checks]
+    computed = {c.id: c for c in policy_set.computed}
+    definitions = [(c.id, c.policy, c.clause, _dumps(c.title), identity.definition(c, measures, computed))
+                   for c in policy_set.checks]
     by_district: dict[str, list[dict]] = {}
     for v in findings["verdicts"]:
         by_district.setdefault(v["district"], []).append(v)

@@ -195,7 +195,10 @@ def city_view(connection, audit: Audit, views: dict | None = None) -> dict:
     return {
         "audit": audit_dict(audit), "rounds": [a.as_of for a in rounds],
         "districts": [{"district": d, **trend[d]} for d in covered],
-        "clauses": [{"clause": c, "districts_failing": clauses.get(c, [0] * len(rounds))} for c in plan()["clauses"]],
+        # every clause the audit's checks cite (each document's, in clause order; the store keeps clauses, not packs)
+        "clauses": [{"clause": c, "districts_failing": clauses.get(c, [0] * len(rounds))} for c in sorted(
+            {row[0] for row in connection.execute("SELECT DISTINCT clause FROM check_defs WHERE audit_id = ?", (audit.id,))}
+            | set(clauses), key=clause_order)],
         "overdue": overdue,
         "comparison": {d: views[d]["comparison"]["counts"] for d in covered if views[d].get("covered")},
         "projections": {d: views[d]["projections"] for d in covered if views[d].get("covered") and views[d]["projections"]},

@@ -123,7 +123,7 @@ def test_bad_input_exits_2(args, fragment, capsys):
 
 
 def test_a_broken_policy_is_reported_at_its_line(tmp_path, capsys):
-    broken = edited_copy(tmp_path, {"name": "misspelt", "file": "2-1-4-large-classes.yaml",
+    broken = edited_copy(tmp_path, {"name": "misspelt", "file": f"{PLAN}/2-1-4-large-classes.yaml",
                                     "find": "    require: size <= 50\n", "replace": "    requrie: size <= 50\n"})
     assert main(["diff", POLICIES, broken]) == 2
     assert "2-1-4-large-classes.yaml:60: P-SCHEMA" in capsys.readouterr().err
@@ -140,11 +140,11 @@ def test_git_revisions_are_read_without_touching_the_work_tree(tmp_path, capsys,
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "shipped")
-    file = repo / "policies" / "2-1-4-large-classes.yaml"
+    file = repo / "policies" / PLAN / "2-1-4-large-classes.yaml"
     file.write_text(file.read_text(encoding="utf-8").replace("    require: size <= 50\n", "    require: size <= 52\n"), encoding="utf-8")
     _git(repo, "commit", "-qam", "52")
     file.write_text(file.read_text(encoding="utf-8").replace("    require: size <= 52\n", "    require: size <= 48\n"), encoding="utf-8")
-    before = sorted((p.name, p.read_bytes()) for p in (repo / "policies").iterdir())
+    before = sorted((str(p), p.read_bytes()) for p in (repo / "policies").rglob("*.yaml"))
     monkeypatch.chdir(repo)
     assert main(["diff", "HEAD~1:policies", "HEAD:policies", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
@@ -152,37 +152,53 @@ def test_git_revisions_are_read_without_touching_the_work_tree(tmp_path, capsys,
     assert [(c["old"], c["new"]) for c in data["changes"]] == [("size <= 50", "size <= 52")]
     assert main(["diff", "HEAD:policies", "policies", "--lang", "en"]) == 1  # a revision against the work tree
     assert "“class size is at most 52” is now “class size is at most 48”" in capsys.readouterr().out
-    assert sorted((p.name, p.read_bytes()) for p in (repo / "policies").iterdir()) == before
+    assert sorted((str(p), p.read_bytes()) for p in (repo / "policies").rglob("*.yaml")) == before
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
-    assert status.split() == ["M", "policies/2-1-4-large-classes.yaml"]  # only the edit made by hand
+    assert status.split() == ["M", f"policies/{PLAN}/2-1-4-large-classes.yaml"]  # only the edit made by hand
 
 
-def _packs(tmp_path, name: str, edit: dict | None = None) -> str:
-    """policies/ split into two packs (a folder of packs): the class-size policy, and the rest; one file edited."""
-    root = tmp_path / name
-    files = sorted(f for f in os.listdir(POLICIES) if f.endswith(".yaml"))
-    for file in files:
-        pack = root / ("plan-a" if file == "2-1-4-large-classes.yaml" else "plan-b")
-        pack.mkdir(parents=True, exist_ok=True)
-        text = open(os.path.join(POLICIES, file), encoding="utf-8").read()
-        if edit and file == edit["file"]:
-            text = text.replace(edit["find"], edit["replace"])
-        (pack / file).write_text(text, encoding="utf-8")
-    return str(root)
+PLAN, NATIONAL = "shenyang-2019-23", "national-2017-6"
 
 
-def test_a_folder_of_packs_is_compared_pack_by_pack(tmp_path, capsys):
-    old, new = _packs(tmp_path, "old"), _packs(tmp_path, "new", EDITS[0])
-    assert main(["diff", old, new, "--format", "json"]) == 1
+def test_packs_are_compared_pack_by_pack(tmp_path, capsys):
+    """Packs are matched by their pack.yaml's id (not their folder's name); each is summed up: its document,
+    checks before and after, added and removed."""
+    new = edited_copy(tmp_path, EDITS[0])
+    assert main(["diff", POLICIES, new, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     jsonschema.validate(data, schema("diff"))
-    assert data["old"]["packs"] == data["new"]["packs"] == ["plan-a", "plan-b"]
-    assert [(c["pack"], c["check"], c["what"]) for c in data["changes"]] == [("plan-a", "large-classes.junior-50", "requirement")]
-    assert main(["diff", old, new]) == 1
-    assert "【plan-a】" in capsys.readouterr().out
-    shutil.rmtree(os.path.join(new, "plan-a"))  # a pack gone: its checks are removed
-    assert main(["diff", old, new, "--format", "json"]) == 1
-    gone = json.loads(capsys.readouterr().out)["changes"]
-    assert [(c["pack"], c["policy"]) for c in gone if c["what"] == "policy_removed"] == [("plan-a", "large-classes")]
-    assert len([c for c in gone if c["what"] == "check_removed"]) == len(changes.load(old)["plan-a"].checks)
-    assert all(c["judgement"] for c in gone if c["what"] in ("policy_removed", "check_removed"))
+    assert data["old"]["packs"] == data["new"]["packs"] == [PLAN, NATIONAL]
+    assert [(c["pack"], c["check"], c["what"]) for c in data["changes"]] == [(PLAN, "large-classes.junior-50", "requirement")]
+    plan_checks, national_checks = (len([c for c in changes.load(os.path.join(POLICIES, p)).checks]) for p in (PLAN, NATIONAL))
+    assert [(p["pack"], p["ref"], p["checks_old"], p["checks_new"], p["changes"], p["judgement"]) for p in data["packs"]] == [
+        (PLAN, "沈政办发〔2019〕23号", plan_checks, plan_checks, 1, True), (NATIONAL, "教督〔2017〕6号", national_checks, national_checks, 0, False)]
+    assert main(["diff", POLICIES, new]) == 1
+    text = capsys.readouterr().out
+    assert "【沈政办发〔2019〕23号（shenyang-2019-23）】" in text
+    assert f"沈政办发〔2019〕23号（shenyang-2019-23）：检查项{plan_checks}项 → {plan_checks}项，新增0项，删除0项，共1处变更" in text
+    # one pack on each side, given as a pack folder
+    assert main(["diff", os.path.join(POLICIES, PLAN), os.path.join(new, PLAN), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["new"]["packs"] == [PLAN]
+    # a pack's folder renamed: the same pack (by id), nothing changed
+    os.rename(os.path.join(new, NATIONAL), os.path.join(new, "national"))
+    assert main(["diff", POLICIES, new, "--format", "json"]) == 1
+    assert [c["pack"] for c in json.loads(capsys.readouterr().out)["changes"]] == [PLAN]
+    # a pack gone: the pack, its policies and its checks are removed, each can change verdicts
+    shutil.rmtree(os.path.join(new, "national"))
+    assert main(["diff", POLICIES, new, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    gone = [c for c in data["changes"] if c["pack"] == NATIONAL]
+    assert gone[0]["what"] == "pack_removed" and gone[0]["old"]["checks"] == national_checks
+    assert len([c for c in gone if c["what"] == "check_removed"]) == national_checks == data["packs"][1]["checks_removed"]
+    assert data["packs"][1]["checks_new"] == 0 and all(c["judgement"] for c in gone)
+    assert main(["diff", new, POLICIES, "--lang", "en"]) == 1  # and the other way round: added
+    assert f"pack added: “{changes.load(os.path.join(POLICIES, NATIONAL)).packs[0].title['en']}” (教督〔2017〕6号)" in capsys.readouterr().out
+
+
+def test_policy_files_without_a_pack_are_refused(tmp_path, capsys):
+    """diff reads rule sets as --policies does: a folder of policy files needs its pack.yaml (P-PACK)."""
+    bare = tmp_path / "bare"
+    shutil.copytree(os.path.join(POLICIES, PLAN), bare)
+    os.remove(bare / "pack.yaml")
+    assert main(["diff", POLICIES, str(bare), "--lang", "en"]) == 2
+    assert "P-PACK" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 
 import pytest
 from hypothesis import given
@@ -275,6 +276,14 @@ def test_exponent_form_floats_reach_the_engine(policy_set, rate):
     assert "e" not in repr(rate) or "e" not in dumps(rate)
     findings = audit(policy_set, [submission(rate=rate)])
     assert statuses(findings)["safety.monitoring-full"] == "fail"
+
+
+@pytest.mark.parametrize("rate, status", [(math.nextafter(1.0, 0), "fail"), (1.0, "pass")])
+def test_a_float_one_ulp_from_a_threshold_is_compared_unrounded(policy_set, rate, status):
+    """Figures (a coefficient of variation, a share) reach durable_rules at full precision: a value one unit in the
+    last place below the threshold fails there as in Python (the audit reconciles the two record by record)."""
+    findings = audit(policy_set, [submission(rate=rate)])
+    assert statuses(findings)["safety.monitoring-full"] == status
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-(2.0**53), max_value=2.0**53))

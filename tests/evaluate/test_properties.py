@@ -275,16 +275,19 @@ DOMAINS = field_domains(POLICY_SET)
 
 
 def _earlier_rules(check) -> list[tuple]:
-    """(later rule, earlier rule) pairs on the same kind, fields and preferred directions, whose filters
-    can both hold for one record (``kind == "layout_plan"`` and ``kind == "action_plan"`` never do: no
-    record is judged by both, so such a pair could never be compared)."""
+    """(later rule, earlier rule) pairs of one document on the same kind, fields and preferred directions, whose
+    filters can both hold for one record (``kind == "layout_plan"`` and ``kind == "action_plan"`` never do: no
+    record is judged by both, so such a pair could never be compared). Two documents set their own thresholds
+    and dates (the national standard's classes of 45 from 2017, the plan's 55 from 2019): a threshold tightens
+    over time within a document, not across them."""
     rules = COMPILED.by_check[check.id]
     out = []
     for later in rules:
         shape = (later.kind, frozenset(expr.fields(later.require)), tuple(sorted(directions(later.require).items())))
         for other in COMPILED.rules:
             other_shape = (other.kind, frozenset(expr.fields(other.require)), tuple(sorted(directions(other.require).items())))
-            if (other_shape == shape and other.check.steps[other.step].due < check.steps[later.step].due
+            if (other_shape == shape and other.check.document == check.document
+                    and other.check.steps[other.step].due < check.steps[later.step].due
                     and satisfiable([later.where, other.where], DOMAINS.get(later.kind, {})) is not False):
                 out.append((later, other))
     return out
@@ -297,7 +300,7 @@ LOOSEN_IDS = sorted(cid for cid, pairs in LOOSEN.items() if pairs) or ["(no chec
 def _records(subs: list[dict], kind: str):
     facts = gen.to_facts(copy.deepcopy(subs))
     for f in facts:
-        derive_district(f, POLICY_SET.measures)
+        derive_district(f, POLICY_SET.measures, POLICY_SET)
     if kind == "city":
         return derive_city(facts, POLICY_SET.measures, [s["district"] for s in subs]).of("city")
     return [r for f in facts for r in f.of(kind)]

@@ -38,7 +38,8 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 from auditor.errors import AuditorError  # noqa: E402
 from auditor.intake.loader import load_document  # noqa: E402
 
-POLICIES = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "*.yaml")))
+POLICIES = sorted(p for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "*", "*.yaml"))
+                  if os.path.basename(p) != "pack.yaml")  # every pack's policy files
 MUTATIONS = [None, 1, -1, 2.5, True, "x", "", [], {}, {"x": 1}, [{"due": "2019-12-31"}], "2019-12-31", {"target": []}]
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from auditor.errors import AuditorError
 from auditor.intake import contracts, loader
 from conftest import FIXTURES, POLICIES
+from test_contracts import _mappings  # every mapping in a document, outermost first
 
 
 # ----------------------------------------------------------------------------- schema fast path
@@ -34,17 +35,6 @@ def _sample() -> dict:
 
 
 MUTATIONS = [None, 1, -1, 2.5, 3.0, True, "x", "", " ", "2019-1-1", [], {}, 10**9, "a/b", "x" * 200]
-
-
-def _mappings(value):
-    """Every mapping in a document, outermost first."""
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _mappings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _mappings(item)
 
 
 @given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(MUTATIONS)), min_size=1, max_size=3))

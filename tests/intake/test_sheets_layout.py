@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from auditor.intake.sheets import layout
+from auditor.texts import render
 
 
 @pytest.mark.parametrize("value, text", [(None, ""), (45, "45"), (45.0, "45"), (0.5, "0.5"), (-1e15, "-1000000000000000")])
@@ -26,7 +27,7 @@ def test_sheets_answer_to_their_chinese_and_english_names():
     assert by_name[layout.norm("学 校")].kind == by_name["schools"].kind == "school"
 
 
-def test_suggestions_in_chinese():
-    assert layout.suggest("小学校", ["小学", "初中"]) == "是否应为“小学”？"
-    assert layout.suggest("高中部", ["小学", "初中"]) == ""
-    assert layout.paren("x") == "（x）" and layout.paren("") == ""
+def test_suggestions_in_each_language():
+    hint = layout.guess("小学校", ["小学", "初中"])
+    assert render(hint, "zh") == "（是否应为“小学”？）" and render(hint, "en") == ' (did you mean "小学"?)'
+    assert layout.guess("高中部", ["小学", "初中"]) == ""

@@ -23,11 +23,11 @@ def _drop_column(title):
 
 LAYOUT = [  # (sheet of the CSV set, edit of its rows, the one problem: "file:row: CODE: message")
     ("区级指标", lambda rows: rows.append(["", "12", ""]),
-     "和平区-区级指标.csv:17: S-SHEET: 这一行有数值但没有指标名称（第 1 列）"),
+     "和平区-区级指标.csv:33: S-SHEET: 这一行有数值但没有指标名称（第 1 列）"),
     ("区级指标", lambda rows: rows.append(["在校学生数", "5", ""]),
-     "和平区-区级指标.csv:17: S-SHEET: 不认识的指标“在校学生数”（第 1 列）"),
+     "和平区-区级指标.csv:33: S-SHEET: 不认识的指标“在校学生数”（第 1 列）"),
     ("区级指标", lambda rows: rows.append(["填报日期", "2023-01-11", ""]),
-     "和平区-区级指标.csv:17: S-SHEET: 指标「填报日期」填了两次（另一次在第 4 行）（第 1 列）"),
+     "和平区-区级指标.csv:33: S-SHEET: 指标「填报日期」填了两次（另一次在第 4 行）（第 1 列）"),
     ("区级指标", lambda rows: rows.__setitem__(0, ["名称", "值", "单位"]),
      "和平区-区级指标.csv:1: S-SHEET: 「区级指标」找不到表头：第一行应为“指标 | 数值 | 单位 | 说明”（第 1 列）"),
     ("区级指标", lambda rows: rows.__setitem__(0, ["指标", "单位", "说明"]),
@@ -35,7 +35,7 @@ LAYOUT = [  # (sheet of the CSV set, edit of its rows, the one problem: "file:ro
     ("学校", _drop_column("学段"),
      "和平区-学校.csv:1: S-SHEET: 「学校」缺少必填的列「学段」"),
     ("学校", lambda rows: rows[1].extend(["", "x"]),
-     "和平区-学校.csv:2: S-SHEET: 这一列有数据但没有列名（表头是否合并了？）（第 39 列）"),
+     "和平区-学校.csv:2: S-SHEET: 这一列有数据但没有列名（表头是否合并了？）（第 57 列）"),
     ("学校", lambda rows: rows[0].__setitem__(3, "*学校名称"),
      "和平区-学校.csv:1: S-SHEET: 「学校名称」列出现了两次（另一列在第 2 列）（第 4 列）"),
     ("报备文件", lambda rows: rows.__setitem__(0, ["类别"] * len(rows[0])),

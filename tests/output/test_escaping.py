@@ -15,6 +15,7 @@ from auditor.errors import PolicyError
 from auditor.intake.document import Document
 from auditor.rules.messages import render_message, template_problems
 from auditor.rules.policies import load_policies
+from conftest import make_pack
 from auditor.output.report import render
 from auditor.intake.submission import facts_from_document
 
@@ -24,7 +25,7 @@ IMG = '"><img src=x onerror=alert(1)>'
 
 def hostile_policy(tmp_path, message="{{ school_name }} {{ class }} 班额{{ size }}人"):
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     policy = {
         "clause": "二（一）4", "id": "hostile", "title": {"zh": f"标题{SCRIPT}", "en": f"title {IMG}"},
         "text": f"正文{SCRIPT}", "responsible": [f"单位{IMG}"],

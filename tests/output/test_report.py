@@ -16,7 +16,8 @@ import re
 import pytest
 
 from auditor.rules.policies import load_policies
-from auditor.output.report import css_string, render
+from auditor.output.environment import css_string
+from auditor.output.report import render
 from auditor.output.files import safe_name
 
 from golden_audit import GOLDEN, GOLDEN_ARGS, GOLDEN_FILES, INPUT, ROOT, audit_into, golden_out, read  # noqa: F401  (golden_out: a fixture)

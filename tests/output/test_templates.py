@@ -12,7 +12,7 @@ from auditor.intake.sheets import layout
 from auditor.output import templates
 from auditor.rules.fields import fields_read
 from auditor.rules.policies import load_policies
-from conftest import POLICIES
+from conftest import POLICIES, make_pack
 
 
 
@@ -94,7 +94,7 @@ checks:
 
 def test_a_field_a_new_policy_reads_gains_a_column(tmp_path):
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     (folder / "1-base.yaml").write_text(BASE, encoding="utf-8")
     before = _headers(templates.write_templates(load_policies(str(folder)), str(tmp_path / "a"), ["沈河区"])[0])
     (folder / "9-scratch.yaml").write_text(SCRATCH, encoding="utf-8")

@@ -22,8 +22,9 @@ def test_spreadsheet_one_row_per_finding(golden_out):
     names = {"pass": "达标", "fail": "未达标", "missing": "数据缺失", "not_due": "未到期", "not_applicable": "不适用"}
     assert got == {(v["district"], v["check"]): names[v["status"]] for v in findings["verdicts"]}
     detail = book["问题明细"]
-    units = [c.value for c in detail["F"]]
-    formula = [c for c in detail["F"] if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert [c.value for c in detail[1]][:3] == ["区县（市）", "依据文件", "条款"]  # the document beside its clause
+    units = [c.value for c in detail["G"]]
+    formula = [c for c in detail["G"] if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert formula and all(c.data_type == "s" for c in formula), units  # shown as text, never a formula
     assert book["说明"]["B3"].value == findings["policy_set"]["hash"]
 
@@ -46,7 +47,7 @@ def test_english_workbook_has_english_sheets_and_headings(tmp_path):
         book = load_workbook(io.BytesIO(handle.read()))
     assert book.sheetnames == ["findings", "evidence", "about"]
     header = next(book["findings"].iter_rows(values_only=True))
-    assert header[:5] == ("district", "clause", "check", "title", "status")
+    assert header[:6] == ("district", "document", "clause", "check", "title", "status")
     rows = list(book["findings"].iter_rows(values_only=True))
     requirement = {r[header.index("check")]: r[header.index("requirement")] for r in rows[1:]}
     assert requirement["golden-classes.primary-45"] == "class size is at most 45"

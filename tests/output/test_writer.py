@@ -74,12 +74,12 @@ def test_concurrent_audits_do_not_mix(tmp_path, capsys):
                               "--policies", POLICIES], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert first.stdout.readline().strip() == "auditing"
-        rc = main(["audit", str(FIXTURES / "03-dd.yaml"), "--out", str(out), *DD])
+        rc = main(["audit", str(FIXTURES / "03-dd.yaml"), "--out", str(out), *DD, "--lang", "en"])
     finally:
         assert first.wait(timeout=120) == 0
     assert rc == 2 and "another auditor run is writing to this output folder" in capsys.readouterr().err
-    assert len(files(out)) == 27 + 1 and '"as_of": "2022-12-31"' in (out / "findings.json").read_text(encoding="utf-8")
-    assert len(json.loads((out / writer.MANIFEST).read_text(encoding="utf-8"))["files"]) == 27
+    assert len(files(out)) == 40 + 1 and '"as_of": "2022-12-31"' in (out / "findings.json").read_text(encoding="utf-8")
+    assert len(json.loads((out / writer.MANIFEST).read_text(encoding="utf-8"))["files"]) == 40
 
 
 # --------------------------------------------------------------------------- temporaries (item 6)
@@ -137,13 +137,13 @@ def test_output_files_get_ordinary_permissions(tmp_path, umask):
 def test_a_second_audit_replaces_the_previous_set_as_a_whole(tmp_path):
     out = tmp_path / "out"
     assert main(["audit", str(FIXTURES), "--as-of", "2022-12-31", "--out", str(out), "--policies", POLICIES]) == 0
-    assert len(files(out)) == 27 + 1  # and the manifest
+    assert len(files(out)) == 40 + 1  # and the manifest
     (out / "notes.txt").write_text("mine")  # not the tool's: never removed
     (out / "sub").mkdir()
     assert main(["audit", str(FIXTURES / "03-dd.yaml"), "--out", str(out), *DD]) == 0
     left = sorted(files(out))
     assert left == sorted(["findings.json", "findings.xlsx", "index.html", "大东区.html", "大东区-整改通知.html",
-                           "沈阳市.html", "沈阳市-整改通知.html", "notes.txt", writer.MANIFEST])
+                           "大东区-优质均衡评估.html", "沈阳市.html", "沈阳市-整改通知.html", "notes.txt", writer.MANIFEST])
     assert (out / "sub").is_dir()
     manifest = json.loads((out / writer.MANIFEST).read_text(encoding="utf-8"))
     assert manifest["files"] == sorted(n for n in left if n not in ("notes.txt", writer.MANIFEST))

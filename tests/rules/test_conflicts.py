@@ -16,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 from auditor.rules import conflicts
 from auditor.rules.lint import field_domains
 from auditor.rules.policies import load_policies
+from conftest import make_pack
 
 WHERES = [None, 'stage == "primary"', 'stage == "junior"', "grade == 1", "grade in [1, 7]", "grade <= 2",
           "grade >= 3 and grade <= 6", 'stage == "primary" or grade == 7', "school.rural", "not school.rural",
@@ -52,6 +53,7 @@ def test_the_index_finds_what_every_pair_finds(drawn, copies):
     text = ("clause: 二（一）4\nid: gen\ntitle: {zh: 生成, en: Generated}\ntext: 到2022年\nresponsible: [市教育局]\n"
             f"checks:\n{body}\n")
     with tempfile.TemporaryDirectory() as folder:
+        make_pack(folder)
         Path(folder, "gen.yaml").write_text(text, encoding="utf-8")
         policy_set = load_policies(folder)
     domains = field_domains(policy_set)
@@ -76,6 +78,7 @@ def test_checks_with_the_same_logic_are_compared_once(tmp_path):
     """100 copies of two conflicting checks: every later copy is reported, each citing the first check of
     the other class, from one comparison of the two classes."""
     body = "\n".join(_check(n, None, "size <= 45" if n % 2 == 0 else "size >= 46", "2022-12-31", False) for n in range(200))
+    make_pack(tmp_path)
     (tmp_path / "gen.yaml").write_text("clause: 二（一）4\nid: gen\ntitle: {zh: 生成, en: Generated}\ntext: 到2022年\n"
                                        f"responsible: [市教育局]\nchecks:\n{body}\n", encoding="utf-8")
     policy_set = load_policies(str(tmp_path))

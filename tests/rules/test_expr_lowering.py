@@ -15,6 +15,7 @@ from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.rules import expr
 from auditor.rules.policies import load_policies
+from conftest import make_pack
 
 
 def test_text_round_trip():
@@ -72,6 +73,7 @@ def test_engine_agrees_with_reference_on_random_conditions(require, classes):
                     "require": require, "severity": "minor", "message": {"zh": "x", "en": "x"}}],
     }
     with tempfile.TemporaryDirectory() as tmp:
+        make_pack(tmp)
         with open(os.path.join(tmp, "p.yaml"), "w", encoding="utf-8") as handle:
             yaml.safe_dump(policy, handle, allow_unicode=True)
         policy_set = load_policies(tmp)

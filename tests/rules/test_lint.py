@@ -21,7 +21,8 @@ from auditor.rules.lint import lint
 from auditor.rules.policies import load_policies
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-from conftest import ROOT  # noqa: E402
+from conftest import ROOT, make_pack  # noqa: E402
+from test_bad import english_words  # noqa: E402
 PLANTED = sorted(glob.glob(os.path.join(TESTS, "lint", "*.yaml")))
 LINT_CODES = ("L-NEVER", "L-IMPOSSIBLE", "L-TAUTOLOGY", "L-CONFLICT", "L-LOOSER", "L-PERIOD")
 
@@ -38,7 +39,7 @@ def expected(path: str) -> set[tuple[str, int]]:
 
 def _alone(path: str, tmp_path) -> str:
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     shutil.copy(path, folder)
     return str(folder)
 
@@ -58,24 +59,29 @@ def test_planted_findings_with_code_and_line(path, tmp_path):
 
 @pytest.mark.parametrize("path", PLANTED, ids=[os.path.basename(p) for p in PLANTED])
 def test_check_command_prints_findings_and_exits(path, tmp_path, capsys):
+    """In English (--lang en) and in Chinese (the default): the same codes at the same lines, and no English words
+    left in the Chinese findings (see tests/test_bad.py)."""
     folder = _alone(path, tmp_path)
-    status = cli.main(["check", "--policies", folder])
-    err = capsys.readouterr().err
     want = expected(path)
     load_error = any(code.startswith("P-") for code, _ in want)
-    assert status == (2 if load_error else 1 if want else 0)  # 2: refused at load; 1: the rules' logic
-    printed = {(m.group(2), int(m.group(1))) for m in re.finditer(r"^.*?\.yaml:(\d+): ([A-Z]-[A-Z-]+): ", err, re.M)}
-    assert printed == want
+    for lang in (["--lang", "en"], []):
+        status = cli.main(["check", "--policies", folder, *lang])
+        err = capsys.readouterr().err
+        assert status == (2 if load_error else 1 if want else 0)  # 2: refused at load; 1: the rules' logic
+        lines = re.findall(r"^.*?\.yaml:(\d+): ([A-Z]-[A-Z-]+): (.*)$", err, re.M)
+        assert {(code, int(line)) for line, code, _ in lines} == want
+        for line, code, text in lines if not lang else ():
+            assert not english_words(f"x: {code}: {text}"), (code, line, english_words(f"x: {code}: {text}"), text)
 
 
 def test_the_rule_set_is_clean(capsys):
     assert cli.main(["check", "--policies", os.path.join(ROOT, "policies")]) == 0
-    assert "ok" in capsys.readouterr().out
+    assert "：通过——" in capsys.readouterr().out  # (Chinese by default)
 
 
 def test_malformed_policy_stays_exit_2(tmp_path, capsys):
     folder = tmp_path / "policies"
-    folder.mkdir()
+    make_pack(folder)
     text = open(PLANTED[0], encoding="utf-8").read()
     (folder / "p.yaml").write_text(text.replace("over: class", "over: klass", 1), encoding="utf-8")
     assert cli.main(["check", "--policies", str(folder)]) == 2

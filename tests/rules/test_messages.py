@@ -17,6 +17,7 @@ from auditor.errors import PolicyError
 from auditor.rules import messages
 from auditor.rules.messages import MAX_RENDERED, MAX_VALUE, render_message, template_problems
 from auditor.rules.policies import load_policies
+from conftest import make_pack
 
 CASES = yaml.safe_load((Path(__file__).parent / "messages.yaml").read_text(encoding="utf-8"))
 VALUES = {"size": 46, "rate": 0.9512, "school_name": "第一小学", "school": {"name": "一校", "rural": True}, "grade": 3,
@@ -61,6 +62,7 @@ def test_attributes_are_keys_of_mappings_only():
 
 def test_a_policy_with_a_bomb_is_refused_at_load_in_time(tmp_path):
     text = (Path(__file__).parents[1] / "bad" / "policies" / "message-replace-chain.yaml").read_text(encoding="utf-8")
+    make_pack(tmp_path)
     (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
     start = time.perf_counter()
     with pytest.raises(PolicyError) as info:

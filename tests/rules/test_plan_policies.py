@@ -1,4 +1,4 @@
-"""The whole plan as policies (policies/): every check judged on the bundled fixtures, every clause exercised,
+"""The whole plan as policies (policies/shenyang-2019-23/): every check judged on the bundled fixtures, every clause exercised,
 thresholds and deadlines as the plan words them, manual checks only passed on a signed review."""
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from auditor.intake.submissions import load_submissions
 from auditor.model import plan
 from auditor.rules.policies import load_policies
 
-from conftest import FIXTURES, POLICIES
+from conftest import FIXTURES, PLAN_PACK
 
 
 @pytest.fixture(scope="module")
 def policy_set():
-    return load_policies(POLICIES)
+    return load_policies(PLAN_PACK)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_bundled_audit_exercises_every_clause(policy_set, bundled):
     for v in bundled["verdicts"]:
         by_clause.setdefault(v["clause"], set()).add(v["status"])
         by_check.setdefault(v["check"], set()).add(v["status"])
-    for clause in plan()["clauses"]:
+    for clause in policy_set.packs[0].clauses:
         assert "fail" in by_clause[clause], clause
         assert "pass" in by_clause[clause], clause
         if clause != "二（二）12":
@@ -96,7 +96,8 @@ def test_plan_numbers_and_deadlines(policy_set):
     assert checks["layout.closure-procedure"].require_text.endswith('filed_with == "市教育局"')
     undated = {c.id for c in policy_set.checks if c.undated}
     assert {"large-classes.ledger", "dropout.registry", "nutrition.food-safety"} <= undated
-    assert all(checks[c].final_due.isoformat() == plan()["plan"]["period"]["end"] for c in undated)
+    end = policy_set.packs[0].end  # the plan's period (its pack.yaml)
+    assert end.isoformat() == "2022-12-31" and all(checks[c].final_due == end for c in undated)
 
 
 def _manual_checks(policy_set):

@@ -77,8 +77,10 @@ def _copy_and_edit(tmp_path, edit) -> str:
     folder = tmp_path / "policies"
     shutil.copytree(POLICIES, folder)
     edited = 0
-    for name in sorted(os.listdir(folder)):
-        path = folder / name
+    for path in sorted(folder.rglob("*.yaml")):  # every pack's policy files
+        name = path.name
+        if name == "pack.yaml":
+            continue
         text = path.read_text(encoding="utf-8")
         new = edit(name, text)
         if new != text:
@@ -188,6 +190,11 @@ def mutants(policy_set: PolicySet) -> list[tuple[str, PolicySet]]:
             params[name] = _loosened(value, ways[name])
             require = expr.substitute(holed, params)
             out.append((f"{check.id}: {expr.to_text(require)}", _replace(policy_set, check, require=require)))
+        if check.k_of_n is not None:  # each item's threshold of a require_k_of_n, one unit lower
+            for j, (field, at_least) in enumerate(check.k_of_n.items):
+                items = tuple((f, _loosened(t, -1) if i == j else t) for i, (f, t) in enumerate(check.k_of_n.items))
+                spec = dataclasses.replace(check.k_of_n, items=items)
+                out.append((f"{check.id}: {field} at least {items[j][1]}", _replace(policy_set, check, k_of_n=spec)))
         params_ways = directions(check.require)
         for j, step in enumerate(check.steps):
             for name, value in sorted(step.params.items()):

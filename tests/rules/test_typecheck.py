@@ -7,6 +7,7 @@ import yaml
 from auditor.errors import PolicyError
 from auditor.rules.policies import load_policies
 from auditor.rules.typecheck import unreadable_number
+from conftest import make_pack
 
 CHECK = {"id": "t.c", "title": {"zh": "t", "en": "t"}, "over": "class", "due": "2020-01-01", "severity": "minor",
          "message": {"zh": "x", "en": "x"}}
@@ -17,6 +18,7 @@ def _problems(tmp_path, checks, measures=()):
               "checks": [dict(CHECK, **c) for c in checks]}
     if measures:
         policy["measures"] = list(measures)
+    make_pack(tmp_path)
     (tmp_path / "t.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(PolicyError) as info:
         load_policies(str(tmp_path))

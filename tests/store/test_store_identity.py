@@ -98,7 +98,7 @@ def test_the_definition_changes_with_what_decides_verdicts_only(tmp_path, file, 
     before = load_policies(POLICIES)
     folder = tmp_path / "policies"
     shutil.copytree(POLICIES, folder)
-    path = folder / file
+    path = folder / "shenyang-2019-23" / file
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, old
     path.write_text(text.replace(old, new), encoding="utf-8")

@@ -15,6 +15,7 @@ from auditor.audit import Auditor
 from auditor.rules.policies import load_policies
 from auditor.store import db, history, lifecycle, record
 from auditor.store.lifecycle import OPEN, STATES, Notice, Obs
+from conftest import make_pack
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "lifecycle.yaml"), encoding="utf-8") as _handle:
     TABLE = yaml.safe_load(_handle)
@@ -133,8 +134,7 @@ ROOT_TMP = tempfile.mkdtemp(prefix="lifecycle-")
 def _variants():
     out = {}
     for name, limit in (("a", 55), ("b", 59)):
-        folder = os.path.join(ROOT_TMP, f"policies-{name}")
-        os.makedirs(folder, exist_ok=True)
+        folder = make_pack(os.path.join(ROOT_TMP, f"policies-{name}"))
         with open(os.path.join(folder, "tiny.yaml"), "w", encoding="utf-8") as handle:
             handle.write(POLICY.format(limit=limit))
         policy_set = load_policies(folder)

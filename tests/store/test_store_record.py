@@ -17,7 +17,7 @@ import pytest
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.submissions import expand_paths
-from auditor.rules.policies import load_policies, policy_files
+from auditor.rules.policies import load_policies
 from auditor.store import db, query, record
 
 from recorded_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
@@ -58,9 +58,11 @@ def test_everything_an_audit_established_is_stored_and_reads_back(tmp_path, audi
         info = json.loads(connection.execute("SELECT info FROM audits WHERE id = ?", (done.audit,)).fetchone()[0])
         assert info == {k: v for k, v in findings.items() if k != "verdicts"}
         stored = dict(connection.execute("SELECT a.name, p.content FROM audit_policies a JOIN policy_files p USING (sha256)"))
-        for file in policy_files(POLICIES):
+        assert sorted(stored) == sorted(name for name, _ in policy_set.files)
+        for name, file in policy_set.files:  # by pack-relative name: shenyang-2019-23/2-1-4-large-classes.yaml
+            assert name == f"{os.path.basename(os.path.dirname(file))}/{os.path.basename(file)}"
             with open(file, "rb") as handle:
-                assert stored[os.path.basename(file)] == handle.read()
+                assert stored[name] == handle.read()
         assert connection.execute("SELECT count(*) FROM check_defs").fetchone()[0] == len(policy_set.checks)
         rows = connection.execute("SELECT district, sha256, files, version FROM submissions ORDER BY id").fetchall()
         assert [r[0] for r in rows] == list(findings["submitted_by"]) and {r[3] for r in rows} == {1}
@@ -118,7 +120,7 @@ def test_what_makes_an_audit_a_different_one(tmp_path, capsys, change, new):
             assert "size: 57," in text
             handle.write(text.replace("size: 57,", "size: 50,"))
     elif change == "a policy's wording":
-        path = os.path.join(pols, "2-1-4-large-classes.yaml")
+        path = os.path.join(pols, "shenyang-2019-23", "2-1-4-large-classes.yaml")
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         with open(path, "w", encoding="utf-8") as handle:
@@ -193,7 +195,7 @@ def test_number_patterns(pattern, ok):
     (["--number", "沈教督〔2023〕号"], "no running number"),
 ])
 def test_bad_notice_options_are_usage_errors(tmp_path, capsys, argv, fragment):
-    assert main(["audit", SHENYANG_2022, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *argv]) == 2
+    assert main(["audit", SHENYANG_2022, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *argv, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert ": U-ARGS: " in err and fragment in err and not (tmp_path / "history.sqlite").exists()
 

@@ -9,10 +9,11 @@ broken is not called an orphan.
 """
 from __future__ import annotations
 
-from auditor.intake.sheets.layout import Sheet, paren, sheets, sheets_by_kind, suggest
+from auditor.intake.sheets.layout import Sheet, guess, sheets, sheets_by_kind
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.sheets.rows import RecordRow, read_figures, read_records
 from auditor.model import plan
+from auditor.texts import msg
 
 
 def build_submission(grids: dict[str, Grid], ledger: Ledger, district_hint: str | None = None) -> dict:
@@ -55,13 +56,13 @@ def _check_district(data: dict, district_hint: str | None, ledger: Ledger, where
     if district_hint and data.get("district") != district_hint:
         loc = ledger.loc(("district",))
         if loc is not None:
-            ledger.add(loc, "S-DISTRICT", f"区县名称“{data.get('district')}”与文件名中的“{district_hint}”不一致")
+            ledger.add(loc, "S-DISTRICT", msg("sheet.district-mismatch", name=data.get("district"), named=district_hint))
     districts = plan()["districts"]
     if "district" in data and data["district"] not in districts and ledger.loc(("district",)):
-        ledger.add(ledger.loc(("district",)), "S-DISTRICT", f"区县名称“{data['district']}”不在十三个区县之中{paren(suggest(data['district'], districts))}；应为 {'、'.join(districts)} 之一")
+        ledger.add(ledger.loc(("district",)), "S-DISTRICT", msg("sheet.unknown-district", name=data["district"], hint=guess(data["district"], districts), names=list(districts)))
     if "district" not in data:
         ledger.bad_rows.add((ledger.label, "", 0))  # the schema's "required key district" says the same
-        ledger.add(where or Loc(ledger.label, "", 0, 0), "S-SCHEMA", f"没有填写区县名称：请在「{sheet.name}」表填写「{sheet.field('district').title}」")
+        ledger.add(where or Loc(ledger.label, "", 0, 0), "S-SCHEMA", msg("sheet.no-district", sheet=sheet.name, title=sheet.field("district").title))
 
 
 def _records(sheet: Sheet, rows: list[RecordRow], ledger: Ledger, dropped: set) -> list[dict]:
@@ -77,7 +78,7 @@ def _records(sheet: Sheet, rows: list[RecordRow], ledger: Ledger, dropped: set) 
             ident = values["id"]
             if ident in seen_ids:
                 column, header = columns["id"]
-                ledger.add(grid.loc(row, column, header), "S-DUPLICATE-ID", f"{sheet.field('id').title}“{ident}”重复（第 {seen_ids[ident]} 行已填过）")
+                ledger.add(grid.loc(row, column, header), "S-DUPLICATE-ID", msg("sheet.duplicate-id", title=sheet.field("id").title, id=ident, row=seen_ids[ident]))
                 continue
             seen_ids[ident] = row
         ledger.place_row((sheet.key, len(records)), grid, row, first, columns)
@@ -101,7 +102,8 @@ def _attach(sheet: Sheet, parent_sheet: Sheet, parents: list[dict], rows: list[R
         if "id" in values:
             ident = values["id"]
             if (parent, ident) in seen_ids:
-                ledger.add(record.at("id"), "S-DUPLICATE-ID", f"{parent_sheet.name}“{parent}”的{sheet.field('id').title}“{ident}”重复（第 {seen_ids[(parent, ident)]} 行已填过）")
+                ledger.add(record.at("id"), "S-DUPLICATE-ID", msg("sheet.duplicate-child-id", parent_sheet=parent_sheet.name, parent=parent,
+                                                                          title=sheet.field("id").title, id=ident, row=seen_ids[(parent, ident)]))
                 continue
             seen_ids[(parent, ident)] = row
         if (parent_sheet.kind, parent) in dropped:
@@ -116,5 +118,6 @@ def _attach(sheet: Sheet, parent_sheet: Sheet, parents: list[dict], rows: list[R
     if not blame_orphans:
         return
     for parent, (record, count) in orphans.items():  # one problem per unknown parent, at its first row
-        rows_text = f"（共 {count} 行）" if count > 1 else ""
-        ledger.add(record.at(link), "S-SCHEMA", f"「{parent_sheet.field('id').title}」“{parent}”在「{parent_sheet.name}」表中没有{rows_text}{paren(suggest(parent, index))}")
+        rows_text = msg("sheet.rows", count=count) if count > 1 else ""
+        ledger.add(record.at(link), "S-SCHEMA", msg("sheet.no-parent", title=parent_sheet.field("id").title, parent=parent,
+                                                    sheet=parent_sheet.name, rows=rows_text, hint=guess(parent, index)))

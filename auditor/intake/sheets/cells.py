@@ -14,8 +14,9 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from auditor.errors import excerpt
-from auditor.intake.sheets.layout import SPACES, Field, number_text, suggest
+from auditor.errors import closest, excerpt
+from auditor.intake.sheets.layout import SPACES, Field, number_text
+from auditor.texts import Msg, msg
 
 
 class _Absent:
@@ -33,18 +34,18 @@ class NoResult(ExcelError):
     """A formula saved without its computed value (written by a program, never opened in Excel)."""
 
 
-def _describe(value) -> str:
+def _describe(value) -> Msg:
     if isinstance(value, ExcelError):
-        return f"错误值 {value}"
+        return msg("cell.error-value", value=value)
     if isinstance(value, bool):
-        return f"逻辑值 {'TRUE' if value else 'FALSE'}"
+        return msg("cell.logical", value="TRUE" if value else "FALSE")
     if isinstance(value, _dt.datetime):
-        return f"日期 {value.date().isoformat()}" + (f" {value.time().isoformat()}" if value.time() != _dt.time() else "")
+        return msg("cell.date", value=value.date().isoformat() + (f" {value.time().isoformat()}" if value.time() != _dt.time() else ""))
     if isinstance(value, (_dt.date, _dt.time)):
-        return f"日期时间 {value.isoformat()}"
+        return msg("cell.date-time", value=value.isoformat())
     if isinstance(value, (int, float)):
-        return f"数字 {number_text(value) if float(value).is_integer() else value}"
-    return f"“{excerpt(value)}”"
+        return msg("cell.number", value=number_text(value) if float(value).is_integer() else value)
+    return msg("cell.text", value=excerpt(value))
 
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -53,8 +54,8 @@ _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 _TRUE, _FALSE = {"是", "有", "true", "yes"}, {"否", "无", "没有", "false", "no"}
 
 
-def convert(f: Field, raw) -> tuple[object, str | None]:
-    """(value, None) or (ABSENT, problem in Chinese). ABSENT with no problem: the cell is empty."""
+def convert(f: Field, raw) -> tuple[object, Msg | None]:
+    """(value, None) or (ABSENT, problem as a message). ABSENT with no problem: the cell is empty."""
     if raw is None:
         return ABSENT, None
     if type(raw) is str:
@@ -62,15 +63,16 @@ def convert(f: Field, raw) -> tuple[object, str | None]:
         if raw == "":
             return ABSENT, None
     elif isinstance(raw, NoResult):
-        return ABSENT, f"「{f.title}」的公式没有保存计算结果：请在 Excel 中打开并保存后再交，或直接填写数值"
+        return ABSENT, msg("cell.no-result", title=f.title)
     elif isinstance(raw, ExcelError):
-        return _bad(f, raw, "公式出错，请改为数值")
+        return _bad(f, raw, msg("cell.hint-formula"))
     return _READERS.get(f.type, _text)(f, raw)
 
 
-def _bad(f: Field, raw, hint: str = ""):
+def _bad(f: Field, raw, hint: Msg | str = ""):
     """What the column expects and what the cell holds (worked out only for a cell that is refused)."""
-    return ABSENT, f"「{f.title}」应填写{f.expected()}，实际是{_describe(raw)}" + (f"；{hint}" if hint else "")
+    return ABSENT, msg("cell.bad", title=f.title, expected=f.expected_words(), found=_describe(raw),
+                       hint=msg("cell.hint", hint=hint) if hint else "")
 
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # what a template cell or a CSV file mostly holds: read directly
@@ -81,7 +83,7 @@ def _number(f: Field, raw):
     if isinstance(raw, bool):
         return _bad(f, raw)
     if isinstance(raw, (_dt.datetime, _dt.date, _dt.time)):
-        return _bad(f, raw, "Excel 把输入识别成了日期，请把该列设为“常规”或“数值”格式后重新输入")
+        return _bad(f, raw, msg("cell.hint-number-date"))
     if isinstance(raw, str):
         if _PLAIN_NUMBER.fullmatch(raw):
             value = float(raw) if "." in raw else int(raw)
@@ -97,14 +99,14 @@ def _number(f: Field, raw):
             if _GROUPED.fullmatch(text):
                 text = text.replace(",", "")
             if not _NUMBER.fullmatch(text):
-                return _bad(f, raw, "不适用或没有数据请留空" if text in ("无", "-", "/", "—", "不适用", "N/A", "n/a") else "")
+                return _bad(f, raw, msg("cell.hint-blank") if text in ("无", "-", "/", "—", "不适用", "N/A", "n/a") else "")
             try:
                 number = Decimal(text)
             except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
                 return _bad(f, raw)
             if percent:
                 if not f.fraction:
-                    return _bad(f, raw, "只有比例列可以带百分号")
+                    return _bad(f, raw, msg("cell.hint-percent"))
                 number = number / 100
             value = int(number) if number == number.to_integral_value() else float(number)
     elif isinstance(raw, (int, float)):
@@ -113,10 +115,10 @@ def _number(f: Field, raw):
         return _bad(f, raw)
     if f.type == "integer":
         if isinstance(value, float) and not value.is_integer():
-            return _bad(f, raw, "整数列不能有小数")
+            return _bad(f, raw, msg("cell.hint-integer"))
         value = int(value)
     if (f.minimum is not None and value < f.minimum) or (f.maximum is not None and value > f.maximum):
-        hint = "比例请填小数（0.97）或百分数（97%）" if f.fraction and 1 < value <= 100 else ""
+        hint = msg("cell.hint-fraction") if f.fraction and 1 < value <= 100 else ""
         return _bad(f, raw, hint)
     return value, None
 
@@ -155,14 +157,15 @@ def _enum(f: Field, raw):
         text = unicodedata.normalize("NFKC", raw).strip()
         if text in choices:
             return choices[text], None
-        return _bad(f, raw, suggest(text, f.labels))
+        match = closest(text, f.labels)
+        return _bad(f, raw, msg("cell.did-you-mean", word=match) if match else "")
     return _bad(f, raw)
 
 
 def _date(f: Field, raw):
     if isinstance(raw, _dt.datetime):
         if raw.time() != _dt.time():
-            return _bad(f, raw, "日期不要带时间")
+            return _bad(f, raw, msg("cell.hint-time"))
         return raw.date().isoformat(), None
     if isinstance(raw, _dt.date):
         return raw.isoformat(), None
@@ -172,11 +175,11 @@ def _date(f: Field, raw):
             try:
                 return _dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat(), None
             except ValueError:
-                return ABSENT, f"「{f.title}」{_describe(raw)}不是真实存在的日期"
+                return ABSENT, msg("cell.not-a-date", title=f.title, found=_describe(raw))
         return _bad(f, raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
         serial = (_dt.date(1899, 12, 30) + _dt.timedelta(days=int(raw))).isoformat()
-        return _bad(f, raw, f"若这是 Excel 日期序列号（对应 {serial}），请把单元格设为日期格式")
+        return _bad(f, raw, msg("cell.hint-serial", date=serial))
     return _bad(f, raw)
 
 
@@ -186,7 +189,7 @@ def _text(f: Field, raw):
     if isinstance(raw, bool):
         return _bad(f, raw)
     if isinstance(raw, (_dt.datetime, _dt.date, _dt.time)):
-        return _bad(f, raw, "Excel 把输入（如 1-1）识别成了日期，请把该列设为“文本”格式后重新输入")
+        return _bad(f, raw, msg("cell.hint-text-date"))
     if isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer()):
         return str(int(raw)), None
     if isinstance(raw, float):
@@ -194,8 +197,13 @@ def _text(f: Field, raw):
     return _bad(f, raw)
 
 
-class Refusal(str):
-    """A refused cell in :func:`convert_column`'s output: the problem, in Chinese."""
+class Refusal:
+    """A refused cell in :func:`convert_column`'s output: the problem, as a message."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: Msg):
+        self.message = message
 
 
 def _slow(f: Field, raw):

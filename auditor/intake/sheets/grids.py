@@ -23,8 +23,8 @@ from auditor.errors import Collector, Problem, SubmissionError, excerpt
 from auditor.intake.sheets import package
 from auditor.intake.sheets.cells import ExcelError, NoResult
 from auditor.intake.sheets.layout import (
-    CSV_ENCODINGS, GUIDE, MAX_UNZIPPED_BYTES, OLD_EXCEL_SUFFIXES, OPTIONS, SPACES, Sheet, norm, paren, sheets,
-    sheets_by_name, suggest)
+    CSV_ENCODINGS, GUIDE, MAX_UNZIPPED_BYTES, OLD_EXCEL_SUFFIXES, OPTIONS, SPACES, Sheet, guess, norm, sheets,
+    sheets_by_name)
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.textfile import decode_bytes, read_bytes
 from auditor.texts import Both, Msg, msg
@@ -34,11 +34,11 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
     """kind -> Grid for each known sheet of a workbook; raises SubmissionError when the file cannot be read at all."""
     collector = Collector(file, SubmissionError)
     if file.lower().endswith(OLD_EXCEL_SUFFIXES):
-        collector.add("E-READ", "旧版 Excel 97-2003 文件（.xls）不能读取：请在 Excel 中“另存为”Excel 工作簿（.xlsx）")
+        collector.add("E-READ", msg("sheet.xls"))
         collector.raise_if_any()
     raw = read_bytes(file, collector)
     collector.raise_if_any()
-    damaged = "不是有效的 .xlsx 工作簿（文件已损坏，或只是改了扩展名）；请用 Excel 另存为 .xlsx"
+    damaged = msg("sheet.not-xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -50,12 +50,12 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
                        if norm(title) not in (norm(GUIDE), norm(OPTIONS))}
     except zipfile.BadZipFile:
         if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel 97-2003, or an encrypted workbook
-            collector.add("E-READ", "这是设置了打开密码的工作簿或 Excel 97-2003 文件：请取消密码，另存为 Excel 工作簿（.xlsx）")
+            collector.add("E-READ", msg("sheet.password"))
         else:
             collector.add("E-READ", damaged)
         collector.raise_if_any()
     except (package.Damaged, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
-        collector.add("E-READ", f"不是有效的 .xlsx 工作簿：{excerpt(str(exc), 200)}")
+        collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=excerpt(str(exc), 200)))
         collector.raise_if_any()
     from python_calamine import CalamineWorkbook  # here, not at the top: YAML, JSON and CSV need not load it
 
@@ -63,7 +63,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         titles = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own kinds for a damaged package
-        collector.add("E-READ", f"不是有效的 .xlsx 工作簿：{type(exc).__name__}: {excerpt(str(exc), 200)}")
+        collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {excerpt(str(exc), 200)}"))
         collector.raise_if_any()
     grids: dict[str, Grid] = {}
     by_name = sheets_by_name()
@@ -73,29 +73,28 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             continue
         found = surveys.get(title)
         if found is None:
-            collector.add("E-READ", f"{damaged}（工作表“{excerpt(title, 30)}”不在工作簿目录中）")
+            collector.add("E-READ", msg("sheet.not-in-directory", damaged=damaged, title=excerpt(title, 30)))
             collector.raise_if_any()
         if found.too_large():
             ledger.add(Loc(file, title, found.last[0], found.last[1]), "E-SIZE",
-                       f"工作表「{title}」有内容的区域 {package.range_text(found.first, found.last)} 超出读取上限"
-                       f"（最多 {package.MAX_COLUMNS} 列、{package.MAX_CELLS:,} 个单元格）：远处的单元格是否误填了内容？"
-                       "请删除多余的行和列后另存")
+                       msg("sheet.range-too-large", title=title, range=package.range_text(found.first, found.last),
+                           columns=package.MAX_COLUMNS, cells=f"{package.MAX_CELLS:,}"))
             continue
         sheet = by_name.get(name)
         if sheet is None:
             if found.first is not None:
                 known = [s.name for s in sheets()]
-                ledger.add(Loc(file, title, 0, 0), "S-SHEET", f"不认识的工作表“{title}”{paren(suggest(title, known))}；工作表应为 {'、'.join(known)}（不要改工作表名）")
+                ledger.add(Loc(file, title, 0, 0), "S-SHEET", msg("sheet.unknown-sheet", title=title, hint=guess(title, known), names=known))
             continue
         if sheet.kind in grids:
-            ledger.add(Loc(file, title, 0, 0), "S-SHEET", f"工作表「{sheet.name}」出现了两次")
+            ledger.add(Loc(file, title, 0, 0), "S-SHEET", msg("sheet.sheet-twice", sheet=sheet.name))
             continue
         try:
             values = book.get_sheet_by_name(title)
             rows = _rows(values)
             ranges = values.merged_cell_ranges or []
         except Exception as exc:
-            collector.add("E-READ", f"不是有效的 .xlsx 工作簿：{type(exc).__name__}: {excerpt(str(exc), 200)}")
+            collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {excerpt(str(exc), 200)}"))
             collector.raise_if_any()
         for (row, column), value in found.errors.items():
             rows.setdefault(row, {})[column] = ExcelError(value)
@@ -121,8 +120,8 @@ def _merges(where: Loc, ranges: list, rows: dict, ledger: Ledger) -> list[tuple[
         area = (last[0] - first[0] + 1) * (last[1] - first[1] + 1)
         if last[1] - first[1] + 1 > package.MAX_COLUMNS or area > budget:
             ledger.add(Loc(where.file, where.sheet, first[0], first[1]), "E-SIZE",
-                       f"合并单元格 {package.range_text(first, last)} 超出读取上限（一个工作表的合并单元格最多 "
-                       f"{package.MAX_COLUMNS} 列、共 {package.MAX_CELLS:,} 个单元格）；请取消合并")
+                       msg("sheet.merge-too-large", range=package.range_text(first, last), columns=package.MAX_COLUMNS,
+                           cells=f"{package.MAX_CELLS:,}"))
             continue
         budget -= area
         for r in ordered[bisect.bisect_left(ordered, first[0]):bisect.bisect_right(ordered, last[0])]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import bisect
 
 from auditor.errors import excerpt
-from auditor.intake.sheets.layout import HEADER_SEARCH_ROWS, IGNORED_HEADERS, SPACES, Field, norm, paren, suggest
+from auditor.intake.sheets.layout import HEADER_SEARCH_ROWS, IGNORED_HEADERS, SPACES, Field, guess, norm
 from auditor.intake.sheets.located import Grid, Ledger
 from auditor.intake.sheets.package import range_text
+from auditor.texts import msg
 
 
 
@@ -27,16 +28,15 @@ def find_header(grid: Grid, known: set[str], ledger: Ledger) -> tuple[int, int] 
             for r1, c1, r2, c2 in grid.merges:
                 if r1 <= row <= r2:
                     if r2 - row >= HEADER_SEARCH_ROWS:  # a header merged down over the sheet would hide every row
-                        ledger.add(grid.loc(row, c1), "S-SHEET", f"表头单元格 {_range(r1, c1, r2, c2)} 向下合并到第 {r2} 行；"
-                                                                  "表头只能占一行，请取消合并")
+                        ledger.add(grid.loc(row, c1), "S-SHEET", msg("sheet.merged-down", cells=_range(r1, c1, r2, c2), row=r2))
                         return False
                     if c2 > c1:
-                        ledger.add(grid.loc(row, c1), "S-SHEET", f"表头单元格 {_range(r1, c1, r2, c2)} 是合并的；每一列需要自己的表头，请取消合并")
+                        ledger.add(grid.loc(row, c1), "S-SHEET", msg("sheet.merged-header", cells=_range(r1, c1, r2, c2)))
                     bottom = max(bottom, r2)
             for r in _rows_between(grid, row + 1, bottom):  # rows holding values, never every row of a tall merge
                 for c, v in grid.rows[r].items():
                     if v not in (None, "") and not any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in grid.merges):
-                        ledger.add(grid.loc(r, c), "S-SHEET", "表头只能占一行（合并的表头下面不能再有子表头）")
+                        ledger.add(grid.loc(r, c), "S-SHEET", msg("sheet.header-rows"))
                         return False
             return row, bottom + 1
     return None
@@ -48,7 +48,7 @@ def fill_merges(grid: Grid, first_data: int, ledger: Ledger) -> None:
         if r2 < first_data:
             continue
         if c2 > c1:
-            ledger.add(grid.loc(r1, c1), "S-SHEET", f"单元格 {_range(r1, c1, r2, c2)} 横向合并；一个单元格只能属于一列，请取消合并")
+            ledger.add(grid.loc(r1, c1), "S-SHEET", msg("sheet.merged-across", cells=_range(r1, c1, r2, c2)))
             continue
         value = grid.rows.get(r1, {}).get(c1)
         if value is None:
@@ -82,12 +82,11 @@ def match_columns(grid: Grid, header_row: int, candidates: list[tuple[Field, set
             continue
         match = next((f for f, names in candidates if name in names), None)
         if match is None:
-            hint = suggest(str(v).strip(), allowed)
-            ledger.add(grid.loc(header_row, c), "S-SHEET",
-                       f"不认识的列名“{excerpt(str(v).strip(), 30)}”{paren(hint)}" + f"；「{grid.title}」的列名有：{'、'.join(allowed)}；不读的列请以“备注”开头")
+            ledger.add(grid.loc(header_row, c), "S-SHEET", msg("sheet.unknown-column", name=excerpt(str(v).strip(), 30),
+                                                               hint=guess(str(v).strip(), allowed), sheet=grid.title, names=list(allowed)))
             continue
         if match.key in seen:
-            ledger.add(grid.loc(header_row, c), "S-SHEET", f"「{match.title}」列出现了两次（另一列在第 {seen[match.key]} 列）")
+            ledger.add(grid.loc(header_row, c), "S-SHEET", msg("sheet.column-twice", title=match.title, column=seen[match.key]))
             continue
         seen[match.key] = c
         out[c] = match

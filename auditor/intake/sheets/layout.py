@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from auditor.errors import closest
 from auditor.intake import contracts
+from auditor.texts import Msg, msg, render
 
 WORKBOOK_SUFFIXES = (".xlsx",)
 OLD_EXCEL_SUFFIXES = (".xls", ".et")
@@ -105,20 +106,25 @@ class Field:
         return dict(zip(self.enum, self.labels)).get(code, str(code))
 
     def expected(self) -> str:
-        """What the cell must hold, in words a district clerk reads."""
+        """What the cell must hold, in words a district clerk reads (the template's notes are in Chinese)."""
+        return render(self.expected_words(), "zh")
+
+    def expected_words(self) -> Msg:
+        """What the cell must hold, as a message (worded per language when printed)."""
+        low, high = number_text(self.minimum), number_text(self.maximum)
         if self.type == "integer":
-            return f"{number_text(self.minimum)}到{number_text(self.maximum)}之间的整数" if self.maximum is not None else "整数"
+            return msg("expect.integer-range", low=low, high=high) if self.maximum is not None else msg("expect.integer")
         if self.fraction:
-            return "0到1之间的比例，如 0.97 或 97%"
+            return msg("expect.fraction")
         if self.type == "number":
-            return f"{number_text(self.minimum)}到{number_text(self.maximum)}之间的数" if self.maximum is not None else "数字"
+            return msg("expect.number-range", low=low, high=high) if self.maximum is not None else msg("expect.number")
         if self.type == "boolean":
-            return "“是”或“否”"
+            return msg("expect.boolean")
         if self.type == "enum":
-            return "下拉列表中的一项：" + "、".join(self.labels)
+            return msg("expect.enum", labels=list(self.labels))
         if self.type == "date":
-            return "日期，如 2019-12-14"
-        return "文字"
+            return msg("expect.date")
+        return msg("expect.text")
 
 
 def number_text(value) -> str:
@@ -211,12 +217,7 @@ def sheets_by_name() -> dict[str, Sheet]:
     return {norm(name): sheet for sheet in sheets() for name in (sheet.name, sheet.key)}
 
 
-def suggest(word, choices) -> str:
-    """'是否应为“小学”？' for a near miss, or ''."""
+def guess(word, choices) -> Msg | str:
+    """' (did you mean "小学"?)' / '（是否应为“小学”？）' for a near miss, or ''."""
     match = closest(word, choices)
-    return f"是否应为“{match}”？" if match else ""
-
-
-def paren(text: str) -> str:
-    """``text`` in full-width parentheses, or '' for no text."""
-    return f"（{text}）" if text else ""
+    return msg("sheet.guess", word=match) if match else ""

@@ -20,6 +20,7 @@ from auditor.intake.sheets.layout import CSV_SUFFIX, Sheet, norm, sheets
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.submission import facts_from_document
 from auditor.model import Facts
+from auditor.texts import msg
 
 
 def csv_parts(file: str) -> tuple[str, Sheet] | None:
@@ -75,13 +76,12 @@ def load_spreadsheet(unit) -> Facts:
         for file in files:
             parts = csv_parts(file)
             if parts is None:
-                names = "、".join(s.name for s in sheets())
-                ledger.add(Loc(file, "", 0, 0), "S-SHEET", f"看不出是哪一张表：CSV 文件名应为“区县-表名.csv”，表名为 {names}（如 和平区-学校.csv）")
+                ledger.add(Loc(file, "", 0, 0), "S-SHEET", msg("sheet.csv-name", names=[s.name for s in sheets()]))
                 continue
             prefix, sheet = parts
             district_hint = prefix or None
             if sheet.kind in grids:
-                ledger.add(Loc(file, "", 0, 0), "S-SHEET", f"「{sheet.name}」已由 {grids[sheet.kind].file} 提供")
+                ledger.add(Loc(file, "", 0, 0), "S-SHEET", msg("sheet.given-by", sheet=sheet.name, file=grids[sheet.kind].file))
                 continue
             grid = csv_grid(file, ledger, sheet)
             if grid is not None:

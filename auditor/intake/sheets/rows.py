@@ -13,9 +13,10 @@ from auditor.errors import excerpt
 from auditor.intake import contracts
 from auditor.intake.sheets.cells import ABSENT, Refusal, convert, convert_column
 from auditor.intake.sheets.headers import fill_merges, find_header, match_columns
-from auditor.intake.sheets.layout import SPACES, VERTICAL_HEADERS, Sheet, header_names, norm, paren, suggest
+from auditor.intake.sheets.layout import SPACES, VERTICAL_HEADERS, Sheet, guess, header_names, norm
 from auditor.intake.sheets.located import Grid, Ledger, Loc
 from auditor.intake.values import bad_character, is_bidi
+from auditor.texts import Both, msg
 
 
 def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[str, Loc]:
@@ -27,7 +28,7 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
     if found is False:
         return rows_of
     if found is None:
-        ledger.add(grid.loc(1, 1), "S-SHEET", f"「{grid.title}」找不到表头：第一行应为“指标 | 数值 | 单位 | 说明”")
+        ledger.add(grid.loc(1, 1), "S-SHEET", msg("sheet.no-header-figures", sheet=grid.title))
         return rows_of
     header_row, first = found
     cols = {}
@@ -36,7 +37,7 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
             if isinstance(v, str) and norm(v) in map(norm, names):
                 cols[role] = c
     if "name" not in cols or "value" not in cols:
-        ledger.add(grid.loc(header_row, 1), "S-SHEET", f"「{grid.title}」需要“指标”和“数值”两列")
+        ledger.add(grid.loc(header_row, 1), "S-SHEET", msg("sheet.figures-columns", sheet=grid.title))
         return rows_of
     fill_merges(grid, first, ledger)
     top = set(contracts.schema("submission")["properties"])
@@ -49,15 +50,15 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
             continue
         if name is None or not str(name).strip(SPACES):
             if raw not in (None, ""):
-                ledger.add(grid.loc(row, cols["name"]), "S-SHEET", "这一行有数值但没有指标名称")
+                ledger.add(grid.loc(row, cols["name"]), "S-SHEET", msg("sheet.value-without-name"))
             continue
         f = next((f for f, names in fields if norm(name) in names), None)
         if f is None:
-            hint = suggest(str(name).strip(), [x.title for x, _ in fields])
-            ledger.add(grid.loc(row, cols["name"]), "S-SHEET", f"不认识的指标“{excerpt(str(name).strip(), 30)}”{paren(hint)}")
+            hint = guess(str(name).strip(), [x.title for x, _ in fields])
+            ledger.add(grid.loc(row, cols["name"]), "S-SHEET", msg("sheet.unknown-indicator", name=excerpt(str(name).strip(), 30), hint=hint))
             continue
         if f.key in seen:
-            ledger.add(grid.loc(row, cols["name"]), "S-SHEET", f"指标「{f.title}」填了两次（另一次在第 {seen[f.key]} 行）")
+            ledger.add(grid.loc(row, cols["name"]), "S-SHEET", msg("sheet.indicator-twice", title=f.title, row=seen[f.key]))
             continue
         seen[f.key] = row
         loc = grid.loc(row, cols["value"], f.title)
@@ -84,9 +85,9 @@ def refuse_text(ledger: Ledger, loc: Loc, value: str) -> None:
     """What YAML and JSON refuse as they are read: control and bidirectional characters in text (the row is
     still read, so that its other problems are reported too)."""
     code = bad_character(value)
-    what = "双向文字控制符，会颠倒或打乱文字的显示顺序" if is_bidi(code) else "控制字符或无效字符"
-    header = f"「{loc.header}」" if loc.header else ""
-    ledger.problems.append(loc.problem("E-ENCODING", f"{header}含有 U+{code:04X}（{what}），请删除"))
+    what = msg("sheet.character-bidi") if is_bidi(code) else msg("sheet.character-control")
+    header = Both(f"「{loc.header}」 ", f"「{loc.header}」") if loc.header else ""
+    ledger.problems.append(loc.problem("E-ENCODING", msg("sheet.bad-character", header=header, code=f"{code:04X}", kind=what)))
 
 
 class RecordRow(NamedTuple):
@@ -118,7 +119,7 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
         return None
     if found is None:
         if grid.rows:
-            ledger.add(grid.loc(1, 1), "S-SHEET", f"「{grid.title}」找不到表头：第一行应为列名，如 {'、'.join(f.header for f, _ in candidates[:4])}")
+            ledger.add(grid.loc(1, 1), "S-SHEET", msg("sheet.no-header", sheet=grid.title, names=[f.header for f, _ in candidates[:4]]))
         return None
     header_row, first = found
     columns = match_columns(grid, header_row, candidates, ledger)
@@ -128,7 +129,7 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
     present = {f.key for f in columns.values()}
     for f, _ in candidates:
         if f.required and f.key not in present and data_rows:
-            ledger.add(grid.loc(header_row, 0), "S-SHEET", f"「{grid.title}」缺少必填的列「{f.title}」")
+            ledger.add(grid.loc(header_row, 0), "S-SHEET", msg("sheet.missing-column", sheet=grid.title, title=f.title))
             ledger.bad_rows.update((grid.file, grid.sheet, r) for r in data_rows)
     out = []
     headerless = set()
@@ -145,7 +146,7 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
                 if c not in known_columns and raw not in (None, "") and c not in headerless \
                         and not (isinstance(raw, str) and not raw.strip(SPACES)) and header_cells.get(c) in (None, ""):
                     headerless.add(c)
-                    ledger.add(grid.loc(row, c), "S-SHEET", "这一列有数据但没有列名（表头是否合并了？）")
+                    ledger.add(grid.loc(row, c), "S-SHEET", msg("sheet.unnamed-column"))
     # column by column: each column's cells converted together, then each row put together
     converted = [(c, f, convert_column(f, [cells.get(c) for cells in rows_cells])) for c, f in sorted(columns.items())]
     for i, row in enumerate(data_rows):
@@ -156,10 +157,10 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
             value = values[i]
             if value is ABSENT:
                 if f.required:
-                    ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", f"「{f.title}」必填，这一格是空的；应填写{f.expected()}")
+                    ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", msg("cell.required", title=f.title, expected=f.expected_words()))
                     broken = True
             elif type(value) is Refusal:
-                ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", str(value))
+                ledger.add(grid.loc(row, c, f.title), "S-SCHEMA", value.message)
                 broken |= f.required
             elif f.link:
                 parent = value

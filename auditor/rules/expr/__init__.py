@@ -24,7 +24,7 @@ from auditor.rules.expr.syntax import KEYWORDS, MAX_NESTING, parse, to_text, tok
 from auditor.rules.expr.evaluation import MISSING, compile_expr, evaluate, getter, lookup
 from auditor.rules.expr.types import BOOL, DATE, NUMBER, STRING, infer_type
 from auditor.rules.expr.lowering import NEGATE, fold, isolate, to_engine
-from auditor.rules.expr.analysis import Domain, directions, dnf, satisfiable
+from auditor.rules.expr.analysis import Domain, directions, dnf, satisfiable, value_directions
 
 __all__ = [
     "And", "Arith", "Compare", "Const", "Date", "ExprError", "Field", "Member", "Node", "Not", "Or",
@@ -33,5 +33,5 @@ __all__ = [
     "MISSING", "compile_expr", "evaluate", "getter", "lookup",
     "BOOL", "DATE", "NUMBER", "STRING", "infer_type",
     "NEGATE", "fold", "isolate", "to_engine",
-    "Domain", "directions", "dnf", "satisfiable",
+    "Domain", "directions", "dnf", "satisfiable", "value_directions",
 ]

@@ -240,3 +240,31 @@ def directions(node: Node) -> dict[str, int]:
 
     walk(node, 1)
     return {path: signs.pop() for path, signs in found.items() if len(signs) == 1}
+
+
+def value_directions(node: Node) -> dict[str, int]:
+    """For each field of an arithmetic value (a computed field: ``teachers * 100 / pupils``), +1 if a larger input
+    makes the value larger, -1 if smaller; inputs are taken as non-negative (the schema's counts, areas and sums), so
+    a divisor's field lowers the value. A field pulled both ways is left out."""
+    found: dict[str, set] = {}
+
+    def walk(n: Node, sign: int) -> None:
+        if isinstance(n, Field):
+            found.setdefault(n.path, set()).add(sign)
+        elif isinstance(n, Arith):
+            if n.op in ("+", "*"):
+                for side in (n.left, n.right):
+                    try:
+                        k = _atom_value(side)
+                    except ValueError:
+                        k = None
+                    walk(side, sign if not isinstance(k, (int, float)) or k >= 0 else -sign)
+            elif n.op == "-":
+                walk(n.left, sign)
+                walk(n.right, -sign)
+            else:  # "/"
+                walk(n.left, sign)
+                walk(n.right, -sign)
+
+    walk(node, 1)
+    return {path: signs.pop() for path, signs in found.items() if len(signs) == 1}

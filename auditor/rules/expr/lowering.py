@@ -14,6 +14,7 @@ from typing import Any
 from auditor.rules.expr.evaluation import MISSING, evaluate
 from auditor.rules.expr.nodes import And, Arith, Compare, Const, Date, ExprError, Field, Member, Node, Not, Or, as_condition, fields
 from auditor.rules.expr.syntax import to_text
+from auditor.texts import msg
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 # the comparison that holds exactly when the given one does not
@@ -29,7 +30,7 @@ def fold(node: Node) -> Node:
         if isinstance(left, Const) and isinstance(right, Const):
             value = evaluate(Arith(node.op, left, right), {})
             if value is MISSING:
-                raise ExprError("division by zero in a constant expression", node.offset)
+                raise ExprError(msg("expr.division-by-zero"), node.offset)
             return Const(value, node.offset)
         return Arith(node.op, left, right, node.offset)
     return node
@@ -61,19 +62,15 @@ def isolate(left: Node, op: str, right: Node) -> tuple[Field, str, Node]:
         if left.op in ("*", "/"):
             k, x = (b, a) if _has_field(a) else (a, b)
             if left.op == "/" and k is a:
-                raise ExprError("a field may not be a divisor on the compared side; move it across (engine limit)", left.offset, "P-ENGINE")
+                raise ExprError(msg("engine.field-divisor"), left.offset, "P-ENGINE")
             k = fold(k)
             if not isinstance(k, Const) or k.value == 0:
-                raise ExprError(
-                    "durable_rules compares a single field with an expression: rewrite so one side is one field "
-                    '(for example "pupils <= 45 * classes")', left.offset, "P-ENGINE")
+                raise ExprError(msg("engine.one-field", example=msg("engine.one-field-example")), left.offset, "P-ENGINE")
             flip = k.value < 0
             inverse = "/" if left.op == "*" else "*"
             new_op = _FLIP[op] if flip else op
             return isolate(x, new_op, Arith(inverse, right, k))
-    raise ExprError(
-        "durable_rules compares a single field with an expression: rewrite so one side is one field",
-        getattr(left, "offset", 0), "P-ENGINE")
+    raise ExprError(msg("engine.one-field", example=""), getattr(left, "offset", 0), "P-ENGINE")
 
 
 def _engine_value(node: Node) -> Any:
@@ -86,7 +83,7 @@ def _engine_value(node: Node) -> Any:
         return {"$m": node.path}
     if isinstance(node, Arith):
         return {_ENGINE_ARITH[node.op]: {"$l": _engine_value(node.left), "$r": _engine_value(node.right)}}
-    raise ExprError(f'"{to_text(node)}" is not a value', getattr(node, "offset", 0), "P-ENGINE")
+    raise ExprError(msg("engine.not-a-value", text=to_text(node)), getattr(node, "offset", 0), "P-ENGINE")
 
 
 def to_engine(node: Node, negate: bool = False) -> dict:
@@ -115,5 +112,5 @@ def to_engine(node: Node, negate: bool = False) -> dict:
     if isinstance(node, Field):
         return to_engine(as_condition(node), negate)
     if isinstance(node, Const) and isinstance(node.value, bool):
-        raise ExprError("a constant condition is always the same; remove it", node.offset, "P-ENGINE")
-    raise ExprError(f'"{to_text(node)}" is not a condition', getattr(node, "offset", 0), "P-TYPE")
+        raise ExprError(msg("engine.constant-condition"), node.offset, "P-ENGINE")
+    raise ExprError(msg("expr.not-a-condition", text=to_text(node)), getattr(node, "offset", 0), "P-TYPE")

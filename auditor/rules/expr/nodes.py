@@ -10,19 +10,23 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
+from auditor.texts import Msg, render
+
 
 class ExprError(Exception):
     """A problem with an expression, as data.
 
-    ``code`` is the stable code (P-EXPR, P-FIELD, P-TYPE, P-ENGINE), ``message``
-    the sentence for the policy author, ``position`` the character offset in the
+    ``code`` is the stable code (P-EXPR, P-FIELD, P-TYPE, P-ENGINE), ``text`` the
+    sentence for the policy author (a message id with its parameters, worded per
+    language at print time; ``message`` is its English wording), ``position`` the character offset in the
     expression's text, and ``field`` the field path an unknown-field problem
     (P-FIELD) is about.
     """
 
-    def __init__(self, message: str, position: int = 0, code: str = "P-EXPR", field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Msg | str, position: int = 0, code: str = "P-EXPR", field: str | None = None):
+        self.text = message
+        self.message = render(message, "en")
+        super().__init__(self.message)
         self.position = position
         self.code = code
         self.field = field

@@ -27,6 +27,7 @@ from typing import Any
 
 from auditor.dates import real_date
 from auditor.rules.expr.nodes import And, Arith, Compare, Const, Date, ExprError, Field, Member, Node, Not, Or, children
+from auditor.texts import msg
 
 # --------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(
@@ -59,14 +60,14 @@ def tokenize(text: str) -> list[_Tok]:
             ch = text[pos]
             hint = ""
             if ch in "=":
-                hint = '; use "==" to compare'
+                hint = msg("expr.hint-equals")
             elif ch in "&|":
-                hint = '; use "and" / "or"'
+                hint = msg("expr.hint-and-or")
             elif ch == "!":
-                hint = '; use "not" or "!="'
+                hint = msg("expr.hint-not")
             elif ch in "（）＜＞＝，":
-                hint = "; use ASCII (half-width) operators and parentheses"
-            raise ExprError(f"unexpected character {ch!r}{hint}", pos)
+                hint = msg("expr.hint-ascii")
+            raise ExprError(msg("expr.unexpected-character", character=repr(ch), hint=hint), pos)
         kind = m.lastgroup
         if kind != "ws":
             tokens.append(_Tok(kind, m.group(), pos))
@@ -95,16 +96,16 @@ class _Parser:
 
     def expect(self, text: str) -> _Tok:
         if not self.at(text):
-            found = self.tok.text or "end of expression"
-            raise ExprError(f'expected "{text}" but found "{found}"', self.tok.offset)
+            found = self.tok.text or msg("expr.end")
+            raise ExprError(msg("expr.expected", want=text, found=found), self.tok.offset)
         return self.take()
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
-            raise ExprError("the expression is empty", 0)
+            raise ExprError(msg("expr.empty"), 0)
         node = self.or_()
         if self.tok.kind != "end":
-            raise ExprError(f'unexpected "{self.tok.text}" after a complete expression', self.tok.offset)
+            raise ExprError(msg("expr.trailing", token=self.tok.text), self.tok.offset)
         return node
 
     def or_(self) -> Node:
@@ -135,7 +136,7 @@ class _Parser:
             tok = self.take()
             right = self.sum()
             if self.tok.kind == "op" and self.tok.text in ("==", "!=", "<", "<=", ">", ">="):
-                raise ExprError('comparisons cannot be chained; join them with "and"', self.tok.offset)
+                raise ExprError(msg("expr.chained"), self.tok.offset)
             return Compare(tok.text, left, right, tok.offset)
         negated = False
         if self.at("not") and self.tokens[self.i + 1].text == "in":
@@ -156,14 +157,14 @@ class _Parser:
                 items.append(self.literal())
         self.expect("]")
         if not items:
-            raise ExprError("an empty list can never contain anything", self.tok.offset)
+            raise ExprError(msg("expr.empty-list"), self.tok.offset)
         return tuple(items)
 
     def literal(self) -> Node:
         start = self.tok.offset
         node = self.unary()
         if not isinstance(node, (Const, Date)):
-            raise ExprError("list items must be literal values (numbers, text, true/false, dates)", start)
+            raise ExprError(msg("expr.list-literal"), start)
         return node
 
     def sum(self) -> Node:
@@ -195,7 +196,7 @@ class _Parser:
             self.take()
             digits = tok.text.split(".")[0].split("e")[0].split("E")[0]
             if len(digits) > MAX_DIGITS:  # never converted (int() of 4,300+ digits raises); durable_rules reads < 2**53
-                raise ExprError(f"a number of {len(digits)} digits is too large: durable_rules reads numbers below 2**53",
+                raise ExprError(msg("engine.digits", digits=len(digits)),
                                 tok.offset, code="P-ENGINE")
             value = float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text)
             return Const(value, tok.offset)
@@ -219,19 +220,19 @@ class _Parser:
                 self.expect("(")
                 arg = self.tok
                 if arg.kind != "str":
-                    raise ExprError('date() takes a quoted "YYYY-MM-DD"', arg.offset)
+                    raise ExprError(msg("expr.date-argument"), arg.offset)
                 self.take()
                 self.expect(")")
                 iso = arg.text[1:-1]
                 if real_date(iso) is None:
-                    raise ExprError(f'"{iso}" is not a real date in YYYY-MM-DD form', arg.offset)
+                    raise ExprError(msg("expr.not-a-date", text=iso), arg.offset)
                 return Date(iso, tok.offset)
             head = tok.text.split(".")[0]
             if head in KEYWORDS or any(part in KEYWORDS for part in tok.text.split(".")):
-                raise ExprError(f'"{tok.text}" is a keyword, not a value', tok.offset)
+                raise ExprError(msg("expr.keyword", word=tok.text), tok.offset)
             return Field(tok.text, tok.offset)
-        found = tok.text or "end of expression"
-        raise ExprError(f'expected a value but found "{found}"', tok.offset)
+        found = tok.text or msg("expr.end")
+        raise ExprError(msg("expr.expected-value", found=found), tok.offset)
 
 
 MAX_NESTING = 32  # later stages recurse over the tree: bound it here
@@ -249,8 +250,8 @@ def _depth(node) -> int:
 
 def parse(text: str) -> Node:
     if not isinstance(text, str):
-        raise ExprError("an expression must be text")
-    too_deep = ExprError(f"the expression is nested more than {MAX_NESTING} levels deep; split it or simplify it")
+        raise ExprError(msg("expr.not-text"))
+    too_deep = ExprError(msg("expr.too-deep", levels=MAX_NESTING))
     try:
         node = _Parser(text).parse()
     except RecursionError:

@@ -1,0 +1,202 @@
+"""Per-record figures derived before the engine: school stages, computed fields, k-of-n figures.
+
+durable_rules judges one record at a time with comparisons; what a standard states per school as a ratio or as
+"at least k of n" is computed here, record by record, and put on the record as ordinary fields:
+
+* ``school_stage`` records (:func:`stage_records`): one per stage a school serves. A primary or junior school is
+  one record with all its pupils and resources. A combined school (nine-year: ``pupils_primary`` and
+  ``pupils_junior`` given) counts in both stages: each stage gets its own pupils, and the resources the schema
+  marks ``x-stage-split`` (teachers, floor areas, equipment, rooms) are split in proportion to weighted pupils,
+  primary : junior = 1 : 1.1 per pupil (:data:`STAGE_WEIGHTS`, the customary weights for 九年一贯制 schools; the
+  national policies record the reading). A twelve-year school is read like a nine-year one and a complete
+  secondary school (完全中学) as a junior school of its compulsory pupils; their resources are those of the
+  compulsory grades (the schema says so). A stage with no pupils is not served. A school whose stage counts are
+  unknown still gets its records, without pupils, so that what reads them is ``missing``, never left out.
+* computed fields (:func:`compute_fields`): a policy's ``computed:`` expressions, evaluated three-valued (an
+  absent input or a zero divisor leaves the field absent).
+* k-of-n figures (:func:`k_of_n_figures`): for a check's ``require_k_of_n``, ``met`` (items at or above their
+  threshold) and ``lowest`` (the lowest value / threshold, computed exactly from the decimals); with some items
+  absent, both figures are set, over the known items, only where that already decides the outcome (too many
+  items below their threshold, or one below the floor: a fail), and both are absent otherwise (missing).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+from auditor.intake.contracts import stage_split_fields
+from auditor.model import Facts, Record
+from auditor.evaluate.spread import exact
+from auditor.rules import expr
+
+STAGE = "school_stage"
+UNKNOWN = "_unknown"  # on a school_stage record: the school's absent counts that leave its pupils unknown
+STAGE_WEIGHTS = {"primary": Fraction(1), "junior": Fraction(11, 10)}  # per pupil, when a school's resources are split
+SERVED = {"primary": ("primary",), "junior": ("junior",)}  # single-stage schools; any other stage serves both
+_BASIS = ("stage", "pupils", "pupils_compulsory", "pupils_primary", "pupils_junior", "class_count")
+
+
+def _stage_pupils(data: dict) -> dict:
+    """The stages a school serves with their pupils (None: not known)."""
+    stage = data.get("stage")
+    if stage in SERVED:
+        served = {stage: data.get("pupils")}
+    elif stage == "complete_secondary":  # junior and senior grades: its compulsory stage is the junior one
+        junior = data.get("pupils_junior")
+        served = {"junior": junior if junior is not None else data.get("pupils_compulsory")}
+    else:  # a nine-year or twelve-year school: the pupils of each compulsory stage as it reports them
+        served = {"primary": data.get("pupils_primary"), "junior": data.get("pupils_junior")}
+    return {s: p for s, p in served.items() if p != 0}
+
+
+def stage_records(facts: Facts) -> list[Record]:
+    """One ``school_stage`` record per stage each school serves, its resources split (see the module docstring)."""
+    split = stage_split_fields()
+    out = []
+    for school in facts.of("school"):
+        data = school.data
+        served = _stage_pupils(data)
+        known = all(p is not None for p in served.values())
+        weighted = sum((STAGE_WEIGHTS[s] * p for s, p in served.items()), Fraction(0)) if known else None
+        for stage, pupils in served.items():
+            row = {k: v for k, v in data.items() if k not in _BASIS and k not in split}
+            row.update(stage=stage, combined=len(served) > 1)
+            if pupils is not None:
+                row["pupils"] = pupils
+            if not known:  # which submitted counts leave the stage's pupils (and its share) unknown, for the evidence
+                row[UNKNOWN] = ("pupils",) if len(served) == 1 else tuple(
+                    f"pupils_{s}" for s, p in sorted(served.items()) if p is None)
+            if len(served) == 1:
+                row["share"] = 1
+                row.update({f: data[f] for f in split if data.get(f) is not None})
+            elif weighted:
+                share = STAGE_WEIGHTS[stage] * pupils / weighted
+                row["share"] = float(share)
+                row.update({f: float(exact(data[f]) * share) for f in split if data.get(f) is not None})
+            ident = {**school.ident, "stage": stage}
+            out.append(Record(STAGE, f"{STAGE}:{school.ident['school']}/{stage}", row, ident, school.source))
+    return out
+
+
+def compute_fields(facts: Facts, computed) -> None:
+    """Each computed field on the records of its kind (in place); absent where it is undefined."""
+    for c in computed:
+        value_of = expr.compile_expr(c.value)
+        for record in facts.of(c.of):
+            value = value_of(record.data)
+            if value is expr.MISSING or isinstance(value, bool):
+                record.data.pop(c.id, None)
+            else:
+                record.data[c.id] = value
+
+
+@lru_cache(maxsize=1024)
+def _constant(number) -> Fraction:
+    """A policy's threshold or floor, exactly (they repeat on every record)."""
+    return exact(number)
+
+
+def share(value, threshold) -> Fraction:
+    """value / threshold, exactly, from their decimals (3.57 of 4.2 is 0.85, not a rounding error below it).
+    (A threshold of zero, which the policy schema refuses, asks nothing: its share is 1.)"""
+    t = _constant(threshold)
+    return exact(value) / t if t > 0 else Fraction(1)
+
+
+def mark(value, threshold, floor) -> str:
+    """One item of a k-of-n check: met (at or above its threshold), within (at least ``floor`` of it), below,
+    or missing."""
+    if value is expr.MISSING or value is None:
+        return "missing"
+    if value >= threshold:
+        return "met"
+    return "within" if share(value, threshold) >= _constant(floor) else "below"
+
+
+def _lowest(known) -> Fraction | None:
+    """The lowest exact share of ``known`` [(value, threshold)]. The float quotient is within a few units in the
+    last place of the exact one, so only the items whose quotient is that close to the least are worked exactly."""
+    if not known:
+        return None
+    quick = [(v / t if t > 0 else 1.0, v, t) for v, t in known]
+    least = min(q for q, _, _ in quick)
+    margin = abs(least) * 1e-12
+    return min(share(v, t) for q, v, t in quick if q <= least + margin)
+
+
+def figures(spec, data: dict) -> tuple:
+    """(met, lowest) for one record: numbers, or None each where the outcome is not certain."""
+    marks = []
+    known = []
+    for name, threshold in spec.items:
+        value = expr.lookup(data, name)
+        marks.append(mark(value, threshold, spec.floor))
+        if value is not expr.MISSING:
+            known.append((value, threshold))
+    lowest = _lowest(known)
+    met = marks.count("met")
+    if "missing" not in marks:
+        return met, float(lowest)
+    below = len(marks) - met - marks.count("missing")  # known to miss their threshold
+    if lowest is not None and (below > len(marks) - spec.k or "below" in marks):
+        return met, float(lowest)  # fewer than k can still be met, or an item is under the floor: a fail already
+    return None, None
+
+
+def k_of_n_figures(facts: Facts, checks) -> None:
+    """The two figures of each ``require_k_of_n`` check on the records of its kind (in place)."""
+    for check in checks:
+        spec = check.k_of_n
+        if spec is None:
+            continue
+        for record in facts.of(check.over):
+            met, lowest = figures(spec, record.data)
+            for name, value in ((spec.met, met), (spec.lowest, lowest)):
+                if value is None:
+                    record.data.pop(name, None)
+                else:
+                    record.data[name] = value
+
+
+def explainer(policy_set):
+    """``explain(record, names) -> [field, ...]``: the submitted fields whose absence leaves ``names`` absent on
+    ``record`` (a computed field's absent inputs, a k-of-n figure's absent items, a school stage's unknown
+    pupil counts), for the evidence of missing data; other names are kept as they are."""
+    computed = {(c.of, c.id): c for c in policy_set.computed}
+    k_of_n = {(c.over, name): c.k_of_n for c in policy_set.checks if c.k_of_n for name in (c.k_of_n.met, c.k_of_n.lowest)}
+    split = set(stage_split_fields())
+
+    def explain(record: Record, names) -> list[str]:
+        out: set[str] = set()
+        todo, seen = list(names), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            data = record.data
+            if (record.kind, name) in k_of_n:
+                todo.extend(f for f in k_of_n[(record.kind, name)].fields if expr.lookup(data, f) is expr.MISSING)
+            elif (record.kind, name) in computed:
+                inner = [f for f in expr.fields(computed[(record.kind, name)].value) if expr.lookup(data, f) is expr.MISSING]
+                if inner:
+                    todo.extend(inner)
+                else:
+                    out.add(name)  # undefined (a zero divisor), not absent: the figure itself is named
+            elif record.kind == STAGE and (name in ("pupils", "share") or name in split and "share" not in data) \
+                    and data.get(UNKNOWN):
+                out.update(data[UNKNOWN])
+            else:
+                out.add(name)
+        return sorted(out)
+
+    return explain
+
+
+def derive_records(facts: Facts, policy_set) -> None:
+    """Every per-record figure of ``policy_set`` on ``facts`` (in place), earlier figures cleared first."""
+    kinds = {c.of for c in policy_set.computed} | {c.over for c in policy_set.checks} | {m.of for m in policy_set.measures}
+    if STAGE in kinds:
+        facts.records[STAGE] = stage_records(facts)
+    compute_fields(facts, policy_set.computed)
+    k_of_n_figures(facts, policy_set.checks)
