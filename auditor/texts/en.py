@@ -443,7 +443,7 @@ EN: dict[str, str] = {
     "diff.say.step_params": "step {step} ({due}): “{old}” is now “{new}”",
     "diff.say.step_added": "new step: from {due}, {require}",
     "diff.say.step_removed": "step removed: from {due}, {require}",
-    "diff.say.measures_read": "the measures it reads ({measures}) are computed differently",
+    "diff.say.measures_read": "the figures it reads ({measures}) are computed differently",
     "diff.say.severity": "severity “{old}” is now “{new}”",
     "diff.say.text_changed": "{field} ({lang}) “{old}” is now “{new}”",
     "diff.say.text_added": "new {field} ({lang}): “{new}”",
