@@ -121,12 +121,13 @@ def _parser() -> argparse.ArgumentParser:
     store_options(between)
 
     diff = sub.add_parser("diff", help="what changed between two rule sets, in plain words (exit 1 when a verdict can change)",
-                          description="Compare two policy folders (a folder of policy files, a pack, or a folder of packs) "
-                                      "or git revisions of one (HEAD~1:policies), per document, clause and check; with "
+                          description="Compare two rule sets as --policies takes them (a pack, or a folder of packs) "
+                                      "or git revisions of one (HEAD~1:policies), pack by pack (per document), clause and "
+                                      "check; with "
                                       "--against and --as-of, which districts' verdicts change on those submissions. Exit 0 "
                                       "when nothing that decides a verdict changed, 1 when something did, 2 on bad input.")
-    diff.add_argument("old", metavar="OLD", help="the rule set before: a policy folder, or REV:path (git, e.g. HEAD~1:policies)")
-    diff.add_argument("new", metavar="NEW", help="the rule set after: a policy folder, or REV:path")
+    diff.add_argument("old", metavar="OLD", help="the rule set before: a pack or a folder of packs, or REV:path (git, e.g. HEAD~1:policies)")
+    diff.add_argument("new", metavar="NEW", help="the rule set after: a pack or a folder of packs, or REV:path")
     diff.add_argument("--against", nargs="+", metavar="SUBMISSION", help="audit these submissions under both rule sets and list the verdicts that change")
     diff.add_argument("--as-of", default=None, help="the audit's base date for --against, YYYY-MM-DD")
     diff.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the output (default: zh)")
