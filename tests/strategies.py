@@ -334,12 +334,21 @@ def agree(record: dict) -> None:
             record["pupils_compulsory"] = record["pupils"]
         else:
             record["pupils_compulsory"] = min(record["pupils_compulsory"], record["pupils"])
+    stage_split(record)
     if "disabled_enrolled" in record and "disabled_school_age" in record:
         record["disabled_enrolled"] = min(record["disabled_enrolled"], record["disabled_school_age"])
     parts = ("disabled_in_regular_classes", "disabled_in_special_schools", "disabled_home_taught")
     if "disabled_enrolled" in record and all(p in record for p in parts) and \
             sum(record[p] for p in parts) != record["disabled_enrolled"]:
         del record["disabled_home_taught"]
+
+
+def stage_split(record: dict) -> None:
+    """A combined school's primary and junior pupils adding up to its grades 1-9 pupils (the intake checks it)."""
+    total = record.get("pupils_compulsory", record.get("pupils") if record.get("stage") in ("primary", "junior", "nine_year") else None)
+    if total is not None and "pupils_primary" in record and "pupils_junior" in record:
+        record["pupils_primary"] = min(record["pupils_primary"], total)
+        record["pupils_junior"] = total - record["pupils_primary"]
 
 
 def has_content(submission: dict) -> bool:
@@ -681,6 +690,7 @@ def declare_true(sub: dict) -> dict:
         elif "pupils_compulsory" in school:
             school["pupils_compulsory"] = total
             school["pupils"] = max(school.get("pupils", total), total)
+        stage_split(school)
     return sub
 
 

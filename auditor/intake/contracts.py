@@ -391,7 +391,7 @@ def base_field_types() -> dict[str, dict[str, str]]:
         klass[f"school.{name}"] = t
     # derived: one record per stage a school serves (auditor/evaluate/records.py), its resources split by stage
     stage = dict(school)
-    school["class_count"] = NUMBER  # derived: the classes the school lists in the class ledger (absent: none listed)
+    school["class_count"] = NUMBER  # derived: classes_declared, or the classes listed if more (absent: neither)
     stage.update({"stage": STRING, "share": NUMBER, "combined": BOOL})
     document = types("document")
     district = types("figures")

@@ -62,6 +62,11 @@ def check_counts(data: dict, add) -> None:
                 add("S-SCHEMA", msg("content.compulsory", part=part, whole=whole), ("schools", i, "pupils_compulsory"))
             elif part is not None and whole is not None and part != whole and school.get("stage") in COMPULSORY_ONLY:
                 add("S-SCHEMA", msg("content.compulsory-only", part=part, whole=whole), ("schools", i, "pupils_compulsory"))
+            primary, junior = _count(school.get("pupils_primary")), _count(school.get("pupils_junior"))
+            total = part if part is not None else whole if school.get("stage") in COMPULSORY_ONLY else None
+            if primary is not None and junior is not None and total is not None and primary + junior != total:
+                add("S-SCHEMA", msg("content.stage-split", primary=primary, junior=junior, sum=primary + junior, total=total),
+                    ("schools", i, "pupils_primary"))
 
 
 def check_content(document: Document, collector: Collector, partial: bool = False) -> None:
@@ -154,8 +159,11 @@ def to_facts(document: Document, own: bool = False) -> Facts:
             scalars["pupils_compulsory"] = scalars["pupils"]  # all its pupils are in grades 1-9
         row = {"district": district, **scalars}
         source = f"{file}:schools[{i}]"
-        if s.get("classes"):  # derived: the classes the school lists (absent, not zero, when it lists none)
-            row["class_count"] = len(s["classes"])
+        # derived: how many classes the school has — its declared count, or the classes it lists if it lists more
+        # (a short ledger does not shrink the school); absent, not zero, when it neither declares nor lists any
+        counted = max(len(s.get("classes") or ()), s.get("classes_declared") or 0)
+        if counted:
+            row["class_count"] = counted
         schools.append(Record("school", f"school:{s['id']}", row, {"school": s["id"], "school_name": s["name"]}, source))
         school_id, school_name = s["id"], s["name"]
         key_prefix, source = f"class:{school_id}/", source + ".classes"  # one text per school: the key names the class

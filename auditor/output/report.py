@@ -225,12 +225,16 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     groups = summary_groups([d for d in by_district if d != city])  # [] up to SUMMARY_PAGE districts: one page
     city_view = (lambda: city_history(history.get("city"), fmt, pages, notices, clauses, numbers)) if history else (lambda: None)
 
+    def cv_matrices(members) -> list[dict]:
+        """The 差异系数 matrices of the districts ``members`` (all of them, or one page's), one per assessed document."""
+        return [x for doc in assessed
+                if (x := assessment.matrix(doc, {d: vs for d, vs in raw_by_district.items() if d != city and d in members},
+                                           fmt, pages, {d: p for (d, ref), p in assessment_pages.items() if ref == doc["ref"]}))]
+
     def index() -> dict[str, str]:
         if groups:
             return overview()
-        matrices = [x for doc in assessed
-                    if (x := assessment.matrix(doc, {d: vs for d, vs in raw_by_district.items() if d != city}, fmt, pages,
-                                               {d: p for (d, ref), p in assessment_pages.items() if ref == doc["ref"]}))]
+        matrices = cv_matrices(raw_by_district)
         return {"index.html": env.get_template("index.html").render(
             **common, **summary_context(findings, by_district, clauses, pages, fmt, links), cv_matrices=matrices,
             files=findings["submissions"], page_header=header(city, t["summary_short"], sample_any),
@@ -257,7 +261,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         return {page_name(number): env.get_template("index.html").render(
             **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt, links),
             files=shown["submissions"], page_header=header(city, label, bool(shown["sample_data"])),
-            history=None, summary_page=nav, summary_pages=None, cv_matrices=[])}
+            history=None, summary_page=nav, summary_pages=None, cv_matrices=cv_matrices(set(group)))}
 
     def json_part() -> dict:
         if stage:

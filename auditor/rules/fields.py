@@ -68,8 +68,8 @@ def inputs(policy_set, kind: str, name: str, seen: frozenset = frozenset()) -> s
                 return {pair for path in paths for pair in inputs(policy_set, inner, path, seen)}
     if kind == "school_stage":
         return {("school", n) for n in stage_inputs(name)}
-    if kind == "school" and name == "class_count":  # derived from the class ledger
-        return {("class", "id")}
+    if kind == "school" and name == "class_count":  # derived from the declared count and the class ledger
+        return {("class", "id"), ("school", "classes_declared")}
     if kind == "class" and name.startswith("school."):
         return {("school", name[len("school."):])}
     if kind == "city":

@@ -27,6 +27,12 @@ def columns(html: str) -> list[str]:
     return re.findall(r'<a href="[^"]*">([^<]+)</a>', head)
 
 
+def cv_rows(html: str) -> list[str]:
+    """The districts heading the rows of the 差异系数 matrix (none: no matrix)."""
+    table = re.search(r'<table class="matrix cv-matrix">(.*?)</table>', html, re.S)
+    return re.findall(r'<tr><th>(?:<a href="[^"]*">)?([^<]+)', table.group(1)) if table else []
+
+
 @pytest.mark.parametrize("size, pages", [(5, 3), (6, 3), (12, 2), (13, 0), (100, 0)])
 def test_groups(size, pages):
     districts = list(plan()["districts"])[:13]
@@ -64,6 +70,9 @@ def test_many_districts_an_overview_and_pages(audited, monkeypatch, jobs):
         assert f"第{number}页，共3页" in page
         # the worklist and per-check table name only the page's districts
         assert set(re.findall(r'data-district="([^"]+)"', page)) <= set(shown)
+        # the national standard's 差异系数 matrix, a row per district of the page and no other
+        assert cv_rows(page) == shown[:-1]
+    assert cv_rows(index) == []  # the overview holds no per-district matrix
     assert seen == districts  # every district on exactly one page, in order
     # the totals are the whole audit's
     total = len(findings["verdicts"])
