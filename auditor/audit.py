@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from auditor import timing
 from auditor.errors import AuditorError, SubmissionError
-from auditor.evaluate import derive
+from auditor.evaluate import derive, trace, waive
 from auditor.evaluate.engine import Engine
-from auditor.evaluate.reconcile import expected_hits, reconcile
+from auditor.evaluate.reconcile import reconcile
 from auditor.evaluate.records import explainer
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
@@ -29,14 +29,19 @@ ENGINES = ("durable", "reference")
 class Auditor:
     """Compile once, audit many times."""
 
-    def __init__(self, policy_set: PolicySet, engine: str = "durable"):
+    def __init__(self, policy_set: PolicySet, engine: str = "durable", waivers: tuple | None = None):
+        """``waivers``: approved exceptions (auditor.rules.waivers) applied to the verdicts, reported in the
+        findings' ``waivers``; None: no waiver folder (findings.json has no ``waivers``)."""
         if engine not in ENGINES:
             raise ValueError(engine)
         self.policy_set = policy_set
         self.compiled: CompiledSet = compile_policies(policy_set)
         self.engine_name = engine
+        self.waivers = waivers
         self._engine = None
         self.types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
+        self._policies = {p.id: p for p in policy_set.policies}
+        self._measures = {m.id: m for m in policy_set.measures}
         self.explain = explainer(policy_set)
         self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
 
@@ -51,16 +56,15 @@ class Auditor:
 
     def _evaluate(self, facts: Facts) -> dict[str, list]:
         """Reference outcomes for every rule on this district's records, reconciled with the engine."""
+        durable = self.engine_name == "durable"
         with timing.stage("reference"):
-            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind), facts.gaps.get(rule.kind, ()))
+            outcomes = {rule.name: judge_rule(rule, facts.of(rule.kind), facts.gaps.get(rule.kind, ()), keep_na=durable)
                         for rule in self.compiled.rules}
-        if self.engine_name == "durable":
-            with timing.stage("reconcile"):
-                expected = expected_hits(self.compiled.rules, outcomes)
+        if durable:
             with timing.stage("engine"):
-                hits = self.engine.run(facts.district, facts.records, expected)
+                found = self.engine.run(facts.district, facts.records)
             with timing.stage("reconcile"):
-                reconcile(facts.district, self.compiled.rules, outcomes, hits)
+                reconcile(facts.district, self.compiled.rules, outcomes, found)
         return outcomes
 
     def audit_district(self, facts: Facts, as_of: _dt.date) -> list[dict]:
@@ -68,11 +72,25 @@ class Auditor:
         with timing.stage("derive"):
             derive.derive_district(facts, self.policy_set.measures, self.policy_set)
         outcomes = self._evaluate(facts)
-        policies = {p.id: p for p in self.policy_set.policies}
         with timing.stage("verdicts"):
-            return [judge_check(check, self.compiled.by_check[check.id], facts, as_of, policies[check.policy],
-                                self.types[check.over], outcomes, self.document(check), self.explain)
+            traced: dict = {}
+            return [self._verdict(check, facts, as_of, outcomes, traced, self.explain)
                     for check in self.policy_set.checks if check.over != "city"]
+
+    def _verdict(self, check, facts: Facts, as_of: _dt.date, outcomes: dict, traced: dict | None = None,
+                 explain=None) -> dict:
+        """One check's verdict for one district (or the city), with its trace and the filing dates' detail."""
+        rules = self.compiled.by_check[check.id]
+        verdict = judge_check(check, rules, facts, as_of, self._policies[check.policy], self.types[check.over], outcomes,
+                              self.document(check), explain)
+        current = check.step_for(as_of)
+        rule = rules[0 if current is None else current[0]]
+        trace.filing(check, rule, facts, verdict, self.types[check.over])
+        compared = trace.discrepancy(check, facts)
+        if compared is not None:
+            verdict["discrepancy"] = compared
+        verdict["trace"] = trace.build(check, rule, facts, as_of, outcomes[rule.name], verdict, self._measures, traced)
+        return verdict
 
     def audit(self, submissions: list[Facts], as_of: _dt.date, districts: list[str] | None = None, jobs: int = 1) -> dict:
         """Findings for ``submissions`` as of ``as_of``; ``districts`` is the set expected (default: all).
@@ -131,19 +149,21 @@ class Auditor:
                 continue
             for check in self.policy_set.checks:
                 if check.over != "city":
-                    verdicts.append(not_submitted(check, name, as_of, policies[check.policy], self.document(check)))
+                    verdict = not_submitted(check, name, as_of, policies[check.policy], self.document(check))
+                    verdict["trace"] = trace.not_submitted(check, as_of, verdict)
+                    verdicts.append(verdict)
         if any(c.over == "city" for c in self.policy_set.checks):
             outcomes = self._evaluate(city)
             with timing.stage("verdicts"):
                 for check in self.policy_set.checks:
                     if check.over == "city":
-                        verdicts.append(judge_check(check, self.compiled.by_check[check.id], city, as_of,
-                                                    policies[check.policy], self.types["city"], outcomes, self.document(check)))
+                        verdicts.append(self._verdict(check, city, as_of, outcomes))
+        waivers = None if self.waivers is None else waive.apply(verdicts, self.waivers, as_of)
         order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
         # by district, then in the documents' order (the city's plan first), each in its own clause order
         verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], order[v["check"]]))
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
-        return {
+        findings = {
             "format": FORMAT,
             "as_of": as_of.isoformat(),
             "plan": self.policy_set.lead.ref if self.policy_set.lead else "",
@@ -158,6 +178,9 @@ class Auditor:
             "sample_data": sorted(s.district for s in submissions if s.sample_data),
             "verdicts": verdicts,
         }
+        if waivers is not None:
+            findings["waivers"] = waivers
+        return findings
 
 
 # ----------------------------------------------------------------------------- districts, one by one or in workers

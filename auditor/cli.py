@@ -1,11 +1,13 @@
 """The `auditor` command: its arguments and exit status (what each subcommand does: ``auditor.commands``).
 
     auditor audit SUBMISSION... --as-of YYYY-MM-DD --out DIR [--policies PACK...] [--lang zh|en] [--engine durable|reference]
-                  [--districts A,B] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
+                  [--districts A,B] [--waivers DIR] [--rectify-days N] [--jobs N] [--issued YYYY-MM-DD] [--number PATTERN]
                   [--settings FILE] [--db FILE | --no-db] [--format text|json]
+    auditor explain SUBMISSION... --as-of YYYY-MM-DD --district D --check C [--item KEY] [--policies PACK...]
+                  [--engine durable|reference] [--waivers DIR] [--districts A,B] [--jobs N] [--lang zh|en] [--format text|json]
     auditor validate SUBMISSION... [--policies PACK...] [--as-of YYYY-MM-DD] [--lang zh|en] [--format text|json]
     auditor check [--policies PACK...] [--format text|json] [--lang zh|en]
-    auditor test [--policies PACK...] [--engine durable|reference] [--format text|json] [--lang zh|en]
+    auditor test [--policies PACK...] [--engine durable|reference] [--format text|json|junit] [--lang zh|en]
     auditor template --out DIR [--district NAME] [--policies PACK...] [--force] [--format text|json] [--lang zh|en]
     auditor coverage [--policies PACK...] [--format text|json] [--lang zh|en]
     auditor audits [--db FILE] [--format text|json] [--lang zh|en]
@@ -59,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",
                        help="durable: durable_rules, reconciled with the reference evaluator (default); reference: the plain-Python evaluator alone")
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    audit.add_argument("--waivers", default=None, metavar="DIR",
+                       help="folder of waivers (approved exceptions, YAML; default: waivers/ beside the policy folder, when it exists)")
     audit.add_argument("--rectify-days", default="30", metavar="N",
                        help="rectification deadline in the notices: N days after the date of issue (default: 30)")
     audit.add_argument("--jobs", default=None, metavar="N",
@@ -70,6 +74,23 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("text", "json"), default="text", help="the closing summary as a table (default) or JSON")
     audit.add_argument("--quiet", action="store_true",
                        help="no progress line on stderr (it is shown only when stderr is a terminal)")
+
+    why = sub.add_parser("explain", help="why one verdict: the rule, the deadline in force, the records and the figures behind it",
+                         description="Audit the submissions as `audit` does (nothing is written) and print the trace of one "
+                                     "verdict: the clause, the step of the schedule in force, the filter and the requirement in "
+                                     "plain words, a derived figure's inputs, the failing and lacking records, the result.")
+    why.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files or folders of them (all of them: city-wide figures need every district)")
+    why.add_argument("--as-of", required=True, help="the audit's base date, YYYY-MM-DD")
+    why.add_argument("--district", required=True, help="the district (沈阳市 for a city-wide check)")
+    why.add_argument("--check", required=True, help="the check id (as in findings.json)")
+    why.add_argument("--item", default=None, metavar="KEY", help="also one record's evidence, by its key (as in findings.json: class:HP001/3-2)")
+    why.add_argument("--policies", **policies)
+    why.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine (default: durable, reconciled with the reference)")
+    why.add_argument("--waivers", default=None, metavar="DIR", help="folder of waivers (default: as audit)")
+    why.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
+    why.add_argument("--jobs", default=None, metavar="N", help="worker processes (default: as audit)")
+    why.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text (default: zh)")
+    why.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
 
     validate = sub.add_parser("validate", help="check submissions and say which checks each can feed",
                               description="Check submission files (nothing is written) and report, per district, how many "
@@ -96,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the examples each policy carries")
     test.add_argument("--policies", **policies)
     test.add_argument("--engine", choices=("durable", "reference"), default="durable", help="engine to run the examples with (default: durable)")
-    test.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
+    test.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                      help="text (default), JSON, or JUnit XML on stdout (for CI; problems still on stderr)")
     lang_option(test)
 
     cover = sub.add_parser("coverage", help="list every clause of the plan with its checks (automated, evidence, manual) and deadlines")

@@ -12,12 +12,12 @@ import re
 import sys
 from pathlib import Path
 
-from auditor import changes, console, timing
+from auditor import changes, console, explain, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
 from auditor.errors import PolicyError, Problem, UsageError, hint
 from auditor.evaluate.engine import validate_rulesets
-from auditor.examples import run_examples
+from auditor.examples import junit_xml, run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
 from auditor.model import plan
@@ -34,6 +34,7 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules import revisions
 from auditor.rules.policies import load_policies
+from auditor.rules.waivers import default_folder as default_waivers, load_waivers, waiver_files
 from auditor.store import db, history, query, record, text, views
 from auditor.texts import msg, render as words
 from auditor.workers import default_jobs
@@ -123,6 +124,24 @@ def db_path(args) -> str | None:
     return os.path.join(os.path.abspath(args.out), DEFAULT_DB)
 
 
+def load_waiver_folder(args, policy_set) -> tuple[tuple | None, str | None]:
+    """The waivers of --waivers DIR, else of waivers/ beside the folder of policy packs when it exists; (None, None) without."""
+    folder = args.waivers or default_waivers(args.policies)
+    if not folder:
+        return None, None
+    return load_waivers(folder, policy_set), folder
+
+
+WAIVER_STATUS = {"expired": "waiver.expired", "not_yet_valid": "waiver.not-yet-valid", "unused": "waiver.unused"}
+
+
+def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
+    """One stderr line for every waiver not applied (expired, not yet valid, unused), in ``lang``."""
+    return [f"{w['source']}: {w['id']}: " + words(msg(WAIVER_STATUS[w["status"]], until=w["valid_until"], since=w["valid_from"],
+                                                     checks=", ".join(w["applied_to"]) or "-"), lang)
+            for w in reports if w["status"] != "applied"]
+
+
 def period_end(policy_set) -> _dt.date:
     """The end of the first document's period (the city's plan), else the latest end of any, else today."""
     ends = [p.end for p in policy_set.packs if p.end]
@@ -152,19 +171,21 @@ def cmd_audit(args) -> int:
     # nothing), so the documents carry the notice numbers the history gave them
     policy_set = load_policies(args.policies)
     engine_problems(policy_set)
+    waivers, waiver_folder = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))  # a district's CSV files are one unit
     inventory: dict | None = {} if store else None
     show = None if not getattr(args, "quiet", False) else False  # on a terminal only, unless --quiet
     with Progress(len(units), "audit", args.lang, enabled=show) as progress:
-        findings = Auditor(policy_set, args.engine).audit_files(units, as_of, districts, jobs, inventory=inventory,
-                                                                progress=progress)
+        findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, districts, jobs, inventory=inventory,
+                                                                         progress=progress)
 
     def rendered(issue, history=None) -> dict:
         with Progress(0, "render", args.lang, enabled=show) as progress:
             return render(findings, policy_set, args.lang, rectify_days=rectify_days, jobs=jobs, issue=issue, history=history,
                           progress=progress, stage=args.out)  # each file written into --out as it is rendered
 
-    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(f for _, f in policy_set.files)
+    inputs = tuple(f for u in units for f in (u if isinstance(u, tuple) else (u,))) + tuple(f for _, f in policy_set.files) \
+        + tuple(waiver_files(waiver_folder) if waiver_folder else ())
     done = None
     if store:
         # one transaction around recording, the reports' history, rendering and writing: the audit is in the history
@@ -184,6 +205,10 @@ def cmd_audit(args) -> int:
         with timing.stage("write"):
             write_reports(files, args.out, protect=inputs)
     summary = console.audit_summary(findings, files, args.out, args.lang)
+    if "waivers" in findings:  # what became of every waiver: one not applied is never silent
+        summary["waivers"] = {w["id"]: w["status"] for w in findings["waivers"]}
+        for line in waiver_warnings(findings["waivers"], args.lang):
+            print(line, file=sys.stderr)
     if done is not None:
         summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
     sys.stdout.write(console.as_json(summary) if args.format == "json" else console.audit_text(summary, args.lang))
@@ -210,6 +235,23 @@ def cmd_validate(args) -> int:
         return 0
     for label, s, entry in results:
         sys.stdout.write(console.completeness_text(label, s, entry, as_of.isoformat(), args.lang))
+    return 0
+
+
+def cmd_explain(args) -> int:
+    """The trace of one verdict: the submissions audited as `audit` audits them, nothing written."""
+    as_of = parse_date(args.as_of)
+    policy_set = load_policies(args.policies)
+    engine_problems(policy_set)
+    checks = [c.id for c in policy_set.checks]
+    if args.check not in checks:  # before the audit: a misspelt check costs nothing
+        explain.pick({"districts": [], "verdicts": []}, args.district, args.check, checks)
+    waivers, _ = load_waiver_folder(args, policy_set)
+    units = group_units(expand_paths(args.submissions))
+    findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
+    verdict = explain.pick(findings, args.district, args.check, checks)
+    explained = explain.explanation(verdict, policy_set, args.lang, args.item)
+    sys.stdout.write(console.as_json(explained) if args.format == "json" else explain.text(explained, args.lang))
     return 0
 
 
@@ -275,7 +317,9 @@ def cmd_test(args) -> int:
     documents = [{"document": p.ref, "pack": p.id,
                   "passed": sum(1 for r in results if r.document == p.ref and r.ok),
                   "failed": sum(1 for r in results if r.document == p.ref and not r.ok)} for p in policy_set.packs]
-    if args.format == "json":
+    if args.format == "junit":
+        sys.stdout.write(junit_xml(results))
+    elif args.format == "json":
         sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "documents": documents,
                                           "failures": [
             {"source": str(r.source), "document": r.document, "policy": r.policy, "name": r.name, "error": r.error or "",
@@ -357,5 +401,5 @@ def cmd_diff(args) -> int:
     return 1 if data["judgement_changed"] else 0
 
 
-COMMANDS = {"diff": cmd_diff, "audit": cmd_audit, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
+COMMANDS = {"diff": cmd_diff, "audit": cmd_audit, "explain": cmd_explain, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
             "template": cmd_template, "audits": cmd_audits, "history": cmd_history, "compare": cmd_compare}

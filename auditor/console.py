@@ -95,13 +95,14 @@ def audit_text(summary: dict, lang: str) -> str:
     m = MESSAGES[lang]
     status = labels(lang)["status"]
     as_of = _dt.date.fromisoformat(summary["as_of"])
-    rows = [[m["district"], *(status[s] for s in SHOWN), m["notice"]]]
+    shown = SHOWN[:3] + ["waived"] + SHOWN[3:] if summary["totals"].get("waived") else SHOWN  # a column for waivers applied
+    rows = [[m["district"], *(status[s] for s in shown), m["notice"]]]
     for d in summary["districts"]:
-        rows.append([d["district"], *(d["counts"][s] for s in SHOWN), m["yes"] if d["notice"] else m["no"]])
-    rows.append([m["total"], *(summary["totals"][s] for s in SHOWN), ""])
+        rows.append([d["district"], *(d["counts"][s] for s in shown), m["yes"] if d["notice"] else m["no"]])
+    rows.append([m["total"], *(summary["totals"][s] for s in shown), ""])
     lines = [m["audited"].format(as_of=f"{as_of.year}年{as_of.month}月{as_of.day}日" if lang == "zh" else summary["as_of"],
                                  n=summary["submitted"], files=summary["files"], verdicts=summary["verdicts"]), "",
-             table(rows, right=set(range(1, len(SHOWN) + 1))), ""]
+             table(rows, right=set(range(1, len(shown) + 1))), ""]
     if summary["absent"]:
         lines.append(m["absent"].format(n=len(summary["absent"]), names=("、" if lang == "zh" else ", ").join(summary["absent"])))
     lines.append(m["wrote"].format(n=summary["written"], index=summary["index"]))

@@ -296,6 +296,12 @@ CODES: dict[str, str] = {
     "P-EXAMPLE": "a policy example that is malformed (unknown check, bad status)",
     "P-NONE": "no policy pack or policy file where --policies points",
     "P-PACK": "a policy pack that cannot be used: policy files without a pack.yaml, or a pack.yaml whose period ends before it starts",
+    # waivers (--waivers, auditor/rules/waivers.py)
+    "W-SCHEMA": "a waiver file does not match the waiver schema (unknown key, wrong type, missing key), or the waiver folder does not exist",
+    "W-SCOPE": "a waiver names a district, check or clause that does not exist",
+    "W-DATES": "a waiver's valid_until is before its valid_from",
+    "W-OVERLAP": "two waivers cover the same check of the same district (and the same records) on some of the same days",
+    "W-DUPLICATE-ID": "two waivers share an id",
     # policy logic (`auditor check`, auditor/lint.py): valid files whose rules cannot be right
     "L-NEVER": "a where filter that no record can satisfy, so the check never applies",
     "L-IMPOSSIBLE": "a requirement that no applicable record can satisfy",

@@ -149,6 +149,7 @@ class Check:
     document: str = ""  # the id of the pack (the document) whose clause the check cites
     k_of_n: KOfN | None = None  # require_k_of_n: the items behind the require (``met >= k and lowest >= floor``)
     undated: bool = False  # the plan gives the duty no date: due at the end of the plan period (a reading)
+    compare: dict | None = None  # a self-report against a computed measure: {reported, computed, tolerance} (its require is made from it)
 
     @property
     def final_due(self) -> _dt.date:

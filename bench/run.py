@@ -358,6 +358,7 @@ def compare(args) -> dict:
     from auditor.evaluate.engine import Engine, _project, host
     from auditor.intake.document import Document
     from auditor.evaluate.reference import judge_rule
+    from auditor.evaluate.reconcile import OUTCOMES, disagreements
     from auditor.intake.submission import facts_from_document
 
     names, policy_set = _setup(args)
@@ -387,25 +388,26 @@ def compare(args) -> dict:
 
     # the reference evaluator
     judged: list = []
-    out["reference"] = best(lambda: judged.__setitem__(slice(None), [{r.name: judge_rule(r, f.of(r.kind)) for r in rules} for f in facts]))
-    expected = [{name: j.failing() for name, j in d.items()} for d in judged]
+    out["reference"] = best(lambda: judged.__setitem__(slice(None), [{r.name: judge_rule(r, f.of(r.kind), keep_na=True) for r in rules} for f in facts]))
+    expected = [{name: {o: j.keys(o) for o in OUTCOMES} for name, j in d.items()} for d in judged]
     reference_counts = {r.name: {s: sum(d[r.name].counts[s] for d in judged) for s in ("pass", "fail", "missing", "not_applicable")} for r in rules}
 
-    # the reconciliation proper: the reference's failing sets and their comparison with the engine's hits
+    # the reconciliation proper: the reference's outcome sets compared with the engine's (here: with themselves)
     def reconcile():
-        for d in judged:
-            for j in d.values():
-                j.failing() == j.failing()  # noqa: B015 - the same work as expected != found
+        for f, d, e in zip(facts, judged, expected):
+            held = {kind: {r.key for r in f.of(kind)} for kind in kinds}
+            for r in rules:
+                disagreements(d[r.name], e[r.name], held[r.kind])
     out["compare_sets"] = best(reconcile)
 
     # the engine as the auditor drives it (projection, batches, re-salting, sentinel, state deletion)
     engine = Engine(compiled)
 
     def drive():
-        for f, exp in zip(facts, expected):
-            hits = engine.run(f.district, f.records, exp)
+        for f, d in zip(facts, judged):
+            found = engine.run(f.district, f.records)
             for r in rules:
-                if hits.get(r.name, set()) != exp[r.name]:
+                if disagreements(d[r.name], found.outcomes.get(r.name, {}), found.held.get(r.kind, set())):
                     raise SystemExit(f"bench: engine and reference disagree on {r.check.id} in {f.district}")
     out["engine"] = best(drive)
     out["refused"] = engine.refused
@@ -419,7 +421,7 @@ def compare(args) -> dict:
     definitions = compiled.definitions()
     for rs in definitions.values():
         for rule_name, rule in rs.items():
-            rule["run"] = (lambda rule_name: (lambda c: fired.add((c.m["sid"], rule_name, c.m[KEY_FIELD]))))(rule_name)
+            rule["run"] = (lambda rule_name: (lambda c: fired.update((m["sid"], rule_name, m[KEY_FIELD]) for m in (c.m if isinstance(c.m, list) else [c.m]))))(rule_name)
     host().set_rulesets({prefix + name: rs for name, rs in definitions.items()})
     rounds = []
     for round_no in range(repeat):
@@ -455,7 +457,7 @@ def compare(args) -> dict:
         times.append(time.perf_counter() - t)
     out["raw_durable"] = min(times)
     out["raw_fired"] = len([x for x in fired if x[0].startswith("raw0_")])
-    out["expected_fired"] = sum(len(v) for d in expected for v in d.values())
+    out["expected_fired"] = sum(len(keys) for d in expected for v in d.values() for keys in v.values())
 
     # numpy, as a measuring stick
     try:
@@ -497,7 +499,7 @@ def print_compare(c: dict, e2e: dict | None) -> None:
               f"/ numpy compute only: {c['reference'] / c['numpy_compute']:.0f}x; numpy counts agree with the reference: {c['numpy_agrees']}")
     else:
         print("   numpy is not installed (pip install -e '.[bench]'): no vectorised bound")
-    print(f"   violations: {c['expected_fired']:,} expected, durable_rules alone reported {c['raw_fired']:,}; "
+    print(f"   outcomes judged by rules (fail, missing, not applicable): {c['expected_fired']:,} expected, durable_rules alone reported {c['raw_fired']:,}; "
           f"facts refused as already observed and re-asserted by the auditor: {c['refused']}")
 
 

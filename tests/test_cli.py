@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -172,13 +173,13 @@ def test_the_audit_ends_with_a_table_per_district_and_names_who_sent_nothing(tmp
     assert "12个区县（市）未报送：和平区、沈河区、皇姑区" in out
     assert str(tmp_path / "zh" / "index.html") in out
     line = next(l for l in out.splitlines() if l.startswith("大东区"))
-    assert line.split()[1:3] == ["5", "0"]  # failed, missing
+    assert line.split()[1:3] == ["6", "0"]  # failed (its self-reported large-class count among them), missing
     assert main(["audit", one, "--as-of", "2022-12-31", "--out", str(tmp_path / "js"), "--policies", PLAN_PACK,
                  "--engine", "reference", "--format", "json", "--lang", "en"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["absent"][:2] == ["和平区", "沈河区"] and len(summary["absent"]) == 12
     dd = next(d for d in summary["districts"] if d["district"] == "大东区")
-    assert dd["counts"]["fail"] == 5 and dd["notice"].endswith("大东区-rectification-notice.html")
+    assert dd["counts"]["fail"] == 6 and dd["notice"].endswith("大东区-rectification-notice.html")
 
 
 @pytest.mark.parametrize("lang, words", [
@@ -203,13 +204,13 @@ def test_bad_issue_options(args, tmp_path, capsys):
 def test_validate_says_what_each_submission_can_feed(capsys):
     assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), os.path.join(FIXTURES, "01-hp.yaml"), "--policies", PLAN_PACK]) == 0
     out = capsys.readouterr().out
-    assert "可判定的检查：37/51项" in out and "数据齐全" in out
+    assert "可判定的检查：37/52项" in out and "数据齐全" in out
     assert "二（一）8 实行安全工作台账式管理：报备文件“学校安全工作台账”" in out
     assert "于洪区第5小学 义务教育阶段在校生数" in out
     assert "于洪区第2中学 班级台账（不全）" in out  # a class the school declares but did not send (completeness)
     assert main(["validate", os.path.join(FIXTURES, "09-yh.yaml"), "--policies", PLAN_PACK, "--format", "json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out)["submissions"]
-    assert (entry["fed"], entry["checks"], entry["manual"]) == (37, 51, 5)
+    assert (entry["fed"], entry["checks"], entry["manual"]) == (37, 52, 5)
     assert {g["check"] for g in entry["gaps"]} >= {"safety.ledger", "funding.per-pupil-paid"}
 
 
@@ -218,3 +219,24 @@ def test_json_wherever_a_command_prints_results(command, capsys):
     assert main([*command, "--policies", POLICIES, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data
+
+
+def test_test_command_writes_junit_for_ci(tmp_path, capsys):
+    """JUnit XML that a CI parses: one testcase per example, a failure naming the check, names escaped."""
+    import xml.etree.ElementTree as ET
+
+    text = open(os.path.join(PLAN_PACK, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
+    wrong = text.replace("expect: {special-groups.ledger: fail}", "expect: {special-groups.ledger: pass}")
+    assert wrong != text
+    wrong = wrong.replace("- name: ", '- name: <&"x"> ', 1)  # a name that must be escaped
+    shutil.copy(os.path.join(PLAN_PACK, "pack.yaml"), tmp_path / "pack.yaml")
+    (tmp_path / "p.yaml").write_text(wrong, encoding="utf-8")
+    assert main(["test", "--policies", str(tmp_path), "--format", "junit", "--engine", "reference"]) == 1
+    root = ET.fromstring(capsys.readouterr().out)
+    cases = root.findall("./testsuite/testcase")
+    assert root.tag == "testsuites" and len(cases) == int(root.get("tests")) > 1
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert len(failed) == int(root.get("failures")) == 1
+    assert "special-groups.ledger: expected pass, got fail" in failed[0].find("failure").get("message")
+    assert any(c.get("name").startswith('<&"x">') for c in cases)
+    assert {c.get("classname") for c in cases} == {"沈政办发〔2019〕23号.special-groups"}  # the document, then the policy

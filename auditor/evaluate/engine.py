@@ -10,41 +10,55 @@ tests/evaluate/test_engine.py, which provokes each fault):
   registration (durable_rules mutates them), registered once per compiled set
   under a unique name; each audit of a district uses its own ``sid`` and
   deletes that state afterwards, so audits never see each other's facts;
-* a batch containing a fact that no rule matches raises
-  ``MessageNotHandledException`` and *leaves the other facts' actions pending*;
-  a fact whose 32-bit identity hash collides with a stored one is refused as
-  "already observed". After every batch that raised we drain the pending
-  actions, and after every district we compare the stored facts with what we
-  asserted: refused facts are re-asserted with a different ``_salt`` (which
-  changes the hash), and a fact still missing after that stops the audit;
+* every ruleset has one rule that matches every fact of its kind (``_all``): each
+  fact the engine holds is accounted for, and no batch raises
+  ``MessageNotHandledException`` for an unmatched fact (should one raise, its
+  pending actions are drained). A fact whose 32-bit identity hash collides with a
+  stored one is refused as "already observed": after every ruleset's facts are
+  asserted, the facts ``_all`` did not see are re-asserted with a different
+  ``_salt`` (which changes the hash), and a fact still unaccounted for after
+  that stops the audit — without asking the reference evaluator anything;
 * exceptions raised inside actions are swallowed into the state's
   ``exception`` field: we read it after every district and stop if it is set;
 * floats that Python writes in exponent form (``1e-05``) are refused by the C
-  parser, so facts are serialised here with positional floats.
+  parser, so facts are serialised here with positional floats;
+* every rule hands its matches to its action ``CAP`` at a time.
 
-The engine only reports which records violate which rule. It never decides a
-verdict: ``reconcile.py`` holds these hits against the reference evaluator.
+The engine judges every outcome with rules of its own (``rules/outcomes.py``):
+which records fail, which are not applicable, which lack data; every other
+record it holds passes. It never decides a verdict: ``reconcile.py`` holds each
+outcome set against the reference evaluator's, record by record.
 """
 from __future__ import annotations
 
 import decimal
 import itertools
 import json
+import re
 import threading
 from dataclasses import replace
 
 import durable_rules_engine as _core
 from durable import engine as _durable
 
-from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet
+from dataclasses import dataclass
+
+from auditor.rules.compiler import KEY_FIELD, KIND_FIELD, CompiledSet, engine_rules, paths
 from auditor.errors import EngineError, Problem
 from auditor.model import Record
 from auditor.texts import Msg, msg
 
 BATCH = 1000
+CAP = 1000  # matches handed to one action call
 MAX_SALT = 8
 RESERVED = {"id", "sid", "$s"}
 SENTINEL = "_sentinel"
+ALL = "_all"  # per ruleset: the rule every fact of its kind matches
+MAX_PATHS = 63  # matching tests one fact may have pending in a ruleset (64, less the _all rule)
+# an action's message, as the C core writes it: {"rule": {"m": fact}} or, with a cap, {"rule": [{"m": fact}, ...]};
+# a quote inside a JSON string is always escaped, so "_key": " cannot be matched inside a value
+_RULE = re.compile(r'\{\s*"([A-Za-z0-9_:]+)"\s*:')
+_KEY = re.compile(r'"%s"\s*:\s*"((?:[^"\\]|\\.)*)"' % KEY_FIELD)
 
 
 class _QuietHost(_durable.Host):
@@ -174,16 +188,32 @@ def validate_rulesets(compiled: CompiledSet) -> dict[str, str]:
     cannot build — error 113 for fourteen ANDed ``(a or b)`` terms — is a P-ENGINE at its policy, not an
     I-ENGINE mid-audit."""
     refused: dict[str, str] = {}
+    for rule in compiled.rules:  # more paths than one fact may have pending: error 303 at the first record
+        family = engine_rules(rule)
+        if paths(family) > MAX_PATHS:
+            refused[next(iter(family))] = (f"error 303: its outcome rules take {paths(family)} paths in durable_rules' "
+                                           f"network, at most {MAX_PATHS}")
     for name, rules in compiled.definitions().items():
         if _created(f"validate_{name}", rules) is None:
             continue
+        alone = {}
         for rule_name, rule in rules.items():
             error = _created(f"validate_{name}_{rule_name}", {rule_name: rule})
             if error is not None:
-                refused[rule_name] = error
-        if not refused:  # only together: say so at the first rule of the ruleset
+                alone[rule_name] = error
+        refused.update(alone)
+        if not alone:  # only together: say so at the first rule of the ruleset
             refused[next(iter(rules))] = _created(f"validate_{name}", rules) or "refused"
     return refused
+
+
+@dataclass
+class Found:
+    """What the engine judged for one district: per rule, the keys of the records in each outcome
+    (``fail``, ``not_applicable``, ``missing``), and per record kind the keys of every record it holds."""
+
+    outcomes: dict  # rule name -> {outcome: set of record keys}
+    held: dict  # kind -> set of record keys
 
 
 class Engine:
@@ -200,10 +230,11 @@ class Engine:
         self._sentinel_seen: dict = {}
         self.refused = 0  # facts refused as "already observed" and re-asserted, over this engine's life
         definitions = compiled.definitions()
-        for rules in definitions.values():
+        for name, rules in definitions.items():
+            rules[ALL] = {"all": [{"m": {KIND_FIELD: compiled.rulesets[name]["kind"]}}]}
             rules[SENTINEL] = {"all": [{"m": {KIND_FIELD: SENTINEL}}]}
-        for rules in definitions.values():
             for rule_name, rule in rules.items():
+                rule["cap"] = CAP
                 rule["run"] = self._recorder(rule_name)
         with _LOCK:
             try:
@@ -212,90 +243,121 @@ class Engine:
                 # (the commands call validate_rulesets first: a policy's rule the engine refuses is P-ENGINE there)
                 raise EngineError(Problem("<policies>", 0, 0, "I-ENGINE", msg("engine.refused-rules", detail=str(exc)[:200]))) from None
         self._rulesets = {name: host().get_ruleset(self.prefix + name) for name in definitions}
+        self._by_kind: dict[str, list[str]] = {}
+        for name in definitions:
+            self._by_kind.setdefault(compiled.rulesets[name]["kind"], []).append(name)
         self._projectors = {kind: projector(paths) for kind, paths in compiled.projection.items()}
 
-    def _recorder(self, rule_name: str):
-        hits = self._hits
+    @staticmethod
+    def _recorder(rule_name: str):
+        """The action registered with durable_rules. It never runs: :meth:`_actions` reads each action's
+        matches straight from the C core (no ``Closure``, no state written back)."""
 
-        def record(c):
-            hits.setdefault(rule_name, set()).add(c.m[KEY_FIELD])
+        def record(c):  # pragma: no cover - the actions are driven by _actions
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.own-action", rule=rule_name)))
 
         return record
 
     # ------------------------------------------------------------------ internals
-    @staticmethod
-    def _drain(ruleset) -> None:
+    def _actions(self, ruleset, first, handle) -> None:
+        """Record every pending action of ``ruleset`` (``first``: the first action's message, ``handle``: its
+        state handle): the rule's name and the keys of the up to ``CAP`` facts it matched."""
+        hits = self._hits
+        message = first
+        while message:
+            named = _RULE.match(message)
+            if named is None:
+                raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.unreadable-action")))
+            keys = [json.loads(f'"{k}"') if "\\" in k else k for k in _KEY.findall(message, named.end())]
+            if not keys:
+                raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.action-no-facts")))
+            found = hits.get(named.group(1))
+            if found is None:
+                found = hits[named.group(1)] = set()
+            found.update(keys)
+            message = _core.complete_and_start_action(ruleset._handle, handle)
+
+    def _drain(self, ruleset) -> None:
         """Run actions left pending by a batch that raised."""
-        errors = []
-
-        def complete(error, _state):
-            if error:
-                errors.append(error)
-
         while True:
             result = _core.start_action(ruleset._handle)
             if not result:
                 break
-            ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2], complete)
-        if errors:
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.action-failed", kind=type(errors[0]).__name__)))
+            self._actions(ruleset, result[1], result[2])
+
+    def _batches(self, kind: str, records: list[Record], sid: str) -> tuple[dict[str, dict], list[tuple[str, int]]]:
+        """The facts of ``records`` by key, and their batches as JSON with their sizes (projected and encoded
+        once for every ruleset of the kind)."""
+        project = self._projectors[kind]
+        facts: dict[str, dict] = {}
+        batches: list[tuple[str, int]] = []
+        batch: list[dict] = []
+        plain = True
+        for record in records:
+            fact, plain_fact = project(record.data)
+            plain = plain and plain_fact
+            fact["sid"] = sid
+            fact[KEY_FIELD] = record.key
+            fact[KIND_FIELD] = kind
+            facts[record.key] = fact
+            batch.append(fact)
+            if len(batch) >= BATCH:
+                batches.append((encode(batch, plain), len(batch)))
+                batch = []
+                plain = True
+        if batch:
+            batches.append((encode(batch, plain), len(batch)))
+        return facts, batches
 
     def _assert(self, ruleset, facts: list[dict], plain: bool = False) -> None:
-        text = encode(facts, plain)
+        self._assert_text(ruleset, encode(facts, plain), len(facts))
+
+    def _assert_text(self, ruleset, text: str, count: int) -> None:
         try:
             result = _core.assert_facts(ruleset._handle, text)
         except Exception as exc:  # the C core raises plain Exceptions with numeric codes (MemoryError when memory runs out)
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-batch", count=len(facts),
+            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.refused-batch", count=count,
                                                                         reason=refusal_reason(exc)))) from None
         status = result[0]
         if status in (1, 2):  # not handled (some fact matched no rule) / already observed
             self._drain(ruleset)
             return
-        errors = []
-        ruleset.do_actions(result[1] if status == 0 else 0, lambda error, _s: errors.append(error) if error else None)
-        if errors:
-            raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.action-failed", kind=type(errors[0]).__name__)))
+        if status == 0:
+            pending = _core.start_action_for_state(ruleset._handle, result[1])
+            if pending:
+                self._actions(ruleset, pending[1], result[1])
 
     # ------------------------------------------------------------------ public
-    def run(self, district: str, records: dict[str, list[Record]], expected: dict[str, set]) -> dict[str, set]:
-        """Assert one district's records; return {rule name: keys of violating records}.
+    def run(self, district: str, records: dict[str, list[Record]]) -> Found:
+        """Assert one district's records into every ruleset of their kind and return what the engine judged.
 
-        ``expected`` is the reference evaluator's violations per rule. durable_rules stores
-        only facts that match a rule, so a violating record the engine did not report is
-        looked up among the stored facts: if it is not stored, it was refused ("already
-        observed" through a hash collision) and is re-asserted with a new ``_salt``; if it
-        is stored, the engine mis-evaluated it, and the reconciliation will say so.
+        Nothing of the reference evaluator's is consulted: each ruleset's ``_all`` rule accounts for the
+        facts it holds, and the facts it does not hold (refused as "already observed") are re-asserted.
         """
         self._hits.clear()
         sid = f"{self.prefix}{next(_SERIAL)}"
         touched = []
+        held: dict[str, set] = {}
         kind = ""
         try:
-            for name, ruleset in self._rulesets.items():
-                kind = self.compiled.rulesets[name]["kind"]
-                rules = self.compiled.rulesets[name]["rules"]
-                project = self._projectors[kind]
-                facts: dict[str, dict] = {}
-                batch: list[dict] = []
-                plain = True
-                touched.append(ruleset)
-                for record in records.get(kind, []):
-                    fact, plain_fact = project(record.data)
-                    plain = plain and plain_fact
-                    fact["sid"] = sid
-                    fact[KEY_FIELD] = record.key
-                    fact[KIND_FIELD] = kind
-                    facts[record.key] = fact
-                    batch.append(fact)
-                    if len(batch) >= BATCH:
-                        self._assert(ruleset, batch, plain)
-                        batch = []
-                        plain = True
-                if batch:
-                    self._assert(ruleset, batch, plain)
-                self._resalt(ruleset, sid, facts, {r: expected.get(r, set()) for r in rules})
-                self._sentinel(ruleset, sid)
-            return {rule: set(keys) for rule, keys in self._hits.items() if rule != SENTINEL}
+            for kind, names in self._by_kind.items():
+                facts, batches = self._batches(kind, records.get(kind, []), sid)
+                for name in names:
+                    ruleset = self._rulesets[name]
+                    touched.append(ruleset)
+                    for text, count in batches:
+                        self._assert_text(ruleset, text, count)
+                    self._account(ruleset, sid, facts)
+                    self._sentinel(ruleset, sid)
+                    self._hits.pop(ALL, None)  # each ruleset accounts for its own facts
+                held[kind] = set(facts)
+            judged: dict[str, dict] = {}
+            for engine_rule, keys in self._hits.items():
+                if engine_rule in (ALL, SENTINEL):
+                    continue
+                rule, outcome = self.compiled.outcome_of(engine_rule)
+                judged.setdefault(rule, {}).setdefault(outcome, set()).update(keys)  # a split rule: its parts together
+            return Found(judged, held)
         except EngineError as exc:  # which district, which records: the C core's own words name neither
             raise EngineError([replace(p, message=msg("engine.in-district", district=district, kind=kind,
                                                     problem=p.text if p.text is not None else p.message))
@@ -304,7 +366,7 @@ class Engine:
             # delete_state on a sid whose facts matched no rule crashes the C core (segfault);
             # the sentinel fact asserted into every ruleset makes deletion safe.
             for ruleset in touched:
-                if self._sentinel_seen.get((id(ruleset), sid)):
+                if self._sentinel_seen.pop((id(ruleset), sid), False):
                     ruleset.delete_state(sid)
 
     def _sentinel(self, ruleset, sid: str) -> None:
@@ -318,17 +380,16 @@ class Engine:
         if state.get("exception"):
             raise EngineError(Problem("<engine>", 0, 0, "I-ENGINE", msg("engine.swallowed", detail=str(state["exception"]).splitlines()[0][:200])))
 
-    def _resalt(self, ruleset, sid: str, facts: dict[str, dict], expected: dict[str, set]) -> None:
-        for salt in range(1, MAX_SALT + 1):
-            unreported = set()
-            for rule, keys in expected.items():
-                unreported |= keys - self._hits.get(rule, set())
-            if not unreported:
-                return
-            stored = {f.get(KEY_FIELD) for f in json.loads(_core.get_facts(ruleset._handle, sid))}
-            refused = sorted(k for k in unreported if k not in stored and k in facts)
+    def _account(self, ruleset, sid: str, facts: dict[str, dict]) -> None:
+        """Every asserted fact held: those ``_all`` did not see were refused and are re-asserted with a new salt."""
+        refused: list[str] = []
+        for salt in range(1, MAX_SALT + 2):
+            seen = self._hits.get(ALL, set())
+            refused = sorted(k for k in facts if k not in seen) if len(seen) < len(facts) else []
             if not refused:
-                return  # stored but not reported: a real disagreement, for the reconciliation
+                return
+            if salt > MAX_SALT:
+                break
             self.refused += len(refused)
             batch = [dict(facts[k], _salt=salt) for k in refused]
             for start in range(0, len(batch), BATCH):

@@ -103,13 +103,18 @@ class Judged:
 
     Iterating yields ``(record, outcome, lacking)`` for the failing and missing
     records only, in record order (passing and not-applicable ones are counted).
+    ``not_applicable`` holds the keys of the records the filter excludes when they were
+    kept (for the reconciliation with the engine), else None; ``gaps`` the keys of the placeholders
+    judged for records declared but absent (counted, and missing when the filter admits them).
     """
 
-    __slots__ = ("counts", "entries")
+    __slots__ = ("counts", "entries", "not_applicable", "gaps")
 
-    def __init__(self, counts: dict, entries: list):
+    def __init__(self, counts: dict, entries: list, not_applicable: list | None = None, gaps: frozenset = frozenset()):
         self.counts = counts
         self.entries = entries
+        self.not_applicable = not_applicable
+        self.gaps = gaps  # keys of placeholders for records declared but not submitted (never asserted to the engine)
 
     def __iter__(self):
         return iter(self.entries)
@@ -117,22 +122,36 @@ class Judged:
     def failing(self) -> set[str]:
         return {record.key for record, outcome, _ in self.entries if outcome == FAIL}
 
+    def keys(self, outcome: str) -> set[str]:
+        """The keys of the records judged ``outcome`` (fail, missing, or not_applicable when kept)."""
+        if outcome == NA:
+            if self.not_applicable is None:
+                raise ValueError("the not-applicable records were not kept")
+            return set(self.not_applicable)
+        return {record.key for record, judged, _ in self.entries if judged == outcome}
 
-def judge_rule(rule: Rule, records: list[Record], gaps=()) -> Judged:
-    """Every record judged by the compiled rule; what the verdict and the reconciliation need.
+
+
+def judge_rule(rule: Rule, records: list[Record], gaps=(), keep_na: bool = False) -> Judged:
+    """Every record judged by the compiled rule; what the verdict and the reconciliation need
+    (``keep_na``: also the keys of the records the filter excludes).
 
     ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``):
-    each is ``missing`` unless the rule's filter rules it out; never pass or fail, so the
-    engine (which never sees them) and this evaluator agree on every violation."""
+    each is ``missing`` unless the rule's filter rules it out; never pass or fail. The engine never
+    sees them: their keys are kept apart (``Judged.gaps``) so that the reconciliation leaves them out."""
     judge_data = judger(rule)
     results = [judge_data(record.data) for record in records]
     counts = {PASS: results.count(_PASS_RESULT), FAIL: results.count(_FAIL_RESULT), NA: results.count(_NA_RESULT)}
     counts[MISSING] = len(results) - counts[PASS] - counts[FAIL] - counts[NA]
     entries = [(record, result[0], list(result[1])) for record, result in zip(records, results)
                if result is not _PASS_RESULT and result is not _NA_RESULT]
+    excluded = [record.key for record, result in zip(records, results) if result is _NA_RESULT] if keep_na else None
+    placeholders = []
     for placeholder, _reason in gaps:
         outcome = judge_gap(rule.where, placeholder.data)
         counts[outcome] += 1
+        placeholders.append(placeholder.key)
         if outcome == MISSING:
             entries.append((placeholder, MISSING, [RECORDS.format(kind=placeholder.kind)]))
-    return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries)
+    return Judged({PASS: counts[PASS], FAIL: counts[FAIL], MISSING: counts[MISSING], NA: counts[NA]}, entries, excluded,
+                  frozenset(placeholders))

@@ -3,7 +3,7 @@
 Conditions are rendered by the plain-words renderer (:mod:`auditor.output.plain` through the
 :class:`Formatter`): ``size <= 50`` reads 班额不超过50人. An old value is worded with the old rule set's
 vocabulary (its measures' titles), a new one with the new set's. The sentences are the message tables'
-``diff.say.*`` entries (``auditor/texts/zh.py``, ``en.py``; a group such as ``diff.say.agg.<name>`` is a mapping).
+``diff.say.*`` entries (``auditor/texts/zh_diff.py``, ``en_diff.py``; a group such as ``diff.say.agg.<name>`` is a mapping).
 """
 from __future__ import annotations
 

@@ -47,6 +47,7 @@ from auditor.output.palette import STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.summary import summary_context
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, view
+from auditor.output.why import basis, waiver_rows, waiver_text
 from auditor.output.workbook import workbook
 from auditor.output.staging import not_staged, refuse_not_staged, remove_temporaries, stage_named
 from auditor.output.writer import NotStaged, Staged
@@ -175,7 +176,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                   "exports": ["findings.json", "findings.xlsx"], "hw": words(fmt)["text"],
                   "assessments": {d: [{"ref": doc["ref"], "href": assessment_pages[(d, doc["ref"])],
                                        "title": doc["assessment"]["title"].get(lang, "")} for doc in assessed if (d, doc["ref"]) in assessment_pages]
-                                  for d in by_district}}
+                                  for d in by_district},
+                  "why_heading": fmt.words["why"]["heading"], "waiver_heading": fmt.words["why"]["waiver"]}
         history_of = (history or {}).get("districts", {})
 
     def header(district: str, document: str, sample: bool) -> str:
@@ -183,7 +185,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
 
     def district_files(district: str) -> dict[str, str]:
         verdicts = by_district[district]
-        views = [view(v, fmt, as_of) for v in verdicts]
+        views = [{**view(v, fmt, as_of), "why": basis(v, fmt), "waiver_view": waiver_text(v, fmt)} for v in verdicts]
         # a document with its own assessment page lists its passed requirements there; the report names how many
         elsewhere = []
         for doc in assessed:
@@ -213,6 +215,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         if district in notices:
             addressee, you = _addressee(district, fmt)
             items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline), history_of.get(district), fmt)
+            by_check = {v["check"]: v for v in verdicts}
+            for it in items:  # an expired waiver is said loudly where the item is, a partial one too
+                it["waiver_view"] = waiver_text(by_check[it["check"]], fmt)
             context["page_header"] = header(district, t["notice"], sample)
             cited = {v.get("document") for v in verdicts if v["status"] in ("fail", "missing") and not pending_review(v)}
             out[notices[district]] = env.get_template("notice.html").render(
@@ -236,9 +241,15 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             return overview()
         matrices = cv_matrices(raw_by_district)
         return {"index.html": env.get_template("index.html").render(
-            **common, **summary_context(findings, by_district, clauses, pages, fmt, links), cv_matrices=matrices,
+            **common, **summary_context(findings, by_district, clauses, pages, fmt, links), cv_matrices=matrices, **waiver_context(),
             files=findings["submissions"], page_header=header(city, t["summary_short"], sample_any),
             history=city_view(), summary_page=None, summary_pages=None)}
+
+    def waiver_context(group: list[str] | None = None) -> dict:
+        """The 豁免情况 table: every waiver on the summary (or its overview), a page's districts' on that page."""
+        rows = waiver_rows(findings, fmt)
+        return {"waivers": rows if group is None else [w for w in rows if w["district"] in group],
+                "waiver_words": fmt.words["why"]}
 
     def overview() -> dict[str, str]:
         shown, shown_by = overview_findings(findings, by_district, city)
@@ -249,8 +260,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         totals = counts(findings["verdicts"])
         context.update(totals=totals, headline=headline(totals, fmt), status_chart=status_chart(rows))
         return {"index.html": env.get_template("index.html").render(
-            **{**common, "findings": shown}, **context, files=[], page_header=header(city, t["summary_short"], sample_any),
-            history=city_view(), summary_page=None, summary_pages=rows, cv_matrices=[])}
+            **{**common, "findings": shown}, **context, **waiver_context(), files=[],
+            page_header=header(city, t["summary_short"], sample_any), history=city_view(), summary_page=None, summary_pages=rows,
+            cv_matrices=[])}
 
     def summary_page(number: int) -> dict[str, str]:
         group = groups[number - 1]
@@ -259,7 +271,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                "previous": page_name(number - 1) if number > 1 else "", "next": page_name(number + 1) if number < len(groups) else ""}
         label = f"{t['summary_short']} · {t['summary_page_label'].format(n=number)}"
         return {page_name(number): env.get_template("index.html").render(
-            **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt, links),
+            **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt, links), **waiver_context(group),
             files=shown["submissions"], page_header=header(city, label, bool(shown["sample_data"])),
             history=None, summary_page=nav, summary_pages=None, cv_matrices=cv_matrices(set(group)))}
 

@@ -107,8 +107,21 @@ def evidence_rows(v: dict, fmt: Formatter) -> list[dict]:
         shown = {k: x for k, x in values.items() if k in read} or values  # the requirement's fields, not the filter's
         rows.append({"n": len(rows) + 1, "record": e.get("record", ""), "unit": _unit(e, fmt), "class": _class(e, fmt),
                      "value": fmt.values(shown), "limit": fmt.requirement(requirement),
-                     "message": (e.get("message") or {}).get(fmt.lang, "")})
+                     "message": (e.get("message") or {}).get(fmt.lang, "") + late(e, fmt)
+                                + (fmt.words["why"]["waived_suffix"] if e.get("waived") else "")})
     return rows
+
+
+def late(e: dict, fmt: Formatter) -> str:
+    """（逾期15天） after a late filing's message (late is not never: findings.json's evidence ``filing``)."""
+    filing = e.get("filing") or {}
+    return fmt.words["why"]["late_suffix"].format(days=filing["days"]) if filing.get("status") == "late" else ""
+
+
+def not_filed(e: dict, fmt: Formatter) -> str:
+    """未报送（应于2022年12月31日前报送） for a required document never filed; "" otherwise."""
+    filing = e.get("filing") or {}
+    return fmt.words["why"]["filing_not_filed"].format(due=fmt.date(filing["due"])) if filing.get("status") == "not_filed" else ""
 
 
 def missing_rows(v: dict, fmt: Formatter) -> list[dict]:
@@ -130,7 +143,8 @@ def missing_rows(v: dict, fmt: Formatter) -> list[dict]:
             whole = e.get("record") in ("district", "submission") or str(e.get("record", "")).endswith(":*")
             rows.append({"record": e.get("record", ""), "unit": "" if whole else _unit(e, fmt),
                          "class": _class(e, fmt), "lacks": fmt.lacks(e), "via": "",
-                         "owed_by": e.get("owed_by", ""), "reason": fmt.reason(e.get("reason"))})
+                         "owed_by": e.get("owed_by", ""), "reason": not_filed(e, fmt) or fmt.reason(e.get("reason")),
+                         "filing": not_filed(e, fmt)})
     for i, row in enumerate(rows):
         row["n"] = i + 1
     return rows
@@ -233,7 +247,7 @@ def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, dea
             more = len(rows) - len(problem)
         else:
             problem = [" ".join(x for x in (g["unit"], g["class"], fmt.t["lacks_prefix"] + (g["lacks"] or g["via"])) if x)
-                       for g in gaps[:3]]
+                       + (fmt.t["comma"] + g["filing"] if g.get("filing") else "") for g in gaps[:3]]
             more = len(gaps) - len(problem)
         remedy = (v.get("remedy") or {}).get(fmt.lang)
         clause = clauses.get(v["clause"], {})

@@ -5,9 +5,11 @@ Stages (each a function below, run in this order by :func:`compile_policies`):
 1. ``expand``   — one rule per (check, schedule step), parameters substituted;
 2. ``lower``    — each rule's violation condition as a durable_rules dict:
                   ``kind == K and every field present and where and not require``;
-3. ``partition``— rules grouped by record kind, in rulesets of at most
-                  ``RULES_PER_RULESET`` rules (durable_rules lets one fact match at
-                  most 64 rules of a ruleset, and then silently fires none);
+3. ``partition``— each rule's engine rules, one per outcome (fail, not applicable,
+                  missing: :mod:`auditor.rules.outcomes`), grouped by record kind in
+                  rulesets of at most ``RULES_PER_RULESET`` paths (durable_rules lets
+                  one fact have at most 64 matching tests pending in a ruleset, error
+                  303; a rule with a disjunction is one path per term);
 4. ``project``  — per kind, the fields the engine needs (facts carry nothing else).
 
 The output is plain data: dicts for durable_rules, never generated Python.
@@ -21,10 +23,10 @@ from auditor.errors import PolicyError, Problem, excerpt
 from auditor.intake.document import path_text
 from auditor.intake.loader import load_document
 from auditor.model import Check, PolicySet
-from auditor.rules import expr
+from auditor.rules import expr, outcomes
 from auditor.texts import Both, msg
 
-RULES_PER_RULESET = 48
+RULES_PER_RULESET = 48  # paths (terms of the outcome rules' disjunctions) per ruleset; durable_rules' limit is 64
 KIND_FIELD = "_kind"
 KEY_FIELD = "_key"
 
@@ -60,6 +62,11 @@ class CompiledSet:
         """A deep copy (durable_rules mutates what it is given)."""
         return copy.deepcopy({name: rs["rules"] for name, rs in self.rulesets.items()})
 
+    def outcome_of(self, engine_rule: str) -> tuple[str, str]:
+        """(rule name, outcome) of an engine rule's name (``r12_fail`` -> ("r12", "fail"))."""
+        name, short = engine_rule.split("_")[:2]
+        return name, SHORT_OUTCOME[short]
+
 
 def expand(policy_set: PolicySet) -> list[tuple[Check, int, expr.Node]]:
     out = []
@@ -90,17 +97,42 @@ def lower(check: Check, require: expr.Node) -> tuple[dict, frozenset]:
     return {"$and": parts}, frozenset(where_paths | require_paths)
 
 
+OUTCOME_SHORT = {outcomes.FAIL: "fail", outcomes.NA: "na", outcomes.MISSING: "missing"}
+SHORT_OUTCOME = {short: outcome for outcome, short in OUTCOME_SHORT.items()}
+
+
+def engine_rules(rule: Rule) -> dict[str, dict]:
+    """{engine rule name: durable_rules rule} judging every outcome of ``rule`` (``r12_fail``, ``r12_na``,
+    ``r12_missing``; a condition split to stay within durable_rules' limits: ``r12_missing_1``, ...)."""
+    out = {}
+    for outcome, condition in outcomes.conditions(rule.kind, KIND_FIELD, rule.where, rule.require).items():
+        for index, part in enumerate(outcomes.split(condition)):
+            out[f"{rule.name}_{OUTCOME_SHORT[outcome]}" + (f"_{index}" if index else "")] = {"all": [{"m": part}]}
+    return out
+
+
+def paths(definitions: dict) -> int:
+    """The paths ``definitions`` (engine rules) take in durable_rules' network."""
+    return sum(outcomes.alternatives(d["all"][0]["m"]) for d in definitions.values())
+
+
 def partition(rules: list[Rule]) -> dict:
+    """Rulesets per record kind, each rule's outcome rules kept together, at most ``RULES_PER_RULESET`` paths each."""
     rulesets: dict = {}
     kinds = sorted({r.kind for r in rules})
     for kind in kinds:
-        of_kind = [r for r in rules if r.kind == kind]
-        for chunk_no, start in enumerate(range(0, len(of_kind), RULES_PER_RULESET)):
-            chunk = of_kind[start:start + RULES_PER_RULESET]
-            rulesets[f"{kind}{chunk_no}"] = {
-                "kind": kind,
-                "rules": {r.name: {"all": [{"m": r.condition}]} for r in chunk},
-            }
+        chunks: list[dict] = []
+        size = 0
+        for r in (r for r in rules if r.kind == kind):
+            family = engine_rules(r)
+            weight = paths(family)
+            if not chunks or size + weight > RULES_PER_RULESET:
+                chunks.append({})
+                size = 0
+            chunks[-1].update(family)
+            size += weight
+        for chunk_no, chunk in enumerate(chunks):
+            rulesets[f"{kind}{chunk_no}"] = {"kind": kind, "rules": chunk}
     return rulesets
 
 
@@ -126,8 +158,11 @@ def refusal_problems(compiled: CompiledSet, refused: dict[str, str]) -> list[Pro
     """P-ENGINE problems at the ``require`` of each check whose rule durable_rules refused to build
     (``refused``: rule name -> durable_rules' error, from ``evaluate.engine.validate_rulesets``)."""
     rules = {rule.name: rule for rule in compiled.rules}
+    by_rule: dict[str, str] = {}
+    for name, error in sorted(refused.items()):  # an engine rule per outcome: one problem per rule
+        by_rule.setdefault(name.partition("_")[0], error)
     problems = []
-    for name, error in sorted(refused.items()):
+    for name, error in sorted(by_rule.items(), key=lambda item: int(item[0][1:])):
         rule = rules[name]
         check = rule.check
         policy = next(p for p in compiled.policy_set.policies if p.id == check.policy)

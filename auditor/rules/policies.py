@@ -67,6 +67,15 @@ def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None
     return document.data, document
 
 
+def compare_require(compare: dict) -> str:
+    """The requirement a self-report comparison stands for: the reported figure within ``tolerance`` of the
+    computed one (``reported == computed`` without tolerance). Judged like any requirement, by both evaluators."""
+    reported, computed, tolerance = compare["reported"], compare["computed"], compare["tolerance"]
+    if not tolerance:
+        return f"{reported} == {computed}"
+    return f"{reported} <= {computed} + {tolerance} and {reported} >= {computed} - {tolerance}"
+
+
 def build_policy(data: dict, document: Document, collector: Collector, pack: Pack) -> Policy | None:
     """Typed objects from schema-valid data; semantic problems go to ``collector``. ``pack``: the document it encodes."""
     r = _PolicyReader(document, collector)
@@ -118,7 +127,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
         base = ("checks", i)
         where = r.parse_expr(c["where"], base + ("where",)) if "where" in c else None
         k_of_n = None
-        if ("require" in c) == ("require_k_of_n" in c):
+        if sum(key in c for key in ("require", "require_k_of_n", "compare")) != 1:
             r.problem("P-SCHEMA", msg("check.require-one"), base)
             continue
         if "require_k_of_n" in c:
@@ -127,6 +136,12 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
                 r.problem("P-SCHEMA", msg("check.k-too-large", k=k_of_n.k, n=len(k_of_n.items)), base + ("require_k_of_n", "k"))
             require_text = k_of_n_requirement(k_of_n)
             require = r.parse_expr(require_text, base + ("require_k_of_n",))
+        elif "compare" in c:
+            if c["over"] != "district":
+                r.problem("P-SCHEMA", msg("check.compare-over"), base + ("over",))
+                continue
+            require_text = compare_require(c["compare"])
+            require = r.parse_expr(require_text, base + ("compare",))
         else:
             require_text = c["require"]
             require = r.parse_expr(c["require"], base + ("require",))
@@ -172,7 +187,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
             steps=tuple(steps), scheduled="schedule" in c, if_none=c.get("if_none", "not_applicable"),
             severity=c["severity"], message=c["message"], remedy=c.get("remedy"), notes=c.get("notes", ""),
             source=Source(file, line), reading=c.get("reading"), document=pack.id, k_of_n=k_of_n,
-            undated=bool(c.get("undated", False))))
+            undated=bool(c.get("undated", False)), compare=c.get("compare")))
 
     examples = []
     for i, e in enumerate(data.get("examples", [])):

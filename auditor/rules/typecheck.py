@@ -12,7 +12,7 @@ from auditor.errors import Problem, excerpt, hint
 from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.model import Policy
-from auditor.rules import expr
+from auditor.rules import expr, outcomes
 from auditor.rules.expr.types import kind as type_name
 from auditor.rules.fields import field_types_for
 from auditor.texts import Msg, msg
@@ -97,6 +97,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                     if node is None:
                         continue
                     try:
+                        outcomes.divisors(node)  # a divisor the engine could not be kept from dividing by zero
                         number = unreadable_number(expr.to_engine(node))
                     except expr.ExprError as exc:
                         report(policy, ("checks", i, key), exc.code, exc.text)

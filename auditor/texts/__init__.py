@@ -1,11 +1,12 @@
 """Messages as data, worded per language at print time.
 
 A message is a :class:`Msg`: an id and its parameters. Its words come from one table per language
-(``en.py``, ``zh.py``: id -> ``str.format`` template); both tables have the same ids and the same
-placeholders (tests/test_texts.py). A parameter may itself be a :class:`Msg` (worded in the same
-language), a :class:`Both` (a label that has its own words per language, e.g. a schema's Chinese
-title), or a list (joined with ", " or "、"). Codes, positions, file and field names and values quoted
-from a file are never translated.
+(``en.py``, ``zh.py``: id -> ``str.format`` template, joined with judging's messages in ``en_judging.py``,
+``zh_judging.py`` and ``auditor diff``'s in ``en_diff.py``, ``zh_diff.py``); both tables have the same ids and the same placeholders (tests/test_texts.py). A
+parameter may itself be a :class:`Msg` (worded in the same language), a :class:`Both` (a label that has
+its own words per language, e.g. a schema's Chinese title), a list (joined with ", " or "、") or
+:class:`Sentences` (clauses joined with "; " or "；"). Codes, positions, file and field names and values
+quoted from a file are never translated.
 """
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ import errno
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from auditor.texts.en import EN
-from auditor.texts.zh import ZH
+from auditor.texts.en import EN as _EN
+from auditor.texts.en_diff import EN_DIFF
+from auditor.texts.en_judging import EN_JUDGING
+from auditor.texts.zh import ZH as _ZH
+from auditor.texts.zh_diff import ZH_DIFF
+from auditor.texts.zh_judging import ZH_JUDGING
+
+EN = {**_EN, **EN_JUDGING, **EN_DIFF}
+ZH = {**_ZH, **ZH_JUDGING, **ZH_DIFF}
 
 TABLES = {"en": EN, "zh": ZH}
 LANGS = tuple(TABLES)
 _JOIN = {"en": ", ", "zh": "、"}
+_SENTENCES = {"en": "; ", "zh": "；"}
 
 
 class Both(NamedTuple):
@@ -26,6 +35,10 @@ class Both(NamedTuple):
 
     en: str
     zh: str
+
+
+class Sentences(tuple):
+    """A parameter of several clauses (each a Msg or text), joined with "; " (Chinese "；"), not a list's comma."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,7 @@ class Msg:
 
 def msg(key: str, /, **params) -> Msg:
     if key not in EN:
-        raise KeyError(f"no message {key!r} in auditor/texts/en.py")
+        raise KeyError(f"no message {key!r} in auditor/texts/en.py or en_judging.py")
     return Msg(key, tuple(params.items()))
 
 
@@ -56,6 +69,8 @@ def _value(value, lang: str) -> str:
         return render(value, lang)
     if isinstance(value, Both):
         return _value(getattr(value, lang, value.en), lang)
+    if isinstance(value, Sentences):
+        return _SENTENCES.get(lang, "; ").join(_value(v, lang) for v in value)
     if isinstance(value, (list, tuple)):
         return _JOIN.get(lang, ", ").join(_value(v, lang) for v in value)
     return str(value)

@@ -126,7 +126,9 @@ def test_a_broken_policy_is_reported_at_its_line(tmp_path, capsys):
     broken = edited_copy(tmp_path, {"name": "misspelt", "file": f"{PLAN}/2-1-4-large-classes.yaml",
                                     "find": "    require: size <= 50\n", "replace": "    requrie: size <= 50\n"})
     assert main(["diff", POLICIES, broken]) == 2
-    assert "2-1-4-large-classes.yaml:60: P-SCHEMA" in capsys.readouterr().err
+    text = open(os.path.join(broken, PLAN, "2-1-4-large-classes.yaml"), encoding="utf-8").read()
+    line = text[:text.index("    requrie: size <= 50\n")].count("\n") + 1
+    assert f"2-1-4-large-classes.yaml:{line}: P-SCHEMA" in capsys.readouterr().err
 
 
 def _git(cwd, *args):

@@ -32,13 +32,16 @@ EDITS = yaml.safe_load(open(os.path.join(HERE, "edits.yaml"), encoding="utf-8"))
 
 
 def shipped() -> list[tuple[str, str]]:
-    """(file, the schema it must name): policy files (and pack files) under a policies folder, submissions else."""
+    """(file, the schema it must name): policy files (and pack files) under a policies folder, waiver files under a
+    waivers folder, submissions else."""
     out = []
     for file in sorted(glob.glob(os.path.join(ROOT, "policies", "**", "*.yaml"), recursive=True)
                        + glob.glob(os.path.join(ROOT, "fixtures", "**", "*.yaml"), recursive=True)):
         parts = os.path.relpath(file, ROOT).split(os.sep)
         if os.path.basename(file) == "pack.yaml":
             kind = "pack"
+        elif "waivers" in parts[:-1]:
+            kind = "waiver"
         elif any(p.startswith("policies") for p in parts[:-1]):
             kind = "policy"
         else:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from auditor.evaluate import engine as engine_mod
 from auditor.audit import Auditor
 from auditor.cli import main
-from auditor.rules.compiler import KEY_FIELD
+from auditor.rules.compiler import KEY_FIELD, compile_policies
 from auditor.evaluate.engine import Engine, dumps
 from auditor.errors import EngineError
 from auditor.intake.document import Document
@@ -64,60 +64,59 @@ def audit(policy_set, facts, engine="durable"):
 
 
 # --------------------------------------------------------------------------- unmatched facts
-def test_unmatched_fact_in_a_batch_is_drained(policy_set, monkeypatch):
-    """A passing class matches no rule: durable_rules raises for the whole batch and leaves
-    the violating facts' actions pending. We drain them: every violation is still reported."""
+def test_every_fact_is_matched_so_no_batch_goes_unhandled(policy_set, monkeypatch):
+    """Every ruleset has a rule each fact of its kind matches (``_all``): durable_rules never raises
+    "not handled" for a batch, and the engine accounts for every fact it holds."""
     drained = []
     original = Engine._drain
-
-    def spy(ruleset):
-        drained.append(ruleset)
-        return original(ruleset)
-
-    monkeypatch.setattr(Engine, "_drain", staticmethod(spy))
-    facts = [submission()]
-    findings = audit(policy_set, facts)
-    assert drained, "the batch with unmatched facts did not go through _drain"
+    monkeypatch.setattr(Engine, "_drain", lambda self, ruleset: drained.append(ruleset) or original(self, ruleset))
+    findings = audit(policy_set, [submission()])
+    assert drained == []
     assert violators(findings, "large-classes.56") == ["c1"]
     assert violators(findings, "large-classes.primary-45") == ["c1", "c2"]
     assert findings_json(findings) == findings_json(audit(policy_set, [submission()], "reference")).replace(
         '"engine": "reference"', '"engine": "durable"')
 
 
-def test_without_draining_the_audit_stops(policy_set, monkeypatch):
-    """If the pending actions were not run, the violations would be lost: the reconciliation catches it."""
-    monkeypatch.setattr(Engine, "_drain", staticmethod(lambda ruleset: None))
-    try:
-        findings = audit(policy_set, [submission()])
-    except EngineError as exc:
-        assert set(exc.codes) <= {"I-DISAGREE", "I-ENGINE"}
-    else:  # durable_rules ran the pending actions with the next batch: then nothing may be lost
-        assert violators(findings, "large-classes.primary-45") == ["c1", "c2"]
+def test_pending_actions_of_a_batch_that_raised_are_drained(policy_set):
+    """A fact no rule matches makes the whole batch raise and leaves the other facts' actions pending;
+    they are run by _drain, so nothing of the batch is lost."""
+    eng = Engine(compile_policies(policy_set))
+    name = eng._by_kind["class"][0]
+    ruleset = eng._rulesets[name]
+    eng._hits.clear()
+    facts = [{"sid": "drain", KEY_FIELD: "nobody", "_kind": "no-such-kind"},
+             {"sid": "drain", KEY_FIELD: "k57", "_kind": "class", "size": 57, "stage": "primary", "grade": 1}]
+    eng._assert(ruleset, facts)
+    assert eng._hits[engine_mod.ALL] == {"k57"}
+    assert "k57" in eng._hits[eng.compiled.by_check["large-classes.56"][0].name + "_fail"]
+    eng._sentinel(ruleset, "drain")
+    ruleset.delete_state("drain")
 
 
 # --------------------------------------------------------------------------- "already observed"
 def _dropping(drop_key, times):
-    """An Engine._assert that drops the fact ``drop_key`` from its batch ``times`` times, as
+    """An Engine._assert_text that drops the fact ``drop_key`` from its batch ``times`` times, as
     durable_rules does when a fact's 32-bit identity hash collides with a stored fact."""
-    original = Engine._assert
+    original = Engine._assert_text
     dropped = []
 
-    def fake(self, ruleset, facts, *rest):
+    def fake(self, ruleset, text, count):
         kept = []
-        for fact in facts:
+        for fact in json.loads(text):
             if fact.get(KEY_FIELD) == drop_key and len(dropped) < times:
                 dropped.append(fact.get("_salt"))
                 continue
             kept.append(fact)
         if kept:
-            original(self, ruleset, kept, *rest)
+            original(self, ruleset, dumps(kept), len(kept))
 
     return fake, dropped
 
 
 def test_fact_refused_once_is_resalted_and_found(policy_set, monkeypatch):
     fake, dropped = _dropping("class:S1/c2", times=1)
-    monkeypatch.setattr(Engine, "_assert", fake)
+    monkeypatch.setattr(Engine, "_assert_text", fake)
     auditor = Auditor(policy_set, "durable")
     findings = auditor.audit([submission()], AS_OF, ["大东区"])
     assert dropped == [None], "the fact was not refused on its first assertion"
@@ -125,9 +124,21 @@ def test_fact_refused_once_is_resalted_and_found(policy_set, monkeypatch):
     assert auditor.engine.refused >= 1
 
 
+def test_a_refused_passing_fact_is_found_too(policy_set, monkeypatch):
+    """Re-assertion does not depend on the reference's answer: a refused record that passes every rule
+    (no hit was expected of it) is missed by _all and re-asserted all the same."""
+    fake, dropped = _dropping("class:S1/c0", times=1)
+    monkeypatch.setattr(Engine, "_assert_text", fake)
+    auditor = Auditor(policy_set, "durable")
+    findings = auditor.audit([submission()], AS_OF, ["大东区"])
+    assert dropped == [None] and auditor.engine.refused == 1
+    assert findings_json(findings) == findings_json(audit(policy_set, [submission()], "reference")).replace(
+        '"engine": "reference"', '"engine": "durable"')
+
+
 def test_fact_refused_always_stops_the_audit(policy_set, monkeypatch):
     fake, dropped = _dropping("class:S1/c2", times=10**6)
-    monkeypatch.setattr(Engine, "_assert", fake)
+    monkeypatch.setattr(Engine, "_assert_text", fake)
     with pytest.raises(EngineError) as info:
         audit(policy_set, [submission()])
     assert info.value.codes == ["I-ENGINE"]
@@ -173,69 +184,75 @@ def test_an_identical_fact_asserted_twice_does_not_raise(policy_set):
     eng._rulesets[name].delete_state("twice")
 
 
-# --------------------------------------------------------------------------- exceptions in actions
-def test_exception_inside_an_action_stops_the_audit(policy_set, monkeypatch):
-    """durable_rules swallows exceptions raised in actions; the sentinel and state check surface them."""
-    original = Engine._recorder
+# --------------------------------------------------------------------------- actions
+def test_an_action_the_engine_cannot_read_stops_the_audit(policy_set, monkeypatch):
+    """The engine reads each action's rule and facts straight from durable_rules' C core; a message it
+    cannot read is I-ENGINE, never a silently empty set."""
+    real = engine_mod._core
 
-    def broken(self, rule_name):
-        record = original(self, rule_name)
-        if rule_name == engine_mod.SENTINEL:
-            return record
+    class Garbled:
+        def __getattr__(self, name):
+            return getattr(real, name)
 
-        def action(c):
-            raise RuntimeError("boom inside an action")
+        @staticmethod
+        def start_action_for_state(handle, state):
+            result = real.start_action_for_state(handle, state)
+            return (result[0], '{"r14_fail": [{"m": {"sid": "x"}}]}', *result[2:]) if result else result
 
-        return action
-
-    monkeypatch.setattr(Engine, "_recorder", broken)
+    monkeypatch.setattr(engine_mod, "_core", Garbled())
     with pytest.raises(EngineError) as info:
         audit(policy_set, [submission()])
-    assert info.value.codes == ["I-ENGINE"]
+    assert info.value.codes == ["I-ENGINE"] and "without its facts" in str(info.value)
 
 
 def test_sentinel_action_that_does_not_run_stops_the_audit(policy_set, monkeypatch):
-    original = Engine._recorder
+    original = Engine._actions
 
-    def silent(self, rule_name):
-        return (lambda c: None) if rule_name == engine_mod.SENTINEL else original(self, rule_name)
+    def silent(self, ruleset, first, handle):
+        if first and first.lstrip("{ ").startswith(f'"{engine_mod.SENTINEL}"'):
+            return None
+        return original(self, ruleset, first, handle)
 
-    monkeypatch.setattr(Engine, "_recorder", silent)
+    monkeypatch.setattr(Engine, "_actions", silent)
     with pytest.raises(EngineError) as info:
         audit(policy_set, [submission()])
     assert "sentinel" in str(info.value)
 
 
 # --------------------------------------------------------------------------- disagreement
-def _flip(monkeypatch, drop=True):
+def _flip(monkeypatch, outcome="fail", drop=True):
     original = Engine.run
 
-    def flipped(self, district, records, expected):
-        hits = original(self, district, records, expected)
-        rule = sorted(r for r in hits if hits[r]) [0] if drop else sorted(expected)[0]
+    def flipped(self, district, records):
+        found = original(self, district, records)
+        rules = sorted((r for r, sets in found.outcomes.items() if sets.get(outcome)), key=lambda r: int(r[1:]))
         if drop:
-            hits[rule] = set(sorted(hits[rule])[1:])
+            found.outcomes[rules[0]][outcome] = set(sorted(found.outcomes[rules[0]][outcome])[1:])
         else:
-            hits.setdefault(rule, set()).add("class:S1/c0")
-        return hits
+            first = sorted(found.outcomes, key=lambda r: int(r[1:]))[0]
+            found.outcomes[first].setdefault(outcome, set()).add("class:S1/c0")
+        return found
 
     monkeypatch.setattr(Engine, "run", flipped)
 
 
+@pytest.mark.parametrize("outcome", ["fail", "missing", "not_applicable"])
 @pytest.mark.parametrize("drop", [True, False], ids=["engine-misses", "engine-extra"])
-def test_engine_reference_disagreement_stops_the_audit(policy_set, monkeypatch, drop):
-    _flip(monkeypatch, drop)
+def test_engine_reference_disagreement_stops_the_audit(policy_set, monkeypatch, drop, outcome):
+    _flip(monkeypatch, outcome, drop)
+    facts = submission(sizes=(30, 57, 46, 40))
+    facts.records["class"][0].data.pop("homework_minutes", None)
     with pytest.raises(EngineError) as info:
-        audit(policy_set, [submission()])
+        audit(policy_set, [facts])
     assert "I-DISAGREE" in info.value.codes
-    assert "disagree" in str(info.value)
+    assert f"; {outcome}: only the engine" in str(info.value)
 
 
 def test_disagreement_exits_3_from_the_cli(monkeypatch, tmp_path, capsys):
     _flip(monkeypatch)
     out = tmp_path / "out"
     rc = main(["audit", "fixtures/shenyang-2022/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31",
-               "--out", str(out), "--policies", POLICIES])
+               "--out", str(out), "--policies", POLICIES, "--no-db"])
     err = capsys.readouterr().err
     assert rc == 3
     assert "I-DISAGREE" in err and "Traceback" not in err
@@ -326,3 +343,64 @@ def test_engine_batches_encode_like_dumps(value):
     assert json.loads(text) == json.loads(engine.dumps([projected]))
     if isinstance(value, float) and "e" in repr(value):
         assert not plain and "e" not in text  # durable_rules refuses exponent-form floats
+
+
+# --------------------------------------------------------------------------- a broken rule for "missing"
+def _nex_to(condition, change):
+    """``condition`` with every ``$nex`` test rewritten by ``change``."""
+    if isinstance(condition, dict):
+        return {key: (change(value) if key == "$nex" else _nex_to(value, change)) for key, value in condition.items()} \
+            if "$nex" not in condition else change(condition["$nex"])
+    if isinstance(condition, list):
+        return [_nex_to(item, change) for item in condition]
+    return condition
+
+
+BROKEN_MISSING = {
+    # the engine has no opinion on missing data: every record that lacks data would be taken for a pass
+    "no rule": lambda missing: None,
+    # a typo: the field looked for is not the field the requirement reads (every record "lacks" it)
+    "misspelt field": lambda missing: _nex_to(missing, lambda test: {"$nex": {f"{k}_": 1 for k in test}}),
+    # "$ex" written for "$nex": records that have the data are taken for missing, those without for a pass
+    "ex for nex": lambda missing: _nex_to(missing, lambda test: {"$ex": dict(test)}),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BROKEN_MISSING))
+def test_a_broken_engine_rule_for_missing_is_caught_on_the_fixtures(monkeypatch, breakage):
+    """The fixtures, audited with an engine whose rule for missing data is broken, stop with I-DISAGREE
+    naming the outcome — the reconciliation does not depend on the reference telling the engine anything."""
+    from auditor.intake.submissions import load_submissions
+    from auditor.rules import outcomes
+    from conftest import FIXTURES
+
+    original = outcomes.conditions
+
+    def broken(*args):
+        out = original(*args)
+        if outcomes.MISSING in out:
+            changed = BROKEN_MISSING[breakage](out[outcomes.MISSING])
+            if changed is None:
+                del out[outcomes.MISSING]
+            else:
+                out[outcomes.MISSING] = changed
+        return out
+
+    monkeypatch.setattr(outcomes, "conditions", broken)
+    policy_set = load_policies(POLICIES)
+    submissions = load_submissions([FIXTURES])
+    with pytest.raises(EngineError) as info:
+        Auditor(policy_set, "durable").audit(submissions, AS_OF)
+    assert set(info.value.codes) == {"I-DISAGREE"}
+    assert all("; missing: only the engine says so of" in p.message for p in info.value.problems)
+    assert len(info.value.problems) >= 1
+
+
+def test_the_fixtures_reconcile_with_the_rules_intact():
+    """The same audit with the engine's own rules as compiled: every outcome set agrees."""
+    from auditor.intake.submissions import load_submissions
+    from conftest import FIXTURES
+
+    findings = Auditor(load_policies(POLICIES), "durable").audit(load_submissions([FIXTURES]), AS_OF)
+    assert any(v["status"] == "missing" and any(e.get("missing") and not e["record"].endswith("*") for e in v["evidence"])
+               for v in findings["verdicts"]), "the fixtures must hold records that lack data"

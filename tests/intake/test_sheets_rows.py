@@ -21,13 +21,13 @@ def _drop_column(title):
     return edit
 
 
-LAYOUT = [  # (sheet of the CSV set, edit of its rows, the one problem: "file:row: CODE: message")
+LAYOUT = [  # (sheet of the CSV set, edit of its rows, the one problem: "file:row: CODE: message"; 17 figure rows before)
     ("区级指标", lambda rows: rows.append(["", "12", ""]),
-     "和平区-区级指标.csv:33: S-SHEET: 这一行有数值但没有指标名称（第 1 列）"),
+     "和平区-区级指标.csv:34: S-SHEET: 这一行有数值但没有指标名称（第 1 列）"),
     ("区级指标", lambda rows: rows.append(["在校学生数", "5", ""]),
-     "和平区-区级指标.csv:33: S-SHEET: 不认识的指标“在校学生数”（第 1 列）"),
+     "和平区-区级指标.csv:34: S-SHEET: 不认识的指标“在校学生数”（第 1 列）"),
     ("区级指标", lambda rows: rows.append(["填报日期", "2023-01-11", ""]),
-     "和平区-区级指标.csv:33: S-SHEET: 指标「填报日期」填了两次（另一次在第 4 行）（第 1 列）"),
+     "和平区-区级指标.csv:34: S-SHEET: 指标「填报日期」填了两次（另一次在第 4 行）（第 1 列）"),
     ("区级指标", lambda rows: rows.__setitem__(0, ["名称", "值", "单位"]),
      "和平区-区级指标.csv:1: S-SHEET: 「区级指标」找不到表头：第一行应为“指标 | 数值 | 单位 | 说明”（第 1 列）"),
     ("区级指标", lambda rows: rows.__setitem__(0, ["指标", "单位", "说明"]),

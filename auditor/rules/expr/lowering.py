@@ -82,7 +82,13 @@ def _engine_value(node: Node) -> Any:
     if isinstance(node, Field):
         return {"$m": node.path}
     if isinstance(node, Arith):
-        return {_ENGINE_ARITH[node.op]: {"$l": _engine_value(node.left), "$r": _engine_value(node.right)}}
+        left, right = _engine_value(node.left), _engine_value(node.right)
+        if node.op == "/":  # durable_rules divides two integers as C does (7 / 2 == 3): make it divide floats
+            if isinstance(right, int) and not isinstance(right, bool):
+                right = float(right)
+            elif not isinstance(left, float) and not isinstance(right, float):
+                left = {"$mul": {"$l": 1.0, "$r": left}}
+        return {_ENGINE_ARITH[node.op]: {"$l": left, "$r": right}}
     raise ExprError(msg("engine.not-a-value", text=to_text(node)), getattr(node, "offset", 0), "P-ENGINE")
 
 

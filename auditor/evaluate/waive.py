@@ -1,0 +1,65 @@
+"""Waivers applied to the verdicts (the waivers themselves: :mod:`auditor.rules.waivers`).
+
+A waiver in force on the audit date (``valid_from`` <= as_of <= ``valid_until``, calendar dates in China
+Standard Time) turns a ``fail`` or ``missing`` verdict of its district and check into ``waived``: the verdict
+keeps its ``underlying_status``, its evidence and counts, and carries ``waiver`` (the document cited, the
+reason, the validity, ``status: applied``). A waiver limited to some records waives the verdict only when every
+failing or lacking record is among them; otherwise the records it names are marked (``waived`` on their
+evidence item) and the verdict keeps its status. Nothing is hidden: every output still shows what was found.
+
+A waiver whose validity ended before the audit date is not applied: a failing or missing verdict in its scope
+keeps its status and carries ``waiver`` with ``status: expired`` (the reports say 豁免已过期). Every waiver is
+reported in findings.json's ``waivers`` with what became of it — ``applied``, ``expired``, ``not_yet_valid``
+or ``unused`` (in force, but what it covers passes, is not due or not applicable, or the records it names are
+not among the failing ones) — so that no waiver is ever silently ignored.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from auditor.rules.waivers import Waiver
+
+WAIVABLE = ("fail", "missing")
+
+
+def apply(verdicts: list[dict], waivers: tuple[Waiver, ...], as_of: _dt.date) -> list[dict]:
+    """Apply ``waivers`` to ``verdicts`` in place; one report per waiver, in the order given."""
+    reports = []
+    for w in waivers:
+        scoped = [v for v in verdicts if v["district"] == w.district and v["check"] in w.checks]
+        open_ = [v for v in scoped if v["status"] in WAIVABLE]
+        report = {**w.cite(), "district": w.district, "checks": list(w.checks), "applied_to": []}
+        if as_of > w.valid_until:
+            for v in open_:
+                v["waiver"] = {**w.cite(), "status": "expired"}
+                report["applied_to"].append(v["check"])
+            report["status"] = "expired"
+        elif as_of < w.valid_from:
+            report["status"] = "not_yet_valid"
+        else:
+            for v in open_:
+                if _waive(v, w):
+                    report["applied_to"].append(v["check"])
+            report["status"] = "applied" if report["applied_to"] else "unused"
+            if not report["applied_to"]:
+                report["unused"] = ("no_verdict" if not scoped else "records_not_failing" if w.records and open_
+                                    else "nothing_to_waive")
+        reports.append(report)
+    return reports
+
+
+def _waive(v: dict, w: Waiver) -> bool:
+    """Waive ``v`` (or the records of it ``w`` names); False when ``w`` covers nothing of it that fails or lacks."""
+    problems = [e for e in v["evidence"] if e["problem"] in WAIVABLE]
+    covered = [e for e in problems if not w.records or e["record"] in w.records]
+    if not covered:
+        return False
+    for e in covered:
+        e["waived"] = w.id
+    if len(covered) == len(problems):
+        v["underlying_status"] = v["status"]
+        v["status"] = "waived"
+        v["waiver"] = {**w.cite(), "status": "applied"}
+    else:
+        v["waiver"] = {**w.cite(), "status": "partial"}
+    return True

@@ -1,0 +1,173 @@
+"""Waivers (特殊情况 / 暂缓执行): approved exceptions to checks, read from a folder of YAML files.
+
+Each file holds ``waivers:``, a list; each waiver names its approving document (``ref`` 文号, ``date``,
+``approved_by``), the ``reason``, its ``scope`` (a ``district`` and a ``check`` id or a ``clause`` — every
+check of the clause —, optionally only some ``records`` by their keys in findings.json) and ``valid_from`` /
+``valid_until``. The files are validated like policies: against ``auditor/schemas/waiver.schema.json`` with
+file, line and column (``W-SCHEMA``); an unknown district, check or clause is ``W-SCOPE`` with a did-you-mean;
+``valid_until`` before ``valid_from`` is ``W-DATES``; two waivers that cover the same check of the same district
+(and the same records, or all of them) on some same day are ``W-OVERLAP`` at the second, naming the first; an id
+used twice is ``W-DUPLICATE-ID``.
+
+Dates are calendar dates in China Standard Time (UTC+8), as the audit date is: a waiver applies to an audit
+whose base date (``--as-of``) lies from ``valid_from`` to ``valid_until``, both days included; no times.
+How they are applied to the verdicts: :mod:`auditor.evaluate.waive`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass
+
+from auditor.dates import real_date
+from auditor.errors import Collector, PolicyError, Problem, hint
+from auditor.intake import contracts
+from auditor.intake.document import path_text, unshadowed
+from auditor.intake.loader import load_partial
+from auditor.intake.textfile import link_outside
+from auditor.model import PolicySet, plan
+from auditor.rules.packs import PACK_FILE
+from auditor.texts import msg
+
+DEFAULT_FOLDER = "waivers"  # beside the folder of policy packs; used when it exists
+
+
+@dataclass(frozen=True)
+class Waiver:
+    id: str
+    file: str
+    line: int
+    district: str
+    checks: tuple[str, ...]  # the check ids it covers (a clause's checks, or one)
+    scope: dict  # as written: district, check or clause, records
+    records: tuple[str, ...]  # empty: every record of the check
+    document: dict  # ref, date, approved_by
+    reason: str
+    valid_from: _dt.date
+    valid_until: _dt.date
+
+    @property
+    def source(self) -> str:
+        return f"{os.path.basename(os.path.dirname(os.path.abspath(self.file)))}/{os.path.basename(self.file)}:{self.line}"
+
+    def cite(self) -> dict:
+        """What a waived verdict carries: the waiver, its document, reason and validity."""
+        return {"id": self.id, "source": self.source, "document": dict(self.document), "reason": self.reason,
+                "valid_from": self.valid_from.isoformat(), "valid_until": self.valid_until.isoformat(),
+                **({"records": list(self.records)} if self.records else {})}
+
+
+def default_folder(policies) -> str | None:
+    """``waivers/`` beside the folder of policy packs, when it exists: for ``--policies`` paths (packs, or folders
+    of packs), the first path's folder of packs (a pack's parent) is the one looked beside."""
+    paths = [policies] if isinstance(policies, str) else list(policies)
+    if not paths:
+        return None
+    first = os.path.abspath(paths[0])
+    packs = os.path.dirname(first) if os.path.isfile(os.path.join(first, PACK_FILE)) else first
+    folder = os.path.join(os.path.dirname(packs), DEFAULT_FOLDER)
+    return folder if os.path.isdir(folder) else None
+
+
+def waiver_files(folder: str) -> list[str]:
+    if not os.path.isdir(folder):
+        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", msg("waiver.no-folder")))
+    names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
+    outside = [n for n in names if link_outside(folder, n) is not None]
+    if outside:
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", msg("read.link-outside")) for n in outside])
+    return [os.path.join(folder, n) for n in names]
+
+
+def _date(text: str, collector: Collector, document, path) -> _dt.date | None:
+    date = real_date(text)
+    if date is None:
+        line, column = document.where(path)
+        collector.add("E-DATE", msg("content.date", value=text), line, column, path_text(path))
+    return date
+
+
+def load_waivers(folder: str, policy_set: PolicySet) -> tuple[Waiver, ...]:
+    """Every waiver of the folder, validated against the policies; every problem of every file together."""
+    checks = {c.id: c for c in policy_set.checks}
+    by_clause: dict[str, list[str]] = {}
+    for c in policy_set.checks:
+        by_clause.setdefault(c.clause, []).append(c.id)
+    districts = list(plan()["districts"]) + [plan()["city"]]
+    problems: list[Problem] = []
+    out: list[Waiver] = []
+    seen: dict[str, Waiver] = {}
+    for file in waiver_files(folder):
+        collector = Collector(file, PolicyError)
+        document, loaded = load_partial(file, PolicyError)
+        if document.data is None:
+            collector.add("W-SCHEMA", msg("waiver.file-empty"))
+        elif loaded:
+            schema = Collector(file, PolicyError)
+            contracts.validate(document, "waiver", schema, "W-SCHEMA")
+            collector.problems.extend(loaded + unshadowed(loaded, schema.problems))
+        elif contracts.validate(document, "waiver", collector, "W-SCHEMA"):
+            for index, item in enumerate(document.data["waivers"]):
+                waiver = _build(item, ("waivers", index), document, collector, checks, by_clause, districts)
+                if waiver is None:
+                    continue
+                line = waiver.line
+                if waiver.id in seen:
+                    collector.add("W-DUPLICATE-ID", msg("waiver.duplicate-id", id=waiver.id, source=seen[waiver.id].source), line, 0,
+                                  path_text(("waivers", index, "id")))
+                    continue
+                clash = next((w for w in out if _overlap(w, waiver)), None)
+                if clash is not None:
+                    collector.add("W-OVERLAP", msg("waiver.overlap", id=waiver.id, other=clash.id, source=clash.source),
+                                  line, 0, path_text(("waivers", index, "scope")))
+                    continue
+                seen[waiver.id] = waiver
+                out.append(waiver)
+        problems.extend(collector.problems)
+    if problems:
+        raise PolicyError(problems)
+    return tuple(out)
+
+
+def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, by_clause: dict, districts: list) -> Waiver | None:
+    scope = item["scope"]
+    ok = True
+
+    def bad(key, message):
+        line, column = document.where(at + ("scope", key))
+        collector.add("W-SCOPE", message, line, column, path_text(at + ("scope", key)))
+
+    if scope["district"] not in districts:
+        bad("district", msg("waiver.district", district=scope["district"], hint=hint(scope["district"], districts)))
+        ok = False
+    if "check" in scope:
+        covered = (scope["check"],)
+        if scope["check"] not in checks:
+            bad("check", msg("waiver.check", check=scope["check"], hint=hint(scope["check"], list(checks))))
+            ok = False
+    else:
+        covered = tuple(by_clause.get(scope["clause"], ()))
+        if not covered:
+            bad("clause", msg("waiver.clause", clause=scope["clause"], hint=hint(scope["clause"], list(by_clause))))
+            ok = False
+    valid_from = _date(item["valid_from"], collector, document, at + ("valid_from",))
+    valid_until = _date(item["valid_until"], collector, document, at + ("valid_until",))
+    signed = _date(item["document"]["date"], collector, document, at + ("document", "date"))
+    if None in (valid_from, valid_until, signed) or not ok:
+        return None
+    if valid_until < valid_from:
+        line, column = document.where(at + ("valid_until",))
+        collector.add("W-DATES", msg("waiver.dates", until=valid_until.isoformat(), since=valid_from.isoformat()), line, column,
+                      path_text(at + ("valid_until",)))
+        return None
+    line, _ = document.where(at)
+    return Waiver(item["id"], document.file, line, scope["district"], covered, dict(scope), tuple(scope.get("records", ())),
+                  dict(item["document"]), item["reason"], valid_from, valid_until)
+
+
+def _overlap(a: Waiver, b: Waiver) -> bool:
+    if a.district != b.district or not set(a.checks) & set(b.checks):
+        return False
+    if a.valid_until < b.valid_from or b.valid_until < a.valid_from:
+        return False
+    return not a.records or not b.records or bool(set(a.records) & set(b.records))

@@ -1,0 +1,129 @@
+"""Waivers applied to an audit (fixtures/waivers on the 2022 fixtures): waived with the document cited and the
+underlying status kept; expired left failed and marked; unused reported; only named records waived."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+
+import pytest
+
+from auditor.audit import Auditor
+from auditor.cli import main
+from auditor.intake.contracts import validator
+from auditor.intake.submissions import load_submissions
+from auditor.output import paging
+from auditor.output.report import render
+from auditor.rules.policies import load_policies
+from auditor.rules.waivers import load_waivers
+
+from conftest import FIXTURES, POLICIES, ROOT
+
+WAIVERS = os.path.join(ROOT, "fixtures", "waivers")
+AS_OF = _dt.date(2022, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def audited():
+    policy_set = load_policies(POLICIES)
+    waivers = load_waivers(WAIVERS, policy_set)
+    facts = load_submissions([FIXTURES])
+    plain = Auditor(policy_set, "reference").audit(load_submissions([FIXTURES]), AS_OF)
+    return policy_set, plain, Auditor(policy_set, "reference", waivers).audit(facts, AS_OF)
+
+
+def _v(findings, district, check):
+    return next(v for v in findings["verdicts"] if v["district"] == district and v["check"] == check)
+
+
+def test_the_findings_keep_their_contract(audited):
+    _, plain, waived = audited
+    validator("findings").validate(waived)
+    assert "waivers" not in plain  # without a waiver folder nothing changes
+    assert {w["id"]: w["status"] for w in waived["waivers"]} == {
+        "hn-layout-2019": "applied", "hn-action-plan-2020": "expired", "hp-large-classes": "unused", "dd-one-class": "applied"}
+
+
+def test_a_waiver_in_force_waives_and_cites_its_document(audited):
+    _, plain, waived = audited
+    before, after = _v(plain, "浑南区", "layout.plan-filed"), _v(waived, "浑南区", "layout.plan-filed")
+    assert before["status"] == "fail"
+    assert after["status"] == "waived" and after["underlying_status"] == "fail"
+    assert after["waiver"]["document"]["ref"] == "沈教发〔2019〕88号" and after["waiver"]["status"] == "applied"
+    assert after["evidence"][0]["record"] == before["evidence"][0]["record"] and after["evidence"][0]["waived"] == "hn-layout-2019"
+    assert after["counts"] == before["counts"]  # nothing hidden
+
+
+def test_an_expired_waiver_leaves_the_item_failed_and_marked(audited):
+    policy_set, _, waived = audited
+    v = _v(waived, "浑南区", "leadership.action-plan-filed")
+    assert v["status"] == "fail" and v["waiver"]["status"] == "expired" and "underlying_status" not in v
+    files = render(waived, policy_set, "zh")
+    for name in ("浑南区.html", "浑南区-整改通知.html"):
+        text = re.sub(r"<[^>]+>", "", files[name])
+        assert "豁免已过期" in text and "沈教发〔2020〕5号" in text, name
+    assert "WAIVER EXPIRED" in render(waived, policy_set, "en")["浑南区.html"]
+
+
+def test_an_unused_waiver_is_reported(audited):
+    _, _, waived = audited
+    unused = next(w for w in waived["waivers"] if w["id"] == "hp-large-classes")
+    assert unused["applied_to"] == [] and unused["unused"] == "nothing_to_waive"
+    assert _v(waived, "和平区", "large-classes.56")["status"] == "pass" and "waiver" not in _v(waived, "和平区", "large-classes.56")
+
+
+def test_a_waiver_for_some_records_waives_only_them(audited):
+    _, _, waived = audited
+    v = _v(waived, "大东区", "large-classes.56")
+    assert v["status"] == "fail" and v["waiver"]["status"] == "partial"  # the other oversized class still fails
+    assert {e["record"]: e.get("waived") for e in v["evidence"]} == {"class:DD001/2-1": "dd-one-class", "class:DD002/4-1": None}
+
+
+def test_a_waiver_not_yet_valid_is_not_applied(audited):
+    policy_set, _, _ = audited
+    waivers = load_waivers(WAIVERS, policy_set)
+    out = Auditor(policy_set, "reference", waivers).audit(load_submissions([FIXTURES]), _dt.date(2019, 8, 31))
+    statuses = {w["id"]: w["status"] for w in out["waivers"]}
+    assert statuses["hn-layout-2019"] == "not_yet_valid" and statuses["hp-large-classes"] == "not_yet_valid"
+
+
+def test_the_command_says_what_became_of_each_waiver(tmp_path, capsys):
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), "--no-db", "--jobs", "1",
+                 "--waivers", WAIVERS]) == 0
+    captured = capsys.readouterr()
+    assert "hn-action-plan-2020: 豁免已过期" in captured.err and "hp-large-classes: 豁免未使用" in captured.err
+    assert "已豁免" in captured.out  # a column of the summary when some verdict is waived
+
+
+def test_a_bad_waiver_stops_the_audit_before_anything_is_written(tmp_path, capsys):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    text = open(os.path.join(WAIVERS, "2022.yaml"), encoding="utf-8").read().replace("check: layout.plan-filed", "check: layout.plan-file")
+    (folder / "w.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(out), "--no-db", "--waivers", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "w.yaml:7: W-SCOPE" in err and "政策中没有检查项“layout.plan-file”（是否应为“layout.plan-filed”？）" in err
+    assert not out.exists() or not os.listdir(out)
+
+
+def test_the_city_summary_lists_every_waiver_and_its_outcome(audited):
+    policy_set, plain, waived = audited
+    page = render(waived, policy_set, "zh")["index.html"]
+    rows = re.findall(r'<tr data-waiver="(\w+)"><td>([\w.-]+)<br>', page)
+    assert {waiver: status for status, waiver in rows} == {w["id"]: w["status"] for w in waived["waivers"]} and len(rows) == 4
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "豁免已过期，未予适用" in text and "未使用：所涉事项无未达标或数据缺失" in text
+    assert "豁免情况" not in render(plain, policy_set, "zh")["index.html"]  # no waiver folder, no section
+
+
+def test_a_paged_city_summary_keeps_the_waiver_table(audited, monkeypatch):
+    """Beyond SUMMARY_PAGE districts the summary is an overview and pages: the overview lists every waiver,
+    each page those of its own districts."""
+    policy_set, _, waived = audited
+    monkeypatch.setattr(paging.summary_groups, "__defaults__", (5,))
+    files = render(waived, policy_set, "zh")
+    rows = lambda html: re.findall(r'<tr data-waiver="(\w+)"><td>([\w-]+)<br>', html)
+    assert sorted(i for _, i in rows(files["index.html"])) == sorted(w["id"] for w in waived["waivers"])
+    on_pages = [i for name in sorted(files) if name.startswith("summary-") for _, i in rows(files[name])]
+    assert sorted(on_pages) == sorted(w["id"] for w in waived["waivers"])
