@@ -13,6 +13,7 @@
     auditor audits [--db FILE] [--format text|json] [--lang zh|en]
     auditor history [--db FILE] [--district D] [--check C] [--format text|json] [--lang zh|en]
     auditor compare A B [--db FILE] [--format text|json] [--lang zh|en]
+    auditor diff OLD NEW [--against SUBMISSION... --as-of YYYY-MM-DD] [--lang zh|en] [--format text|json] [--jobs N]
     auditor --version
 
 --policies takes one or more policy packs (a folder with pack.yaml naming its document) or folders of packs; it
@@ -22,7 +23,7 @@ run from.
 Error messages are in Chinese, or in English with ``--lang en``; codes and positions are the same in both.
 
 Exit status: 0 done; 1 `check`/`test` found a problem in valid files (or
-`coverage` found a clause without a policy); 2 bad
+`coverage` found a clause without a policy, or `diff` a change that can change a verdict); 2 bad
 input or usage (one ``file:line: code: message`` line per problem on stderr,
 nothing written); 3 an internal error (a bug, or the engine disagreeing with
 the reference evaluator).
@@ -193,6 +194,20 @@ def _parser() -> argparse.ArgumentParser:
     between.add_argument("first", metavar="A", help="an audit number (3 or #3) or an audit date (its round's last audit)")
     between.add_argument("second", metavar="B", help="the other audit")
     store_options(between)
+
+    diff = sub.add_parser("diff", help="what changed between two rule sets, in plain words (exit 1 when a verdict can change)",
+                          description="Compare two rule sets as --policies takes them (a pack, or a folder of packs) "
+                                      "or git revisions of one (HEAD~1:policies), pack by pack (per document), clause and "
+                                      "check; with "
+                                      "--against and --as-of, which districts' verdicts change on those submissions. Exit 0 "
+                                      "when nothing that decides a verdict changed, 1 when something did, 2 on bad input.")
+    diff.add_argument("old", metavar="OLD", help="the rule set before: a pack or a folder of packs, or REV:path (git, e.g. HEAD~1:policies)")
+    diff.add_argument("new", metavar="NEW", help="the rule set after: a pack or a folder of packs, or REV:path")
+    diff.add_argument("--against", nargs="+", metavar="SUBMISSION", help="audit these submissions under both rule sets and list the verdicts that change")
+    diff.add_argument("--as-of", default=None, help="the audit's base date for --against, YYYY-MM-DD")
+    diff.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the output (default: zh)")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON (auditor/schemas/diff.schema.json)")
+    diff.add_argument("--jobs", default=None, metavar="N", help="worker processes for --against (default: all cores)")
     return parser
 
 

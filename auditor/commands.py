@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from auditor import console, explain, timing
+from auditor import changes, console, explain, timing
 from auditor.audit import Auditor
 from auditor.dates import real_date
 from auditor.errors import PolicyError, Problem, UsageError, hint
@@ -22,6 +22,7 @@ from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
 from auditor.model import plan
 from auditor.output.files import write_reports
+from auditor.output.changes import ChangeWords
 from auditor.output.formatter import Formatter
 from auditor.output.report import render
 from auditor.output.settings import load_settings, make_issue, number_problem
@@ -31,6 +32,7 @@ from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
+from auditor.rules import revisions
 from auditor.rules.policies import load_policies
 from auditor.rules.waivers import default_folder as default_waivers, load_waivers, waiver_files
 from auditor.store import db, history, query, record, text, views
@@ -374,5 +376,30 @@ def cmd_compare(args) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "explain": cmd_explain, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
+# ----------------------------------------------------------------------------- rule changes
+def cmd_diff(args) -> int:
+    """What changed between two rule sets (folders or git revisions), and with --against whose verdicts change.
+    Exit 1 when anything can change a verdict, 0 when only wording changed (or nothing)."""
+    if bool(args.against) != bool(args.as_of):
+        raise UsageError(Problem("--against" if args.as_of else "--as-of", 0, 0, "U-ARGS", msg("diff.against-as-of")))
+    as_of = parse_date(args.as_of) if args.as_of else None
+    jobs = parse_jobs(args.jobs)
+    with revisions.opened(args.old) as (old_name, old_folder), revisions.opened(args.new) as (new_name, new_folder):
+        old, new = changes.load(old_folder), changes.load(new_folder)
+    found = changes.compare(old, new)
+    words = ChangeWords(old, new, args.lang)
+    for change in found:
+        change["text"] = words.sentence(change)
+    data = {"format": changes.FORMAT, "lang": args.lang,
+            "old": {"source": old_name, "packs": [p.id for p in old.packs], "checks": len(old.checks)},
+            "new": {"source": new_name, "packs": [p.id for p in new.packs], "checks": len(new.checks)},
+            "judgement_changed": any(c["judgement"] for c in found), "packs": changes.summary(old, new, found),
+            "changes": found, "verdicts": None}
+    if args.against:
+        data["verdicts"] = changes.verdict_changes(old, new, group_units(expand_paths(args.against)), as_of, jobs)
+    sys.stdout.write(console.as_json(data) if args.format == "json" else words.text(data))
+    return 1 if data["judgement_changed"] else 0
+
+
+COMMANDS = {"diff": cmd_diff, "audit": cmd_audit, "explain": cmd_explain, "validate": cmd_validate, "check": cmd_check, "test": cmd_test, "coverage": cmd_coverage,
             "template": cmd_template, "audits": cmd_audits, "history": cmd_history, "compare": cmd_compare}
