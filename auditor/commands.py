@@ -17,7 +17,7 @@ from auditor.audit import Auditor
 from auditor.dates import real_date
 from auditor.errors import PolicyError, Problem, UsageError, hint
 from auditor.evaluate.engine import validate_rulesets
-from auditor.examples import junit_xml, run_examples
+from auditor.examples import junit_xml, report_lines, run_examples
 from auditor.intake.sheets.reader import group_units, unit_label
 from auditor.intake.submissions import expand_paths, load_submissions
 from auditor.model import plan
@@ -309,25 +309,21 @@ def cmd_test(args) -> int:
         engine_problems(policy_set)
     results = run_examples(policy_set, args.engine)
     failed = [r for r in results if not r.ok]
-    for r in failed:
-        if r.error:
-            print(f"{r.source}: P-EXAMPLE: {r.document} {r.policy}: {r.name}: {r.error}", file=sys.stderr)
-        for check, want, got in r.failures:
-            print(f"{r.source}: P-EXAMPLE: {r.document} {r.policy}: {r.name}: {check} expected {want}, got {got}", file=sys.stderr)
     documents = [{"document": p.ref, "pack": p.id,
                   "passed": sum(1 for r in results if r.document == p.ref and r.ok),
                   "failed": sum(1 for r in results if r.document == p.ref and not r.ok)} for p in policy_set.packs]
+    problems, counts = report_lines(results, documents, args.lang)
+    for line in problems:
+        print(line, file=sys.stderr)
     if args.format == "junit":
         sys.stdout.write(junit_xml(results))
     elif args.format == "json":
         sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "documents": documents,
                                           "failures": [
-            {"source": str(r.source), "document": r.document, "policy": r.policy, "name": r.name, "error": r.error or "",
+            {"source": str(r.source), "document": r.document, "policy": r.policy, "name": r.name, "error": words(r.error, args.lang),
              "checks": [{"check": c, "expected": w, "got": g} for c, w, g in r.failures]} for r in failed]}))
     else:
-        for d in documents:
-            print(f"{d['document']} ({d['pack']}): {d['passed']} passed, {d['failed']} failed")
-        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+        print("\n".join(counts))
     return 1 if failed else 0
 
 

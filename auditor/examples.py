@@ -9,6 +9,8 @@ from auditor.errors import SubmissionError
 from auditor.intake.document import Document
 from auditor.model import PolicySet, plan
 from auditor.intake.submission import facts_from_document
+from auditor.output.labels import STATUS_ZH
+from auditor.texts import Both, Msg, Sentences, msg, render
 
 
 @dataclass
@@ -17,7 +19,7 @@ class ExampleResult:
     name: str
     source: str
     failures: list  # (check, expected, got)
-    error: str = ""
+    error: Msg | str = ""  # why the example could not run (worded per language when printed)
     document: str = ""  # the reference number of the document whose policy carries the example
 
     @property
@@ -37,7 +39,8 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
             try:
                 facts = [facts_from_document(Document(f"{label}[{i}]", dict(s))) for i, s in enumerate(example.submissions)]
             except SubmissionError as exc:
-                results.append(ExampleResult(policy.id, example.name, label, [], "the example's facts are not a valid submission: " + "; ".join(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems), document))
+                problems = Sentences(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems)
+                results.append(ExampleResult(policy.id, example.name, label, [], msg("test.invalid-facts", problems=problems), document))
                 continue
             districts = list(example.districts) if example.districts else [f.district for f in facts]
             findings = auditor.audit(facts, example.as_of, districts)
@@ -49,6 +52,28 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
             failures = [(check, want, got.get(check)) for check, want in sorted(example.expect.items()) if got.get(check) != want]
             results.append(ExampleResult(policy.id, example.name, label, failures, "", document))
     return results
+
+
+def _status(status: str | None):
+    """A status as `auditor test` names it: its code in English (what a policy's ``expect`` says), its label in Chinese."""
+    if status is None:
+        return msg("test.no-verdict")
+    return Both(status, f"“{STATUS_ZH.get(status, status)}”")
+
+
+def report_lines(results: list[ExampleResult], documents: list[dict], lang: str) -> tuple[list[str], list[str]]:
+    """What `auditor test` prints: (one line per failing example or check for stderr, the counts for stdout)."""
+    problems = []
+    for r in results:
+        where = {"source": r.source, "code": "P-EXAMPLE", "document": r.document, "policy": r.policy, "name": r.name}
+        if r.error:
+            problems.append(render(msg("test.error", error=r.error, **where), lang))
+        for check, want, got in r.failures:
+            problems.append(render(msg("test.failure", check=check, want=_status(want), got=_status(got), **where), lang))
+    failed = sum(1 for r in results if not r.ok)
+    counts = [render(msg("test.pack", **d), lang) for d in documents]
+    counts.append(render(msg("test.total", passed=len(results) - failed, failed=failed), lang))
+    return problems, counts
 
 
 def junit_xml(results: list[ExampleResult]) -> str:
@@ -70,7 +95,8 @@ def junit_xml(results: list[ExampleResult]) -> str:
         for r in items:
             case = ET.SubElement(suite, "testcase", classname=f"{document}.{policy}" if document else policy, name=r.name, file=r.source)
             if r.error:
-                ET.SubElement(case, "error", message=r.error, type="P-EXAMPLE").text = f"{r.source}: {r.error}"
+                error = render(r.error, "en")
+                ET.SubElement(case, "error", message=error, type="P-EXAMPLE").text = f"{r.source}: {error}"
             elif r.failures:
                 lines = [f"{check}: expected {want}, got {got}" for check, want, got in r.failures]
                 ET.SubElement(case, "failure", message="; ".join(lines), type="P-EXAMPLE").text = "\n".join(f"{r.source}: {line}" for line in lines)

@@ -121,7 +121,7 @@ def test_validate_check_and_test_commands(capsys):
     assert main(["check", "--policies", POLICIES]) == 0
     assert main(["test", "--policies", POLICIES]) == 0
     out = capsys.readouterr().out
-    assert " 0 failed" in out
+    assert out.endswith("未通过0个\n")
 
 
 def test_test_command_fails_on_a_wrong_example(tmp_path, capsys):
@@ -130,7 +130,11 @@ def test_test_command_fails_on_a_wrong_example(tmp_path, capsys):
     (tmp_path / "p.yaml").write_text(text.replace("expect: {special-groups.ledger: fail}",
                                                   "expect: {special-groups.ledger: pass}"), encoding="utf-8")
     assert main(["test", "--policies", str(tmp_path)]) == 1
-    assert "expected pass, got fail" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "special-groups.ledger 应为“达标”，实为“未达标”" in err and "未通过1个" in out  # Chinese by default
+    assert main(["test", "--policies", str(tmp_path), "--lang", "en"]) == 1
+    out, err = capsys.readouterr()
+    assert "special-groups.ledger expected pass, got fail" in err and out.endswith(" passed, 1 failed\n")
 
 
 def test_the_installed_command_prints_no_traceback(tmp_path):
@@ -198,7 +202,7 @@ def test_a_usage_error_is_in_chinese_by_default_and_in_english_with_lang_en(lang
     (["audit", "x"], "auditor audit: U-ARGS: 缺少必需的参数：--as-of、--out（用法见 auditor audit -h）"),
     (["audit", "x", "--lang", "en"], "auditor audit: U-ARGS: missing required argument(s): --as-of, --out (see auditor audit -h)"),
     (["audti"], "auditor: U-ARGS: COMMAND：“audti”不是可选值（可选：audit、explain、validate、check、template、test、coverage、"
-                "audits、history、compare）（是否应为“audit”？）（用法见 auditor -h）"),
+                "audits、history、compare、diff）（是否应为“audit”？）（用法见 auditor -h）"),
     (["test", "--format", "junti", "--lang=en"],
      'auditor test: U-ARGS: --format: "junti" is not one of text, json, junit; did you mean "junit"? (see auditor test -h)'),
     (["audit", "x", "--as-of"], "auditor audit: U-ARGS: --as-of 需要一个值（用法见 auditor audit -h）"),
