@@ -19,6 +19,7 @@ from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
 from auditor.intake.textfile import link_outside
 from auditor.model import LEVELS, Pack, Source
+from auditor.texts import msg
 
 PACK_FILE = "pack.yaml"
 
@@ -33,7 +34,7 @@ def pack_folders(paths) -> list[str]:
     problems: list[Problem] = []
     for path in paths:
         if not os.path.isdir(path):
-            problems.append(Problem(path, 0, 0, "P-NONE", "the policy folder does not exist"))
+            problems.append(Problem(path, 0, 0, "P-NONE", msg("policy.no-folder")))
             continue
         if _is_pack(path):
             out.append(path)
@@ -44,13 +45,9 @@ def pack_folders(paths) -> list[str]:
             out.extend(packs)
             continue
         if any(n.endswith((".yaml", ".yml")) for n in names):
-            problems.append(Problem(path, 0, 0, "P-PACK",
-                                    f"policy files without a {PACK_FILE}: a pack is a folder with a {PACK_FILE} that names its "
-                                    f"document (reference number, title, period, clauses); copy one from the installed "
-                                    f"policies/ and edit it"))
+            problems.append(Problem(path, 0, 0, "P-PACK", msg("pack.loose-files", pack_file=PACK_FILE, installed="policies/")))
         else:
-            problems.append(Problem(path, 0, 0, "P-NONE",
-                                    f"neither a policy pack (a folder with {PACK_FILE}) nor a folder of packs: it holds no .yaml policy files"))
+            problems.append(Problem(path, 0, 0, "P-NONE", msg("pack.neither", pack_file=PACK_FILE)))
     if problems:
         raise PolicyError(problems)
     seen: dict[str, str] = {}
@@ -68,11 +65,10 @@ def policy_files(folder: str) -> list[str]:
     names = sorted(n for n in os.listdir(folder)
                    if n.endswith((".yaml", ".yml")) and not n.startswith(".") and n != PACK_FILE)
     if not names:
-        raise PolicyError(Problem(folder, 0, 0, "P-NONE", "the pack holds no .yaml policy files"))
+        raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("pack.no-files")))
     outside = [n for n in names if link_outside(folder, n) is not None]
     if outside:
-        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", "is a link to a file outside the policy folder; "
-                                   "links out of the folder are not followed (copy the file into the folder)") for n in outside])
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", msg("read.link-policy")) for n in outside])
     return [os.path.join(folder, n) for n in names]
 
 
@@ -80,12 +76,11 @@ def read_pack(folder: str) -> Pack:
     """``folder/pack.yaml`` as a :class:`Pack`; every problem of the file raised together (P-SCHEMA, E-DATE, P-PACK)."""
     file = os.path.join(folder, PACK_FILE)
     if link_outside(folder, PACK_FILE) is not None:
-        raise PolicyError(Problem(file, 0, 0, "E-READ", "is a link to a file outside the policy folder; links out of the "
-                                  "folder are not followed (copy the file into the folder)"))
+        raise PolicyError(Problem(file, 0, 0, "E-READ", msg("read.link-policy")))
     collector = Collector(file, PolicyError)
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:
-        collector.add("P-SCHEMA", "the file is empty; a pack names its document: id, ref, title, level, issued, period, clauses")
+        collector.add("P-SCHEMA", msg("pack.empty", pack_file=PACK_FILE, keys=["id", "ref", "title", "level", "issued", "period", "clauses"]))
         collector.raise_if_any()
     schema = Collector(file, PolicyError)
     valid = contracts.validate(document, "pack", schema, "P-SCHEMA")
@@ -101,21 +96,20 @@ def read_pack(folder: str) -> Pack:
         day = real_date(value)
         if day is None:
             line, column = document.where(path)
-            collector.add("E-DATE", f'"{value}" is not a real date', line, column, path_text(path))
+            collector.add("E-DATE", msg("content.date", value=value), line, column, path_text(path))
         return day
 
     issued, start = date(("issued",)), date(("period", "start"))
     end = date(("period", "end")) if "end" in data["period"] else None
     if start and end and end < start:
         line, column = document.where(("period", "end"))
-        collector.add("P-PACK", f"the period ends ({end}) before it starts ({start})", line, column, "period.end")
+        collector.add("P-PACK", msg("pack.period", end=end, start=start), line, column, "period.end")
     for i, part in enumerate((data.get("assessment") or {}).get("parts", [])):
         for j, clause in enumerate(part["clauses"]):
             if clause not in data["clauses"]:
                 path = ("assessment", "parts", i, "clauses", j)
                 line, column = document.where(path)
-                collector.add("P-PACK", f'the assessment names clause "{clause}", which is not among the pack\'s clauses',
-                              line, column, path_text(path))
+                collector.add("P-PACK", msg("pack.assessment-clause", clause=clause), line, column, path_text(path))
     collector.raise_if_any()
     line, _ = document.where(())
     return Pack(data["id"], data["ref"], dict(data["title"]), dict(data.get("short") or data["title"]),

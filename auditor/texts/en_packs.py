@@ -1,0 +1,10 @@
+"""Policy packs' own problems (auditor/rules/packs.py: finding the packs, reading pack.yaml), worded per language."""
+EN_PACKS = {
+    "pack.loose-files": "policy files without a {pack_file}: a pack is a folder with a {pack_file} that names its document "
+                        "(reference number, title, period, clauses); copy one from the installed {installed} and edit it",
+    "pack.neither": "neither a policy pack (a folder with {pack_file}) nor a folder of packs: it holds no .yaml policy files",
+    "pack.empty": "the file is empty; a {pack_file} names its document: {keys}",
+    "pack.no-files": "the pack holds no .yaml policy files",
+    "pack.period": "the period ends ({end}) before it starts ({start})",
+    "pack.assessment-clause": 'the assessment names clause "{clause}", which is not among the pack\'s clauses',
+}

@@ -1,0 +1,10 @@
+"""政策文件包本身的问题（auditor/rules/packs.py：查找文件包、读取 pack.yaml），中文措辞。"""
+ZH_PACKS = {
+    "pack.loose-files": "有政策文件但没有{pack_file}：一个文件包是一个含{pack_file}的文件夹，{pack_file}写明所依据的文件"
+                        "（文号、标题、实施期限、条款）；请从安装的 {installed} 中复制一份再修改",
+    "pack.neither": "既不是政策文件包（含{pack_file}的文件夹），也不是存放文件包的文件夹：其中没有 .yaml 政策文件",
+    "pack.empty": "文件是空的；{pack_file} 应写明所依据的文件：{keys}",
+    "pack.no-files": "文件包中没有 .yaml 政策文件",
+    "pack.period": "实施期限的结束日期（{end}）早于开始日期（{start}）",
+    "pack.assessment-clause": "评估部分列出的条款“{clause}”不在本文件包的条款中",
+}
