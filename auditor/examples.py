@@ -39,8 +39,7 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
             try:
                 facts = [facts_from_document(Document(f"{label}[{i}]", dict(s))) for i, s in enumerate(example.submissions)]
             except SubmissionError as exc:
-                problems = Sentences(p.message + (f" (at {p.path})" if p.path else "") for p in exc.problems)
-                results.append(ExampleResult(policy.id, example.name, label, [], msg("test.invalid-facts", problems=problems), document))
+                results.append(ExampleResult(policy.id, example.name, label, [], refused_facts(exc), document))
                 continue
             districts = list(example.districts) if example.districts else [f.district for f in facts]
             findings = auditor.audit(facts, example.as_of, districts)
@@ -52,6 +51,12 @@ def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[Example
             failures = [(check, want, got.get(check)) for check, want in sorted(example.expect.items()) if got.get(check) != want]
             results.append(ExampleResult(policy.id, example.name, label, failures, "", document))
     return results
+
+
+def refused_facts(exc: SubmissionError) -> Msg:
+    """Why an example's facts could not run: the submission's problems, each with where it is."""
+    return msg("test.invalid-facts", problems=Sentences(
+        msg("test.problem", problem=p.text or p.message, at=msg("at.path", path=p.path) if p.path else "") for p in exc.problems))
 
 
 def _status(status: str | None):

@@ -264,3 +264,20 @@ def test_test_command_writes_junit_for_ci(tmp_path, capsys):
     assert "special-groups.ledger: expected pass, got fail" in failed[0].find("failure").get("message")
     assert any(c.get("name").startswith('<&"x">') for c in cases)
     assert {c.get("classname") for c in cases} == {"沈政办发〔2019〕23号.special-groups"}  # the document, then the policy
+
+
+@pytest.mark.parametrize("lang, line", [
+    ("zh", "f.yaml:3: P-EXAMPLE: 文号 pol：示例“ex”：示例的事实不是有效的报送材料：-1 超出范围：必须不小于 0（位置：schools[0].pupils）"),
+    ("en", "f.yaml:3: P-EXAMPLE: 文号 pol: ex: the example's facts are not a valid submission: -1 is out of range: must be at least 0 (at schools[0].pupils)"),
+])
+def test_an_example_whose_facts_are_refused_is_worded_in_the_users_language(lang, line):
+    from auditor.errors import SubmissionError
+    from auditor.examples import ExampleResult, refused_facts, report_lines
+    from auditor.intake.document import Document
+    from auditor.intake.submission import facts_from_document
+
+    with pytest.raises(SubmissionError) as refused:
+        facts_from_document(Document("x", {"district": "和平区", "schools": [{"id": "A", "name": "甲", "stage": "primary", "pupils": -1}]}))
+    result = ExampleResult("pol", "ex", "f.yaml:3", [], refused_facts(refused.value), "文号")
+    total = {"zh": "共通过0个示例，未通过1个", "en": "0 passed, 1 failed"}[lang]
+    assert report_lines([result], [], lang) == ([line], [total])
