@@ -39,7 +39,7 @@ from auditor import __version__
 from auditor.commands import COMMANDS, DEFAULT_DB, default_policies
 from auditor.errors import AuditorError, hint
 from auditor.output.writer import release
-from auditor.texts import msg, render
+from auditor.texts import LANGS, msg, render
 
 
 # argparse's own complaints (Python 3.11-3.13), matched to worded messages; anything else is shown as it is
@@ -59,10 +59,9 @@ _COMPLAINTS = [(re.compile(pattern), key) for pattern, key in (
 def _requested_lang(argv: list[str]) -> str:
     """The --lang of a command line that may not parse (its complaint is worded in that language; default zh)."""
     for i, word in enumerate(argv):
-        if word == "--lang" and i + 1 < len(argv):
-            return argv[i + 1] if argv[i + 1] in ("zh", "en") else "zh"
-        if word.startswith("--lang="):
-            return word.partition("=")[2] if word.partition("=")[2] in ("zh", "en") else "zh"
+        value = argv[i + 1] if word == "--lang" and i + 1 < len(argv) else word[len("--lang="):] if word.startswith("--lang=") else None
+        if value is not None:
+            return value if value in LANGS else "zh"
     return "zh"
 
 
