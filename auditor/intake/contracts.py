@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from functools import lru_cache
 from importlib import resources
 
@@ -11,6 +10,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from auditor.errors import Collector, excerpt, hint
+from auditor.intake.certain import compile_many, compile_one
 from auditor.intake.document import Document, path_text
 from auditor.texts import Both, Msg, msg
 
@@ -131,182 +131,24 @@ def _shown(value, limit: int = 60) -> str:
     return excerpt(json.dumps(value, ensure_ascii=False, default=str), limit)
 
 
-# ----------------------------------------------------------------------------- fast path
-# jsonschema walks a million class records at ~70 µs each. Most submissions are
-# valid, so a schema is also compiled into plain closures that answer one
-# question: "certainly valid?". They implement every keyword the schema uses
-# (a keyword they do not know disables the fast path for that schema) and are
-# stricter than jsonschema where that is simpler (an integer must be an int, not
-# 3.0). Anything they do not accept goes to jsonschema, which reports the errors.
-_ANNOTATIONS = {"title", "description", "$schema", "$id", "$comment", "examples", "default", "format", "$defs"}
-_JSON_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
-
-
-class _Unsupported(Exception):
-    pass
-
-
-def _compile_node(node: dict, root: dict, cache: dict):
-    if not isinstance(node, dict):
-        raise _Unsupported(node)
-    unknown = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")} - {
-        "$ref", "type", "enum", "minimum", "exclusiveMinimum", "maximum", "minLength", "maxLength", "pattern",
-        "properties", "additionalProperties", "required", "items", "oneOf", "minItems", "minProperties"}
-    if unknown:
-        raise _Unsupported(unknown)
-    tests = []
-    if "oneOf" in node:
-        branches = node["oneOf"]
-        if all(isinstance(b, dict) and set(b) == {"required"} for b in branches):  # a check's due or schedule
-            keysets = tuple(tuple(b["required"]) for b in branches)
-            tests.append(lambda v: type(v) is not dict or sum(all(k in v for k in keys) for keys in keysets) == 1)
-        else:  # any other branches compiled alike: exactly one of them holds
-            compiled = tuple(_compile_node(b, root, cache) for b in branches)
-            tests.append(lambda v: sum(1 for test in compiled if test(v)) == 1)
-    if "$ref" in node:
-        ref = node["$ref"]
-        if not ref.startswith("#/$defs/"):
-            raise _Unsupported(ref)
-        name = ref.split("/")[-1]
-        if name not in cache:
-            cache[name] = None  # recursion guard; the schemas are not recursive
-            cache[name] = _compile_node(root["$defs"][name], root, cache)
-        if cache[name] is None:
-            raise _Unsupported(ref)
-        tests.append(cache[name])
-    kind = node.get("type")
-    fused = _fused_leaf(node)
-    if fused is not None:
-        return fused
-    if kind is not None:
-        tests.append(_type_test(kind))
-    if "enum" in node:
-        choices = tuple(node["enum"])
-        if not all(type(c) is str for c in choices):
-            raise _Unsupported(choices)
-        tests.append(lambda v, choices=frozenset(choices): type(v) is str and v in choices)
-
-    # the type test comes first and the tests are joined with "and": after a
-    # numeric (string) type test the range (length) tests need no guard
-    numeric = kind in ("integer", "number")
-    textual = kind == "string" or "enum" in node
-
-    def number(v):
-        return type(v) is int or type(v) is float
-
-    if "minimum" in node:
-        m = node["minimum"]
-        tests.append((lambda v: v >= m) if numeric else (lambda v: not number(v) or v >= m))
-    if "exclusiveMinimum" in node:
-        x = node["exclusiveMinimum"]
-        tests.append((lambda v: v > x) if numeric else (lambda v: not number(v) or v > x))
-    if "maximum" in node:
-        n = node["maximum"]
-        tests.append((lambda v: v <= n) if numeric else (lambda v: not number(v) or v <= n))
-    if "minLength" in node:
-        lo = node["minLength"]
-        tests.append((lambda v: len(v) >= lo) if textual else (lambda v: type(v) is not str or len(v) >= lo))
-    if "maxLength" in node:
-        hi = node["maxLength"]
-        tests.append((lambda v: len(v) <= hi) if textual else (lambda v: type(v) is not str or len(v) <= hi))
-    if "pattern" in node:
-        search = re.compile(node["pattern"]).search
-        tests.append(lambda v: type(v) is not str or search(v) is not None)
-    if "minProperties" in node:
-        least_keys = node["minProperties"]
-        tests.append(lambda v: type(v) is not dict or len(v) >= least_keys)
-    if "minItems" in node:
-        least = node["minItems"]
-        tests.append(lambda v: type(v) is not list or len(v) >= least)
-    if "items" in node:
-        item = _compile_node(node["items"], root, cache)
-        tests.append(lambda v: type(v) is not list or all(item(x) for x in v))
-    if "properties" in node or "required" in node or "additionalProperties" in node:
-        extra = node.get("additionalProperties", True)
-        others = None if extra in (True, False) else _compile_node(extra, root, cache)  # a schema for the other keys
-        props = {k: _compile_node(p, root, cache) for k, p in node.get("properties", {}).items()}
-        allowed = frozenset(props)
-        required = tuple(node.get("required", ()))
-        closed = extra is False
-
-        def obj(v):
-            if type(v) is not dict:
-                return True
-            if closed and not allowed.issuperset(v):
-                return False
-            for key in required:
-                if key not in v:
-                    return False
-            for key, value in v.items():
-                test = props.get(key, others)
-                if test is not None and not test(value):
-                    return False
-            return True
-
-        tests.append(obj)
-    return _all(tests)
-
-
-def _type_test(kind):
-    """``type``: one JSON type or a list of them (an integer must be an int, never a bool or 3.0)."""
-    if isinstance(kind, list):
-        each = [_type_test(k) for k in kind]
-        return lambda v: any(t(v) for t in each)
-    if kind == "integer":
-        return lambda v: type(v) is int
-    if kind == "number":
-        return lambda v: type(v) is int or type(v) is float
-    if kind in _JSON_TYPES:
-        cls = _JSON_TYPES[kind]
-        return lambda v: type(v) is cls
-    raise _Unsupported(kind)
-
-
-def _fused_leaf(node: dict):
-    """One closure for the common leaves: a bounded integer, a bounded string (with a pattern)."""
-    keys = {k for k in node if k not in _ANNOTATIONS and not k.startswith("x-")}
-    kind = node.get("type")
-    if kind == "integer" and keys <= {"type", "minimum", "maximum"}:
-        lo, hi = node.get("minimum", float("-inf")), node.get("maximum", float("inf"))
-        return lambda v: type(v) is int and lo <= v <= hi
-    if kind == "string" and keys <= {"type", "minLength", "maxLength", "pattern"}:
-        lo, hi = node.get("minLength", 0), node.get("maxLength", float("inf"))
-        search = re.compile(node["pattern"]).search if "pattern" in node else None
-        if search is None:
-            return lambda v: type(v) is str and lo <= len(v) <= hi
-        return lambda v: type(v) is str and lo <= len(v) <= hi and search(v) is not None
-    return None
-
-
-def _all(tests: list):
-    if not tests:
-        return lambda v: True
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        a, b = tests
-        return lambda v: a(v) and b(v)
-    if len(tests) == 3:
-        a, b, c = tests
-        return lambda v: a(v) and b(v) and c(v)
-    head, rest = tests[0], _all(tests[1:])
-    return lambda v: head(v) and rest(v)
-
-
 @lru_cache(maxsize=None)
 def fast_check(name: str):
     """A closure ``data -> True`` when ``data`` certainly matches schema ``name``; None if unsupported."""
-    root = schema(name)
-    try:
-        return _compile_node({k: v for k, v in root.items() if k != "$defs"}, root, {})
-    except _Unsupported:
-        return None
+    return compile_one(schema(name))
+
+
+@lru_cache(maxsize=None)
+def column_check(name: str):
+    """A closure ``[data, ...] -> True`` when every value certainly matches schema ``name``, judged column by
+    column (``certain.compile_many``); None if unsupported."""
+    return compile_many(schema(name))
 
 
 def validate(document: Document, name: str, collector: Collector, code: str) -> bool:
-    """Validate against schema ``name``; add one located problem per error. True when valid."""
-    fast = fast_check(name)
-    if fast is not None and fast(document.data):
+    """Validate against schema ``name``; add one located problem per error. True when valid. The compiled checks
+    answer first ("certainly valid?"); only a document they do not accept is walked by jsonschema."""
+    column, fast = column_check(name), fast_check(name)
+    if column is not None and column([document.data]) or fast is not None and fast(document.data):
         return True
     ok = True
     found = list(itertools.islice(validator(name).iter_errors(document.data), MAX_SCHEMA_ERRORS + 1))

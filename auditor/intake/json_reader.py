@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import chain, compress
 
 import orjson
 
 from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
+from auditor.intake.textfile import BOM, decode_bytes
 from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, number_problem, text_problem
 from auditor.intake.yaml_reader import MAX_DIGITS, estimated_values, parse_yaml
 from auditor.texts import Both, Msg, msg
@@ -87,64 +89,86 @@ def _json_positions(text: str, file: str) -> dict:
 # mapped to "0" (faster than a regex over every number).
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _LONG = b"0" * 16
-_KEY_END = re.compile(r'"[ \t\r\n]*:')
 
 
-def _suspect_numbers(text: str) -> bool:
-    digits = text.encode("utf-8", "surrogatepass").translate(_DIGITS)
+def _suspect_numbers(raw: bytes) -> bool:
+    digits = raw.translate(_DIGITS)
     return _LONG in digits or b"0e" in digits or b"0E" in digits  # a JSON exponent follows a digit
 
 
+_IS_DICT, _IS_LIST = {dict: True}.get, {list: True}.get
+
+
 def _shape(value) -> tuple[int, int]:
-    """(depth as :func:`_json_depth` counts it, key-value pairs in every object), looking at containers only."""
-    level, index, pairs = [value], 0, 0
+    """(depth as :func:`_json_depth` counts it, key-value pairs in every object), level by level with map() over C
+    functions: no Python call per value."""
+    dicts = [value] if type(value) is dict else []
+    lists = [value] if type(value) is list else []
+    index, pairs = 0, 0
     while True:
-        deeper, filled = [], False
-        for item in level:
-            kind = type(item)
-            if kind is dict:
-                pairs += len(item)
-                values = item.values()
-            elif kind is list:
-                values = item
-            else:
-                continue
-            if values:
-                filled = True
-                deeper += [v for v in values if type(v) is dict or type(v) is list]
-        if not deeper:
-            return index + filled, pairs
-        level, index = deeper, index + 1
+        pairs += sum(map(len, dicts))
+        values = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
+        types = list(map(type, values))
+        dicts = list(compress(values, map(_IS_DICT, types)))
+        lists = list(compress(values, map(_IS_LIST, types)))
+        if not dicts and not lists:
+            return index + bool(values), pairs
+        index += 1
 
 
-def _plain(text: str, file: str, collector: Collector) -> Document | None:
-    """The document by orjson when nothing in it needs the standard library's hooks; None when it does (then
-    :func:`parse_json` reads it again, and its problems are located as before): a long number or an exponent
-    in the text, anything orjson refuses, nesting beyond MAX_DEPTH, a key given twice. A key given twice is ruled out by
-    counting: every key-value pair has one colon after its key's closing quote, so when the objects hold as many
-    pairs as the text has colons (or quote-colons) no key was dropped."""
-    if _suspect_numbers(text):  # orjson reads an integer beyond 64 bits as a float: the hooks keep its digits
+def _plain(raw: bytes, file: str, collector: Collector) -> Document | None:
+    """The document by orjson from the file's UTF-8 bytes when nothing in it needs the standard library's hooks;
+    None when it does (then :func:`parse_json` reads the decoded text again, and its problems are located as
+    before): a long number or an exponent in the text, anything orjson refuses (bytes that are not UTF-8 among
+    them), nesting beyond MAX_DEPTH, a key given twice. A key given twice is ruled out by counting: every
+    key-value pair has one colon after its key's closing quote, so when the objects hold as many pairs as the
+    text has colons (or quote-colons) no key was dropped. The text is decoded only if a position is asked for."""
+    if _suspect_numbers(raw):  # orjson reads an integer beyond 64 bits as a float: the hooks keep its digits
         return None
     try:
-        data = orjson.loads(text)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
     depth, pairs = _shape(data)
     if depth > MAX_DEPTH:
         return None
-    if pairs != text.count(":") and pairs != len(_KEY_END.findall(text)):
+    if pairs != raw.count(b":") and pairs != len(_KEY_END_BYTES.findall(raw)):
         return None
-    document = Document(file, data, locate=lambda: _json_positions(text, file))
-    if "\\u" in text or _JSON_RAW_CONTROL.search(text):
+    document = Document(file, data, locate=lambda: _json_positions(raw.decode("utf-8", "surrogatepass"), file))
+    if b"\\u" in raw or _raw_control(raw):
         _check_json_values(data, (), 0, collector, document)
     return document
 
 
-def parse_json(text: str, file: str, collector: Collector) -> Document:
-    """JSON by a C parser; positions only when a problem needs one (finding them costs ten times the parse)."""
+# _JSON_RAW_CONTROL in UTF-8 bytes: U+007F, U+0080-U+009F (c2 80-9f), U+202A-U+202E (e2 80 aa-ae), U+2066-U+2069
+# (e2 81 a6-a9); looked for only when one of their first bytes is there (a byte search is ten times the regex's speed)
+_RAW_CONTROL_BYTES = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+_KEY_END_BYTES = re.compile(rb'"[ \t\r\n]*:')
+
+
+def _raw_control(raw: bytes) -> bool:
+    if b"\x7f" not in raw and b"\xc2" not in raw and b"\xe2\x80" not in raw and b"\xe2\x81" not in raw:
+        return False
+    return _RAW_CONTROL_BYTES.search(raw) is not None
+
+
+def parse_json_bytes(raw: bytes, file: str, collector: Collector) -> Document:
+    """A JSON file's bytes: by orjson straight from them when that is safe (:func:`_plain`); else decoded (with
+    ``textfile``'s located encoding problems) and read by :func:`parse_json`. A text orjson accepts is UTF-8 with
+    no NUL byte, so decoding first would have found nothing."""
+    plain = _plain(raw[len(BOM):] if raw.startswith(BOM) else raw, file, collector)
+    if plain is not None:
+        return plain
+    text = decode_bytes(raw, collector)
+    return Document(file, None) if text is None else parse_json(text, file, collector, tried=True)
+
+
+def parse_json(text: str, file: str, collector: Collector, tried: bool = False) -> Document:
+    """JSON by a C parser; positions only when a problem needs one (finding them costs ten times the parse).
+    ``tried``: orjson has already refused the text (:func:`parse_json_bytes`)."""
     if not text.strip():
         return Document(file, None)  # empty: the caller says what the file should hold
-    plain = _plain(text, file, collector)
+    plain = None if tried else _plain(text.encode("utf-8", "surrogatepass"), file, collector)
     if plain is not None:
         return plain
     duplicates: list[str] = []

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from auditor.errors import AuditorError, Collector, Problem
 from auditor.intake.document import Document
-from auditor.intake.json_reader import parse_json
-from auditor.intake.textfile import read_text
+from auditor.intake.json_reader import parse_json_bytes
+from auditor.intake.textfile import read_bytes, read_text
 from auditor.intake.yaml_reader import parse_yaml
 
 
@@ -33,12 +33,14 @@ def load_partial(file: str, error_class: type[AuditorError]) -> tuple[Document, 
     (unreadable, undecodable, malformed, alias bomb, too deep) are raised at once.
     """
     collector = Collector(file, error_class)
-    text = read_text(file, collector)
     document = Document(file, None)
-    if text is not None:
-        if file.lower().endswith(".json"):
-            document = parse_json(text, file, collector)
-        else:
+    if file.lower().endswith(".json"):  # the bytes go to orjson as they are (see json_reader)
+        raw = read_bytes(file, collector)
+        if raw is not None:
+            document = parse_json_bytes(raw, file, collector)
+    else:
+        text = read_text(file, collector)
+        if text is not None:
             document = parse_yaml(text, file, collector)
     if document.data is None or any(not p.path for p in collector.problems):
         collector.raise_if_any()

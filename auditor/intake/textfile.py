@@ -15,6 +15,7 @@ from auditor.errors import Collector
 from auditor.texts import msg, os_reason
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
 
 
 def link_outside(folder: str, name: str) -> str | None:
@@ -66,8 +67,8 @@ def _looks_utf16(raw: bytes) -> bool:
 
 def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str | None:
     """``raw`` as text in the first of ``encodings`` that reads it, or None with E-ENCODING in ``collector``."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         collector.add("E-ENCODING", msg("encoding.utf16", save=msg("encoding.save-utf8")))
         return None

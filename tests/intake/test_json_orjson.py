@@ -15,9 +15,13 @@ from auditor.intake import json_reader
 from auditor.intake.values import MAX_DEPTH
 
 
-def _read(text: str, plain: bool, monkeypatch=None):
+def _read(text: str, plain, monkeypatch=None):
+    """``plain``: True reads the text, "bytes" its UTF-8 bytes (as the loader does), False the hooked parse alone."""
     collector = Collector("x.json", AuditorError)
-    if plain:
+    if plain == "bytes":
+        document = json_reader.parse_json_bytes(text.encode("utf-8", "surrogatepass"), "x.json", collector)
+        document.where(())  # the positions are found from the bytes when first asked for
+    elif plain:
         document = json_reader.parse_json(text, "x.json", collector)
     else:
         original = json_reader._plain
@@ -55,7 +59,7 @@ CASES = [
 @pytest.mark.parametrize("text, code", CASES)
 def test_orjson_first_reads_as_the_hooked_parse(text, code):
     plain, slow = _read(text, True), _read(text, False)
-    assert plain == slow
+    assert plain == slow == _read(text, "bytes")
     assert [p[0] for p in plain[1]] == ([code] if code else [])
 
 
@@ -80,4 +84,4 @@ def _dump(value, spaced: bool) -> str:
 @given(_values, st.booleans())
 def test_any_text_reads_as_the_hooked_parse(value, spaced):
     text = _dump(value, spaced)
-    assert _read(text, True) == _read(text, False)
+    assert _read(text, True) == _read(text, False) == _read(text, "bytes")
