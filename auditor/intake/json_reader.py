@@ -141,15 +141,14 @@ def _plain(raw: bytes, file: str, collector: Collector) -> Document | None:
 
 
 # _JSON_RAW_CONTROL in UTF-8 bytes: U+007F, U+0080-U+009F (c2 80-9f), U+202A-U+202E (e2 80 aa-ae), U+2066-U+2069
-# (e2 81 a6-a9); looked for only when one of their first bytes is there (a byte search is ten times the regex's speed)
-_RAW_CONTROL_BYTES = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+# (e2 81 a6-a9); one pattern per leading byte sequence, each searched at the speed of a byte search
+_RAW_CONTROL_BYTES = (re.compile(rb"\x7f"), re.compile(rb"\xc2[\x80-\x9f]"), re.compile(rb"\xe2\x80[\xaa-\xae]"),
+                      re.compile(rb"\xe2\x81[\xa6-\xa9]"))
 _KEY_END_BYTES = re.compile(rb'"[ \t\r\n]*:')
 
 
 def _raw_control(raw: bytes) -> bool:
-    if b"\x7f" not in raw and b"\xc2" not in raw and b"\xe2\x80" not in raw and b"\xe2\x81" not in raw:
-        return False
-    return _RAW_CONTROL_BYTES.search(raw) is not None
+    return any(pattern.search(raw) is not None for pattern in _RAW_CONTROL_BYTES)
 
 
 def parse_json_bytes(raw: bytes, file: str, collector: Collector) -> Document:

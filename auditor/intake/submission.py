@@ -200,14 +200,14 @@ def to_facts(document: Document, own: bool = False) -> Facts:
         # a school's classes column by column (a national audit builds millions): map() over C functions, no
         # Python call per class; a Record is made by tuple.__new__ as its own _make does
         ids, grades = list(map(_ID, listed)), list(map(_GRADE, listed))
-        stages = ["primary" if grade <= 6 else "junior" for grade in grades]
+        primary = {"district": district, "stage": "primary", "school": scalars}
+        junior = {"district": district, "stage": "junior", "school": scalars}
+        added = [primary if grade <= 6 else junior for grade in grades]
         if own:
             rows = listed
-            _consume(map(dict.__setitem__, rows, repeat("district"), repeat(district)))
-            _consume(map(dict.__setitem__, rows, repeat("stage"), stages))
-            _consume(map(dict.__setitem__, rows, repeat("school"), repeat(scalars)))
+            _consume(map(dict.update, rows, added))
         else:
-            rows = [{"district": district, **c, "stage": stage, "school": scalars} for c, stage in zip(listed, stages)]
+            rows = [{"district": district, **c, "stage": more["stage"], "school": scalars} for c, more in zip(listed, added)]
         idents = [{"school": school_id, "school_name": school_name, "class": ident, "grade": grade}
                   for ident, grade in zip(ids, grades)]
         extend(map(_RECORD, repeat(Record), zip(repeat("class"), map(key_prefix.__add__, ids), rows, idents, repeat(source))))
