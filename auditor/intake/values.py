@@ -19,7 +19,7 @@ MAX_SAFE_INT = 2**53  # beyond this, floats (and the engine) lose exactness
 # notice's line or cell ("Trojan Source"); no name, reference or title in a submission needs them.
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 BIDI = _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
-_BAD_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{BIDI_CONTROLS}]")
+BAD_TEXT = _BAD_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{BIDI_CONTROLS}]")  # bad_character's
 
 
 def text_problem(value: str) -> Msg | None:

@@ -18,6 +18,7 @@ import csv
 import datetime as _dt
 import io
 import zipfile
+from itertools import repeat
 
 from auditor.errors import Collector, Problem, SubmissionError, excerpt
 from auditor.intake.sheets import package
@@ -175,12 +176,17 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
             ledger.problems.append(p)
         return None
     rows: dict = {}
+    columns = range(1, 1 + max(1, len(text) // 2))  # column numbers, shared by every row's zip
     try:
         for r, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if all(map(str.strip, record, repeat(SPACES))):  # no blank cell: the row as it is, in C
+                if record:
+                    rows[r] = dict(zip(columns, record))
+                continue
             cells = {c: v for c, v in enumerate(record, start=1) if v.strip(SPACES)}
             if cells:
                 rows[r] = cells
     except csv.Error as exc:
         ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", msg("sheet.csv", detail=Both(f": {exc}", "")))
         return None
-    return Grid(file, "", rows, [], sheet.name)
+    return Grid(file, "", rows, [], sheet.name, filled=True)

@@ -31,6 +31,7 @@ class Grid:
     rows: dict  # row -> {column: value}
     merges: list = field(default_factory=list)  # (min_row, min_col, max_row, max_col)
     title: str = ""  # how the sheet is called in messages
+    filled: bool = False  # every cell held is a non-blank text (a CSV file's grid): no row needs looking at for blanks
 
     def loc(self, row: int, column: int, header: str = "") -> Loc:
         return Loc(self.file, self.sheet, row, column, header)
@@ -56,6 +57,7 @@ class Ledger:
         self._cells: dict[tuple, Loc] = {}  # path -> where a single value (or a list) came from
         self._rows: dict[tuple, tuple] = {}  # record path -> (grid, row, first column, {key: (column, header)})
         self.positions = _Positions(self)  # path -> (row, column), for the Document
+        self._later: list = []  # place_row calls put off until a place is first asked for (place_later)
 
     def add(self, loc: Loc, code: str, message: str, path=()) -> None:
         """A problem at ``loc``; later problems about the same row are left to this one."""
@@ -70,8 +72,15 @@ class Ledger:
         """The record at ``path`` came from ``row`` of ``grid``; its field ``key`` from column ``columns[key][0]``."""
         self._rows[path] = (grid, row, first, columns)
 
+    def place_later(self, place) -> None:
+        """``place()`` makes place_row calls; it is called only when a place is first asked for (most readings
+        find no problem after the rows are built, and a national CSV set has millions of rows)."""
+        self._later.append(place)
+
     def loc(self, path: tuple) -> Loc | None:
         """Where the value at ``path`` came from, or None when it was not placed."""
+        while self._later:
+            self._later.pop(0)()
         loc = self._cells.get(path)
         if loc is not None:
             return loc

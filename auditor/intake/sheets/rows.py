@@ -7,6 +7,9 @@ without it, so that the rest of the data still goes through every other check.
 """
 from __future__ import annotations
 
+from functools import partial
+from itertools import compress, repeat
+from operator import is_, is_not
 from typing import NamedTuple
 
 from auditor.errors import excerpt
@@ -15,8 +18,12 @@ from auditor.intake.sheets.cells import ABSENT, Refusal, convert, convert_column
 from auditor.intake.sheets.headers import fill_merges, find_header, match_columns
 from auditor.intake.sheets.layout import SPACES, VERTICAL_HEADERS, Sheet, guess, header_names, norm
 from auditor.intake.sheets.located import Grid, Ledger, Loc
-from auditor.intake.values import bad_character, is_bidi
+from auditor.intake.values import BAD_TEXT, bad_character, is_bidi
 from auditor.texts import Both, msg
+
+_Absent = type(ABSENT)
+_PRESENT = partial(is_not, ABSENT)
+_BAD_TEXT_SEARCH = BAD_TEXT.search
 
 
 def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[str, Loc]:
@@ -124,8 +131,11 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
     header_row, first = found
     columns = match_columns(grid, header_row, candidates, ledger)
     fill_merges(grid, first, ledger)
-    data_rows = [r for r in sorted(grid.rows) if r >= first and any(
-        v is not None and not (isinstance(v, str) and not v.strip(SPACES)) for v in grid.rows[r].values())]
+    if grid.filled:  # every row held has a value
+        data_rows = [r for r in sorted(grid.rows) if r >= first]
+    else:
+        data_rows = [r for r in sorted(grid.rows) if r >= first and any(
+            v is not None and not (isinstance(v, str) and not v.strip(SPACES)) for v in grid.rows[r].values())]
     present = {f.key for f in columns.values()}
     for f, _ in candidates:
         if f.required and f.key not in present and data_rows:
@@ -148,7 +158,10 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
                     headerless.add(c)
                     ledger.add(grid.loc(row, c), "S-SHEET", msg("sheet.unnamed-column"))
     # column by column: each column's cells converted together, then each row put together
-    converted = [(c, f, convert_column(f, [cells.get(c) for cells in rows_cells])) for c, f in sorted(columns.items())]
+    converted = [(c, f, convert_column(f, list(map(dict.get, rows_cells, repeat(c))))) for c, f in sorted(columns.items())]
+    quick = None if missing_column else _rows_at_once(converted, data_rows, grid, placed, first_col)
+    if quick is not None:
+        return quick
     for i, row in enumerate(data_rows):
         record: dict = {}
         parent = None
@@ -170,3 +183,32 @@ def read_records(grid: Grid, sheet: Sheet, ledger: Ledger) -> list[RecordRow] | 
                 record[f.key] = value
         out.append(RecordRow(record, parent, row, grid, placed, first_col, broken))
     return out
+
+
+def _rows_at_once(converted: list, data_rows: list, grid: Grid, placed: dict, first: int) -> list[RecordRow] | None:
+    """The record rows built column by column (zip and dict in C) when no cell of any column has anything to
+    say: no refusal, no required value absent, no text :func:`bad_character` refuses. None otherwise: then the
+    rows are put together one by one, each problem at its cell, as before."""
+    keys, columns, gaps, parents = [], [], [], None
+    for _, f, values in converted:
+        kinds = set(map(type, values))
+        if Refusal in kinds:
+            return None
+        absent = _Absent in kinds
+        if absent and f.required:
+            return None
+        if f.type == "string" and any(map(_BAD_TEXT_SEARCH, filter(_PRESENT, values))):
+            return None
+        if f.link:
+            parents = [None if v is ABSENT else v for v in values] if absent else values
+            continue
+        keys.append(f.key)
+        columns.append(values)
+        if absent:
+            gaps.append((f.key, values))
+    records = list(map(dict, map(zip, repeat(keys), zip(*columns)))) if columns else [{} for _ in data_rows]
+    for key, values in gaps:  # an optional cell left empty: the key is left out, as row by row
+        for record in compress(records, map(is_, values, repeat(ABSENT))):
+            del record[key]
+    return list(map(tuple.__new__, repeat(RecordRow), zip(records, parents or repeat(None), data_rows, repeat(grid),
+                                                          repeat(placed), repeat(first), repeat(False))))
