@@ -175,18 +175,20 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
                 p = Problem(p.file, p.line, p.column, p.code, Msg(p.text.key, params), p.path)
             ledger.problems.append(p)
         return None
-    rows: dict = {}
-    columns = range(1, 1 + max(1, len(text) // 2))  # column numbers, shared by every row's zip
     try:
-        for r, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            if all(map(str.strip, record, repeat(SPACES))):  # no blank cell: the row as it is, in C
-                if record:
-                    rows[r] = dict(zip(columns, record))
-                continue
-            cells = {c: v for c, v in enumerate(record, start=1) if v.strip(SPACES)}
-            if cells:
-                rows[r] = cells
+        records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", msg("sheet.csv", detail=Both(f": {exc}", "")))
         return None
+    # a row with no blank cell (most rows) becomes its dict by zip in C; the others cell by cell
+    columns = range(1, 1 + max(map(len, records), default=0))  # column numbers, shared by every row's zip
+    full = list(map(all, map(map, repeat(str.strip), records, repeat(repeat(SPACES)))))
+    if all(full) and all(records):
+        rows = dict(zip(range(1, 1 + len(records)), map(dict, map(zip, repeat(columns), records))))
+    else:
+        rows = {}
+        for r, (record, whole) in enumerate(zip(records, full), start=1):
+            cells = dict(zip(columns, record)) if whole else {c: v for c, v in enumerate(record, start=1) if v.strip(SPACES)}
+            if cells:
+                rows[r] = cells
     return Grid(file, "", rows, [], sheet.name, filled=True)
