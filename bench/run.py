@@ -628,7 +628,7 @@ def print_disk(d: dict, total: int) -> None:
         rate = r["classes"] / r["seconds"]
         ratio = r["seconds"] / r["plain"]
         print(f"   {kind:6s} {r['bytes'] / 2**20:6.1f} {r['classes']:9,} {r['seconds']:9.2f} {rate:10,.0f} {PLAIN[kind]:>18s} "
-              f"{r['plain']:8.2f} {ratio:5.1f}x {rate / json_rate:7.2f}x   "
+              f"{r['plain']:8.3f} {ratio:5.1f}x {rate / json_rate:7.2f}x   "
               f"ratio <= 3x: {'ok' if ratio <= 3 else 'MISSED'}, >= 0.5x JSON: {'ok' if rate >= json_rate / 2 else 'MISSED'}; "
               f"{total:,} records: {total / rate:.0f} s in one process")
 
