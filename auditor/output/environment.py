@@ -85,6 +85,18 @@ def status_span(status: str, lang: str) -> Markup:
     return Markup('<span class="status s-%s" data-status="%s">%s</span>') % (_neutral(status), _neutral(status), name)
 
 
+@lru_cache(maxsize=8192, typed=True)
+def _school_cell(mark, text, mark_text) -> Markup:
+    return Markup('<td class="m-%s" data-mark="%s">%s<span class="mark">%s</span></td>') % (
+        _neutral(mark), _neutral(mark), _neutral(text), _neutral(mark_text))
+
+
+def school_cells(cells: list[dict]) -> Markup:
+    """One school's row of the assessment page's school-by-indicator table: each indicator's figure with its mark
+    (met, within the floor, below, missing). The largest table of a national audit (about 600 cells a district)."""
+    return Markup("").join([_school_cell(c["mark"], c["text"], c["mark_text"]) for c in cells])
+
+
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
@@ -109,7 +121,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS,
                        LIFECYCLE_COLOURS=LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS=NOTICE_STATE_COLOURS,
                        PROJECTION_COLOURS=PROJECTION_COLOURS, nw=nw_span, clause_span=clause_span, date_span=date_span,
-                       status_span=status_span)
+                       status_span=status_span, school_cells=school_cells)
     env.filters["css_string"] = css_string
     env.filters["zh_date"] = zh_date
     env.filters["keep"] = keep_tokens
