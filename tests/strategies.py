@@ -346,7 +346,17 @@ def agree(record: dict) -> None:
 def stage_split(record: dict) -> None:
     """A combined school's primary and junior pupils adding up to its grades 1-9 pupils (the intake checks it)."""
     total = record.get("pupils_compulsory", record.get("pupils") if record.get("stage") in ("primary", "junior", "nine_year") else None)
-    if total is not None and "pupils_primary" in record and "pupils_junior" in record:
+    one = {"primary": "primary", "junior": "junior", "complete_secondary": "junior"}.get(record.get("stage"))
+    if one is not None:  # one compulsory stage: the other's pupils are 0, its own all of grades 1-9's
+        for stage in ("primary", "junior"):
+            if f"pupils_{stage}" in record:
+                if stage != one:
+                    record[f"pupils_{stage}"] = 0
+                elif total is not None:
+                    record[f"pupils_{stage}"] = total
+                else:
+                    del record[f"pupils_{stage}"]
+    elif total is not None and "pupils_primary" in record and "pupils_junior" in record:
         record["pupils_primary"] = min(record["pupils_primary"], total)
         record["pupils_junior"] = total - record["pupils_primary"]
 

@@ -71,6 +71,26 @@ def check_counts(data: dict, add) -> None:
             if primary is not None and junior is not None and total is not None and primary + junior != total:
                 add("S-SCHEMA", msg("content.stage-split", primary=primary, junior=junior, sum=primary + junior, total=total),
                     ("schools", i, "pupils_primary"))
+            elif school.get("stage") in ONE_STAGE:
+                check_one_stage(school, i, total, add)
+
+
+_STAGE_PUPILS = {"primary": "小学阶段在校生数", "junior": "初中阶段在校生数"}
+ONE_STAGE = {"primary": "primary", "junior": "junior", "complete_secondary": "junior"}  # the one compulsory stage it serves
+
+
+def check_one_stage(school: dict, i: int, total: int | None, add) -> None:
+    """A school with one compulsory stage: its other stage's pupils, if given, are 0, and its own stage's are
+    all its grades 1-9 pupils (a 完全中学 whose pupils_junior said 0 while pupils_compulsory said 1 was read as
+    serving no junior stage; with pupils_junior left out it served one: deleting a figure changed a verdict)."""
+    served = ONE_STAGE[school["stage"]]
+    for stage in ("primary", "junior"):
+        value = _count(school.get(f"pupils_{stage}"))
+        expected = (total if stage == served else 0)
+        if value is not None and expected is not None and value != expected:
+            add("S-SCHEMA", msg("content.one-stage", field=Both(f"pupils_{stage}", _STAGE_PUPILS[stage]), value=value, expected=expected,
+                                stage=Both(school["stage"], contracts.scalar_fields("school")["stage"].get("x-enum-zh", {}).get(school["stage"], school["stage"]))),
+                ("schools", i, f"pupils_{stage}"))
 
 
 def _nothing_to_say(classes: list, low: int, high: int) -> bool:

@@ -148,6 +148,7 @@ EN: dict[str, str] = {
     "content.line": "line {line}",
     "content.grade": "grade {grade} does not exist in a {stage} school (primary 1-6, junior and complete secondary 7-9)",
     "content.compulsory": "pupils_compulsory ({part}) is more than pupils ({whole}): grades 1-9 are part of the school's pupils",
+    "content.one-stage": "{field} is {value}, which does not fit the school's stage: a {stage} school serves one compulsory stage, so it should be {expected} (or left out)",
     "content.stage-split": "pupils_primary ({primary}) and pupils_junior ({junior}) add up to {sum}, not the school's grades 1-9 pupils ({total})",
     "content.compulsory-only": "pupils_compulsory ({part}) differs from pupils ({whole}): every pupil of a primary, junior or nine-year school is in grades 1-9 (leave pupils_compulsory out)",
     "content.disabled": "disabled_enrolled ({part}) is more than disabled_school_age ({whole})",

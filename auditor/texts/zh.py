@@ -138,6 +138,7 @@ ZH: dict[str, str] = {
     "content.line": "第 {line} 行",
     "content.grade": "{stage}没有{grade}年级（小学为1–6年级，初中、完全中学为7–9年级）",
     "content.compulsory": "义务教育阶段在校生数（{part}）多于在校生数（{whole}）",
+    "content.one-stage": "{field}填报为{value}人，与学校类型不符：{stage}义务教育阶段只设一个学段，此项应为{expected}人（或不填）",
     "content.stage-split": "小学阶段在校生数（{primary}）与初中阶段在校生数（{junior}）之和为{sum}，与义务教育阶段在校生数（{total}）不符",
     "content.compulsory-only": "义务教育阶段在校生数（{part}）与在校生数（{whole}）不符：小学、初中、九年一贯制学校的学生都在义务教育阶段（可不填此项）",
     "content.disabled": "接受义务教育的适龄残疾儿童少年数（{part}）多于适龄残疾儿童少年数（{whole}）",
