@@ -77,11 +77,15 @@ def table(rows: list[list], right: set[int] = frozenset()) -> str:
 def audit_summary(findings: dict, files: dict, out: str, lang: str) -> dict:
     """The audit's result as data: counts per district (in plan order), its report and notice, who sent nothing."""
     pages = district_pages(findings)
+    tallies = {name: dict.fromkeys(STATUS_ORDER, 0) for name in pages}
+    for v in findings["verdicts"]:  # one pass (the verdicts may be kept encoded: auditor.verdicts)
+        tally = tallies[v["district"]]
+        if v["status"] in tally:
+            tally[v["status"]] += 1
     districts = []
     for name in pages:
-        mine = [v for v in findings["verdicts"] if v["district"] == name]
         notice = notice_name(pages[name], lang)
-        districts.append({"district": name, "counts": {s: sum(1 for v in mine if v["status"] == s) for s in STATUS_ORDER},
+        districts.append({"district": name, "counts": tallies[name],
                           "report": os.path.join(out, pages[name]),
                           "notice": os.path.join(out, notice) if notice in files else None})
     absent = [d for d in findings.get("districts") or [] if d not in findings.get("submitted_by", {})]

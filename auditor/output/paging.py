@@ -39,16 +39,18 @@ def _limited(verdict: dict, members: set) -> dict:
 
 def page_findings(findings: dict, by_district: dict, group: list[str], city: str) -> tuple[dict, dict]:
     """(findings, by_district) of one page: its districts' verdicts and the city's (contributions of the page's
-    districts only); the files and expected districts are the page's."""
+    districts only); the files and expected districts are the page's. ``by_district``: district -> its verdicts, in
+    the findings' order (``group`` is in that order too), each district's verdicts together."""
     members = set(group)
     city_verdicts = [_limited(v, members) for v in by_district.get(city, [])]
-    verdicts = [v for v in findings["verdicts"] if v["district"] in members]
+    own = {d: by_district[d] for d in group if d in by_district}  # each district's verdicts decoded once
+    verdicts = [v for vs in own.values() for v in vs]
     submitted = {d: f for d, f in (findings.get("submitted_by") or {}).items() if d in members}
     page = {**findings, "verdicts": verdicts + city_verdicts, "submitted_by": submitted,
             "districts": [d for d in findings.get("districts") or [] if d in members],
             "submissions": sorted(f for files in submitted.values() for f in files),
             "sample_data": [d for d in findings.get("sample_data") or [] if d in members]}
-    return page, {**{d: by_district[d] for d in group if d in by_district}, **({city: city_verdicts} if city_verdicts else {})}
+    return page, {**own, **({city: city_verdicts} if city_verdicts else {})}
 
 
 def overview_findings(findings: dict, by_district: dict, city: str) -> tuple[dict, dict]:
