@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-import orjson
-
 import gc
 from dataclasses import dataclass, field
 
@@ -22,7 +20,7 @@ from auditor.model import Facts, PolicySet, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
-from auditor.verdicts import Verdicts, encode
+from auditor.verdicts import Verdicts, decode, encode, tally
 from auditor.workers import forked_map
 
 FORMAT = "auditor-findings/2"  # 2: a reason is a code with parameters (in 1, English text)
@@ -138,7 +136,7 @@ class Auditor:
         by_name = {f.district: f for f in submissions}
         # each district's verdicts as its worker sent them: one encoded block (auditor.verdicts)
         blocks: dict[str, list | bytes] = {r.facts.district: r.verdicts for r in results if r.facts is not None}
-        sizes = {r.facts.district: r.size for r in results if r.facts is not None}
+        tallies = {r.facts.district: r.tally for r in results if r.facts is not None}
         measures = self.policy_set.measures
         with timing.stage("derive"):
             city = derive.derive_city(submissions, measures, expected)
@@ -176,8 +174,7 @@ class Auditor:
         # by district, then in the documents' order (the city's plan first), each in its own clause order
         names.sort(key=lambda n: (district_order(n), n))
         with timing.stage("verdicts"):
-            verdicts = Verdicts.encoded([(name, blocks[name], sizes[name] if isinstance(blocks[name], bytes) else len(blocks[name]))
-                                         for name in names if name in blocks])
+            verdicts = Verdicts.encoded([(name, blocks[name], tallies.get(name)) for name in names if name in blocks])
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
         findings = {
             "format": FORMAT,
@@ -204,7 +201,7 @@ class Auditor:
 class Result:
     facts: Facts | None  # the district's facts (in a worker: only its district record, measures and notes)
     verdicts: bytes | list = field(default_factory=list)  # from run_districts: encoded (auditor.verdicts.encode)
-    size: int = 0  # how many verdicts
+    tally: tuple = ()  # how many verdicts of each status (auditor.verdicts.tally)
     load_problems: list | None = None  # the submission's problems, when it could not be loaded
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
     items: list | None = None  # the district's items (store.identity.inventory), when asked for
@@ -212,7 +209,7 @@ class Result:
 
 
 def _decoded(block: bytes | list) -> list:
-    return orjson.loads(block) if isinstance(block, bytes) else block
+    return decode(block) if isinstance(block, bytes) else block
 
 
 def load(source) -> Facts:
@@ -265,7 +262,7 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
                     result.items = identity.inventory(result.facts)
             result.facts = _slim(result.facts)  # let the records go
             with timing.stage("verdicts"):  # sent back and kept encoded: bytes, not 300,000 dicts (auditor.verdicts)
-                result.size = len(result.verdicts)
+                result.tally = tally(result.verdicts)
                 result.verdicts = encode(sorted(result.verdicts, key=lambda v: order[v["check"]]))
         return result
 

@@ -15,6 +15,8 @@ audit applies its waivers before the blocks are encoded). Findings read back fro
 from __future__ import annotations
 
 import bisect
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import orjson
@@ -23,20 +25,32 @@ OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def encode(verdicts: list[dict]) -> bytes:
-    """One district's verdicts as one block (compact JSON)."""
-    return orjson.dumps(verdicts, option=OPTIONS)
+    """One district's verdicts as one block: compact JSON, compressed (zlib's fastest level: a sixth of the JSON's
+    size, and a tenth of the time orjson takes to decode it again)."""
+    return zlib.compress(orjson.dumps(verdicts, option=OPTIONS), 1)
+
+
+def decode(block: bytes) -> list[dict]:
+    return orjson.loads(zlib.decompress(block))
+
+
+def tally(verdicts: list[dict]) -> tuple:
+    """How many verdicts of a block have each (status, method): what the summaries count, without decoding."""
+    return tuple(sorted(Counter((v["status"], v.get("method") or "") for v in verdicts).items()))
 
 
 class Verdicts(Sequence):
-    """Verdicts in blocks, in the findings' order: ``blocks`` is ``[(district, count, data)]`` with ``data`` the
-    encoded block (:func:`encode`) or the list itself. ``transform``: applied to each verdict as it is read."""
+    """Verdicts in blocks, in the findings' order: ``blocks`` is ``[(district, data, tally)]`` with ``data`` the
+    encoded block (:func:`encode`) or the list itself and ``tally`` its :func:`tally`. ``transform``: applied to
+    each verdict as it is read."""
 
-    __slots__ = ("_names", "_counts", "_data", "_starts", "_index", "_transform", "_cache")
+    __slots__ = ("_names", "_counts", "_data", "_tallies", "_starts", "_index", "_transform", "_cache")
 
-    def __init__(self, blocks: list[tuple[str, int, bytes | list]] = (), transform: Callable[[dict], dict] | None = None):
+    def __init__(self, blocks: list[tuple[str, bytes | list, tuple]] = (), transform: Callable[[dict], dict] | None = None):
         self._names = [b[0] for b in blocks]
-        self._counts = [b[1] for b in blocks]
-        self._data = [b[2] for b in blocks]
+        self._data = [b[1] for b in blocks]
+        self._tallies = [b[2] for b in blocks]
+        self._counts = [sum(n for _, n in t) for t in self._tallies]
         starts, at = [], 0
         for count in self._counts:
             starts.append(at)
@@ -49,14 +63,15 @@ class Verdicts(Sequence):
         self._cache: tuple[int, list] | None = None
 
     @classmethod
-    def encoded(cls, blocks: list[tuple[str, list[dict] | bytes, int]]) -> "Verdicts":
-        """From ``[(district, verdicts or their encoded block, count)]``: lists are encoded here."""
-        return cls([(name, count, data if isinstance(data, bytes) else encode(data)) for name, data, count in blocks])
+    def encoded(cls, blocks: list[tuple[str, list[dict] | bytes, tuple | None]]) -> "Verdicts":
+        """From ``[(district, verdicts or their encoded block, its tally or None)]``: lists are encoded here."""
+        return cls([(name, data, t) if isinstance(data, bytes) else (name, encode(data), tally(data))
+                    for name, data, t in blocks])
 
     def mapped(self, transform: Callable[[dict], dict]) -> "Verdicts":
         """The same blocks, each verdict read through ``transform`` (after this one's own)."""
         view = Verdicts.__new__(Verdicts)
-        for slot in ("_names", "_counts", "_data", "_starts", "_index"):
+        for slot in ("_names", "_counts", "_data", "_tallies", "_starts", "_index"):
             setattr(view, slot, getattr(self, slot))
         inner = self._transform
         view._transform = transform if inner is None else (lambda v: transform(inner(v)))
@@ -65,7 +80,7 @@ class Verdicts(Sequence):
 
     def _block(self, i: int) -> list[dict]:
         data = self._data[i]
-        verdicts = orjson.loads(data) if isinstance(data, bytes) else list(data)
+        verdicts = decode(data) if isinstance(data, bytes) else list(data)
         return verdicts if self._transform is None else [self._transform(v) for v in verdicts]
 
     def __len__(self) -> int:
@@ -108,6 +123,13 @@ class Verdicts(Sequence):
         """How many verdicts ``district`` has, without decoding them."""
         return sum(self._counts[i] for i in self._index.get(district, ()))
 
+    def statuses(self, district: str | None = None) -> Counter:
+        """(status, method) -> how many verdicts (of ``district``, or of all), without decoding them."""
+        out: Counter = Counter()
+        for i in (range(len(self._data)) if district is None else self._index.get(district, ())):
+            out.update(dict(self._tallies[i]))
+        return out
+
     def of(self, district: str) -> list[dict]:
         """One district's verdicts (a fresh list; [] for a district without any)."""
         return [v for i in self._index.get(district, ()) for v in self._block(i)]
@@ -147,13 +169,13 @@ def as_verdicts(verdicts: Sequence[dict]) -> Verdicts:
     findings.json) grouped into one block per run of the same district, not encoded."""
     if isinstance(verdicts, Verdicts):
         return verdicts
-    blocks: list[tuple[str, int, list]] = []
+    blocks: list[tuple[str, list]] = []
     for v in verdicts:
         if blocks and blocks[-1][0] == v["district"]:
-            blocks[-1][2].append(v)
+            blocks[-1][1].append(v)
         else:
-            blocks.append((v["district"], 0, [v]))
-    return Verdicts([(name, len(vs), vs) for name, _, vs in blocks])
+            blocks.append((v["district"], [v]))
+    return Verdicts([(name, vs, tally(vs)) for name, vs in blocks])
 
 
 def default(value):

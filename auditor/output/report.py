@@ -172,8 +172,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             if v["status"] == "pass" and (v["district"], v.get("document")) in assessment_pages:
                 return f"{assessment_pages[(v['district'], v['document'])]}#v-{v['check']}"
             return f"{pages[v['district']]}#v-{v['check']}"
-        notices = {d: notice_name(pages[d], lang) for d in raw_by_district  # one district decoded at a time
-                   if any(v["status"] in ("fail", "missing") and not pending_review(v) for v in raw_by_district[d])}
+        notices = {d: notice_name(pages[d], lang) for d in raw_by_district  # counted, not decoded (auditor.verdicts)
+                   if any(status in ("fail", "missing") and not pending_review({"status": status, "method": method})
+                          for status, method in source["verdicts"].statuses(d))}
         numbers = issue.numbers(sorted(notices, key=lambda d: (district_order(d), d)))
         sample_any = bool(findings.get("sample_data"))
         common = {"findings": findings, "clauses": clauses, "pages": pages, "notices": notices, "lang": lang, "t": t,
