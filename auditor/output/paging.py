@@ -10,7 +10,10 @@ number of districts; the overview grows by one row per page.
 """
 from __future__ import annotations
 
-from auditor.output.views import counts
+from collections import Counter
+
+from auditor.output.palette import STATUS_ORDER
+from auditor.verdicts import Verdicts
 
 SUMMARY_PAGE = 100  # districts on one page of the city summary
 
@@ -60,13 +63,21 @@ def overview_findings(findings: dict, by_district: dict, city: str) -> tuple[dic
     return {**findings, "verdicts": city_verdicts}, ({city: city_verdicts} if city_verdicts else {})
 
 
-def overview_rows(groups: list[list[str]], by_district: dict, notices: dict, label: str) -> list[dict]:
+def status_counts(statuses: Counter) -> dict[str, int]:
+    """:func:`views.counts` from a tally of (status, method) -> verdicts (``Verdicts.statuses``): nothing decoded."""
+    return {s: sum(n for (status, _), n in statuses.items() if status == s) for s in STATUS_ORDER}
+
+
+def overview_rows(groups: list[list[str]], verdicts: Verdicts, notices: dict, label: str) -> list[dict]:
     """One row per page: its number, file, first and last district, how many districts, results and notices.
-    ``label``: the chart's row label, with ``{n}`` for the page number."""
+    ``label``: the chart's row label, with ``{n}`` for the page number. The results are counted from the
+    verdicts' tallies (:meth:`Verdicts.statuses`), not decoded."""
     rows = []
     for number, group in enumerate(groups, start=1):
-        verdicts = [v for d in group for v in by_district.get(d, [])]
+        statuses: Counter = Counter()
+        for d in group:
+            statuses.update(verdicts.statuses(d))
         rows.append({"number": number, "href": page_name(number), "first": group[0], "last": group[-1],
-                     "districts": len(group), "counts": counts(verdicts), "label": label.format(n=number),
+                     "districts": len(group), "counts": status_counts(statuses), "label": label.format(n=number),
                      "notices": sum(1 for d in group if d in notices)})
     return rows

@@ -42,7 +42,7 @@ from auditor.output.findings import findings_json, write_findings_json
 from auditor.output.formatter import Formatter
 from auditor.output.environment import TEMPLATES, environment
 from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
-from auditor.output.paging import overview_findings, overview_rows, page_findings, page_name, summary_groups
+from auditor.output.paging import overview_findings, overview_rows, page_findings, page_name, status_counts, summary_groups
 from auditor.output.palette import STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.summary import summary_context
@@ -267,8 +267,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         sample = findings.get("sample_data") or []
         shown["sample_data"] = sample[:10] + (["…"] if len(sample) > 10 else [])
         context = summary_context(shown, shown_by, clauses, pages, fmt, link)
-        rows = overview_rows(groups, by_district, notices, t["summary_page_label"])
-        totals = counts(findings["verdicts"])
+        rows = overview_rows(groups, source["verdicts"], notices, t["summary_page_label"])
+        totals = status_counts(source["verdicts"].statuses())
         context.update(totals=totals, headline=headline(totals, fmt), status_chart=status_chart(rows))
         return {"index.html": env.get_template("index.html").render(
             **{**common, "findings": shown}, **context, **waiver_context(), files=[],
