@@ -326,10 +326,12 @@ def summary(old: PolicySet, new: PolicySet, found: list[dict]) -> list[dict]:
 
 # ----------------------------------------------------------------------------- verdicts on submissions
 def _statuses(policy_set: PolicySet, units: list, as_of: _dt.date, jobs: int) -> tuple[dict, dict]:
-    """(district, check) -> status under a rule set (every pack audited together), and check id -> (clause, title)."""
-    findings = Auditor(policy_set, "reference").audit_files(units, as_of, None, jobs)
+    """(district, check) -> status under a rule set (every pack audited together), and check id -> (document's
+    文号, clause, title)."""
+    auditor = Auditor(policy_set, "reference")
+    findings = auditor.audit_files(units, as_of, None, jobs)
     statuses = {(v["district"], v["check"]): v["status"] for v in findings["verdicts"]}
-    return statuses, {c.id: (c.clause, c.title) for c in policy_set.checks}
+    return statuses, {c.id: (auditor.document(c), c.clause, c.title) for c in policy_set.checks}
 
 
 def verdict_changes(old: PolicySet, new: PolicySet, units: list, as_of: _dt.date,
@@ -343,10 +345,12 @@ def verdict_changes(old: PolicySet, new: PolicySet, units: list, as_of: _dt.date
     for key in set(before) | set(after):
         if before.get(key) != after.get(key):
             district, check = key
-            clause, title = meta[check]
-            rows.append({"district": district, "check": check, "clause": clause, "title": title,
+            document, clause, title = meta[check]
+            rows.append({"district": district, "check": check, "document": document, "clause": clause, "title": title,
                          "before": before.get(key), "after": after.get(key)})
-    rows.sort(key=lambda r: (district_order(r["district"]), r["district"], clause_order(r["clause"]), r["check"]))
+    packs = [p.ref for p in new.packs] + [p.ref for p in old.packs]
+    rows.sort(key=lambda r: (district_order(r["district"]), r["district"], packs.index(r["document"]) if r["document"] in packs else len(packs),
+                             clause_order(r["clause"]), r["check"]))
     districts = sorted(({d for d, _ in before} | {d for d, _ in after}) - {plan()["city"]}, key=lambda d: (district_order(d), d))
     changed = []
     for r in rows:

@@ -267,7 +267,7 @@ class ChangeWords:
                 lines.append("  " + w["verdicts_changed"].format(k=len(verdicts["changed"]), names=w["names_sep"].join(verdicts["changed"])))
                 for r in verdicts["verdicts"]:
                     lines.append("    " + w["verdict_row"].format(
-                        district=r["district"], clause=r["clause"], title=self._title(r["title"], r["check"]), check=r["check"],
+                        district=r["district"], document=r["document"], clause=r["clause"], title=self._title(r["title"], r["check"]), check=r["check"],
                         before=self.status.get(r["before"], w["absent"]) if r["before"] else w["absent"],
                         after=self.status.get(r["after"], w["absent"]) if r["after"] else w["absent"]))
         return "\n".join(lines) + "\n"

@@ -90,7 +90,7 @@ EN_DIFF = {
     "diff.say.verdicts": "On the submissions (base date {as_of}, {n} districts):",
     "diff.say.verdicts_none": "No district's verdicts change.",
     "diff.say.verdicts_changed": "{k} district(s) with verdicts that change: {names}",
-    "diff.say.verdict_row": "{district}  {clause} {title} ({check}): {before} → {after}",
+    "diff.say.verdict_row": "{district}  {document} {clause} {title} ({check}): {before} → {after}",
     "diff.say.absent": "no such check",
     "diff.say.names_sep": ", ",
     "diff.say.packs": "Packs:",

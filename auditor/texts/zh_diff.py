@@ -90,7 +90,7 @@ ZH_DIFF = {
     "diff.say.verdicts": "对报送材料的影响（督导基准日{as_of}，{n}个区县）：",
     "diff.say.verdicts_none": "所有区县的督导结论均不变。",
     "diff.say.verdicts_changed": "{k}个区县的督导结论有变化：{names}",
-    "diff.say.verdict_row": "{district}　{clause} {title}（{check}）：{before} → {after}",
+    "diff.say.verdict_row": "{district}　{document} {clause} {title}（{check}）：{before} → {after}",
     "diff.say.absent": "无此检查项",
     "diff.say.names_sep": "、",
     "diff.say.packs": "各文件包：",

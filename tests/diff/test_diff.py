@@ -84,7 +84,7 @@ def test_junior_limit_52_names_the_change_and_the_districts(tmp_path, capsys):
     files = {load_document(os.path.join(FIXTURES, f), SubmissionError).data["district"]: os.path.join(FIXTURES, f)
              for f in os.listdir(FIXTURES)}
     for r in rows:  # fail -> pass exactly where the largest junior class holds 51 or 52
-        assert (r["before"], r["after"]) == ("fail", "pass")
+        assert (r["before"], r["after"]) == ("fail", "pass") and r["document"] == "沈政办发〔2019〕23号"
         assert max(_junior_sizes(files[r["district"]])) in (51, 52), r
     for district, file in files.items():
         sizes = _junior_sizes(file)
@@ -96,7 +96,7 @@ def test_junior_limit_52_names_the_change_and_the_districts(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "要求由“班额不超过50人”改为“班额不超过52人”" in text
     for r in rows:
-        assert f"{r['district']}　二（一）4 初中班额不超过50人（large-classes.junior-50）：未达标 → 达标" in text
+        assert f"{r['district']}　沈政办发〔2019〕23号 二（一）4 初中班额不超过50人（large-classes.junior-50）：未达标 → 达标" in text
 
 
 def test_wording_only_exits_0(tmp_path, capsys):
