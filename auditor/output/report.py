@@ -239,17 +239,23 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     groups = summary_groups([d for d in by_district if d != city])  # [] up to SUMMARY_PAGE districts: one page
     city_view = (lambda: city_history(history.get("city"), fmt, pages, notices, clauses, numbers)) if history else (lambda: None)
 
-    def cv_matrices(members) -> list[dict]:
-        """The 差异系数 matrices of the districts ``members`` (all of them, or one page's), one per assessed document."""
+    def decoded(members: set | None) -> tuple[dict, dict]:
+        """(as findings.json has them, as the documents cite them): the verdicts of ``members`` (None: every district)
+        and the city's, each district decoded once."""
+        raw = {d: raw_by_district[d] for d in raw_by_district if members is None or d in members or d == city}
+        return raw, {d: [_cite(v, fmt) for v in vs] for d, vs in raw.items()}
+
+    def cv_matrices(raw: dict) -> list[dict]:
+        """The 差异系数 matrices of the districts of ``raw`` (all of them, or one page's), one per assessed document."""
         return [x for doc in assessed
-                if (x := assessment.matrix(doc, {d: raw_by_district[d] for d in raw_by_district if d != city and d in members},
+                if (x := assessment.matrix(doc, {d: vs for d, vs in raw.items() if d != city},
                                            fmt, pages, {d: p for (d, ref), p in assessment_pages.items() if ref == doc["ref"]}))]
 
     def index() -> dict[str, str]:
         if groups:
             return overview()
-        matrices = cv_matrices(raw_by_district)
-        every = dict(by_district.items())  # one page of districts (up to SUMMARY_PAGE): decoded once, here
+        raw, every = decoded(None)  # one page of districts (up to SUMMARY_PAGE): decoded once, here
+        matrices = cv_matrices(raw)
         shown = {**findings, "verdicts": [v for vs in every.values() for v in vs]}
         return {"index.html": env.get_template("index.html").render(
             **common, **summary_context(shown, every, clauses, pages, fmt, link), cv_matrices=matrices, **waiver_context(),
@@ -277,14 +283,15 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
 
     def summary_page(number: int) -> dict[str, str]:
         group = groups[number - 1]
-        shown, shown_by = page_findings(findings, by_district, group, city)
+        raw, cited_by = decoded(set(group))
+        shown, shown_by = page_findings(findings, cited_by, group, city)
         nav = {"number": number, "of": len(groups), "first": group[0], "last": group[-1],
                "previous": page_name(number - 1) if number > 1 else "", "next": page_name(number + 1) if number < len(groups) else ""}
         label = f"{t['summary_short']} · {t['summary_page_label'].format(n=number)}"
         return {page_name(number): env.get_template("index.html").render(
             **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt, link), **waiver_context(group),
             files=shown["submissions"], page_header=header(city, label, bool(shown["sample_data"])),
-            history=None, summary_page=nav, summary_pages=None, cv_matrices=cv_matrices(set(group)))}
+            history=None, summary_page=nav, summary_pages=None, cv_matrices=cv_matrices(raw))}
 
     def json_part() -> dict:
         if stage:
