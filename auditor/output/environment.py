@@ -4,6 +4,7 @@ colours every template may use."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -30,8 +31,13 @@ _TOKENS = re.compile(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{2}-[
 
 def keep_tokens(text) -> Markup:
     """``text`` escaped, with its dates, document numbers and clause numbers kept on one line."""
+    return _keep_tokens(str(text))
+
+
+@lru_cache(maxsize=8192)
+def _keep_tokens(text: str) -> Markup:
+    """(Cached: a clause's quoted text and a check's requirement come back in every district's pages.)"""
     out, last = [], 0
-    text = str(text)
     for m in _TOKENS.finditer(text):
         out.append(escape(text[last:m.start()]))
         out.append(Markup('<span class="nw">') + escape(m.group()) + Markup("</span>"))
@@ -48,6 +54,47 @@ def _neutral(value, _search=BIDI.search):
     if isinstance(value, Markup):
         return Markup(neutral(str(value)))
     return neutral(value) if isinstance(value, str) else value
+
+
+# The small spans every table row prints (a status, a clause number, a date), as Python functions rather than Jinja
+# macros: a macro call costs as much as a whole row of plain values, and a national audit's pages make millions of
+# them. Each returns exactly what the template would print: every value escaped after ``_neutral`` (the
+# environment's ``finalize``); the few distinct arguments are cached, by type too (a Markup argument is printed as it is,
+# the same text as a plain str escaped).
+@lru_cache(maxsize=4096, typed=True)
+def nw_span(text) -> Markup:
+    """A clause number, a date, a reference number: never broken across lines."""
+    return Markup('<span class="nw">%s</span>') % _neutral(text)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def clause_span(clause) -> Markup:
+    return Markup('<span class="nw clause">%s</span>') % _neutral(clause)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def date_span(iso, lang: str) -> Markup:
+    """A date as the page's language writes it (2022年12月31日), on one line."""
+    return Markup('<span class="nw">%s</span>') % _neutral(zh_date(iso) if lang == "zh" else iso)
+
+
+@lru_cache(maxsize=256, typed=True)
+def status_span(status: str, lang: str) -> Markup:
+    """A verdict's status as a coloured label (class s-fail, data-status for tests and scripts)."""
+    name = _neutral(STATUS_ZH[status] if lang == "zh" else STATUS_EN[status])
+    return Markup('<span class="status s-%s" data-status="%s">%s</span>') % (_neutral(status), _neutral(status), name)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _school_cell(mark, text, mark_text) -> Markup:
+    return Markup('<td class="m-%s" data-mark="%s">%s<span class="mark">%s</span></td>') % (
+        _neutral(mark), _neutral(mark), _neutral(text), _neutral(mark_text))
+
+
+def school_cells(cells: list[dict]) -> Markup:
+    """One school's row of the assessment page's school-by-indicator table: each indicator's figure with its mark
+    (met, within the floor, below, missing). The largest table of a national audit (about 600 cells a district)."""
+    return Markup("").join([_school_cell(c["mark"], c["text"], c["mark_text"]) for c in cells])
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -73,7 +120,8 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS,
                        LIFECYCLE_COLOURS=LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS=NOTICE_STATE_COLOURS,
-                       PROJECTION_COLOURS=PROJECTION_COLOURS)
+                       PROJECTION_COLOURS=PROJECTION_COLOURS, nw=nw_span, clause_span=clause_span, date_span=date_span,
+                       status_span=status_span, school_cells=school_cells)
     env.filters["css_string"] = css_string
     env.filters["zh_date"] = zh_date
     env.filters["keep"] = keep_tokens

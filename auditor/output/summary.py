@@ -70,8 +70,11 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
     detail: dict[str, list] = {c: [] for c in matrix_clauses}
     for d in districts:
         row = {}
+        by_clause: dict[str, list] = {}  # the district's verdicts of each clause, in their order
+        for v in by_district[d]:
+            by_clause.setdefault(v["clause"], []).append(v)
         for c in matrix_clauses:
-            vs = [v for v in by_district[d] if v["clause"] == c]
+            vs = by_clause.get(c)
             if not vs:
                 continue
             applicable = [v for v in vs if v["status"] != "not_applicable"]
@@ -107,12 +110,16 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
                         "measures": [_measure_entry(name, m, aim, pages, fmt) for name, m in sorted((v.get("measures") or {}).items())]})
     # district figures against their targets: every district-level check that compares one figure with a number
     charts = []
-    seen = []
+    seen: dict[str, None] = {}  # each such check, in the order of the findings
     for v in findings["verdicts"]:
         if v.get("over") == "district" and v["check"] not in seen and target(v["requirement"]):
-            seen.append(v["check"])
+            seen[v["check"]] = None
+    of_check: dict[str, list] = {}  # their districts' verdicts, in the order of the findings
+    for v in findings["verdicts"]:
+        if v["check"] in seen and v["district"] != city:
+            of_check.setdefault(v["check"], []).append(v)
     for check in seen:
-        vs = [v for v in findings["verdicts"] if v["check"] == check and v["district"] != city]
+        vs = of_check.get(check, [])
         field, op, number = target(vs[0]["requirement"])
         rows = [{"label": v["district"], "value": (v.get("observed") or {}).get(field), "status": v["status"],
                  "href": link(v)} for v in vs]

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import re
 
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from auditor.intake.values import neutral
+from auditor.intake.values import BIDI, neutral
 from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_COLOURS
 from auditor.output.views import default_remedy, evidence_rows, missing_rows, pending_review
@@ -20,13 +21,17 @@ EVIDENCE_COLUMNS = ["district", "document", "clause", "check", "problem", "recor
 EVIDENCE_WIDTHS = [10, 18, 10, 30, 10, 22, 28, 14, 24, 28, 50, 10]
 
 
+# a character that cannot be stored in a worksheet or a bidirectional control: text without one is written as it is
+_ODD = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|{BIDI.pattern}")
+
+
 def _cell_text(value):
     """A value for a spreadsheet cell; text never becomes a formula."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
         value = "、".join(str(x) for x in value)
-    if isinstance(value, str):
+    if isinstance(value, str) and _ODD.search(value) is not None:
         # control characters cannot be stored in a worksheet: show them, escaped, instead of failing;
         # bidirectional controls would reverse the cell: left out
         value = neutral(ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value))
@@ -105,13 +110,15 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
         for index, key in enumerate(keys):
             ws.write_string(0, index, headings[key], bold)
         number = 0
+        columns = list(enumerate(keys))
+        write_string = ws.write_string
         for number, row in enumerate(rows, start=1):
-            for index, key in enumerate(keys):
+            for index, key in columns:
                 value = _cell_text(row.get(key))
                 if value == "":
                     continue  # an empty cell is not written at all
                 if isinstance(value, str):
-                    ws.write_string(number, index, value, fills.get(value) if index == status_column else None)
+                    write_string(number, index, value, fills.get(value) if index == status_column else None)
                 elif isinstance(value, bool):
                     ws.write_boolean(number, index, value)
                 elif isinstance(value, _dt.date):

@@ -1,0 +1,148 @@
+"""The render stage alone, at national density: what the documents of one district cost.
+
+    .venv/bin/python bench/render.py                       # 60 districts, 72,000 class records (national density)
+    .venv/bin/python bench/render.py --repeat 3 --profile bench/out/render.prof
+
+The submissions are made with ``bench/synth.py`` as ``bench/run.py`` makes them (JSON under ``bench/out/data/``)
+and audited once with the reference engine (untimed; the findings are kept as a pickle under
+``bench/out/render/`` and reused by the next run). Then ``report.render`` runs in this one process (``jobs=1``, so
+every CPU second is this process's), best of ``--repeat``, and each of its parts is timed as it finishes (the
+progress hook; the findings frozen out of the cyclic collector, as the render workers have them): findings.xlsx,
+findings.json, each district's pages (district report, notice, assessment pages),
+the city summary. Printed: CPU seconds per part kind, per district, and the bytes of HTML with a digest of every
+file, findings.xlsx included (the same digest before and after a change: the same documents, byte for byte).
+
+``--profile FILE`` writes a cProfile of one more pass (``python -m pstats FILE``, or ``-s tottime``).
+The load average is printed at the start and the end: other processes on the machine slow every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gc
+import hashlib
+import os
+import pickle
+import sys
+import time
+from types import SimpleNamespace
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from bench import synth  # noqa: E402
+
+
+def findings_for(args, names, policy_set) -> dict:
+    from bench.run import generate
+    from auditor.audit import Auditor
+
+    folder = os.path.join(args.out, "render")
+    os.makedirs(folder, exist_ok=True)
+    cache = os.path.join(folder, f"findings-seed{args.seed}-{args.classes}-{args.districts}.pickle")
+    if os.path.exists(cache) and os.path.getmtime(cache) > max(os.path.getmtime(os.path.join(r, f))
+                                                               for r, _, fs in os.walk(args.policies) for f in fs):
+        with open(cache, "rb") as handle:
+            return pickle.load(handle)
+    sizes = synth.split(args.classes, len(names))
+    paths = generate(SimpleNamespace(out=args.out, seed=args.seed, classes=args.classes, source="json",
+                                     policies=args.policies, jobs=2), names, sizes)
+    findings = Auditor(policy_set, "reference").audit_files(paths, _dt.date.fromisoformat(args.as_of), names, 2)
+    with open(cache + ".tmp", "wb") as handle:
+        pickle.dump(findings, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(cache + ".tmp", cache)
+    return findings
+
+
+class Clock:
+    """The progress hook of ``report.render``: the process CPU time when the parts are counted (the end of the
+    set-up: the environment, the templates compiled, the findings indexed) and at each finished part."""
+
+    def __init__(self):
+        self.marks = [time.process_time()]
+
+    @property
+    def total(self):
+        return len(self.marks)
+
+    @total.setter
+    def total(self, parts):
+        self.marks.append(time.process_time())
+
+    def step(self):
+        self.marks.append(time.process_time())
+
+
+def once(findings, policy_set):
+    from auditor.output.report import render
+
+    gc.collect()
+    gc.freeze()  # as in the render workers (workers.forked_map): collections do not scan the findings over and over
+    try:
+        clock = Clock()
+        files = render(findings, policy_set, "zh", jobs=1, progress=clock)
+    finally:
+        gc.unfreeze()
+    cpu = [b - a for a, b in zip(clock.marks, clock.marks[1:])]
+    return files, cpu
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--districts", type=int, default=60)
+    parser.add_argument("--classes", type=int, default=72_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--as-of", default="2022-12-31")
+    parser.add_argument("--policies", default=os.path.join(ROOT, "policies"))
+    parser.add_argument("--out", default=os.path.join(HERE, "out"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", help="write a cProfile of one more pass to this file")
+    args = parser.parse_args(argv)
+    args.policies, args.out = os.path.abspath(args.policies), os.path.abspath(args.out)
+
+    from auditor.rules.policies import load_policies
+
+    names = synth.district_names(args.districts)
+    synth.register_districts(names)
+    policy_set = load_policies(args.policies)
+    findings = findings_for(args, names, policy_set)
+    districts = len({v["district"] for v in findings["verdicts"]})
+    print(f"render at national density — {args.districts} districts, {args.classes:,} class records, "
+          f"{len(findings['verdicts']):,} verdicts, {sum(len(v['evidence']) for v in findings['verdicts']):,} evidence items; "
+          f"load average {os.getloadavg()[0]:.2f} at start")
+    runs = []
+    for _ in range(max(1, args.repeat)):
+        files, cpu = once(findings, policy_set)
+        # the set-up, then the parts: findings.xlsx, findings.json, one per district (the city's own page too), the
+        # summary's pages
+        runs.append({"setup": cpu[0], "xlsx": cpu[1], "json": cpu[2], "pages": sum(cpu[3:3 + districts]),
+                     "summary": sum(cpu[3 + districts:]), "total": sum(cpu)})
+    best = {k: min(r[k] for r in runs) for k in runs[0]}
+    html = {n: d for n, d in files.items() if n.endswith(".html")}
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        data = files[name]  # findings.xlsx too: dated the audit date, the same bytes each time
+        digest.update(name.encode() + b"\0" + (data.encode() if isinstance(data, str) else data) + b"\0")
+    print(f"CPU seconds, best of {len(runs)} (one process): district pages {best['pages']:.2f} "
+          f"({1000 * best['pages'] / districts:.1f} ms a district, {districts} with the city), "
+          f"findings.xlsx {best['xlsx']:.2f}, findings.json {best['json']:.2f}, summary {best['summary']:.2f}, "
+          f"set-up (once per audit) {best['setup']:.2f}, "
+          f"all {best['total']:.2f}; runs {[round(r['total'], 2) for r in runs]}")
+    print(f"HTML: {len(html)} files, {sum(len(d.encode()) for d in html.values()) / 2**20:.1f} MB; "
+          f"digest of every file {digest.hexdigest()[:16]}")
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        once(findings, policy_set)
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        print(f"profile: {args.profile}")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
