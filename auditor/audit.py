@@ -20,6 +20,7 @@ from auditor.model import Facts, PolicySet, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
+from auditor.verdicts import Verdicts, decode, encode, tally
 from auditor.workers import forked_map
 
 FORMAT = "auditor-findings/2"  # 2: a reason is a code with parameters (in 1, English text)
@@ -133,7 +134,9 @@ class Auditor:
                 error_class, error_problems = result.error
                 raise error_class(error_problems)
         by_name = {f.district: f for f in submissions}
-        verdicts_of = {r.facts.district: r.verdicts for r in results if r.facts is not None}
+        # each district's verdicts as its worker sent them: one encoded block (auditor.verdicts)
+        blocks: dict[str, list | bytes] = {r.facts.district: r.verdicts for r in results if r.facts is not None}
+        tallies = {r.facts.district: r.tally for r in results if r.facts is not None}
         measures = self.policy_set.measures
         with timing.stage("derive"):
             city = derive.derive_city(submissions, measures, expected)
@@ -142,26 +145,36 @@ class Auditor:
                               if r.facts is not None and by_name.get(r.facts.district) is r.facts})
             inventory[city.district] = identity.inventory(city)
         policies = {p.id: p for p in self.policy_set.policies}
-        verdicts = []
-        for name in sorted(set(expected) | set(by_name), key=lambda n: (district_order(n), n)):
+        order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
+        names = sorted(set(expected) | set(by_name), key=lambda n: (district_order(n), n))
+        for name in names:
             if name in by_name:
-                verdicts.extend(verdicts_of[name])
                 continue
+            blocks[name] = []
             for check in self.policy_set.checks:
                 if check.over != "city":
                     verdict = not_submitted(check, name, as_of, policies[check.policy], self.document(check))
                     verdict["trace"] = trace.not_submitted(check, as_of, verdict)
-                    verdicts.append(verdict)
+                    blocks[name].append(verdict)
         if any(c.over == "city" for c in self.policy_set.checks):
             outcomes = self._evaluate(city)
             with timing.stage("verdicts"):
-                for check in self.policy_set.checks:
-                    if check.over == "city":
-                        verdicts.append(self._verdict(check, city, as_of, outcomes))
-        waivers = None if self.waivers is None else waive.apply(verdicts, self.waivers, as_of)
-        order = {c.id: i for i, c in enumerate(self.policy_set.checks)}
+                mine = [self._verdict(check, city, as_of, outcomes) for check in self.policy_set.checks if check.over == "city"]
+            if city.district in blocks:  # a district named as the city: one block, in the checks' order
+                mine = sorted(_decoded(blocks[city.district]) + mine, key=lambda v: order[v["check"]])
+            else:
+                names.append(city.district)
+            blocks[city.district] = mine
+        waivers = None
+        if self.waivers is not None:  # per district, before its block is encoded; reported in the waivers' order
+            def opened(district: str) -> list:
+                blocks[district] = _decoded(blocks.get(district, []))
+                return blocks[district]
+            waivers = waive.apply_by_district(opened, self.waivers, as_of)
         # by district, then in the documents' order (the city's plan first), each in its own clause order
-        verdicts.sort(key=lambda v: (district_order(v["district"]), v["district"], order[v["check"]]))
+        names.sort(key=lambda n: (district_order(n), n))
+        with timing.stage("verdicts"):
+            verdicts = Verdicts.encoded([(name, blocks[name], tallies.get(name)) for name in names if name in blocks])
         files = sorted({os.path.normpath(f) for s in submissions for f in s.files})
         findings = {
             "format": FORMAT,
@@ -187,11 +200,16 @@ class Auditor:
 @dataclass
 class Result:
     facts: Facts | None  # the district's facts (in a worker: only its district record, measures and notes)
-    verdicts: list = field(default_factory=list)
+    verdicts: bytes | list = field(default_factory=list)  # from run_districts: encoded (auditor.verdicts.encode)
+    tally: tuple = ()  # how many verdicts of each status (auditor.verdicts.tally)
     load_problems: list | None = None  # the submission's problems, when it could not be loaded
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
     items: list | None = None  # the district's items (store.identity.inventory), when asked for
     records: int = 0  # how many records the district submitted (for progress)
+
+
+def _decoded(block: bytes | list) -> list:
+    return decode(block) if isinstance(block, bytes) else block
 
 
 def load(source) -> Facts:
@@ -234,6 +252,8 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
 
     Each district is read, audited and let go before the next (in each worker): only its verdicts and its
     district record stay, so memory holds one district's records per process, not the whole set's."""
+    order = {c.id: i for i, c in enumerate(auditor.policy_set.checks)}
+
     def work(index: int) -> Result:
         result = audit_one(auditor, sources[index], as_of)
         if result.facts is not None:
@@ -241,6 +261,9 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
                 with timing.stage("inventory"):
                     result.items = identity.inventory(result.facts)
             result.facts = _slim(result.facts)  # let the records go
+            with timing.stage("verdicts"):  # sent back and kept encoded: bytes, not 300,000 dicts (auditor.verdicts)
+                result.tally = tally(result.verdicts)
+                result.verdicts = encode(sorted(result.verdicts, key=lambda v: order[v["check"]]))
         return result
 
     def done(result: Result) -> None:

@@ -17,6 +17,7 @@ from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_ORDER
 from auditor.output.labels import labels
 from auditor.output.views import missing_rows
+from auditor.verdicts import as_verdicts
 
 SHOWN = ["fail", "missing", "not_due", "pass", "not_applicable"]
 
@@ -77,11 +78,16 @@ def table(rows: list[list], right: set[int] = frozenset()) -> str:
 def audit_summary(findings: dict, files: dict, out: str, lang: str) -> dict:
     """The audit's result as data: counts per district (in plan order), its report and notice, who sent nothing."""
     pages = district_pages(findings)
+    verdicts = as_verdicts(findings["verdicts"])  # counted, not decoded (auditor.verdicts)
+    tallies = {name: dict.fromkeys(STATUS_ORDER, 0) for name in pages}
+    for name, tally in tallies.items():
+        for (status, _method), n in verdicts.statuses(name).items():
+            if status in tally:
+                tally[status] += n
     districts = []
     for name in pages:
-        mine = [v for v in findings["verdicts"] if v["district"] == name]
         notice = notice_name(pages[name], lang)
-        districts.append({"district": name, "counts": {s: sum(1 for v in mine if v["status"] == s) for s in STATUS_ORDER},
+        districts.append({"district": name, "counts": tallies[name],
                           "report": os.path.join(out, pages[name]),
                           "notice": os.path.join(out, notice) if notice in files else None})
     absent = [d for d in findings.get("districts") or [] if d not in findings.get("submitted_by", {})]

@@ -68,12 +68,13 @@ from bench import synth  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- memory
-def _tree_memory(pid: int) -> tuple[int, int]:
+def _tree_memory(pid: int) -> tuple[int, int, int, int]:
     """(resident bytes, proportional bytes) of ``pid`` and all its descendants. Resident memory counts a page
     shared by a forked worker and its parent in each (an upper bound: a worker starts as a copy of the parent);
     the proportional set size (PSS, /proc/PID/smaps_rollup) divides each shared page among its sharers, so the
-    sum is the memory the tree really holds."""
-    rss = pss = 0
+    sum is the memory the tree really holds. Also the proportional bytes of ``pid`` itself and of its largest
+    descendant."""
+    rss = pss = own = largest = 0
     stack = [pid]
     while stack:
         p = stack.pop()
@@ -87,7 +88,12 @@ def _tree_memory(pid: int) -> tuple[int, int]:
                 with open(f"/proc/{p}/smaps_rollup") as handle:
                     for line in handle:
                         if line.startswith("Pss:"):
-                            pss += int(line.split()[1]) * 1024
+                            mine = int(line.split()[1]) * 1024
+                            pss += mine
+                            if p == pid:
+                                own = mine
+                            else:
+                                largest = max(largest, mine)
                             break
             except OSError:
                 pass
@@ -95,13 +101,13 @@ def _tree_memory(pid: int) -> tuple[int, int]:
                 stack.extend(int(c) for c in handle.read().split())
         except (OSError, ValueError):
             continue
-    return rss, pss
+    return rss, pss, own, largest
 
 
 class PeakSampler:
     def __init__(self, interval: float = 0.1):
         self.interval = interval
-        self.peak = self.peak_pss = 0
+        self.peak = self.peak_pss = self.peak_parent = self.peak_child = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -111,8 +117,9 @@ class PeakSampler:
             self._stop.wait(self.interval)
 
     def _sample(self):
-        rss, pss = _tree_memory(os.getpid())
+        rss, pss, own, child = _tree_memory(os.getpid())
         self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+        self.peak_parent, self.peak_child = max(self.peak_parent, own), max(self.peak_child, child)
 
     def __enter__(self):
         self._thread.start()
@@ -201,7 +208,8 @@ def one(args) -> dict:
         statuses[v["status"]] = statuses.get(v["status"], 0) + 1
     return {"engine": args.one, "source": args.source, "load": os.getloadavg()[0], "districts": len(names), "classes": args.classes, "jobs": args.jobs,
             "wall": wall, "audit_wall": audited - start, "render_wall": rendered - audited, "stages": timing.seconds(), "stages_cpu": timing.seconds(cpu=True), "peak_tree_mb": sampler.peak / 2**20,
-            "peak_pss_mb": sampler.peak_pss / 2**20,
+            "peak_pss_mb": sampler.peak_pss / 2**20, "peak_parent_pss_mb": sampler.peak_parent / 2**20,
+            "peak_child_pss_mb": sampler.peak_child / 2**20,
             **_maxrss(), "cpu_before": cpu_before, "verdicts": len(findings["verdicts"]), "statuses": statuses,
             "evidence": sum(len(v["evidence"]) for v in findings["verdicts"]),
             "bytes": {name: os.path.getsize(os.path.join(out, name)) for name in files if name in ("findings.json", "index.html")},
@@ -257,7 +265,8 @@ def print_one(r: dict, cores: int) -> None:
     print(f"   peak memory, process + workers sampled every 0.1 s: {pss:.0f} MB proportional (PSS: shared pages divided "
           f"among their sharers; target < 2,048 MB: {'ok' if 0 < pss < 2048 else 'MISSED'}), {r['peak_tree_mb']:.0f} MB resident "
           f"(each worker's copy-on-write pages of the parent counted again); ru_maxrss {r['self_mb']:.0f} MB, "
-          f"largest child {r['children_mb']:.0f} MB")
+          f"largest child {r['children_mb']:.0f} MB; proportional peaks: the process {r.get('peak_parent_pss_mb', 0):.0f} MB, "
+          f"its largest worker {r.get('peak_child_pss_mb', 0):.0f} MB")
     print(f"   {r['verdicts']} verdicts {r['statuses']}, {r['evidence']:,} evidence items; "
           f"findings.json {r['bytes'].get('findings.json', 0) / 2**20:.1f} MB, HTML {r['html_bytes'] / 2**20:.1f} MB in {r['out']}")
 

@@ -16,6 +16,7 @@ not among the failing ones) — so that no waiver is ever silently ignored.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 
 from auditor.rules.waivers import Waiver
 
@@ -45,6 +46,17 @@ def apply(verdicts: list[dict], waivers: tuple[Waiver, ...], as_of: _dt.date) ->
                 report["unused"] = ("no_verdict" if not scoped else "records_not_failing" if w.records and open_
                                     else "nothing_to_waive")
         reports.append(report)
+    return reports
+
+
+def apply_by_district(verdicts_of: Callable[[str], list[dict]], waivers: tuple[Waiver, ...], as_of: _dt.date) -> list[dict]:
+    """:func:`apply`, one district at a time: ``verdicts_of(district)`` gives that district's verdicts as a list
+    to change in place (the audit keeps each district's verdicts encoded apart); the reports in the order given."""
+    reports: list[dict | None] = [None] * len(waivers)
+    for district in dict.fromkeys(w.district for w in waivers):
+        mine = [i for i, w in enumerate(waivers) if w.district == district]
+        for i, report in zip(mine, apply(verdicts_of(district), tuple(waivers[i] for i in mine), as_of)):
+            reports[i] = report
     return reports
 
 

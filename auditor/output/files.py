@@ -12,6 +12,7 @@ from pathlib import Path
 
 from auditor.errors import Problem, UsageError
 from auditor.texts import msg
+from auditor.verdicts import as_verdicts
 from auditor.output.writer import write_set
 
 
@@ -31,10 +32,7 @@ def inside(folder: Path, name: str) -> Path:
 
 def district_pages(findings: dict) -> dict[str, str]:
     """district name -> file name, for every district (and the city) in the findings."""
-    names = []
-    for v in findings["verdicts"]:
-        if v["district"] not in names:
-            names.append(v["district"])
+    names = as_verdicts(findings["verdicts"]).districts()
     pages, used = {}, set()
     for name in names:
         base = safe_name(name)

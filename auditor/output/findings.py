@@ -7,7 +7,11 @@ which took a quarter of a national audit's rendering (26 of 108 CPU seconds for 
 """
 from __future__ import annotations
 
+import io
+
 import orjson
+
+from auditor.verdicts import Verdicts
 
 OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 CHUNK = 2000  # verdicts encoded at a time by write_findings_json
@@ -19,25 +23,39 @@ def _dumps(value) -> bytes:
 
 def findings_json(findings: dict) -> str:
     """Sorted keys, UTF-8, stable: byte-identical for the same findings."""
+    if isinstance(findings.get("verdicts"), Verdicts):
+        out = io.BytesIO()
+        write_findings_json(findings, out)
+        return out.getvalue().decode("utf-8")
     return (_dumps(findings) + b"\n").decode("utf-8")
 
 
 def write_findings_json(findings: dict, handle) -> None:
-    """The same bytes as :func:`findings_json`, written to the binary ``handle`` a few thousand verdicts at a time (a
-    national audit's findings.json is hundreds of megabytes: it is never one string in memory).
+    """The same bytes as :func:`findings_json`, written to the binary ``handle`` a district's verdicts (or a few
+    thousand) at a time (a national audit's findings.json is hundreds of megabytes: it is never one string in memory).
 
     The findings are encoded with an empty list of verdicts, and the verdicts, encoded in chunks, take the place of
     that ``[]``: the key is found as the line ``\\n  "verdicts": []`` (a string never holds a raw newline, so only the
     top-level key can), and each chunk's lines are indented one level deeper, as the whole encoding would have them."""
     verdicts = findings.get("verdicts")
-    if not isinstance(verdicts, list) or len(verdicts) <= CHUNK:
-        handle.write(_dumps(findings) + b"\n")
+    if isinstance(verdicts, Verdicts):
+        chunks = verdicts.blocks()  # one district's block decoded at a time
+    elif isinstance(verdicts, list) and len(verdicts) > CHUNK:
+        chunks = (verdicts[start:start + CHUNK] for start in range(0, len(verdicts), CHUNK))
+    else:
+        chunks = None
+    if chunks is None or not verdicts:
+        handle.write(_dumps({**findings, "verdicts": []} if verdicts is not None and not verdicts else findings) + b"\n")
         return
     head = _dumps({**findings, "verdicts": []})
     marker = b'\n  "verdicts": []'
     at = head.index(marker) + len(marker) - 1  # the "]" of the empty list
     handle.write(head[:at - 1] + b"[")
-    for start in range(0, len(verdicts), CHUNK):
-        part = _dumps(verdicts[start:start + CHUNK])  # b"[\n  {...},\n  {...}\n]"
-        handle.write((b"," if start else b"") + part[1:-2].replace(b"\n", b"\n  "))
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        part = _dumps(chunk)  # b"[\n  {...},\n  {...}\n]"
+        handle.write((b"" if first else b",") + part[1:-2].replace(b"\n", b"\n  "))
+        first = False
     handle.write(b"\n  ]" + head[at + 1:] + b"\n")

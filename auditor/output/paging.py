@@ -10,7 +10,10 @@ number of districts; the overview grows by one row per page.
 """
 from __future__ import annotations
 
-from auditor.output.views import counts
+from collections import Counter
+
+from auditor.output.palette import STATUS_ORDER
+from auditor.verdicts import Verdicts
 
 SUMMARY_PAGE = 100  # districts on one page of the city summary
 
@@ -39,16 +42,18 @@ def _limited(verdict: dict, members: set) -> dict:
 
 def page_findings(findings: dict, by_district: dict, group: list[str], city: str) -> tuple[dict, dict]:
     """(findings, by_district) of one page: its districts' verdicts and the city's (contributions of the page's
-    districts only); the files and expected districts are the page's."""
+    districts only); the files and expected districts are the page's. ``by_district``: district -> its verdicts, in
+    the findings' order (``group`` is in that order too), each district's verdicts together."""
     members = set(group)
     city_verdicts = [_limited(v, members) for v in by_district.get(city, [])]
-    verdicts = [v for v in findings["verdicts"] if v["district"] in members]
+    own = {d: by_district[d] for d in group if d in by_district}  # each district's verdicts decoded once
+    verdicts = [v for vs in own.values() for v in vs]
     submitted = {d: f for d, f in (findings.get("submitted_by") or {}).items() if d in members}
     page = {**findings, "verdicts": verdicts + city_verdicts, "submitted_by": submitted,
             "districts": [d for d in findings.get("districts") or [] if d in members],
             "submissions": sorted(f for files in submitted.values() for f in files),
             "sample_data": [d for d in findings.get("sample_data") or [] if d in members]}
-    return page, {**{d: by_district[d] for d in group if d in by_district}, **({city: city_verdicts} if city_verdicts else {})}
+    return page, {**own, **({city: city_verdicts} if city_verdicts else {})}
 
 
 def overview_findings(findings: dict, by_district: dict, city: str) -> tuple[dict, dict]:
@@ -58,13 +63,21 @@ def overview_findings(findings: dict, by_district: dict, city: str) -> tuple[dic
     return {**findings, "verdicts": city_verdicts}, ({city: city_verdicts} if city_verdicts else {})
 
 
-def overview_rows(groups: list[list[str]], by_district: dict, notices: dict, label: str) -> list[dict]:
+def status_counts(statuses: Counter) -> dict[str, int]:
+    """:func:`views.counts` from a tally of (status, method) -> verdicts (``Verdicts.statuses``): nothing decoded."""
+    return {s: sum(n for (status, _), n in statuses.items() if status == s) for s in STATUS_ORDER}
+
+
+def overview_rows(groups: list[list[str]], verdicts: Verdicts, notices: dict, label: str) -> list[dict]:
     """One row per page: its number, file, first and last district, how many districts, results and notices.
-    ``label``: the chart's row label, with ``{n}`` for the page number."""
+    ``label``: the chart's row label, with ``{n}`` for the page number. The results are counted from the
+    verdicts' tallies (:meth:`Verdicts.statuses`), not decoded."""
     rows = []
     for number, group in enumerate(groups, start=1):
-        verdicts = [v for d in group for v in by_district.get(d, [])]
+        statuses: Counter = Counter()
+        for d in group:
+            statuses.update(verdicts.statuses(d))
         rows.append({"number": number, "href": page_name(number), "first": group[0], "last": group[-1],
-                     "districts": len(group), "counts": counts(verdicts), "label": label.format(n=number),
+                     "districts": len(group), "counts": status_counts(statuses), "label": label.format(n=number),
                      "notices": sum(1 for d in group if d in notices)})
     return rows

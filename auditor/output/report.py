@@ -42,13 +42,14 @@ from auditor.output.findings import findings_json, write_findings_json
 from auditor.output.formatter import Formatter
 from auditor.output.environment import TEMPLATES, environment
 from auditor.output.history import carry_over, city_history, district_history, overdue_sentence, words
-from auditor.output.paging import overview_findings, overview_rows, page_findings, page_name, summary_groups
+from auditor.output.paging import overview_findings, overview_rows, page_findings, page_name, status_counts, summary_groups
 from auditor.output.palette import STATUS_ORDER
 from auditor.output.settings import Issue, load_settings, make_issue
 from auditor.output.summary import summary_context
 from auditor.output.views import counts, headline, pending_review, plan_key, rectification_items, view
 from auditor.output.why import basis, waiver_rows, waiver_text
 from auditor.output.workbook import workbook
+from auditor.verdicts import as_verdicts
 from auditor.output.staging import not_staged, refuse_not_staged, remove_temporaries, stage_named
 from auditor.output.writer import NotStaged, Staged
 from auditor.workers import forked_map
@@ -71,8 +72,13 @@ def _policy_info(policy_set: PolicySet, fmt: Formatter) -> dict:
 
 def cited(findings: dict, fmt: Formatter) -> dict:
     """The findings as the HTML documents show them: each verdict's clause cited with its document where that is
-    not the first (教督〔2017〕6号 第五条). findings.json and findings.xlsx keep the two apart."""
-    return {**findings, "verdicts": [{**v, "clause": fmt.cite(v.get("document"), v["clause"])} for v in findings["verdicts"]]}
+    not the first (教督〔2017〕6号 第五条). findings.json and findings.xlsx keep the two apart. The verdicts are cited
+    as they are read (:meth:`auditor.verdicts.Verdicts.mapped`): nothing is copied here."""
+    return {**findings, "verdicts": as_verdicts(findings["verdicts"]).mapped(lambda v: _cite(v, fmt))}
+
+
+def _cite(v: dict, fmt: Formatter) -> dict:
+    return {**v, "clause": fmt.cite(v.get("document"), v["clause"])}
 
 
 def cite_documents(documents: list[dict], lang: str) -> str:
@@ -145,28 +151,30 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         fmt = Formatter(policy_set, lang)
         t = fmt.t
         issue = issue or default_issue(findings, lang)
-        source = findings  # findings.json and findings.xlsx: document and clause apart
-        findings = cited(findings, fmt)
+        # findings.json and findings.xlsx: document and clause apart; the verdicts in blocks, one per district,
+        # decoded only where they are read (auditor.verdicts): no dict per verdict is kept here
+        source = {**findings, "verdicts": as_verdicts(findings["verdicts"])}
+        findings = cited(source, fmt)
         lead, documents = documents_context(findings, lang)
         clauses = _policy_info(policy_set, fmt)
         pages = district_pages(findings)
         as_of = findings["as_of"]
         deadline = issue.deadline(rectify_days)
-        by_district: dict[str, list] = {}
-        for v in findings["verdicts"]:
-            by_district.setdefault(v["district"], []).append(v)
-        raw_by_district: dict[str, list] = {}  # as findings.json has them (the clause apart from its document)
-        for v in source["verdicts"]:
-            raw_by_district.setdefault(v["district"], []).append(v)
+        by_district = findings["verdicts"].by_district()  # district -> its verdicts, decoded at each look-up
+        raw_by_district = source["verdicts"].by_district()  # as findings.json has them (the clause apart from its document)
         # the documents with an assessment page (the national standard), and each district's page of each
         assessed = assessment.assessed(source)
         assessment_pages = {(d, doc["ref"]): assessment.page_name(pages[d], doc, lang)
                             for doc in assessed for d in by_district if d != plan()["city"]}
-        links = {(v["district"], v["check"]): (f"{assessment_pages[(v['district'], v['document'])]}#v-{v['check']}"
-                                               if v["status"] == "pass" and (v["district"], v.get("document")) in assessment_pages
-                                               else f"{pages[v['district']]}#v-{v['check']}") for v in source["verdicts"]}
-        notices = {d: notice_name(pages[d], lang) for d, vs in by_district.items()
-                   if any(v["status"] in ("fail", "missing") and not pending_review(v) for v in vs)}
+
+        def link(v: dict) -> str:
+            """Where the summary links a verdict: its report, or its assessment page for a requirement met there."""
+            if v["status"] == "pass" and (v["district"], v.get("document")) in assessment_pages:
+                return f"{assessment_pages[(v['district'], v['document'])]}#v-{v['check']}"
+            return f"{pages[v['district']]}#v-{v['check']}"
+        notices = {d: notice_name(pages[d], lang) for d in raw_by_district  # counted, not decoded (auditor.verdicts)
+                   if any(status in ("fail", "missing") and not pending_review({"status": status, "method": method})
+                          for status, method in source["verdicts"].statuses(d))}
         numbers = issue.numbers(sorted(notices, key=lambda d: (district_order(d), d)))
         sample_any = bool(findings.get("sample_data"))
         common = {"findings": findings, "clauses": clauses, "pages": pages, "notices": notices, "lang": lang, "t": t,
@@ -184,7 +192,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         return f"{district} · {document}" + (f" · {t['sample_marker']}" if sample else "")
 
     def district_files(district: str) -> dict[str, str]:
-        verdicts = by_district[district]
+        raw = raw_by_district[district]  # decoded here, in the worker that renders the district
+        verdicts = [_cite(v, fmt) for v in raw]
         views = [{**view(v, fmt, as_of), "why": basis(v, fmt), "waiver_view": waiver_text(v, fmt)} for v in verdicts]
         # a document with its own assessment page lists its passed requirements there; the report names how many
         elsewhere = []
@@ -209,7 +218,7 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         out = {pages[district]: env.get_template("district.html").render(**context)}
         for doc in assessed:
             if (district, doc["ref"]) in assessment_pages:
-                a = assessment.district_assessment(doc, raw_by_district[district], fmt, pages, district)
+                a = assessment.district_assessment(doc, raw, fmt, pages, district)
                 out[assessment_pages[(district, doc["ref"])]] = env.get_template("assessment.html").render(
                     **{**context, "page_header": header(district, t["assess_short"], sample)}, a=a)
         if district in notices:
@@ -230,18 +239,26 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     groups = summary_groups([d for d in by_district if d != city])  # [] up to SUMMARY_PAGE districts: one page
     city_view = (lambda: city_history(history.get("city"), fmt, pages, notices, clauses, numbers)) if history else (lambda: None)
 
-    def cv_matrices(members) -> list[dict]:
-        """The 差异系数 matrices of the districts ``members`` (all of them, or one page's), one per assessed document."""
+    def decoded(members: set | None) -> tuple[dict, dict]:
+        """(as findings.json has them, as the documents cite them): the verdicts of ``members`` (None: every district)
+        and the city's, each district decoded once."""
+        raw = {d: raw_by_district[d] for d in raw_by_district if members is None or d in members or d == city}
+        return raw, {d: [_cite(v, fmt) for v in vs] for d, vs in raw.items()}
+
+    def cv_matrices(raw: dict) -> list[dict]:
+        """The 差异系数 matrices of the districts of ``raw`` (all of them, or one page's), one per assessed document."""
         return [x for doc in assessed
-                if (x := assessment.matrix(doc, {d: vs for d, vs in raw_by_district.items() if d != city and d in members},
+                if (x := assessment.matrix(doc, {d: vs for d, vs in raw.items() if d != city},
                                            fmt, pages, {d: p for (d, ref), p in assessment_pages.items() if ref == doc["ref"]}))]
 
     def index() -> dict[str, str]:
         if groups:
             return overview()
-        matrices = cv_matrices(raw_by_district)
+        raw, every = decoded(None)  # one page of districts (up to SUMMARY_PAGE): decoded once, here
+        matrices = cv_matrices(raw)
+        shown = {**findings, "verdicts": [v for vs in every.values() for v in vs]}
         return {"index.html": env.get_template("index.html").render(
-            **common, **summary_context(findings, by_district, clauses, pages, fmt, links), cv_matrices=matrices, **waiver_context(),
+            **common, **summary_context(shown, every, clauses, pages, fmt, link), cv_matrices=matrices, **waiver_context(),
             files=findings["submissions"], page_header=header(city, t["summary_short"], sample_any),
             history=city_view(), summary_page=None, summary_pages=None)}
 
@@ -255,9 +272,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         shown, shown_by = overview_findings(findings, by_district, city)
         sample = findings.get("sample_data") or []
         shown["sample_data"] = sample[:10] + (["…"] if len(sample) > 10 else [])
-        context = summary_context(shown, shown_by, clauses, pages, fmt, links)
-        rows = overview_rows(groups, by_district, notices, t["summary_page_label"])
-        totals = counts(findings["verdicts"])
+        context = summary_context(shown, shown_by, clauses, pages, fmt, link)
+        rows = overview_rows(groups, source["verdicts"], notices, t["summary_page_label"])
+        totals = status_counts(source["verdicts"].statuses())
         context.update(totals=totals, headline=headline(totals, fmt), status_chart=status_chart(rows))
         return {"index.html": env.get_template("index.html").render(
             **{**common, "findings": shown}, **context, **waiver_context(), files=[],
@@ -266,14 +283,15 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
 
     def summary_page(number: int) -> dict[str, str]:
         group = groups[number - 1]
-        shown, shown_by = page_findings(findings, by_district, group, city)
+        raw, cited_by = decoded(set(group))
+        shown, shown_by = page_findings(findings, cited_by, group, city)
         nav = {"number": number, "of": len(groups), "first": group[0], "last": group[-1],
                "previous": page_name(number - 1) if number > 1 else "", "next": page_name(number + 1) if number < len(groups) else ""}
         label = f"{t['summary_short']} · {t['summary_page_label'].format(n=number)}"
         return {page_name(number): env.get_template("index.html").render(
-            **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt, links), **waiver_context(group),
+            **{**common, "findings": shown}, **summary_context(shown, shown_by, clauses, pages, fmt, link), **waiver_context(group),
             files=shown["submissions"], page_header=header(city, label, bool(shown["sample_data"])),
-            history=None, summary_page=nav, summary_pages=None, cv_matrices=cv_matrices(set(group)))}
+            history=None, summary_page=nav, summary_pages=None, cv_matrices=cv_matrices(raw))}
 
     def json_part() -> dict:
         if stage:

@@ -3,6 +3,7 @@ contribution, and each district-level check's figures against its target (plain 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 from auditor.model import plan
 from auditor.output.charts import bar_chart, status_chart
@@ -49,15 +50,13 @@ def _measure_entry(name: str, m: dict, aim: tuple | None, pages: dict, fmt: Form
             if number and isinstance(m.get("value"), (int, float)) else None}
 
 
-def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dict, fmt: Formatter, links: dict | None = None) -> dict:
+def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dict, fmt: Formatter,
+                    link: Callable[[dict], str] | None = None) -> dict:
     """The city summary: matrix, status chart, city targets with contributions, district figures against targets.
 
-    ``links``: (district, check) -> where the verdict is shown (a district's report, or its assessment page for a
-    requirement met there); by default the district's report."""
-    links = links or {}
-
-    def link(v: dict) -> str:
-        return links.get((v["district"], v["check"])) or f"{pages[v['district']]}#v-{v['check']}"
+    ``link(verdict)``: where the verdict is shown (a district's report, or its assessment page for a requirement met
+    there); by default the district's report."""
+    link = link or (lambda v: f"{pages[v['district']]}#v-{v['check']}")
     city = plan()["city"]
     names = fmt.words["status"]
     districts = [d for d in by_district if d != city] + ([city] if city in by_district else [])

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
 from auditor.store import db, identity, numbering
+from auditor.verdicts import as_verdicts
 
 DEFAULT_NUMBER = numbering.DEFAULT_PATTERN
 NOTICE_STATUSES = ("fail", "missing")
@@ -92,9 +93,7 @@ def plan_notices(connection, findings: dict, number: str, issued: _dt.date, hash
     this round from the same submission before (for the city: in this round) keeps its number; the others take the next numbers of ``number`` after those in the history. ``connection``: the
     history, or None when there is none yet."""
     as_of = findings["as_of"]
-    by_district: dict[str, list[dict]] = {}
-    for v in findings["verdicts"]:
-        by_district.setdefault(v["district"], []).append(v)
+    by_district = as_verdicts(findings["verdicts"]).by_district()  # one district's verdicts decoded at a time
     taken = [text for (text,) in connection.execute("SELECT number FROM notices")] if connection is not None else []
     planned: dict[str, tuple[str, bool]] = {}
     for district in sorted(by_district, key=lambda d: (district_order(d), d)):

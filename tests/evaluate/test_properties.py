@@ -364,7 +364,7 @@ def test_a_check_is_judged_on_what_it_reads_alone(subs, as_of):
 def test_findings_survive_a_json_round_trip(subs, as_of):
     """Exercised when some verdict carries evidence."""
     findings = audit(subs, as_of)
-    text = json.dumps(findings, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(findings, ensure_ascii=False, sort_keys=True, default=list)
     assert json.loads(text) == findings
     assert json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True) == text
     errors = list(contracts.validator("findings").iter_errors(json.loads(text)))

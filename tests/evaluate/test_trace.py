@@ -13,6 +13,7 @@ from auditor.intake.contracts import validator
 from auditor.intake.document import Document
 from auditor.intake.submission import facts_from_document
 from auditor.intake.submissions import load_submissions
+from auditor.output.findings import findings_json
 from auditor.rules.policies import load_policies
 
 from conftest import FIXTURES, POLICIES
@@ -31,7 +32,7 @@ def findings(policy_set):
 
 
 def test_the_trace_is_in_the_contract_and_agrees_with_the_verdict(findings):
-    validator("findings").validate(findings)
+    validator("findings").validate(json.loads(findings_json(findings)))  # as findings.json has them
     for v in findings["verdicts"]:
         t = v["trace"]
         failed = [e["record"] for e in v["evidence"] if e["problem"] == "fail"]

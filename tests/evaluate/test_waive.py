@@ -3,6 +3,7 @@ underlying status kept; expired left failed and marked; unused reported; only na
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
 
@@ -10,9 +11,11 @@ import pytest
 
 from auditor.audit import Auditor
 from auditor.cli import main
+from auditor.evaluate import waive
 from auditor.intake.contracts import validator
 from auditor.intake.submissions import load_submissions
 from auditor.output import paging
+from auditor.output.findings import findings_json
 from auditor.output.report import render
 from auditor.rules.policies import load_policies
 from auditor.rules.waivers import load_waivers
@@ -38,10 +41,21 @@ def _v(findings, district, check):
 
 def test_the_findings_keep_their_contract(audited):
     _, plain, waived = audited
-    validator("findings").validate(waived)
+    validator("findings").validate(json.loads(findings_json(waived)))  # as findings.json has them
     assert "waivers" not in plain  # without a waiver folder nothing changes
     assert {w["id"]: w["status"] for w in waived["waivers"]} == {
         "hn-layout-2019": "applied", "hn-action-plan-2020": "expired", "hp-large-classes": "unused", "dd-one-class": "applied"}
+
+
+def test_waivers_applied_district_by_district_are_those_applied_to_all_the_verdicts(audited):
+    """The audit keeps each district's verdicts apart (encoded) and applies the waivers district by district: the
+    same verdicts and the same reports, in the waivers' order, as applying them to the whole list at once."""
+    policy_set, plain, waived = audited
+    waivers = load_waivers(WAIVERS, policy_set)
+    assert len({w.district for w in waivers}) > 1  # more than one district, so the order of the reports is tested
+    verdicts = list(plain["verdicts"])
+    assert waive.apply(verdicts, waivers, AS_OF) == waived["waivers"]
+    assert verdicts == waived["verdicts"] and verdicts != plain["verdicts"]
 
 
 def test_a_waiver_in_force_waives_and_cites_its_document(audited):

@@ -32,7 +32,7 @@ def test_no_page_or_cell_holds_a_bidirectional_control():
     for record in facts.records["class"]:
         record.ident["school_name"] = "第一\u202e学小\u2066x\u2069"
     findings = Auditor(policy_set, "reference").audit([facts], _dt.date(2022, 12, 31), ["大东区"])
-    assert BIDI.search(json.dumps(findings, ensure_ascii=False)), "the test did not get its name into the findings"
+    assert BIDI.search(json.dumps(findings, ensure_ascii=False, default=list)), "the test did not get its name into the findings"
     files = render(findings, policy_set, "zh")
     pages = {name: text for name, text in files.items() if name.endswith(".html")}
     assert any("第一学小x" in text for text in pages.values())

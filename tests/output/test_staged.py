@@ -67,7 +67,7 @@ def test_findings_json_in_chunks_of_verdicts_is_the_same_bytes(audited, monkeypa
     handle = io.BytesIO()
     write_findings_json(findings, handle)
     assert handle.getvalue() == findings_json(findings).encode("utf-8")
-    assert json.loads(handle.getvalue()) == json.loads(json.dumps(findings))
+    assert json.loads(handle.getvalue()) == json.loads(json.dumps(findings, default=list))
 
 
 def test_a_render_that_fails_leaves_no_temporary(audited, tmp_path, monkeypatch):

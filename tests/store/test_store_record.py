@@ -54,7 +54,7 @@ def test_everything_an_audit_established_is_stored_and_reads_back(tmp_path, audi
     findings, inventory = audited
     done = rec(tmp_path / "h.sqlite", audited, policy_set)
     with db.opened(str(tmp_path / "h.sqlite"), write=False) as connection:
-        assert query.findings_of(connection, done.audit) == json.loads(json.dumps(findings["verdicts"]))
+        assert query.findings_of(connection, done.audit) == json.loads(json.dumps(list(findings["verdicts"])))
         info = json.loads(connection.execute("SELECT info FROM audits WHERE id = ?", (done.audit,)).fetchone()[0])
         assert info == {k: v for k, v in findings.items() if k != "verdicts"}
         stored = dict(connection.execute("SELECT a.name, p.content FROM audit_policies a JOIN policy_files p USING (sha256)"))
