@@ -5,16 +5,15 @@ result (text in the chosen language, or JSON); problems are raised as ``AuditorE
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
 from auditor import changes, console, explain, timing
+from auditor.arguments import (DEFAULT_DB, db_path, load_waiver_folder, parse_date, parse_districts, parse_issue, parse_jobs,
+                               parse_rectify_days, period_end, waiver_warnings)
 from auditor.audit import Auditor
-from auditor.dates import real_date
 from auditor.errors import PolicyError, Problem, UsageError, hint
 from auditor.evaluate.engine import validate_rulesets
 from auditor.examples import junit_xml, report_lines, run_examples
@@ -25,7 +24,6 @@ from auditor.output.files import write_reports
 from auditor.output.changes import ChangeWords
 from auditor.output.formatter import Formatter
 from auditor.output.report import render
-from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.output.templates import write_templates
 from auditor.output.writer import claim
 from auditor.progress import Progress
@@ -34,13 +32,10 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules import revisions
 from auditor.rules.policies import load_policies
-from auditor.rules.waivers import default_folder as default_waivers, load_waivers, waiver_files
+from auditor.rules.waivers import waiver_files
 from auditor.store import db, history, query, record, text, views
 from auditor.texts import msg, render as words
-from auditor.workers import default_jobs
 
-DEFAULT_DB = "history.sqlite"  # the audit history: inside the --out folder for audit, in the current folder otherwise
-DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))  # beyond it, a date plus the rectification days overflowed
 
 
 def default_policies() -> str:
@@ -54,98 +49,6 @@ def default_policies() -> str:
     except ValueError:  # another drive
         return str(folder)
     return str(folder) if relative.startswith("..") else relative
-
-
-# ----------------------------------------------------------------------------- arguments
-def parse_date(text: str, option: str = "--as-of") -> _dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.not-a-date", text=text)))
-    date = real_date(text)
-    if date is None:
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.not-a-real-date", text=text)))
-    if not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
-        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.date-range", text=text, first=DATE_RANGE[0],
-                                                                     last=DATE_RANGE[1])))
-    return date
-
-
-def parse_districts(text: str | None) -> list[str] | None:
-    if not text:
-        return None
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    known = plan()["districts"]
-    bad = [n for n in names if n not in known]
-    if bad:
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.unknown-district", name=bad[0], hint=hint(bad[0], known))))
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:  # it would be counted twice in city-wide figures
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.district-twice", name=twice[0])))
-    return names
-
-
-def parse_rectify_days(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
-        raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", msg("args.rectify-days", text=text)))
-    return int(text)
-
-
-def parse_jobs(text: str | None) -> int:
-    if text is None:
-        return default_jobs()
-    if not re.fullmatch(r"[1-9][0-9]{0,3}", text.strip()):
-        raise UsageError(Problem("--jobs", 0, 0, "U-ARGS", msg("args.jobs", text=text)))
-    return int(text)
-
-
-def parse_issue(args, as_of: _dt.date):
-    """The documents' issue from --issued, --number and --settings (validated before anything is audited).
-
-    Without --issued the documents are issued today, or on the audit's base date when that is later."""
-    if args.issued:
-        issued = parse_date(args.issued, "--issued")
-        if issued < as_of:
-            raise UsageError(Problem("--issued", 0, 0, "U-ARGS", msg("args.issued-early", issued=issued, as_of=as_of)))
-    else:
-        issued = max(_dt.date.today(), as_of)
-    if args.number and number_problem(args.number):
-        raise UsageError(Problem("--number", 0, 0, "U-ARGS", number_problem(args.number)))
-    return make_issue(load_settings(args.settings), args.lang, issued, args.number)
-
-
-def db_path(args) -> str | None:
-    """The audit history an audit records into: --db, else history.sqlite inside the --out folder (so that an audit
-    writes nothing outside --out; the writer never replaces or removes it); None with --no-db."""
-    if args.no_db:
-        if args.db:
-            raise UsageError(Problem("--no-db", 0, 0, "U-ARGS", msg("args.db-and-no-db")))
-        return None
-    if args.db:
-        return args.db
-    return os.path.join(os.path.abspath(args.out), DEFAULT_DB)
-
-
-def load_waiver_folder(args, policy_set) -> tuple[tuple | None, str | None]:
-    """The waivers of --waivers DIR, else of waivers/ beside the folder of policy packs when it exists; (None, None) without."""
-    folder = args.waivers or default_waivers(args.policies)
-    if not folder:
-        return None, None
-    return load_waivers(folder, policy_set), folder
-
-
-WAIVER_STATUS = {"expired": "waiver.expired", "not_yet_valid": "waiver.not-yet-valid", "unused": "waiver.unused"}
-
-
-def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
-    """One stderr line for every waiver not applied (expired, not yet valid, unused), in ``lang``."""
-    return [f"{w['source']}: {w['id']}: " + words(msg(WAIVER_STATUS[w["status"]], until=w["valid_until"], since=w["valid_from"],
-                                                     checks=", ".join(w["applied_to"]) or "-"), lang)
-            for w in reports if w["status"] != "applied"]
-
-
-def period_end(policy_set) -> _dt.date:
-    """The end of the first document's period (the city's plan), else the latest end of any, else today."""
-    ends = [p.end for p in policy_set.packs if p.end]
-    return ends[0] if ends else _dt.date.today()
 
 
 # ----------------------------------------------------------------------------- audit and validate
