@@ -71,7 +71,7 @@ def check_counts(data: dict, add) -> None:
             if primary is not None and junior is not None and total is not None and primary + junior != total:
                 add("S-SCHEMA", msg("content.stage-split", primary=primary, junior=junior, sum=primary + junior, total=total),
                     ("schools", i, "pupils_primary"))
-            elif school.get("stage") in ONE_STAGE:
+            elif isinstance(school.get("stage"), str) and school["stage"] in ONE_STAGE:  # a wrong type: the schema says so
                 check_one_stage(school, i, total, add)
 
 
@@ -89,8 +89,13 @@ def check_one_stage(school: dict, i: int, total: int | None, add) -> None:
         expected = (total if stage == served else 0)
         if value is not None and expected is not None and value != expected:
             add("S-SCHEMA", msg("content.one-stage", field=Both(f"pupils_{stage}", _STAGE_PUPILS[stage]), value=value, expected=expected,
-                                stage=Both(school["stage"], contracts.scalar_fields("school")["stage"].get("x-enum-zh", {}).get(school["stage"], school["stage"]))),
+                                stage=stage_name(school["stage"])),
                 ("schools", i, f"pupils_{stage}"))
+
+
+def stage_name(stage) -> Both:
+    """A school's stage in words: its code in English, the schema's Chinese name (完全中学, …) in Chinese."""
+    return Both(str(stage), contracts.scalar_fields("school")["stage"].get("x-enum-zh", {}).get(stage, str(stage)))
 
 
 def _nothing_to_say(classes: list, low: int, high: int) -> bool:
@@ -152,7 +157,6 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
                 seen[ident] = i
         return out
 
-    stages = contracts.scalar_fields("school")["stage"].get("x-enum-zh", {})
     for i, school in unique(_list(data.get("schools")), ("schools",), "school-id"):
         stage = school.get("stage")
         low, high = GRADES.get(stage, (1, 9)) if isinstance(stage, str) else (1, 9)
@@ -164,7 +168,7 @@ def check_content(document: Document, collector: Collector, partial: bool = Fals
             if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 9:
                 continue  # the schema reports it
             if not low <= grade <= high:
-                add("S-SCHEMA", msg("content.grade", grade=grade, stage=Both(str(stage), stages.get(stage, str(stage)))), ("schools", i, "classes", j, "grade"))
+                add("S-SCHEMA", msg("content.grade", grade=grade, stage=stage_name(stage)), ("schools", i, "classes", j, "grade"))
 
 
 _ID, _GRADE = itemgetter("id"), itemgetter("grade")

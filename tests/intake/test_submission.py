@@ -60,3 +60,13 @@ def test_a_twelve_year_school_may_have_grades_1_to_9_and_its_counts_agree():
               "classes": [{"id": "1-1", "grade": 1, "size": 40}, {"id": "9-1", "grade": 9, "size": 0}]}
     check_content(Document("x", {"district": "和平区", "schools": [school]}), collector)
     assert collector.problems == []
+
+
+@pytest.mark.parametrize("stage", [["complete_secondary"], {"a": 1}, 7, None])
+def test_a_stage_of_the_wrong_type_leaves_the_content_checks_to_the_schema(stage):
+    """The content checks judge only values of the right type: a list as a school's stage (unhashable) once
+    raised TypeError in the one-stage check instead of the schema's located error."""
+    collector = Collector("x", SubmissionError)
+    school = {**_SCHOOL, "stage": stage, "pupils": 500, "pupils_compulsory": 500, "pupils_junior": 20}
+    check_content(Document("x", {"district": "和平区", "schools": [school]}), collector)
+    assert collector.problems == []
