@@ -25,7 +25,7 @@ from auditor.output.changes import ChangeWords
 from auditor.output.formatter import Formatter
 from auditor.output.report import render
 from auditor.output.templates import write_templates
-from auditor.output.writer import claim
+from auditor.output.claims import claim
 from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
