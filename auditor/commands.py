@@ -219,7 +219,7 @@ def cmd_test(args) -> int:
     for line in problems:
         print(line, file=sys.stderr)
     if args.format == "junit":
-        sys.stdout.write(junit_xml(results))
+        sys.stdout.write(junit_xml(results, args.lang))
     elif args.format == "json":
         sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "documents": documents,
                                           "failures": [
