@@ -17,6 +17,8 @@ from auditor.intake.sheets.located import Grid, Ledger
 from auditor.intake.sheets.package import range_text
 from auditor.texts import msg
 
+_IGNORED = tuple(map(norm, IGNORED_HEADERS))  # normalised once
+
 
 
 def find_header(grid: Grid, known: set[str], ledger: Ledger) -> tuple[int, int] | None | bool:
@@ -78,7 +80,7 @@ def match_columns(grid: Grid, header_row: int, candidates: list[tuple[Field, set
         if v is None or (isinstance(v, str) and not v.strip(SPACES)):
             continue
         name = norm(v)
-        if any(name.startswith(norm(p)) for p in IGNORED_HEADERS):
+        if name.startswith(_IGNORED):
             continue
         match = next((f for f, names in candidates if name in names), None)
         if match is None:

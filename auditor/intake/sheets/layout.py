@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 from auditor.errors import closest
@@ -167,7 +168,13 @@ class Sheet:
 
 
 def sheets() -> list[Sheet]:
-    """The sheets a submission can have, with every field the schema allows on each."""
+    """The sheets a submission can have, with every field the schema allows on each (made once: the schema is the
+    package's own; a workbook of 1,200 classes spent a tenth of its reading time making them again per sheet)."""
+    return list(_sheets())
+
+
+@lru_cache(maxsize=None)
+def _sheets() -> tuple[Sheet, ...]:
     root = contracts.schema("submission")
     out = []
     for kind, defname, key, parent in STRUCTURE:
@@ -189,32 +196,36 @@ def sheets() -> list[Sheet]:
             if f is not None:
                 fields.append(f)
         out.append(Sheet(kind, node.get("title", key), key, parent, tuple(fields), kind == "district"))
-    return out
+    return tuple(out)
 
 
 def sheets_by_kind() -> dict[str, Sheet]:
-    return {s.kind: s for s in sheets()}
+    return {s.kind: s for s in _sheets()}
 
 
 # ----------------------------------------------------------------------------- names as people type them
+_SPACE = re.compile(r"\s+")
+
+
 def norm(text: str) -> str:
     """A sheet or column name as compared: NFKC, no spaces, no required-star, lower case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).strip("*").lower()
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).strip("*").lower()
 
 
-def header_names(f: Field) -> set[str]:
-    """Every normalised header text that names ``f``'s column."""
+@lru_cache(maxsize=None)
+def header_names(f: Field) -> frozenset[str]:
+    """Every normalised header text that names ``f``'s column (made once per field)."""
     names = {norm(f.title), norm(f.key), norm(f.header)}
     if f.unit:
         names |= {norm(f"{f.title}({f.unit})"), norm(f"{f.title}（{f.unit}）")}
     if f.link:
         names.add(norm(f.key.split(".")[0] + "_id"))
-    return names
+    return frozenset(names)
 
 
 def sheets_by_name() -> dict[str, Sheet]:
     """Each sheet under its normalised Chinese and English names."""
-    return {norm(name): sheet for sheet in sheets() for name in (sheet.name, sheet.key)}
+    return {norm(name): sheet for sheet in _sheets() for name in (sheet.name, sheet.key)}
 
 
 def guess(word, choices) -> Msg | str:

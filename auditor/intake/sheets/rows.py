@@ -24,13 +24,14 @@ from auditor.texts import Both, msg
 _Absent = type(ABSENT)
 _PRESENT = partial(is_not, ABSENT)
 _BAD_TEXT_SEARCH = BAD_TEXT.search
+_VERTICAL_NAMES = {role: frozenset(map(norm, names)) for role, names in VERTICAL_HEADERS.items()}  # normalised once
 
 
 def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[str, Loc]:
     """The district sheet (指标 | 数值 rows) into ``data``: the submission's own fields (district,
     reported_on) at the top, the rest under ``figures``. Returns each figure's value cell, filled or not."""
     rows_of: dict[str, Loc] = {}
-    known = {n for names in VERTICAL_HEADERS.values() for n in map(norm, names)}
+    known = set().union(*_VERTICAL_NAMES.values())
     found = find_header(grid, known, ledger)
     if found is False:
         return rows_of
@@ -40,8 +41,8 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
     header_row, first = found
     cols = {}
     for c, v in grid.rows[header_row].items():
-        for role, names in VERTICAL_HEADERS.items():
-            if isinstance(v, str) and norm(v) in map(norm, names):
+        for role, names in _VERTICAL_NAMES.items():
+            if isinstance(v, str) and norm(v) in names:
                 cols[role] = c
     if "name" not in cols or "value" not in cols:
         ledger.add(grid.loc(header_row, 1), "S-SHEET", msg("sheet.figures-columns", sheet=grid.title))
@@ -49,6 +50,10 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
     fill_merges(grid, first, ledger)
     top = set(contracts.schema("submission")["properties"])
     fields = [(f, header_names(f)) for f in sheet.fields]
+    by_name: dict[str, object] = {}
+    for f, names in fields:  # a name two fields share names the first
+        for n in names:
+            by_name.setdefault(n, f)
     seen: dict[str, int] = {}
     for row in sorted(r for r in grid.rows if r >= first):
         cells = grid.rows[row]
@@ -59,7 +64,7 @@ def read_figures(grid: Grid, sheet: Sheet, data: dict, ledger: Ledger) -> dict[s
             if raw not in (None, ""):
                 ledger.add(grid.loc(row, cols["name"]), "S-SHEET", msg("sheet.value-without-name"))
             continue
-        f = next((f for f, names in fields if norm(name) in names), None)
+        f = by_name.get(norm(name))
         if f is None:
             hint = guess(str(name).strip(), [x.title for x, _ in fields])
             ledger.add(grid.loc(row, cols["name"]), "S-SHEET", msg("sheet.unknown-indicator", name=excerpt(str(name).strip(), 30), hint=hint))
