@@ -110,7 +110,7 @@ def xlsx_floor(findings, policy_set, repeat: int) -> None:
         for _ in range(max(1, repeat)):
             start = time.process_time()
             book = Book(source, fmt)
-            write = [(ws.write_string, ws.write_number, ws.write_datetime, ws.write_boolean) for ws in book.sheets]
+            write = [book.calls(ws) for ws in book.sheets]
             formats = book.formats
             for sheet, kind, row, col, value, key in tape:
                 write[sheet][kind](row, col, value, formats.get(key))

@@ -115,18 +115,38 @@ def _rows(findings: dict, fmt: Formatter):
         yield row, details
 
 
+def _rich(write_rich_string):
+    """write_string for a text XlsxWriter would take for rich-text XML: in constant-memory mode it writes a string
+    that begins with "<r>" and ends with "</r>" into the sheet unescaped (a school name of that shape made the
+    workbook unreadable, or added cells of its own). Written as three plain runs instead, escaped, read back as
+    the same text (only an "_xHHHH_" inside reads back escaped once more: XlsxWriter escapes rich text twice)."""
+    def write(row: int, col: int, text: str, cell_format=None) -> None:
+        write_rich_string(row, col, text[:1], text[1:2], text[2:], *((cell_format,) if cell_format else ()))
+    return write
+
+
 def _writer(write, day, fills: dict, status_column: int | None):
     """put(number, row): a row's cells written with ``write`` = (write_string, write_number, write_datetime,
-    write_boolean). Text is always written as text (a school name beginning with "=" is never a formula, a URL
-    never a link); an empty cell is not written at all; the status cell takes its status's fill."""
-    write_string, write_number, write_datetime, write_boolean = write
+    write_boolean, write_rich). Text is always written as text (a school name beginning with "=" is never a
+    formula, a URL never a link, "<r>…</r>" never XML); an empty cell is not written at all; the status cell takes
+    its status's fill."""
+    write_plain, write_number, write_datetime, write_boolean, write_rich = write
+
+    def write_string(number: int, index: int, value: str, cell_format) -> None:
+        if value.startswith("<r>") and value.endswith("</r>"):
+            write_rich(number, index, value, cell_format)
+        else:
+            write_plain(number, index, value, cell_format)
 
     def put(number: int, row: tuple) -> None:
         for index, value in enumerate(row):
             kind = type(value)
             if kind is str:
                 if value:
-                    write_string(number, index, value, fills.get(value) if index == status_column else None)
+                    if value[:1] == "<" and value.startswith("<r>") and value.endswith("</r>"):
+                        write_rich(number, index, value, fills.get(value) if index == status_column else None)
+                    else:
+                        write_plain(number, index, value, fills.get(value) if index == status_column else None)
             elif kind is int or kind is float:
                 write_number(number, index, value)
             elif kind is _dt.datetime:
@@ -178,9 +198,15 @@ class Book:
                 ws.write_string(0, index, headings[key], bold)
             self.sheets.append(ws)
 
+    @staticmethod
+    def calls(ws) -> tuple:
+        """A sheet's writes by kind (see :func:`cells`): write_string, write_number, write_datetime, write_boolean,
+        and the rich-text way for the text XlsxWriter would write unescaped."""
+        return ws.write_string, ws.write_number, ws.write_datetime, ws.write_boolean, _rich(ws.write_rich_string)
+
     def writers(self):
         """put(number, row) for sheet 检查结论 and for sheet 问题明细."""
-        return [_writer((ws.write_string, ws.write_number, ws.write_datetime, ws.write_boolean), self.day, fills, status)
+        return [_writer(self.calls(ws), self.day, fills, status)
                 for ws, fills, status in ((self.sheets[0], self.fills, FINDINGS_COLUMNS.index("status")), (self.sheets[1], {}, None))]
 
     def finish(self, last: tuple[int, int]) -> bytes:
@@ -199,6 +225,8 @@ class Book:
             info.write_string(number, 0, label)
             if isinstance(value, _dt.date):
                 info.write_datetime(number, 1, _dt.datetime.combine(value, _dt.time()), self.day)
+            elif str(value).startswith("<r>") and str(value).endswith("</r>"):
+                _rich(info.write_rich_string)(number, 1, str(value))
             else:
                 info.write_string(number, 1, str(value))
         info.set_column(0, 0, 14)
@@ -229,13 +257,13 @@ def workbook(findings: dict, fmt: Formatter) -> bytes:
 
 def cells(findings: dict, fmt: Formatter) -> tuple[list[tuple], tuple[int, int]]:
     """Every data cell :func:`workbook` writes, as ``(sheet, kind, row, column, value, format)`` in the order it
-    writes them (``kind`` 0-3: string, number, datetime, boolean; ``format`` a key of :attr:`Book.formats` or
+    writes them (``kind`` 0-4: string, number, datetime, boolean, text XlsxWriter would take for XML (see ``_rich``); ``format`` a key of :attr:`Book.formats` or
     None), and each data sheet's last row: what bench/render.py replays with XlsxWriter alone (the floor)."""
     tape: list[tuple] = []
 
     def recorder(sheet: int):
         return tuple((lambda kind: lambda row, col, value, cell_format=None: tape.append((sheet, kind, row, col, value, cell_format)))(k)
-                     for k in range(4))
+                     for k in range(5))
 
     words = {word: word for word in (fmt.words["status"][s] for s in STATUS_COLOURS)}
     put_finding = _writer(recorder(0), "day", words, FINDINGS_COLUMNS.index("status"))

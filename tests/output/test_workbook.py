@@ -103,7 +103,7 @@ def replayed(findings, fmt) -> bytes:
     """What bench/render.py's floor writes: the recorded cells, one XlsxWriter call each."""
     tape, last = fast.cells(findings, fmt)
     book = fast.Book(findings, fmt)
-    write = [(ws.write_string, ws.write_number, ws.write_datetime, ws.write_boolean) for ws in book.sheets]
+    write = [book.calls(ws) for ws in book.sheets]
     for sheet, kind, row, col, value, key in tape:
         write[sheet][kind](row, col, value, book.formats.get(key))
     return book.finish(last)
@@ -181,3 +181,23 @@ def test_hostile_verdicts_give_the_reference_writers_bytes(golden, data):
     data_ = fast.workbook(changed, fmt)
     assert data_ == xlsx_reference.workbook(changed, Formatter(policy_set, "zh"))
     assert replayed(changed, fmt) == data_
+
+
+@pytest.mark.parametrize("text", ['<r>x</t></is></c></row><row r="90"><c r="A90"><v>1</v></c></row><row r="91"></r>',
+                                  "<r></r>", "<r> 学校 & <b> </r>"])
+def test_text_shaped_like_rich_text_xml_is_written_as_text(golden, text):
+    """XlsxWriter (constant memory) writes a string that begins with <r> and ends with </r> as XML: a school name,
+    a message or a file name of that shape broke the workbook (the reference writer's output does not parse)."""
+    findings, policy_set = golden
+    changed = copy.deepcopy(findings)
+    v = next(v for v in changed["verdicts"] if v["status"] == "fail" and v["evidence"])
+    v["evidence"][0]["message"] = {"zh": text, "en": text}
+    v["title"] = {"zh": text, "en": text}
+    changed["submissions"] = [text]
+    data = fast.workbook(changed, Formatter(policy_set, "zh"))
+    book = load_workbook(io.BytesIO(data))
+    assert book["检查结论"].max_row == 1 + len(changed["verdicts"])
+    titles = [r[4] for r in book["检查结论"].iter_rows(min_row=2, values_only=True)]
+    messages = [r[10] for r in book["问题明细"].iter_rows(min_row=2, values_only=True)]
+    assert titles.count(text) == 1 and messages.count(text) == 1 and book["说明"]["B5"].value == text
+    assert replayed(changed, Formatter(policy_set, "zh")) == data
