@@ -88,6 +88,45 @@ def once(findings, policy_set):
     return files, cpu
 
 
+def xlsx_floor(findings, policy_set, repeat: int) -> None:
+    """findings.xlsx against its floor: XlsxWriter alone (constant_memory) writing the same cells in a plain loop.
+
+    The cells are recorded first (``workbook.cells``: every data cell with its format, untimed); the floor is then
+    the workbook set up, the recorded cells replayed one write call each, the filters, the sheet 说明, the bytes:
+    what XlsxWriter costs whatever we do. ``workbook`` itself is timed beside it, best of ``repeat`` each, the
+    findings frozen out of the cyclic collector as in ``once``. Printed: both, their ratio, and whether the floor's
+    bytes are the workbook's (they must be: the same cells)."""
+    from auditor.output.formatter import Formatter
+    from auditor.output.workbook import Book, cells, workbook
+    from auditor.verdicts import as_verdicts
+
+    source = {**findings, "verdicts": as_verdicts(findings["verdicts"])}  # as report.render hands it over
+    fmt = Formatter(policy_set, "zh")
+    tape, last = cells(source, fmt)
+    floor = ours = float("inf")
+    gc.collect()
+    gc.freeze()
+    try:
+        for _ in range(max(1, repeat)):
+            start = time.process_time()
+            book = Book(source, fmt)
+            write = [book.calls(ws) for ws in book.sheets]
+            formats = book.formats
+            for sheet, kind, row, col, value, key in tape:
+                write[sheet][kind](row, col, value, formats.get(key))
+            plain = book.finish(last)
+            floor = min(floor, time.process_time() - start)
+            start = time.process_time()
+            data = workbook(source, fmt)
+            ours = min(ours, time.process_time() - start)
+    finally:
+        gc.unfreeze()
+    print(f"findings.xlsx alone, CPU seconds, best of {max(1, repeat)}: ours {ours:.2f}, XlsxWriter alone writing the "
+          f"same {len(tape):,} cells (the floor) {floor:.2f}, ratio {ours / floor:.2f} "
+          f"({1e6 * ours / len(tape):.1f} / {1e6 * floor / len(tape):.1f} µs a cell); "
+          f"the floor's bytes {'are' if plain == data else 'are NOT'} ours; load average {os.getloadavg()[0]:.2f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--districts", type=int, default=60)
@@ -131,6 +170,7 @@ def main(argv=None) -> int:
           f"all {best['total']:.2f}; runs {[round(r['total'], 2) for r in runs]}")
     print(f"HTML: {len(html)} files, {sum(len(d.encode()) for d in html.values()) / 2**20:.1f} MB; "
           f"digest of every file {digest.hexdigest()[:16]}")
+    xlsx_floor(findings, policy_set, args.repeat)
     if args.profile:
         import cProfile
 
