@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup, escape
 
 from auditor.dates import zh_date
@@ -56,6 +57,31 @@ def _neutral(value, _search=BIDI.search):
     return neutral(value) if isinstance(value, str) else value
 
 
+_PRINTED: dict[str, str] = {}
+_PRINTED_MAX = 1 << 14
+
+
+def printed(value, _search=BIDI.search) -> str:
+    """What ``{{ value }}`` prints in an autoescaped template: ``escape(_neutral(value))`` (Jinja's
+    ``escape(environment.finalize(value))``), as text, in one call instead of three, and remembered per text: a
+    national audit's pages print millions of values, most of them the same few thousand texts (titles, labels,
+    requirements) in every district. Markup is printed as it is (without bidirectional controls)."""
+    kind = type(value)
+    if kind is str:
+        hit = _PRINTED.get(value)
+        if hit is None:
+            hit = str(escape(_neutral(value)))
+            if len(_PRINTED) >= _PRINTED_MAX:
+                _PRINTED.clear()
+            _PRINTED[value] = hit
+        return hit
+    if kind is Markup and _search(value) is None:
+        return value
+    if kind is int:
+        return str(value)  # digits and a sign: nothing to escape
+    return str(escape(_neutral(value)))
+
+
 # The small spans every table row prints (a status, a clause number, a date), as Python functions rather than Jinja
 # macros: a macro call costs as much as a whole row of plain values, and a national audit's pages make millions of
 # them. Each returns exactly what the template would print: every value escaped after ``_neutral`` (the
@@ -100,10 +126,35 @@ def school_cells(cells: list[dict]) -> Markup:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, printing each ``{{ value }}`` of an autoescaped template as
+    ``environment.printed(value)`` (the one function above) where Jinja writes ``escape(environment.finalize(value))``;
+    anything else (a template without autoescaping, an ``{% autoescape %}`` block) as Jinja writes it."""
+
+    def _fused(self, frame, finalize) -> bool:
+        return (frame.eval_ctx.autoescape is True and not frame.eval_ctx.volatile
+                and finalize.src == "environment.finalize(" and self.environment.finalize is _neutral)
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if self._fused(frame, finalize):
+            self.write("environment.printed(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node, frame, finalize) -> None:
+        if self._fused(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
 class _Environment(Environment):
     """``x.name`` on a plain dict looks up the key first when ``name`` is not an attribute of dict: what Jinja
     does anyway (``getattr`` fails, then ``x["name"]``), without raising and catching an AttributeError for each of
     the hundreds of thousands of lookups a national audit's pages make. ``x.items`` is still the method."""
+
+    code_generator_class = _CodeGenerator
+    printed = staticmethod(printed)
 
     def getattr(self, obj, attribute):
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
