@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from types import BuiltinMethodType, FunctionType
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.compiler import CodeGenerator
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from auditor.dates import zh_date
@@ -148,12 +150,31 @@ class _CodeGenerator(CodeGenerator):
             super()._output_child_post(node, frame, finalize)
 
 
+class _Context(Context):
+    """A template's call of one of the span functions above, or of a text's method (``t.more.format(n=...)``),
+    calls it at once: neither takes Jinja's context, so Jinja's look for a ``pass_context`` marker on each of the
+    many thousands of calls a district's pages make finds nothing. Anything else (a macro, a filter-like global)
+    is called as Jinja calls it."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature: keyword arguments may be named self)
+        kind = type(__obj)
+        if kind is BuiltinMethodType or (kind in _HELPER_TYPES and __obj in _HELPERS):
+            kwargs.pop("_loop_vars", None)
+            kwargs.pop("_block_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as Jinja says it
+                return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 class _Environment(Environment):
     """``x.name`` on a plain dict looks up the key first when ``name`` is not an attribute of dict: what Jinja
     does anyway (``getattr`` fails, then ``x["name"]``), without raising and catching an AttributeError for each of
     the hundreds of thousands of lookups a national audit's pages make. ``x.items`` is still the method."""
 
     code_generator_class = _CodeGenerator
+    context_class = _Context
     printed = staticmethod(printed)
 
     def getattr(self, obj, attribute):
@@ -165,9 +186,14 @@ class _Environment(Environment):
         return super().getattr(obj, attribute)
 
 
+_HELPERS = frozenset({nw_span, clause_span, date_span, status_span, school_cells})
+_HELPER_TYPES = frozenset(type(f) for f in _HELPERS) | {FunctionType}
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
     env = _Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html", "xml", "svg"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_neutral,
+                      auto_reload=False)  # (one audit's documents: no look at the files' times at each get_template)
     env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_EN=STATUS_EN, SEVERITY_ZH=SEVERITY_ZH, SEVERITY_EN=SEVERITY_EN,
                        METHOD_ZH=METHOD_ZH, METHOD_EN=METHOD_EN, STATUS_ORDER=STATUS_ORDER, STATUS_COLOURS=STATUS_COLOURS,
                        LIFECYCLE_COLOURS=LIFECYCLE_COLOURS, NOTICE_STATE_COLOURS=NOTICE_STATE_COLOURS,

@@ -146,8 +146,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     """
     with timing.stage("render"):
         env = environment(templates)
-        for name in ("district.html", "notice.html", "index.html", "assessment.html"):
-            env.get_template(name)  # compiled once here, not once per worker
+        for name in ("district.html", "notice.html", "index.html", "assessment.html", "base.html", "macros.html",
+                     "history.html", "history.css", "assessment_matrix.html"):
+            env.get_template(name)  # compiled once here (the ones they extend, import and include too), not once per worker
         fmt = Formatter(policy_set, lang)
         t = fmt.t
         issue = issue or default_issue(findings, lang)
