@@ -114,15 +114,16 @@ def status_span(status: str, lang: str) -> Markup:
 
 
 @lru_cache(maxsize=8192, typed=True)
-def _school_cell(mark, text, mark_text) -> Markup:
-    return Markup('<td class="m-%s" data-mark="%s">%s<span class="mark">%s</span></td>') % (
-        _neutral(mark), _neutral(mark), _neutral(text), _neutral(mark_text))
+def _school_cell(mark, text, mark_text) -> str:
+    mark = printed(mark)
+    return f'<td class="m-{mark}" data-mark="{mark}">{printed(text)}<span class="mark">{printed(mark_text)}</span></td>'
 
 
 def school_cells(cells: list[dict]) -> Markup:
     """One school's row of the assessment page's school-by-indicator table: each indicator's figure with its mark
-    (met, within the floor, below, missing). The largest table of a national audit (about 600 cells a district)."""
-    return Markup("").join([_school_cell(c["mark"], c["text"], c["mark_text"]) for c in cells])
+    (met, within the floor, below, missing). The largest table of a national audit (about 600 cells a district).
+    (Each cell is markup already, every value in it printed: joined as text, not escaped again one by one.)"""
+    return Markup("".join([_school_cell(c["mark"], c["text"], c["mark_text"]) for c in cells]))
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))

@@ -224,7 +224,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                     **{**context, "page_header": header(district, t["assess_short"], sample)}, a=a)
         if district in notices:
             addressee, you = _addressee(district, fmt)
-            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline), history_of.get(district), fmt)
+            shown = {x["check"]: x for x in views}  # their evidence rows and gaps, made once
+            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline, shown), history_of.get(district), fmt)
             by_check = {v["check"]: v for v in verdicts}
             for it in items:  # an expired waiver is said loudly where the item is, a partial one too
                 it["waiver_view"] = waiver_text(by_check[it["check"]], fmt)
