@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import BuiltinMethodType, FunctionType
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.compiler import CodeGenerator
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
+from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
@@ -149,6 +149,30 @@ class _CodeGenerator(CodeGenerator):
             self.write(")")
         else:
             super()._output_child_post(node, frame, finalize)
+
+    # ``x.name`` and ``x[key]`` on a plain dict holding the key: the item, looked up where the template reads it
+    # (Jinja calls environment.getattr / getitem, a Python call each, hundreds of thousands of times for a national
+    # audit's pages); anything else (not a dict, no such key, a key that is no text, ``x.items``) through those
+    # calls as before. Each object and key is evaluated once, in Jinja's order, into a temporary of its own.
+    @optimizeconst
+    def visit_Getattr(self, node, frame) -> None:
+        if self.environment.is_async or self.environment.sandboxed or node.attr in _DICT_ATTRIBUTES:
+            return super().visit_Getattr(node, frame)
+        obj, key = self.temporary_identifier(), repr(node.attr)
+        self.write(f"({obj}[{key}] if type({obj} := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {key} in {obj} else environment.getattr({obj}, {key}))")
+
+    @optimizeconst
+    def visit_Getitem(self, node, frame) -> None:
+        if self.environment.is_async or self.environment.sandboxed or isinstance(node.arg, nodes.Slice):
+            return super().visit_Getitem(node, frame)
+        obj, key = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"({obj}[{key}] if (type({obj} := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict) & (type({key} := ")
+        self.visit(node.arg, frame)
+        self.write(f") is str) and {key} in {obj} else environment.getitem({obj}, {key}))")
 
 
 class _Context(Context):

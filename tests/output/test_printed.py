@@ -29,6 +29,10 @@ TEMPLATES = {
 {{ m.cell(xs) }}{% autoescape false %}[{{ x }}]{% endautoescape %}""",
     "macros.html": """{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}{% macro wrap() %}<div>{{ caller() }}</div>{% endmacro %}""",
 }
+# each lookup alone (a missing one stops the page: StrictUndefined)
+LOOKUPS = ["{{ d.a }}", "{{ d['a'] }}", "{{ d.b.c }}", "{{ d[k] }}", "{{ d[d.k] }}", "{{ d.items | list | length if d is mapping }}",
+           "{{ d.get is defined }}", "{{ xs[0] if xs }}", "{{ m.cell(d.a) }}", "{% for y in d.b %}{{ y }}{% endfor %}"]
+TEMPLATES.update({f"lookup{i}.html": '{% import "macros.html" as m %}' + source for i, source in enumerate(LOOKUPS)})
 
 
 def _reference() -> Environment:
@@ -53,12 +57,35 @@ def test_printed_is_jinjas_escape_of_finalize(values):
         assert printed(value) == str(escape(_neutral(value))), value
 
 
-@settings(max_examples=200, deadline=None)
-@given(x=VALUE, xs=st.lists(st.one_of(TEXT, TEXT.map(Markup)), max_size=4))
-def test_pages_print_what_jinja_prints(x, xs):
-    expected = REFERENCE.get_template("page.html").render(x=x, xs=xs)
-    assert OURS.get_template("page.html").render(x=x, xs=xs) == expected
-    assert "\u202e" not in expected.replace("[\u202e", "")  # (only the autoescape-false block keeps controls as they are)
+class _Object:
+    """Not a dict: its attributes, read as Jinja reads them."""
+    a, k = "<attr>", "a"
+    b = {"c": "\u202e<c>"}
+
+    def __getitem__(self, key):
+        return f"[{key}]"
+
+
+KEYS = st.sampled_from(["a", "b", "k", "items", "get", "c", 0, 1, (1, 2)])
+DICTS = st.one_of(st.dictionaries(KEYS, st.one_of(VALUE, st.fixed_dictionaries({"c": TEXT}), st.just("a"), st.just(0)),
+                                  max_size=5),
+                  st.just(_Object()), st.lists(TEXT, max_size=3))
+
+
+def _render(env, name, **values) -> str:
+    try:
+        return env.get_template(name).render(**values)
+    except Exception as exc:  # StrictUndefined: the same error, said the same way
+        return f"{type(exc).__name__}: {exc}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=VALUE, xs=st.lists(st.one_of(TEXT, TEXT.map(Markup)), max_size=4), d=DICTS, k=KEYS | st.just(["a"]))
+def test_pages_print_what_jinja_prints(x, xs, d, k):
+    """Values, and ``d.a`` / ``d[k]`` looked up on dicts with and without the key, on a key that is no text (an
+    unhashable one too), on dict methods' names (``d.items``), on an object and a list: the same page or error."""
+    for name in ["page.html"] + [f"lookup{i}.html" for i in range(len(LOOKUPS))]:
+        assert _render(OURS, name, x=x, xs=xs, d=d, k=k) == _render(REFERENCE, name, x=x, xs=xs, d=d, k=k), name
 
 
 def test_the_documents_print_through_printed():
@@ -67,6 +94,7 @@ def test_the_documents_print_through_printed():
     env = environment()
     source = env.compile(env.loader.get_source(env, "district.html")[0], "district.html", raw=True)
     assert "environment.printed(" in source and "escape(environment.finalize(" not in source
+    assert " is dict and 'title' in " in source  # v.title: a dict's item looked up in place
 
 
 def test_remembered_texts_are_bounded(monkeypatch):
