@@ -159,17 +159,19 @@ def main(argv=None) -> int:
                      "summary": sum(cpu[3 + districts:]), "total": sum(cpu)})
     best = {k: min(r[k] for r in runs) for k in runs[0]}
     html = {n: d for n, d in files.items() if n.endswith(".html")}
-    digest = hashlib.sha256()
+    digest, pages_digest = hashlib.sha256(), hashlib.sha256()
     for name in sorted(files):
         data = files[name]  # findings.xlsx too: dated the audit date, the same bytes each time
         digest.update(name.encode() + b"\0" + (data.encode() if isinstance(data, str) else data) + b"\0")
+        if name in html:  # the HTML alone: unchanged by a change to findings.xlsx or findings.json
+            pages_digest.update(name.encode() + b"\0" + data.encode() + b"\0")
     print(f"CPU seconds, best of {len(runs)} (one process): district pages {best['pages']:.2f} "
           f"({1000 * best['pages'] / districts:.1f} ms a district, {districts} with the city), "
           f"findings.xlsx {best['xlsx']:.2f}, findings.json {best['json']:.2f}, summary {best['summary']:.2f}, "
           f"set-up (once per audit) {best['setup']:.2f}, "
           f"all {best['total']:.2f}; runs {[round(r['total'], 2) for r in runs]}")
     print(f"HTML: {len(html)} files, {sum(len(d.encode()) for d in html.values()) / 2**20:.1f} MB; "
-          f"digest of every file {digest.hexdigest()[:16]}")
+          f"digest of every file {digest.hexdigest()[:16]}, of the HTML {pages_digest.hexdigest()[:16]}")
     xlsx_floor(findings, policy_set, args.repeat)
     if args.profile:
         import cProfile

@@ -90,13 +90,27 @@ def _stage(v: dict, cvs: dict, fmt: Formatter) -> dict:
                        schools=note.get("schools", ""), reason=fmt.reason(note.get("reason")) if note.get("value") is None else "")
         indicators.append(row)
     schools = []
+    texts = fmt.memo.setdefault("school_figures", {})  # a figure as rounded, with its unit: the same few thousand over and over
+    if len(texts) > 1 << 15:
+        texts.clear()
+    columns = [(item["field"], item["at_least"]) for item in table["items"]]
     for r in table["records"]:
         cells = []
-        for item in table["items"]:
-            value = r["values"].get(item["field"])
-            mark = r["marks"][item["field"]]
-            cells.append({"text": fmt.quantity(item["field"], figure(value, item["at_least"])) if value is not None else "—",
-                          "mark": mark, "mark_text": words[mark]})
+        values, marks = r["values"], r["marks"]
+        for field, at_least in columns:
+            value = values.get(field)
+            mark = marks[field]
+            if value is None:
+                text = "—"
+            else:
+                shown = round(value, 2)  # figure()'s first try, which nearly every figure takes
+                if shown == at_least and value != at_least:
+                    shown = figure(value, at_least)
+                key = (field, type(shown), shown)
+                text = texts.get(key)
+                if text is None:
+                    text = texts[key] = fmt.quantity(field, shown)
+            cells.append({"text": text, "mark": mark, "mark_text": words[mark]})
         schools.append({"name": r.get("school_name") or r.get("school") or r["record"], "cells": cells, "status": r["status"],
                         "met": r.get("met")})
     return {"stage": stage, "label": fmt.value("stage", stage) if stage else "", "check": v["check"], "anchor": "v-" + v["check"],

@@ -181,6 +181,8 @@ class Formatter:
         self.wording = Wording(self, self.words["words"])
         # a province's evidence repeats a handful of requirements tens of thousands of times
         self.requirement = functools.lru_cache(maxsize=None)(self.requirement)
+        # what the documents' helpers remember for this formatter (its language and policy set): name -> dict
+        self.memo: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ documents
     def cite(self, document: str | None, clause: str) -> str:

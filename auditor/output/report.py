@@ -146,8 +146,9 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
     """
     with timing.stage("render"):
         env = environment(templates)
-        for name in ("district.html", "notice.html", "index.html", "assessment.html"):
-            env.get_template(name)  # compiled once here, not once per worker
+        for name in ("district.html", "notice.html", "index.html", "assessment.html", "base.html", "macros.html",
+                     "history.html", "history.css", "assessment_matrix.html"):
+            env.get_template(name)  # compiled once here (the ones they extend, import and include too), not once per worker
         fmt = Formatter(policy_set, lang)
         t = fmt.t
         issue = issue or default_issue(findings, lang)
@@ -223,7 +224,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
                     **{**context, "page_header": header(district, t["assess_short"], sample)}, a=a)
         if district in notices:
             addressee, you = _addressee(district, fmt)
-            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline), history_of.get(district), fmt)
+            shown = {x["check"]: x for x in views}  # their evidence rows and gaps, made once
+            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline, shown), history_of.get(district), fmt)
             by_check = {v["check"]: v for v in verdicts}
             for it in items:  # an expired waiver is said loudly where the item is, a partial one too
                 it["waiver_view"] = waiver_text(by_check[it["check"]], fmt)

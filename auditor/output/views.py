@@ -219,29 +219,37 @@ def reading(v: dict, fmt: Formatter) -> str:
     return fmt.t["reading_text"].format(text=text, source=r["source"]) if r.get("source") else text
 
 
-def default_remedy(v: dict, fmt: Formatter) -> str:
-    """What must be done, when the policy gives no remedy: built from the requirement or the data lacking."""
+def default_remedy(v: dict, fmt: Formatter, gaps: list[dict] | None = None) -> str:
+    """What must be done, when the policy gives no remedy: built from the requirement or the data lacking
+    (``gaps``: the verdict's ``missing_rows`` when made already)."""
     title = v["title"].get(fmt.lang) or v["title"].get("zh", v["check"])
     if v.get("method") == "manual":
         return fmt.t["remedy_manual"].format(title=title)
     if v["status"] == "missing":
-        gaps = missing_rows(v, fmt)
+        gaps = missing_rows(v, fmt) if gaps is None else gaps
         lacks = fmt.t["list_sep"].join(sorted({g["lacks"] or g["via"] for g in gaps if g["lacks"] or g["via"]})) or title
         return fmt.t["remedy_missing"].format(title=title, lacks=lacks)
     return fmt.t["remedy_fail"].format(title=title, requirement=fmt.requirement(v["requirement"]))
 
 
-def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, deadline: str) -> list[dict]:
+def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, deadline: str,
+                        views: dict[str, dict] | None = None) -> list[dict]:
     """The numbered items of a rectification notice: failed, then missing, each in plan order.
 
     A manual check still waiting for the office's review is the office's own work: it goes to the office's
-    worklist (the city summary), never to a district's notice. A review that concluded "not met" is a finding."""
+    worklist (the city summary), never to a district's notice. A review that concluded "not met" is a finding.
+    ``views``: check -> the verdict's :func:`view` when the report has made them (its rows and gaps are reused)."""
     items = []
     district = verdicts[0]["district"] if verdicts else ""
     for v in sorted((v for v in verdicts if v["status"] in ("fail", "missing") and not pending_review(v)),
                     key=lambda v: (STATUS_ORDER.index(v["status"]), *plan_key(v, fmt))):
-        rows = evidence_rows(v, fmt) if v["status"] == "fail" else []
-        gaps = missing_rows(v, fmt) if v["status"] == "missing" else []
+        shown = views.get(v["check"]) if views else None
+        if shown is not None:
+            rows = shown["rows"] if v["status"] == "fail" else []
+            gaps = shown["gaps"] if v["status"] == "missing" else []
+        else:
+            rows = evidence_rows(v, fmt) if v["status"] == "fail" else []
+            gaps = missing_rows(v, fmt) if v["status"] == "missing" else []
         if rows:
             problem = [r["message"] or f"{r['unit']} {r['class']} {r['value']}" for r in rows[:3]]
             more = len(rows) - len(problem)
@@ -257,7 +265,7 @@ def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, dea
         items.append({"n": len(items) + 1, "status": v["status"], "clause": v["clause"], "check": v["check"],
                       "clause_title": (clause.get("title") or {}).get(fmt.lang, ""), "title": title,
                       "severity": v["severity"], "problem": problem, "more": more, "total": len(rows) or len(gaps),
-                      "remedy": remedy or default_remedy(v, fmt), "remedy_given": bool(remedy), "deadline": deadline,
+                      "remedy": remedy or default_remedy(v, fmt, gaps if v["status"] == "missing" else None), "remedy_given": bool(remedy), "deadline": deadline,
                       "responsible": own, "city_units": city, "reading": reading(v, fmt),
                       "requirement_text": fmt.t["manual_standard"].format(title=title) if manual else fmt.requirement(v["requirement"]),
                       "anchor": "v-" + v["check"]})

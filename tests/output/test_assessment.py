@@ -139,3 +139,32 @@ def test_english_and_a_hostile_school_name(tmp_path):
     page = (out / "和平区-national-standard-assessment.html").read_text(encoding="utf-8")
     assert html.escape(name, quote=False) in page and name not in page
     assert "Does not meet the national high-quality balance standard" in page and "<script" not in page
+
+
+@pytest.mark.parametrize("value, at_least, shown", [
+    (4.1996, 4.2, "4.1996"),   # two decimals would show the threshold itself for a figure that misses it
+    (4.2, 4.2, "4.2"), (4.2049, 4.2, "4.2"),  # the threshold met (rounded up to it by two decimals: met, shown as it)
+    (5.678, 4.2, "5.68"), (12, 4.2, "12"), (0.004, 0.0, "0.004"), (None, 4.2, "—"),
+])
+def test_a_school_figure_is_shown_as_figure_rounds_it_and_remembered_apart_by_field(value, at_least, shown):
+    """_stage's cells: each figure as figure() rounds it, with its field's unit, the same when it comes back (the texts
+    are remembered per field and figure) and for another field with another unit."""
+    from auditor.output.assessment import _stage, figure
+    from auditor.output.formatter import Formatter
+    from auditor.rules.policies import load_policies
+
+    fmt = Formatter(load_policies(POLICIES), "zh")
+    fields = ["teaching_area_per_pupil", "backbone_per100"]
+    items = [{"field": f, "at_least": at_least} for f in fields]
+    record = {"record": "S1", "school_name": "一校", "status": "met", "values": {f: value for f in fields},
+              "marks": {f: "met" for f in fields}}
+    v = {"check": "x", "title": {"zh": "x"}, "status": "pass", "indicators": {"items": items, "records": [record, record],
+                                                                            "k": 1, "floor": 0.85}}
+    for _ in range(2):
+        stage = _stage(v, {}, fmt)
+        for row in stage["schools"]:
+            texts = [c["text"] for c in row["cells"]]
+            expected = [fmt.quantity(f, figure(value, at_least)) if value is not None else "—" for f in fields]
+            assert texts == expected and texts[0].startswith(shown)
+    if value is not None:
+        assert texts[0] != texts[1]  # 平方米 and 人: remembered per field

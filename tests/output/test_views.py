@@ -7,7 +7,7 @@ import pytest
 
 from auditor.output.formatter import Formatter
 from auditor.output.views import (default_remedy, evidence_rows, headline, missing_rows, progress, rectification_items, target,
-                                  units, worklist)
+                                  units, view, worklist)
 from auditor.rules.policies import load_policies
 from conftest import ROOT
 
@@ -117,3 +117,21 @@ def test_headline():
     counts = {"fail": 2, "missing": 0, "not_due": 1, "waived": 0, "pass": 4, "not_applicable": 0}
     assert headline(counts, ZH) == "本次督导共核查7项：未达标2项，未到期1项，达标4项。"
     assert headline(counts, EN) == "7 checks: 2 fail, 1 not yet due, 4 pass."
+
+
+def test_rectification_items_from_the_reports_views_are_the_items_made_afresh():
+    """The report hands its views (check -> view) to rectification_items, which then reuses their evidence rows and
+    gaps instead of making them again: the items must be the same, the default remedy of a missing check too."""
+    checks = [c.id for c in POLICY_SET.checks]
+    vs = [verdict(check=checks[0], status="missing",
+                  evidence=[{"problem": "missing", "record": "S", "school_name": "一校", "missing": ["pupils"], "owed_by": "和平区"},
+                            {"problem": "missing", "record": "T", "school_name": "二校", "missing": ["teachers"], "owed_by": "和平区"}]),
+          verdict(check=checks[5], evidence=[{"problem": "fail", "record": f"S{i}/1-{i}", "school_name": f"{i}校", "class": f"1-{i}",
+                                              "grade": 1, "values": {"size": 50 + i}, "message": {"zh": f"班额{50 + i}人"}}
+                                             for i in range(5)]),
+          verdict(check=checks[9], remedy={"zh": "按期整改"}), verdict(check="d", status="pass")]
+    for fmt in (ZH, EN):
+        views = {v["check"]: view(v, fmt, "2022-12-31") for v in vs}
+        assert rectification_items(vs, fmt, {}, "2023-01-30", views) == rectification_items(vs, fmt, {}, "2023-01-30")
+    items = rectification_items(vs, ZH, {}, "2023-01-30", {v["check"]: view(v, ZH, "2022-12-31") for v in vs})
+    assert [i["more"] for i in items] == [2, 0, 0] and "在岗教师数、在校生数" in items[2]["remedy"]  # from the view's gaps
