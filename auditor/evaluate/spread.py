@@ -33,6 +33,22 @@ def exact(number) -> Fraction:
     return Fraction(repr(float(number)))
 
 
+def ratio(number) -> tuple[int, int]:
+    """``exact(number)`` as (numerator, denominator > 0), without building a Fraction (an int is (n, 1); a float
+    its shortest decimal in lowest terms, 4.2 -> (21, 5)). A float quotient of such integers, ``a / b``, is
+    correctly rounded, as ``float(Fraction)`` is: the same float, at a fraction of the cost."""
+    kind = type(number)
+    if kind is int:
+        return number, 1
+    if kind is float:
+        try:
+            return Decimal(repr(number)).as_integer_ratio()
+        except (OverflowError, ValueError):  # inf, nan: exact() refuses them as it always did
+            pass
+    value = exact(number)
+    return value.numerator, value.denominator
+
+
 def _float(value: Fraction) -> float | int:
     """Correctly rounded (Fraction -> float); a whole number stays an int (a total of pupils)."""
     return int(value) if value.denominator == 1 else float(value)
