@@ -14,6 +14,8 @@ kind is ``missing``.
 """
 from __future__ import annotations
 
+from itertools import compress
+
 from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
@@ -75,8 +77,12 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
     if measure.where is None:
         applicable = records
     else:
-        applicable = []
-        for record, ok in zip(records, filtered if filtered is not None else applies(measure.where, records)):
+        results = filtered if filtered is not None else applies(measure.where, records)
+        if expr.MISSING not in results:  # every record's filter known (nearly always): keep those it holds for
+            applicable, results = list(compress(records, results)), ()
+        else:
+            applicable = []
+        for record, ok in zip(records, results):
             if ok is expr.MISSING:
                 lacking.append(_lacking(record, _unknown(record, measure.where, [])))
             elif ok:

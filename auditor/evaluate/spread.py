@@ -59,7 +59,28 @@ def _decimal(value: Fraction) -> Decimal:
 
 
 def _scaled(numbers) -> tuple[list[int], int]:
-    """The numbers as whole multiples of 10**-d (their shortest decimal forms on one common scale): ([n_i], d)."""
+    """The numbers as whole multiples of 10**-d (their shortest decimal forms on one common scale): ([n_i], d).
+
+    From the digits of each float's repr (\"3.25\": 325 at 2 places), which is what ``Decimal(repr(x)).scaleb``
+    gives; a repr in exponent form (or inf, nan) is read through Decimal, as it always was."""
+    numbers = list(numbers)
+    digits: list = []
+    places = 0
+    for number in numbers:
+        if isinstance(number, int):
+            digits.append((number, 0))
+            continue
+        text = repr(float(number))
+        dot = text.find(".")
+        if dot < 0 or "e" in text:
+            return _scaled_decimal(numbers)
+        own = len(text) - dot - 1
+        digits.append((int(text[:dot] + text[dot + 1:]), own))
+        places = max(places, own)
+    return [n * 10 ** (places - own) for n, own in digits], places
+
+
+def _scaled_decimal(numbers) -> tuple[list[int], int]:
     decimals = [number if isinstance(number, int) else Decimal(repr(float(number))) for number in numbers]
     places = max((-d.as_tuple().exponent for d in decimals if isinstance(d, Decimal)), default=0)
     places = max(places, 0)
