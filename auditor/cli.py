@@ -38,7 +38,7 @@ import sys
 from auditor import __version__
 from auditor.commands import COMMANDS, DEFAULT_DB, default_policies
 from auditor.errors import AuditorError, hint
-from auditor.output.writer import release
+from auditor.output.claims import release
 from auditor.texts import LANGS, msg, render
 
 

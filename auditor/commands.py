@@ -25,7 +25,7 @@ from auditor.output.changes import ChangeWords
 from auditor.output.formatter import Formatter
 from auditor.output.report import render
 from auditor.output.templates import write_templates
-from auditor.output.writer import claim
+from auditor.output.claims import claim
 from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
@@ -219,7 +219,7 @@ def cmd_test(args) -> int:
     for line in problems:
         print(line, file=sys.stderr)
     if args.format == "junit":
-        sys.stdout.write(junit_xml(results))
+        sys.stdout.write(junit_xml(results, args.lang))
     elif args.format == "json":
         sys.stdout.write(console.as_json({"passed": len(results) - len(failed), "failed": len(failed), "documents": documents,
                                           "failures": [

@@ -81,9 +81,10 @@ def report_lines(results: list[ExampleResult], documents: list[dict], lang: str)
     return problems, counts
 
 
-def junit_xml(results: list[ExampleResult]) -> str:
+def junit_xml(results: list[ExampleResult], lang: str = "zh") -> str:
     """The examples as a JUnit XML report (one testsuite per policy, one testcase per example, its class named by the
-    document the policy encodes, then the policy), for policy staff's CI.
+    document the policy encodes, then the policy), for policy staff's CI; the failures and errors worded in ``lang``,
+    as `auditor test` prints them (a check's id and a status's code stay as the policy writes them).
 
     Written with the standard library's ElementTree, which escapes text and attributes; a failing example has a
     <failure> naming each check with what was expected and what came, an example that could not run an <error>."""
@@ -100,10 +101,10 @@ def junit_xml(results: list[ExampleResult]) -> str:
         for r in items:
             case = ET.SubElement(suite, "testcase", classname=f"{document}.{policy}" if document else policy, name=r.name, file=r.source)
             if r.error:
-                error = render(r.error, "en")
+                error = render(r.error, lang)
                 ET.SubElement(case, "error", message=error, type="P-EXAMPLE").text = f"{r.source}: {error}"
             elif r.failures:
-                lines = [f"{check}: expected {want}, got {got}" for check, want, got in r.failures]
+                lines = [render(msg("test.check", check=check, want=_status(want), got=_status(got)), lang) for check, want, got in r.failures]
                 ET.SubElement(case, "failure", message="; ".join(lines), type="P-EXAMPLE").text = "\n".join(f"{r.source}: {line}" for line in lines)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

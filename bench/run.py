@@ -183,7 +183,7 @@ def one(args) -> dict:
     from auditor.audit import Auditor
     from auditor.output.report import render
     from auditor.output.files import write_reports
-    from auditor.output.writer import claim, release_folder
+    from auditor.output.claims import claim, release_folder
 
     names, policy_set = _setup(args)
     sizes = synth.split(args.classes, len(names))

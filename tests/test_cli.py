@@ -245,8 +245,11 @@ def test_json_wherever_a_command_prints_results(command, capsys):
     assert data
 
 
-def test_test_command_writes_junit_for_ci(tmp_path, capsys):
-    """JUnit XML that a CI parses: one testcase per example, a failure naming the check, names escaped."""
+@pytest.mark.parametrize("lang, said", [("en", "special-groups.ledger: expected pass, got fail"),
+                                        ("zh", "special-groups.ledger：应为“达标”，实为“未达标”")])
+def test_test_command_writes_junit_for_ci(tmp_path, capsys, lang, said):
+    """JUnit XML that a CI parses: one testcase per example, a failure naming the check in the user's language,
+    names escaped."""
     import xml.etree.ElementTree as ET
 
     text = open(os.path.join(PLAN_PACK, "2-1-6-special-groups.yaml"), encoding="utf-8").read()
@@ -255,13 +258,13 @@ def test_test_command_writes_junit_for_ci(tmp_path, capsys):
     wrong = wrong.replace("- name: ", '- name: <&"x"> ', 1)  # a name that must be escaped
     shutil.copy(os.path.join(PLAN_PACK, "pack.yaml"), tmp_path / "pack.yaml")
     (tmp_path / "p.yaml").write_text(wrong, encoding="utf-8")
-    assert main(["test", "--policies", str(tmp_path), "--format", "junit", "--engine", "reference"]) == 1
+    assert main(["test", "--policies", str(tmp_path), "--format", "junit", "--engine", "reference", "--lang", lang]) == 1
     root = ET.fromstring(capsys.readouterr().out)
     cases = root.findall("./testsuite/testcase")
     assert root.tag == "testsuites" and len(cases) == int(root.get("tests")) > 1
     failed = [c for c in cases if c.find("failure") is not None]
     assert len(failed) == int(root.get("failures")) == 1
-    assert "special-groups.ledger: expected pass, got fail" in failed[0].find("failure").get("message")
+    assert said in failed[0].find("failure").get("message")
     assert any(c.get("name").startswith('<&"x">') for c in cases)
     assert {c.get("classname") for c in cases} == {"沈政办发〔2019〕23号.special-groups"}  # the document, then the policy
 

@@ -20,7 +20,7 @@ import orjson
 from auditor.errors import AuditorError, Collector, excerpt
 from auditor.intake.document import Document, path_text
 from auditor.intake.textfile import BOM, decode_bytes
-from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, number_problem, text_problem
+from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, MAX_SAFE_INT, number_problem, text_problem
 from auditor.intake.yaml_reader import MAX_DIGITS, estimated_values, parse_yaml
 from auditor.texts import Both, Msg, msg
 
@@ -84,53 +84,42 @@ def _json_positions(text: str, file: str) -> dict:
         return {}
 
 
-# A run of 16 digits (a number at or beyond 2**53 written without exponent has one) or an exponent: a number the
-# hooked parse must read (orjson reads an integer beyond 64 bits as a float). Found in the text with every digit
-# mapped to "0" (faster than a regex over every number).
-_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_LONG = b"0" * 16
+_IS_DICT, _IS_LIST, _IS_NUMBER = {dict: True}.get, {list: True}.get, {int: True, float: True}.get
 
 
-def _suspect_numbers(raw: bytes) -> bool:
-    digits = raw.translate(_DIGITS)
-    return _LONG in digits or b"0e" in digits or b"0E" in digits  # a JSON exponent follows a digit
-
-
-_IS_DICT, _IS_LIST = {dict: True}.get, {list: True}.get
-
-
-def _shape(value) -> tuple[int, int]:
-    """(depth as :func:`_json_depth` counts it, key-value pairs in every object), level by level with map() over C
-    functions: no Python call per value."""
-    dicts = [value] if type(value) is dict else []
-    lists = [value] if type(value) is list else []
-    index, pairs = 0, 0
+def _shape(value) -> tuple[int, int, bool]:
+    """(depth as :func:`_json_depth` counts it, key-value pairs in every object, whether a number is 2**53 or more
+    in size), level by level with map() over C functions: no Python call per value. orjson keeps an integer up to
+    64 bits exactly and reads a longer one as a float, so a number the hooked parse must read (its digits kept for
+    the message) is one whose size is 2**53 or more, found here after the parse instead of in the text before it."""
+    values, depth, pairs, large = [value], 0, 0, False
     while True:
-        pairs += sum(map(len, dicts))
-        values = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
         types = list(map(type, values))
+        numbers = list(compress(values, map(_IS_NUMBER, types)))
+        if numbers and (max(numbers) >= MAX_SAFE_INT or min(numbers) <= -MAX_SAFE_INT):
+            large = True
         dicts = list(compress(values, map(_IS_DICT, types)))
         lists = list(compress(values, map(_IS_LIST, types)))
         if not dicts and not lists:
-            return index + bool(values), pairs
-        index += 1
+            return depth, pairs, large
+        pairs += sum(map(len, dicts))
+        values = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
+        depth += bool(values)
 
 
 def _plain(raw: bytes, file: str, collector: Collector) -> Document | None:
     """The document by orjson from the file's UTF-8 bytes when nothing in it needs the standard library's hooks;
     None when it does (then :func:`parse_json` reads the decoded text again, and its problems are located as
-    before): a long number or an exponent in the text, anything orjson refuses (bytes that are not UTF-8 among
+    before): a number of 2**53 or more in size, anything orjson refuses (bytes that are not UTF-8 among
     them), nesting beyond MAX_DEPTH, a key given twice. A key given twice is ruled out by counting: every
     key-value pair has one colon after its key's closing quote, so when the objects hold as many pairs as the
     text has colons (or quote-colons) no key was dropped. The text is decoded only if a position is asked for."""
-    if _suspect_numbers(raw):  # orjson reads an integer beyond 64 bits as a float: the hooks keep its digits
-        return None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    depth, pairs = _shape(data)
-    if depth > MAX_DEPTH:
+    depth, pairs, large = _shape(data)
+    if large or depth > MAX_DEPTH:  # a number of 2**53 or more: the hooks keep its digits for the message
         return None
     if pairs != raw.count(b":") and pairs != len(_KEY_END_BYTES.findall(raw)):
         return None

@@ -44,8 +44,8 @@ def write_findings_json(findings: dict, handle) -> None:
         chunks = (verdicts[start:start + CHUNK] for start in range(0, len(verdicts), CHUNK))
     else:
         chunks = None
-    if chunks is None or not verdicts:
-        handle.write(_dumps({**findings, "verdicts": []} if verdicts is not None and not verdicts else findings) + b"\n")
+    if chunks is None or not verdicts:  # a few verdicts or none, encoded at once (an empty Verdicts as [])
+        handle.write(_dumps({**findings, "verdicts": []} if isinstance(verdicts, Verdicts) else findings) + b"\n")
         return
     head = _dumps({**findings, "verdicts": []})
     marker = b'\n  "verdicts": []'

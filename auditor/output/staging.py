@@ -13,15 +13,15 @@ import tempfile
 from pathlib import Path
 
 from auditor.errors import Problem, UsageError, excerpt
-from auditor.output.writer import (_CLAIMS, TEMP_PREFIX, TEMP_SUFFIX, NotStaged, Staged, _reason, _remove_own_temporaries,
-                                   _umask, _unlink, check_folder_name, discard)
+from auditor.output.claims import TEMP_PREFIX, TEMP_SUFFIX, is_claimed, reason, remove_own_temporaries, umask, unlink
+from auditor.output.writer import NotStaged, Staged, discard
 from auditor.texts import msg
 
 
 def stage_file(out_dir: str, write) -> Staged:
     """``write(handle)`` writes a file's bytes into a new exclusive temporary in the claimed folder ``out_dir``."""
     folder = Path(out_dir)
-    if check_folder_name(out_dir) not in _CLAIMS:
+    if not is_claimed(out_dir):
         raise RuntimeError(f"stage_file: {out_dir} is not claimed by this run")  # a bug, never the user's
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=str(folder))  # O_EXCL, 0600
     try:
@@ -29,10 +29,10 @@ def stage_file(out_dir: str, write) -> Staged:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            os.fchmod(handle.fileno(), 0o666 & ~umask())
             size = handle.tell()
     except BaseException:
-        _unlink(tmp)
+        unlink(tmp)
         raise
     return Staged(tmp, size)
 
@@ -48,7 +48,7 @@ def stage_named(out_dir: str, name: str, write) -> Staged | NotStaged:
 
 def not_staged(out_dir: str, name: str, exc: OSError) -> NotStaged:
     """U-OUT "cannot write" for the file ``name`` of the set, as plain data."""
-    return NotStaged(Problem(excerpt(os.path.join(out_dir, name), 200), 0, 0, "U-OUT", msg("out.cannot-write", reason=_reason(exc))))
+    return NotStaged(Problem(excerpt(os.path.join(out_dir, name), 200), 0, 0, "U-OUT", msg("out.cannot-write", reason=reason(exc))))
 
 
 def refuse_not_staged(files: dict) -> None:
@@ -61,6 +61,6 @@ def refuse_not_staged(files: dict) -> None:
 
 def remove_temporaries(out_dir: str) -> list[str]:
     """Every temporary of ours in the claimed folder ``out_dir`` (after a failed render: the lock says they are this run's)."""
-    if check_folder_name(out_dir) not in _CLAIMS:
+    if not is_claimed(out_dir):
         return []
-    return _remove_own_temporaries(Path(out_dir))
+    return remove_own_temporaries(Path(out_dir))

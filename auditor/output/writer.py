@@ -4,7 +4,7 @@ Every output goes through :func:`write_set` (``auditor audit`` through
 ``files.write_reports``, ``auditor template`` through ``templates.write_templates``).
 The rules it holds, each learnt from a hostile run (issue 19):
 
-* **The folder is claimed** (:func:`claim`) before any work: an empty name, ``/``,
+* **The folder is claimed** (``claims.claim``) before any work: an empty name, ``/``,
   a system folder or the home folder itself are refused (``U-ARGS``); the folder is
   created if need be and locked (``flock`` on the folder itself, released by the
   kernel when the process ends, even by ``kill -9``), so a second run writing to the
@@ -40,160 +40,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
-import re
 import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import Problem, UsageError, excerpt
-from auditor.texts import Msg, msg, os_reason
+from auditor.output.claims import (TEMP_PREFIX, TEMP_SUFFIX, Claim, claim, is_claimed, reason, refuse, release_folder, umask,
+                                   unlink)
+from auditor.texts import msg
 
 MANIFEST = ".auditor-manifest.json"
-TEMP_PREFIX, TEMP_SUFFIX = ".auditor-", ".part"
-_OUR_TEMPORARIES = re.compile(r"\.auditor-[A-Za-z0-9_]{8}\.part|\.tmp-[A-Za-z0-9_]{8}\.part")
-# folders no report belongs in: the root and the system's own (their subfolders too, but for /tmp-like ones)
-SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys",
-                  "/usr", "/var/lib", "/var/log", "/var/cache", "/var/spool", "/var/mail", "/snap")
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _refuse(path: str, code: str, message: Msg) -> UsageError:
-    return UsageError(Problem(excerpt(path, 200), 0, 0, code, message))
-
-
-def check_folder_name(out: str) -> str:
-    """The output folder's real path, or U-ARGS for an empty name, the root, a system folder or the home folder."""
-    if not out or not out.strip():
-        raise _refuse("--out", "U-ARGS", msg("out.empty-name"))
-    real = os.path.realpath(out)
-    if real == "/":
-        raise _refuse(out, "U-ARGS", msg("out.root"))
-    for system in SYSTEM_FOLDERS:
-        if real == system or real.startswith(system + "/"):
-            raise _refuse(out, "U-ARGS", msg("out.system", folder=system))
-    home = os.path.realpath(os.path.expanduser("~"))
-    if home != "/" and real == home:
-        raise _refuse(out, "U-ARGS", msg("out.home"))
-    return real
-
-
-@dataclass
-class Claim:
-    """An output folder locked by this process."""
-
-    path: str  # as given
-    created: list  # the folders this run created, innermost first (removed again if nothing is written)
-    fd: int
-    written: bool = False
-    kind: str = "audit"
-    stale_removed: list = field(default_factory=list)
-
-
-_CLAIMS: dict[str, Claim] = {}
-
-
-def claim(out: str, kind: str = "audit") -> Claim:
-    """Check, create if need be, and lock the output folder ``out`` for this run (idempotent)."""
-    real = check_folder_name(out)
-    if real in _CLAIMS:
-        return _CLAIMS[real]
-    folder = Path(out)
-    created: list[Path] = []
-    try:
-        missing = folder
-        while not os.path.lexists(missing) and missing != missing.parent:
-            created.append(missing)
-            missing = missing.parent
-        if created:
-            folder.mkdir(parents=True)
-        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
-    except FileExistsError:
-        _remove_folders(created)
-        raise _refuse(out, "U-OUT", msg("out.file-exists")) from None
-    except (OSError, UnicodeError) as exc:
-        _remove_folders(created)
-        raise _refuse(out, "U-OUT", msg("out.cannot-create", reason=_reason(exc))) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        _remove_folders(created)
-        raise _refuse(out, "U-OUT", msg("out.busy")) from None
-    entry = _CLAIMS[real] = Claim(out, created, fd, kind=kind)
-    entry.stale_removed = _remove_stale_temporaries(folder)
-    return entry
-
-
-def release() -> None:
-    """Unlock every claimed folder; one this run created and did not write to is removed again."""
-    for real in list(_CLAIMS):
-        _release(real)
-
-
-def release_folder(out: str) -> None:
-    real = os.path.realpath(out)
-    if real in _CLAIMS:
-        _release(real)
-
-
-def _release(real: str) -> None:
-    entry = _CLAIMS.pop(real)
-    try:
-        if entry.created and not entry.written:
-            _remove_own_temporaries(Path(entry.path))
-            _remove_folders(entry.created)
-    finally:
-        os.close(entry.fd)
-
-
-def _remove_folders(folders: list) -> None:
-    """Folders this run created (innermost first), as long as they are empty: nothing is left outside --out."""
-    for folder in folders:
-        try:
-            os.rmdir(folder)
-        except OSError:
-            return
-
-
-def _remove_stale_temporaries(folder: Path) -> list[str]:
-    """Temporaries of ours left by a killed run (the lock says no run of ours is writing here now)."""
-    return _remove_own_temporaries(folder)
-
-
-def _remove_own_temporaries(folder: Path) -> list[str]:
-    removed = []
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return removed
-    for name in names:
-        if _OUR_TEMPORARIES.fullmatch(name):
-            try:
-                if stat.S_ISREG(os.lstat(folder / name).st_mode):
-                    os.unlink(folder / name)
-                    removed.append(name)
-            except OSError:
-                pass
-    return removed
-
-
-def _reason(exc: BaseException) -> Msg | str:
-    if isinstance(exc, UnicodeError):
-        return msg("out.name-encoding")
-    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
-        return msg("out.name-too-long")
-    if isinstance(exc, OSError) and exc.strerror:
-        return os_reason(exc)
-    return str(exc)
 
 
 def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[str, Path]]:
@@ -203,18 +62,18 @@ def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[st
     try:
         real = folder.resolve()
     except (OSError, UnicodeError) as exc:
-        raise _refuse(str(folder), "U-OUT", msg("out.cannot-use", reason=_reason(exc))) from None
+        raise refuse(str(folder), "U-OUT", msg("out.cannot-use", reason=reason(exc))) from None
     for name in names:
         where = excerpt(str(folder / name), 200)
         try:
             if not name or "/" in name or "\x00" in name or name in (".", "..") or name.startswith("."):
-                raise _refuse(str(folder), "U-OUT", msg("out.name-leaves", name=excerpt(name)))
+                raise refuse(str(folder), "U-OUT", msg("out.name-leaves", name=excerpt(name)))
             target = folder / name
             os.fsencode(str(target))
             if len(os.fsencode(name)) > 255:
                 raise OSError(errno.ENAMETOOLONG, "File name too long")
             if target.parent.resolve() != real:  # (a link planted at the name is replaced, never followed)
-                raise _refuse(str(folder), "U-OUT", msg("out.name-leaves", name=excerpt(name)))
+                raise refuse(str(folder), "U-OUT", msg("out.name-leaves", name=excerpt(name)))
             if os.path.realpath(target) in protect:
                 problems.append(Problem(where, 0, 0, "U-OUT", msg("out.overwrite-input")))
                 continue
@@ -229,7 +88,7 @@ def _targets(folder: Path, names: list[str], protect: set[str]) -> list[tuple[st
         except UsageError as exc:
             problems.extend(exc.problems)
         except (OSError, UnicodeError) as exc:
-            problems.append(Problem(where, 0, 0, "U-OUT", msg("out.cannot-write", reason=_reason(exc))))
+            problems.append(Problem(where, 0, 0, "U-OUT", msg("out.cannot-write", reason=reason(exc))))
     if problems:
         raise UsageError(problems)
     return out
@@ -273,7 +132,7 @@ def discard(files: dict) -> None:
     """Remove the staged temporaries of a set that will not be written."""
     for value in files.values():
         if isinstance(value, Staged):
-            _unlink(value.path)
+            unlink(value.path)
 
 
 def _read_manifest(folder: Path) -> list[str]:
@@ -313,7 +172,7 @@ def write_set(files: dict[str, str | bytes | Staged], out_dir: str, protect: tup
 @contextlib.contextmanager
 def holding(out_dir: str, kind: str = "audit"):
     """The folder claimed for the block: by the command already (then kept), or here and released after it."""
-    own = check_folder_name(out_dir) not in _CLAIMS
+    own = not is_claimed(out_dir)
     entry = claim(out_dir, kind)
     try:
         yield entry
@@ -327,7 +186,7 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
     folder = Path(out_dir)
     protected = {os.path.realpath(p) for p in protect}
     targets = _targets(folder, sorted(files), protected)
-    mode = 0o666 & ~_umask()
+    mode = 0o666 & ~umask()
     previous = _read_manifest(folder) if replace else []
     staged: list[tuple[str, Path]] = []
     backups: dict[Path, str] = {}
@@ -344,7 +203,7 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
             try:
                 staged.append((_stage(folder, value, mode), target))
             except OSError as exc:
-                raise _refuse(str(target), "U-OUT", msg("out.cannot-write", reason=_reason(exc))) from None
+                raise refuse(str(target), "U-OUT", msg("out.cannot-write", reason=reason(exc))) from None
         if replace:
             _write_manifest(folder, previous + list(files), kind, mode)  # a run killed from here on leaves all listed
             listed = True
@@ -378,9 +237,9 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
         raise
     finally:
         for tmp, _target in staged:
-            _unlink(tmp)
+            unlink(tmp)
         for backup in backups.values():
-            _unlink(backup)
+            unlink(backup)
     entry.written = True
     if replace:
         keep = set(files)
@@ -396,9 +255,3 @@ def _write(entry: Claim, files: dict[str, str | bytes], out_dir: str, protect: t
         _write_manifest(folder, list(files), kind, mode)
     return [str(target) for target in done]
 
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

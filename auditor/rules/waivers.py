@@ -2,7 +2,8 @@
 
 Each file holds ``waivers:``, a list; each waiver names its approving document (``ref`` 文号, ``date``,
 ``approved_by``), the ``reason``, its ``scope`` (a ``district`` and a ``check`` id or a ``clause`` — every
-check of the clause —, optionally only some ``records`` by their keys in findings.json) and ``valid_from`` /
+check of the clause —, optionally the ``pack`` meant (its id or 文号: required when the clause number is in more
+than one pack) and only some ``records`` by their keys in findings.json) and ``valid_from`` /
 ``valid_until``. The files are validated like policies: against ``auditor/schemas/waiver.schema.json`` with
 file, line and column (``W-SCHEMA``); an unknown district, check or clause is ``W-SCOPE`` with a did-you-mean;
 ``valid_until`` before ``valid_from`` is ``W-DATES``; two waivers that cover the same check of the same district
@@ -90,9 +91,10 @@ def _date(text: str, collector: Collector, document, path) -> _dt.date | None:
 def load_waivers(folder: str, policy_set: PolicySet) -> tuple[Waiver, ...]:
     """Every waiver of the folder, validated against the policies; every problem of every file together."""
     checks = {c.id: c for c in policy_set.checks}
-    by_clause: dict[str, list[str]] = {}
+    by_clause: dict[str, list] = {}
     for c in policy_set.checks:
-        by_clause.setdefault(c.clause, []).append(c.id)
+        by_clause.setdefault(c.clause, []).append(c)
+    packs = {p.id: p.id for p in policy_set.packs} | {p.ref: p.id for p in policy_set.packs if p.ref}  # id or 文号 -> id
     districts = list(plan()["districts"]) + [plan()["city"]]
     problems: list[Problem] = []
     out: list[Waiver] = []
@@ -108,7 +110,7 @@ def load_waivers(folder: str, policy_set: PolicySet) -> tuple[Waiver, ...]:
             collector.problems.extend(loaded + unshadowed(loaded, schema.problems))
         elif contracts.validate(document, "waiver", collector, "W-SCHEMA"):
             for index, item in enumerate(document.data["waivers"]):
-                waiver = _build(item, ("waivers", index), document, collector, checks, by_clause, districts)
+                waiver = _build(item, ("waivers", index), document, collector, checks, by_clause, districts, packs)
                 if waiver is None:
                     continue
                 line = waiver.line
@@ -129,7 +131,8 @@ def load_waivers(folder: str, policy_set: PolicySet) -> tuple[Waiver, ...]:
     return tuple(out)
 
 
-def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, by_clause: dict, districts: list) -> Waiver | None:
+def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, by_clause: dict, districts: list,
+           packs: dict) -> Waiver | None:
     scope = item["scope"]
     ok = True
 
@@ -140,15 +143,30 @@ def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, 
     if scope["district"] not in districts:
         bad("district", msg("waiver.district", district=scope["district"], hint=hint(scope["district"], districts)))
         ok = False
+    pack = packs.get(scope.get("pack"))  # the pack's id; None when none is named (or an unknown one)
+    if "pack" in scope and pack is None:
+        bad("pack", msg("waiver.pack", pack=scope["pack"], hint=hint(scope["pack"], list(packs))))
+        ok = False
     if "check" in scope:
         covered = (scope["check"],)
         if scope["check"] not in checks:
             bad("check", msg("waiver.check", check=scope["check"], hint=hint(scope["check"], list(checks))))
             ok = False
+        elif pack is not None and checks[scope["check"]].document != pack:
+            bad("check", msg("waiver.check-pack", check=scope["check"], pack=scope["pack"], other=checks[scope["check"]].document))
+            ok = False
     else:
-        covered = tuple(by_clause.get(scope["clause"], ()))
-        if not covered:
+        listed = by_clause.get(scope["clause"], [])
+        owners = sorted({c.document for c in listed})
+        covered = tuple(c.id for c in listed if pack is None or c.document == pack)
+        if not listed:
             bad("clause", msg("waiver.clause", clause=scope["clause"], hint=hint(scope["clause"], list(by_clause))))
+            ok = False
+        elif "pack" not in scope and len(owners) > 1:  # a clause number two documents share: which one is meant
+            bad("clause", msg("waiver.clause-packs", clause=scope["clause"], packs="、".join(owners)))
+            ok = False
+        elif pack is not None and not covered:
+            bad("clause", msg("waiver.clause-pack", clause=scope["clause"], pack=scope["pack"], others="、".join(owners)))
             ok = False
     valid_from = _date(item["valid_from"], collector, document, at + ("valid_from",))
     valid_until = _date(item["valid_until"], collector, document, at + ("valid_until",))

@@ -2,6 +2,7 @@
 ZH_TEST = {
     "test.error": "{source}: {code}: {document} {policy}：示例“{name}”：{error}",
     "test.failure": "{source}: {code}: {document} {policy}：示例“{name}”：{check} 应为{want}，实为{got}",
+    "test.check": "{check}：应为{want}，实为{got}",
     "test.invalid-facts": "示例的事实不是有效的报送材料：{problems}",
     "test.problem": "{problem}{at}",
     "test.no-verdict": "无结论",

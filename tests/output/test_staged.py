@@ -12,7 +12,7 @@ import pytest
 from auditor.audit import Auditor
 from auditor.intake.submissions import expand_paths
 from auditor.output import findings as findings_module
-from auditor.output import report, staging, writer
+from auditor.output import claims, report, staging, writer
 from auditor.output.files import write_reports
 from auditor.output.findings import findings_json, write_findings_json
 from auditor.rules.policies import load_policies
@@ -35,14 +35,14 @@ def test_staged_reports_are_the_same_bytes_as_in_memory(audited, tmp_path, jobs)
     policy_set, findings = audited
     in_memory = report.render(findings, policy_set, "zh", jobs=1)
     out = tmp_path / "out"
-    writer.claim(str(out))
+    claims.claim(str(out))
     try:
         staged = report.render(findings, policy_set, "zh", jobs=jobs, stage=str(out))
         assert set(staged) == set(in_memory) and all(isinstance(v, writer.Staged) for v in staged.values())
         assert len(temporaries(out)) == len(staged)  # written already, under temporary names
         write_reports(staged, str(out))
     finally:
-        writer.release_folder(str(out))
+        claims.release_folder(str(out))
     assert temporaries(out) == []
     for name, data in in_memory.items():
         assert (out / name).read_bytes() == (data.encode("utf-8") if isinstance(data, str) else data), name
@@ -73,7 +73,7 @@ def test_findings_json_in_chunks_of_verdicts_is_the_same_bytes(audited, monkeypa
 def test_a_render_that_fails_leaves_no_temporary(audited, tmp_path, monkeypatch):
     policy_set, findings = audited
     out = tmp_path / "out"
-    writer.claim(str(out))
+    claims.claim(str(out))
     (out / "index.html").write_text("previous")
     calls = []
     original = report.view
@@ -90,13 +90,13 @@ def test_a_render_that_fails_leaves_no_temporary(audited, tmp_path, monkeypatch)
             report.render(findings, policy_set, "zh", jobs=1, stage=str(out))
         assert temporaries(out) == [] and (out / "index.html").read_text() == "previous"
     finally:
-        writer.release_folder(str(out))
+        claims.release_folder(str(out))
 
 
 def test_a_write_that_is_refused_removes_the_staged_temporaries(audited, tmp_path):
     policy_set, findings = audited
     out = tmp_path / "out"
-    writer.claim(str(out))
+    claims.claim(str(out))
     try:
         staged = report.render(findings, policy_set, "zh", jobs=1, stage=str(out))
         (out / "index.html").mkdir()  # a folder where a report goes: U-OUT, nothing replaced
@@ -105,7 +105,7 @@ def test_a_write_that_is_refused_removes_the_staged_temporaries(audited, tmp_pat
         assert "U-OUT" in str(info.value.problems[0].code)
         assert temporaries(out) == [] and not (out / "findings.json").exists()
     finally:
-        writer.release_folder(str(out))
+        claims.release_folder(str(out))
 
 
 def test_staging_needs_a_claimed_folder(tmp_path):

@@ -18,7 +18,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.errors import UsageError
-from auditor.output import writer
+from auditor.output import claims, writer
 from auditor.output.files import write_reports
 from auditor.output.templates import write_templates
 from auditor.rules.policies import load_policies
@@ -41,14 +41,14 @@ def files(folder: Path) -> dict:
                                            ("/proc/self", "system folder"), ("~", "home folder")])
 def test_folders_no_report_belongs_in(out, fragment):
     with pytest.raises(UsageError) as info:
-        writer.check_folder_name(os.path.expanduser(out) if out == "~" else out)
+        claims.check_folder_name(os.path.expanduser(out) if out == "~" else out)
     assert info.value.codes == ["U-ARGS"] and fragment in info.value.problems[0].message
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path):
     out = tmp_path / "out"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from auditor.output import writer; "
-                               f"writer.claim({str(out)!r}); print('held', flush=True); time.sleep(30)"],
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from auditor.output import claims; "
+                               f"claims.claim({str(out)!r}); print('held', flush=True); time.sleep(30)"],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -59,6 +59,12 @@ CASES = [
     ("overlap through a clause", GOOD + GOOD.replace("id: w1", "id: w2").replace("check: layout.plan-filed", "clause: 二（一）1"),
      "W-OVERLAP", 'what waiver "w1"', 8),
     ("same id", GOOD + GOOD.replace("浑南区", "大东区"), "W-DUPLICATE-ID", "used already", 8),
+    ("misspelt pack", GOOD.replace("check: layout.plan-filed", "check: layout.plan-filed, pack: 沈政办发〔2019〕32号"), "W-SCOPE",
+     'did you mean "沈政办发〔2019〕23号"', 5),
+    ("a check of another pack", GOOD.replace("check: layout.plan-filed", "check: layout.plan-filed, pack: national-2017-6"), "W-SCOPE",
+     'is not in pack "national-2017-6" but in "shenyang-2019-23"', 5),
+    ("a clause of another pack", GOOD.replace("check: layout.plan-filed", "clause: 二（一）1, pack: 教督〔2017〕6号"), "W-SCOPE",
+     'no check of clause "二（一）1" in pack "教督〔2017〕6号"; the clause is in shenyang-2019-23', 5),
 ]
 
 
@@ -101,6 +107,31 @@ def test_a_waiver_names_checks_of_either_pack(tmp_path, policy_set):
         load_waivers(_write(tmp_path, national.replace("cv-backbone-primary", "cv-backbone-primry")), policy_set)
     (problem,) = caught.value.problems
     assert problem.code == "W-SCOPE" and 'did you mean "nat-resources.cv-backbone-primary"' in problem.message
+
+
+def test_a_clause_two_packs_share_needs_the_pack_named(tmp_path, policy_set):
+    """With a clause number in two packs, a clause waiver must say which pack it means (by id or 文号), and then
+    covers that pack's checks only; a check waiver needs no pack (check ids are unique across packs)."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    shared = [dataclasses.replace(c, clause="二（一）1") if c.document == "national-2017-6" and c.clause == "第五条" else c
+              for c in policy_set.checks]
+    both = SimpleNamespace(checks=shared, packs=policy_set.packs)
+    city = {c.id for c in policy_set.checks if c.clause == "二（一）1"}
+    national = {c.id for c in shared if c.clause == "二（一）1"} - city
+    assert city and national
+    clause = GOOD.replace("check: layout.plan-filed", "clause: 二（一）1")
+    with pytest.raises(PolicyError) as caught:
+        load_waivers(_write(tmp_path, clause), both)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.line) == ("W-SCOPE", 5)
+    assert 'clause "二（一）1" is in more than one pack (national-2017-6、shenyang-2019-23)' in problem.message
+    for pack, covered in [("沈政办发〔2019〕23号", city), ("shenyang-2019-23", city), ("national-2017-6", national)]:
+        (w,) = load_waivers(_write(tmp_path, clause.replace("clause: 二（一）1", f"clause: 二（一）1, pack: {pack}")), both)
+        assert set(w.checks) == covered and w.scope["pack"] == pack
+    (w,) = load_waivers(_write(tmp_path, GOOD), both)
+    assert w.checks == ("layout.plan-filed",)
 
 
 def test_the_default_folder_is_beside_the_folder_of_packs(tmp_path):
