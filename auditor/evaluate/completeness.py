@@ -109,7 +109,7 @@ def _shortfall(e: Expectation, parent: Record, children: list[Record]) -> dict |
         return {"code": "fewer_records_than_declared", **base, "declared": declared, "field": e.count}
     if e.total_sum and e.total_declared:
         total = expr.lookup(data, e.total_declared)
-        sizes = [expr.lookup(c.data, e.total_sum) for c in children]
+        sizes = list(map(expr.getter(e.total_sum), [c.data for c in children]))
         if isinstance(total, int) and all(isinstance(s, int) for s in sizes) and sum(sizes) < total:
             return {"code": "records_short_of_total", **base, "declared": total, "field": e.total_declared,
                     "sum": sum(sizes), "of": e.total_sum}

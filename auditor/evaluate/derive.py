@@ -14,6 +14,8 @@ kind is ``missing``.
 """
 from __future__ import annotations
 
+from itertools import compress
+
 from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
@@ -27,54 +29,92 @@ def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[s
     return [p for p in paths if expr.lookup(record.data, p) is expr.MISSING]
 
 
-def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None) -> dict:
+_COMPILED: dict = {}
+
+
+def key(node: expr.Node) -> str:
+    """An expression's identity for sharing its work: its repr, which tells 1 from 1.0 and true (the nodes
+    themselves compare equal there, as numbers do)."""
+    return repr(node)
+
+
+def compiled(node: expr.Node):
+    """A measure's filter or condition as a closure, compiled once per process rather than once per district."""
+    text = key(node)
+    found = _COMPILED.get(text)
+    if found is None:
+        if len(_COMPILED) >= 1024:
+            _COMPILED.clear()
+        found = _COMPILED[text] = expr.compile_expr(node)
+    return found
+
+
+def applies(where: expr.Node | None, records: list[Record]) -> list | None:
+    """The filter's result (True, False or MISSING) for each record, in order; None for no filter."""
+    if where is None:
+        return None
+    return list(map(compiled(where), [record.data for record in records]))
+
+
+def _lacking(record: Record, missing: list) -> dict:
+    return {"key": record.key, **record.ident, "missing": missing}
+
+
+def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None, filtered=None) -> dict:
     """{"status": "ok"|"missing"|"empty", "value": ..., details}.
 
     ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``);
     one that the measure's filter does not rule out makes the measure missing. ``explain``: derived fields a
-    record lacks -> the submitted fields behind them (``records.explainer``)."""
+    record lacks -> the submitted fields behind them (``records.explainer``). ``filtered``: ``applies(measure.where,
+    records)`` when already worked out (measures with the same filter over the same records share it)."""
     if not records:
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
-    applicable: list[Record] = []
     lacking: list[dict] = []
     for placeholder, reason in gaps:
         if judge_gap(measure.where, placeholder.data) == "missing":
             lacking.append({"key": placeholder.key, **placeholder.ident,
                             "missing": [RECORDS.format(kind=placeholder.kind)], "reason": reason})
-    where = expr.compile_expr(measure.where) if measure.where is not None else None
-    for record in records:
-        ok = where(record.data) if where is not None else True
-        if ok is expr.MISSING:
-            lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.where, [])})
-        elif ok:
-            applicable.append(record)
+    if measure.where is None:
+        applicable = records
+    else:
+        results = filtered if filtered is not None else applies(measure.where, records)
+        if expr.MISSING not in results:  # every record's filter known (nearly always): keep those it holds for
+            applicable, results = list(compress(records, results)), ()
+        else:
+            applicable = []
+        for record, ok in zip(records, results):
+            if ok is expr.MISSING:
+                lacking.append(_lacking(record, _unknown(record, measure.where, [])))
+            elif ok:
+                applicable.append(record)
     numbers: list = []
     hits = 0
     per_total = 0
-    that = expr.compile_expr(measure.that) if measure.agg == "share" else None
-    for record in applicable:
-        if measure.agg == "count":
-            continue
-        if that is not None:
-            value = that(record.data)
+    agg = measure.agg
+    if agg == "share":
+        that = compiled(measure.that)
+        for record, value in zip(applicable, map(that, [record.data for record in applicable])):
             if value is expr.MISSING:
-                lacking.append({"key": record.key, **record.ident, "missing": _unknown(record, measure.that, [])})
+                lacking.append(_lacking(record, _unknown(record, measure.that, [])))
             elif value:
                 hits += 1
-            continue
+    elif agg != "count":
         names = [measure.value] + ([measure.per] if measure.per else []) + ([measure.weight] if measure.weight else [])
-        values = [expr.lookup(record.data, n) for n in names]
-        if any(v is expr.MISSING for v in values):
-            absent = _unknown(record, None, names)
-            lacking.append({"key": record.key, **record.ident, "missing": explain(record, absent) if explain else absent})
-            continue
-        numbers.append(values[0] if not measure.weight else (values[0], values[-1]))
-        if measure.per:
-            per_total += values[1]
+        getters = [expr.getter(n) for n in names]
+        weighted = bool(measure.weight)
+        for record in applicable:
+            data = record.data
+            values = [get(data) for get in getters]
+            if expr.MISSING in values:
+                absent = _unknown(record, None, names)
+                lacking.append(_lacking(record, explain(record, absent) if explain else absent))
+                continue
+            numbers.append((values[0], values[-1]) if weighted else values[0])
+            if measure.per:
+                per_total += values[1]
     if lacking:
         return {"status": "missing", "reason": {"code": "records_lack_data", "kind": measure.of, "count": len(lacking)}, "lacking": lacking}
     n = len(applicable)
-    agg = measure.agg
     if agg == "count":
         return {"status": "ok", "value": n, "of": len(records)}
     if agg == "sum":
@@ -123,10 +163,15 @@ def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> F
     facts.gaps = find_gaps(facts)
     if facts.gaps.get("school") and STAGE in facts.records:  # a school not submitted has no stage records either
         facts.gaps[STAGE] = list(facts.gaps["school"])
+    filters: dict = {}  # (kind, filter) -> its result per record: the 14 per-school CVs share two filters
     for measure in measures:
         if measure.level != "district":
             continue
-        result = measure_value(measure, facts.of(measure.of), facts.gaps.get(measure.of, ()), explain)
+        records = facts.of(measure.of)
+        shared = (measure.of, key(measure.where)) if measure.where is not None and records else None
+        if shared is not None and shared not in filters:
+            filters[shared] = applies(measure.where, records)
+        result = measure_value(measure, records, facts.gaps.get(measure.of, ()), explain, filters.get(shared))
         if measure.agg == "cv":  # which per-school figure over which schools: the reports pair it with its indicator
             result.update(agg="cv", field=measure.value, weight_field=measure.weight,
                           **({"filter": expr.to_text(measure.where)} if measure.where is not None else {}))

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from auditor.intake.contracts import stage_split_fields
 from auditor.model import Facts, Record
-from auditor.evaluate.spread import exact
+from auditor.evaluate.spread import exact, ratio
 from auditor.rules import expr
 
 STAGE = "school_stage"
@@ -49,18 +49,38 @@ def _stage_pupils(data: dict) -> dict:
     return {s: p for s, p in served.items() if p != 0}
 
 
+def _split(data: dict, split, share: Fraction, integral: bool) -> dict:
+    """The school's ``split`` resources times its stage's ``share``, each correctly rounded to a float. With whole
+    pupil counts the share is a fraction of integers, and each product is worked as one integer quotient (the
+    float of the same rational ``float(exact(value) * share)`` is); otherwise through Fractions, as it reads."""
+    if not integral:
+        return {f: float(exact(data[f]) * share) for f in split if data.get(f) is not None}
+    top, bottom = share.numerator, share.denominator
+    out = {}
+    for f in split:
+        value = data.get(f)
+        if value is not None:
+            n, d = ratio(value)
+            out[f] = (n * top) / (d * bottom)
+    return out
+
+
 def stage_records(facts: Facts) -> list[Record]:
     """One ``school_stage`` record per stage each school serves, its resources split (see the module docstring)."""
     split = stage_split_fields()
+    left_out = set(_BASIS) | set(split)
     out = []
     for school in facts.of("school"):
         data = school.data
         served = _stage_pupils(data)
         known = all(p is not None for p in served.values())
         weighted = sum((STAGE_WEIGHTS[s] * p for s, p in served.items()), Fraction(0)) if known else None
+        integral = known and all(type(p) is int for p in served.values())
+        base = {k: v for k, v in data.items() if k not in left_out}  # the school's own fields, once per school
+        combined = len(served) > 1
         for stage, pupils in served.items():
-            row = {k: v for k, v in data.items() if k not in _BASIS and k not in split}
-            row.update(stage=stage, combined=len(served) > 1)
+            row = dict(base)
+            row.update(stage=stage, combined=combined)
             if pupils is not None:
                 row["pupils"] = pupils
             if not known:  # which submitted counts leave the stage's pupils (and its share) unknown, for the evidence
@@ -72,7 +92,7 @@ def stage_records(facts: Facts) -> list[Record]:
             elif weighted:
                 share = STAGE_WEIGHTS[stage] * pupils / weighted
                 row["share"] = float(share)
-                row.update({f: float(exact(data[f]) * share) for f in split if data.get(f) is not None})
+                row.update(_split(data, split, share, integral and type(share) is Fraction))
             ident = {**school.ident, "stage": stage}
             out.append(Record(STAGE, f"{STAGE}:{school.ident['school']}/{stage}", row, ident, school.source))
     return out
@@ -103,6 +123,35 @@ def share(value, threshold) -> Fraction:
     return exact(value) / t if t > 0 else Fraction(1)
 
 
+@lru_cache(maxsize=1024)
+def _item(threshold, floor) -> tuple:
+    """(t, f, a, b) for an item at ``threshold`` of a check with ``floor``: the threshold exactly as t = tn / td
+    (``ratio``), and a, b such that a value v = vn / vd is within the floor, ``share(v, threshold) >= floor``, when
+    ``vn * a >= b * vd`` (from vn·td / (vd·tn) >= fn / fd, all denominators positive; None for a threshold of 0
+    or less, whose share is always 1)."""
+    tn, td = ratio(threshold)
+    fn, fd = ratio(floor)
+    return (tn, td, td * fd, fn * tn) if tn > 0 else (tn, td, None, fd >= fn)
+
+
+def _within(value, item: tuple) -> bool:
+    """``share(value, threshold) >= floor``, exactly, in integers."""
+    _, _, a, b = item
+    if a is None:
+        return b  # a threshold of 0 or less: the share is 1
+    n, d = ratio(value)
+    return n * a >= b * d
+
+
+def _quotient(value, item: tuple) -> float:
+    """``float(share(value, threshold))``: the correctly rounded float of the exact quotient, in integers."""
+    tn, td, a, _ = item
+    if a is None:
+        return 1.0
+    n, d = ratio(value)
+    return (n * td) / (d * tn)
+
+
 def mark(value, threshold, floor) -> str:
     """One item of a k-of-n check: met (at or above its threshold), within (at least ``floor`` of it), below,
     or missing."""
@@ -110,35 +159,51 @@ def mark(value, threshold, floor) -> str:
         return "missing"
     if value >= threshold:
         return "met"
-    return "within" if share(value, threshold) >= _constant(floor) else "below"
+    return "within" if _within(value, _item(threshold, floor)) else "below"
 
 
-def _lowest(known) -> Fraction | None:
-    """The lowest exact share of ``known`` [(value, threshold)]. The float quotient is within a few units in the
-    last place of the exact one, so only the items whose quotient is that close to the least are worked exactly."""
+def _lowest(known) -> float | None:
+    """The float of the lowest exact share of ``known`` [(value, threshold, item)]. The float quotient is within a
+    few units in the last place of the exact one, so only the items whose quotient is that close to the least are
+    worked exactly (one, nearly always: its exact quotient in integers)."""
     if not known:
         return None
-    quick = [(v / t if t > 0 else 1.0, v, t) for v, t in known]
-    least = min(q for q, _, _ in quick)
+    quick = [(v / t if t > 0 else 1.0, v, t, item) for v, t, item in known]
+    least = min(q for q, _, _, _ in quick)
     margin = abs(least) * 1e-12
-    return min(share(v, t) for q, v, t in quick if q <= least + margin)
+    near = [(v, t, item) for q, v, t, item in quick if q <= least + margin]
+    if len(near) == 1:
+        return _quotient(near[0][0], near[0][2])
+    return float(min(share(v, t) for v, t, _ in near))
+
+
+@lru_cache(maxsize=256)
+def _items(spec) -> tuple:
+    """Per item of ``spec``: (reader of its field, threshold, its exact constants for ``_within``)."""
+    return tuple((expr.getter(name), threshold, _item(threshold, spec.floor)) for name, threshold in spec.items)
 
 
 def figures(spec, data: dict) -> tuple:
     """(met, lowest) for one record: numbers, or None each where the outcome is not certain."""
-    marks = []
+    met = missing = 0
+    under = False  # an item below the floor
     known = []
-    for name, threshold in spec.items:
-        value = expr.lookup(data, name)
-        marks.append(mark(value, threshold, spec.floor))
-        if value is not expr.MISSING:
-            known.append((value, threshold))
+    for get, threshold, item in _items(spec):
+        value = get(data)
+        if value is expr.MISSING:
+            missing += 1
+            continue
+        known.append((value, threshold, item))
+        if value >= threshold:
+            met += 1
+        elif not under and not _within(value, item):
+            under = True
     lowest = _lowest(known)
-    met = marks.count("met")
-    if "missing" not in marks:
+    if not missing:
         return met, float(lowest)
-    below = len(marks) - met - marks.count("missing")  # known to miss their threshold
-    if lowest is not None and (below > len(marks) - spec.k or "below" in marks):
+    count = len(spec.items)
+    below = count - met - missing  # known to miss their threshold
+    if lowest is not None and (below > count - spec.k or under):
         return met, float(lowest)  # fewer than k can still be met, or an item is under the floor: a fail already
     return None, None
 

@@ -33,6 +33,22 @@ def exact(number) -> Fraction:
     return Fraction(repr(float(number)))
 
 
+def ratio(number) -> tuple[int, int]:
+    """``exact(number)`` as (numerator, denominator > 0), without building a Fraction (an int is (n, 1); a float
+    its shortest decimal in lowest terms, 4.2 -> (21, 5)). A float quotient of such integers, ``a / b``, is
+    correctly rounded, as ``float(Fraction)`` is: the same float, at a fraction of the cost."""
+    kind = type(number)
+    if kind is int:
+        return number, 1
+    if kind is float:
+        try:
+            return Decimal(repr(number)).as_integer_ratio()
+        except (OverflowError, ValueError):  # inf, nan: exact() refuses them as it always did
+            pass
+    value = exact(number)
+    return value.numerator, value.denominator
+
+
 def _float(value: Fraction) -> float | int:
     """Correctly rounded (Fraction -> float); a whole number stays an int (a total of pupils)."""
     return int(value) if value.denominator == 1 else float(value)
@@ -43,7 +59,28 @@ def _decimal(value: Fraction) -> Decimal:
 
 
 def _scaled(numbers) -> tuple[list[int], int]:
-    """The numbers as whole multiples of 10**-d (their shortest decimal forms on one common scale): ([n_i], d)."""
+    """The numbers as whole multiples of 10**-d (their shortest decimal forms on one common scale): ([n_i], d).
+
+    From the digits of each float's repr (\"3.25\": 325 at 2 places), which is what ``Decimal(repr(x)).scaleb``
+    gives; a repr in exponent form (or inf, nan) is read through Decimal, as it always was."""
+    numbers = list(numbers)
+    digits: list = []
+    places = 0
+    for number in numbers:
+        if isinstance(number, int):
+            digits.append((number, 0))
+            continue
+        text = repr(float(number))
+        dot = text.find(".")
+        if dot < 0 or "e" in text:
+            return _scaled_decimal(numbers)
+        own = len(text) - dot - 1
+        digits.append((int(text[:dot] + text[dot + 1:]), own))
+        places = max(places, own)
+    return [n * 10 ** (places - own) for n, own in digits], places
+
+
+def _scaled_decimal(numbers) -> tuple[list[int], int]:
     decimals = [number if isinstance(number, int) else Decimal(repr(float(number))) for number in numbers]
     places = max((-d.as_tuple().exponent for d in decimals if isinstance(d, Decimal)), default=0)
     places = max(places, 0)

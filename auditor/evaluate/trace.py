@@ -74,9 +74,24 @@ def _compiled(node: expr.Node | None):
     return None if node is None else expr.compile_expr(node)
 
 
-def measure_inputs(measure: Measure, records: list, note: dict) -> dict:
+def _results(where: expr.Node | None, records: list, cache: dict | None) -> list | None:
+    """The filter's result per record (None for no filter), worked once per district for every measure with the
+    same filter over the same records (``cache``: the district's trace cache; keyed by the filter's repr, which
+    tells 1 from 1.0 and true, and by the records' list)."""
+    if where is None:
+        return None
+    key = ("filter", repr(where), id(records))
+    if cache is not None and key in cache:
+        return cache[key][1]
+    results = list(map(_compiled(where), [record.data for record in records]))
+    if cache is not None:
+        cache[key] = (records, results)  # the list held too, so that its id is not reused while cached
+    return results
+
+
+def measure_inputs(measure: Measure, records: list, note: dict, cache: dict | None = None) -> dict:
     """How a derived figure came about: its definition, value, and which records counted, which its filter left
-    out and which lacked data (counts and the first keys)."""
+    out and which lacked data (counts and the first keys). ``cache``: see :func:`build`."""
     out = {"id": measure.id, "agg": measure.agg, "of": measure.of, "status": note.get("status")}
     for key in ("value", "numerator", "denominator", "mean", "sd", "schools", "reason"):  # mean, sd, schools: a 差异系数
         if key in note:
@@ -92,20 +107,17 @@ def measure_inputs(measure: Measure, records: list, note: dict) -> dict:
         contributions = note.get("contributions") or []
         out["districts"] = {"count": len(contributions), "submitted": sum(1 for c in contributions if c.get("submitted"))}
         return out
-    counted, left_out, hits = [], [], []
     lacking = {item.get("key") for item in note.get("lacking") or []}
-    where = _compiled(measure.where)
     that = _compiled(measure.that)
-    for record in records:
-        if record.key in lacking:
-            continue
-        applies = where(record.data) if where is not None else True
-        if applies is expr.MISSING or not applies:
-            left_out.append(record.key)
-            continue
-        counted.append(record.key)
-        if that is not None and that(record.data) is True:
-            hits.append(record.key)
+    results = _results(measure.where, records, cache)
+    rows = list(zip(records, results)) if results is not None else [(r, True) for r in records]
+    if lacking:
+        rows = [(r, a) for r, a in rows if r.key not in lacking]
+    missing = expr.MISSING
+    applicable = [r for r, a in rows if a is not missing and a]
+    counted = [r.key for r in applicable]
+    left_out = [r.key for r, a in rows if a is missing or not a] if measure.where is not None else []
+    hits = [r.key for r in applicable if that(r.data) is True] if that is not None else []
     out["counted"] = _first(counted)
     if measure.where is not None:
         out["left_out"] = _first(left_out)
@@ -135,7 +147,7 @@ def build(check: Check, rule: Rule, facts: Facts, as_of: _dt.date, judged: Judge
         cache = {} if cache is None else cache
         for m in used:
             if m.id not in cache:
-                cache[m.id] = measure_inputs(m, facts.of(m.of) if m.level == "district" else [], facts.notes[m.id])
+                cache[m.id] = measure_inputs(m, facts.of(m.of) if m.level == "district" else [], facts.notes[m.id], cache)
         out["measures"] = [cache[m.id] for m in used]
     return out
 

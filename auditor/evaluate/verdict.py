@@ -25,6 +25,7 @@ from auditor.rules.messages import render_message
 from auditor.model import Check, Facts, Policy, Record
 from auditor.evaluate.reference import FAIL, MISSING, NA, PASS, Judged
 from auditor.evaluate.records import mark
+from auditor.evaluate.derive import compiled
 
 MAX_EVIDENCE = 100_000
 
@@ -157,12 +158,14 @@ def k_of_n_table(check: Check, rule: Rule, records: list[Record], judged: Judged
     spec = check.k_of_n
     outcome = {record.key: result for record, result, _ in judged.entries}
     rows = []
+    where = compiled(rule.where) if rule.where is not None else None
+    items = [(name, t, expr.getter(name)) for name, t in spec.items]
     for record in records:
-        if record.key not in outcome and rule.where is not None and expr.evaluate(rule.where, record.data) is not True:
+        if record.key not in outcome and where is not None and where(record.data) is not True:
             continue  # not subject to the check
-        values = {name: None if (v := expr.lookup(record.data, name)) is expr.MISSING else v for name, _ in spec.items}
+        values = {name: None if (v := get(record.data)) is expr.MISSING else v for name, _, get in items}
         rows.append({"record": record.key, **record.ident, "values": values,
-                     "marks": {name: mark(values[name], t, spec.floor) for name, t in spec.items},
+                     "marks": {name: mark(values[name], t, spec.floor) for name, t, _ in items},
                      "met": record.data.get(spec.met), "lowest": record.data.get(spec.lowest),
                      "status": outcome.get(record.key, PASS)})
     return {"k": spec.k, "floor": spec.floor, "items": [{"field": f, "at_least": t} for f, t in spec.items],

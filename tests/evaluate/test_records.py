@@ -79,3 +79,49 @@ def test_k_of_n_with_items_missing_is_decided_only_where_certain(data, expected)
 ])
 def test_marks(value, threshold, result):
     assert mark(value, threshold, 0.85) == result
+
+
+# The k-of-n figures and the stage splits are worked in integers (spread.ratio), not Fractions: held here to the
+# Fraction reading they replace, on decimals drawn near the thresholds and the floor.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from auditor.evaluate.records import _split, share  # noqa: E402
+from auditor.evaluate.spread import exact, ratio  # noqa: E402
+
+_DECIMALS = st.one_of(st.integers(-10**6, 10**9),
+                      st.decimals(min_value=-10**6, max_value=10**9, places=4, allow_nan=False).map(float),
+                      st.floats(min_value=1e-9, max_value=1e12, allow_nan=False, allow_infinity=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _DECIMALS), min_size=7, max_size=7), st.sampled_from((0.85, 0.9, 1, 0.333)))
+def test_integer_figures_equal_the_fraction_reading(values, floor):
+    spec = KOfN(6, floor, SPEC.items, "met", "lowest")
+    data = {name: v for (name, _), v in zip(spec.items, values) if v is not None}
+    marks = []
+    known = []
+    for name, t in spec.items:
+        v = data.get(name)
+        expected = ("missing" if v is None else "met" if v >= t
+                    else "within" if exact(v) / exact(t) >= exact(floor) else "below")
+        assert mark(v, t, floor) == expected
+        marks.append(expected)
+        if v is not None:
+            known.append(share(v, t))
+    met, lowest = figures(spec, data)
+    if "missing" not in marks:
+        assert (met, lowest) == (marks.count("met"), float(min(known)))
+    elif lowest is not None:
+        assert lowest == float(min(known))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DECIMALS, st.integers(1, 5000), st.integers(1, 5000))
+def test_integer_splits_equal_the_fraction_reading(value, primary, junior):
+    weighted = Fraction(primary) + Fraction(11, 10) * junior
+    for pupils, weight in ((primary, Fraction(1)), (junior, Fraction(11, 10))):
+        part = weight * pupils / weighted
+        assert _split({"x": value}, ("x",), part, True) == {"x": float(exact(value) * part)}
+    n, d = ratio(value)
+    assert Fraction(n, d) == exact(value) and d > 0

@@ -118,3 +118,11 @@ def test_equal_weights_give_the_unweighted_cv():
     rnd = random.Random(7)
     values = [rnd.randint(1, 400) / 10 for _ in range(9)]
     assert weighted_cv([(v, 37) for v in values])["value"] == unweighted_cv(values)
+
+
+@given(st.lists(st.one_of(st.integers(-10**6, 10**9), st.floats(allow_nan=False, allow_infinity=False),
+                          st.decimals(min_value=-10**4, max_value=10**6, places=5, allow_nan=False).map(float))))
+def test_scaled_from_the_digits_equals_the_decimal_reading(numbers):
+    """The common scale read from each float's repr is what Decimal(repr(x)).scaleb gives (exponent forms included)."""
+    from auditor.evaluate.spread import _scaled, _scaled_decimal
+    assert _scaled(numbers) == _scaled_decimal(numbers)
