@@ -2,12 +2,15 @@
 refused, formulas read as the values Excel saved, CSV in the encodings Excel writes."""
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from auditor.intake.sheets import grids
+from auditor.intake.sheets import grids, layout
 from spreadsheet_kit import FIXTURES, _col, _csv_set, _filled, _problems, _verdicts, policy_set  # noqa: F401
 
 
@@ -87,3 +90,59 @@ def test_a_csv_file_python_cannot_split_is_refused(policy_set, tmp_path):
     _csv_set(policy_set, tmp_path, "utf-8", edit=edit)
     assert _problems([str(tmp_path)], "en") == [
         f"{tmp_path}{os.sep}和平区-报备文件.csv: E-SYNTAX: CSV cannot be read: field larger than field limit (131072)"]
+
+
+class _Sheet:
+    """What grids._rows reads of a calamine sheet: where its used range starts and its rows."""
+
+    def __init__(self, start, table):
+        self.start, self.table = start, table
+
+    def iter_rows(self):
+        return iter(self.table)
+
+    def __repr__(self):
+        return f"_Sheet({self.start!r}, {self.table!r})"
+
+
+_CELLS = st.one_of(
+    st.just(""), st.sampled_from([" ", "0", "学校", "#N/A"]), st.text(max_size=3),
+    st.floats(allow_nan=False), st.sampled_from([0.0, -0.0, 1.0, 3.0, 2.5, 2.0**53, -(2.0**53), 2.0**60, float("inf")]),
+    st.integers(-3, 3), st.sampled_from([2**60]), st.booleans(),
+    st.dates(), st.datetimes(), st.times(), st.timedeltas(max_value=_dt.timedelta(days=3)))
+
+
+@st.composite
+def _sheets(draw):
+    width = draw(st.integers(1, 5))
+    column_kinds = [draw(st.sampled_from(["text", "numbers", "any"])) for _ in range(width)]
+    cell = {"text": st.one_of(st.just(""), st.text(max_size=2)),
+            "numbers": st.one_of(st.just(""), st.floats(allow_nan=False), st.integers(0, 60).map(float)), "any": _CELLS}
+    table = [[draw(cell[k]) for k in column_kinds] for _ in range(draw(st.integers(0, 8)))]
+    if table and draw(st.booleans()):  # ragged rows: read cell by cell
+        table[-1] = table[-1][: draw(st.integers(0, width))]
+    start = draw(st.none() | st.tuples(st.integers(0, 5), st.integers(0, 5)))
+    return _Sheet(start, table)
+
+
+@given(_sheets())
+def test_rows_column_by_column_read_as_cell_by_cell(sheet):
+    """The column-wise reading gives what the cell-by-cell rule gives: same rows, columns, values and kinds."""
+    got = grids._rows(sheet)
+    want = ({}, True) if sheet.start is None else grids._rows_cell_by_cell(sheet.start, sheet.table)
+    assert got == want
+    (got, filled), (want, _) = got, want
+    blanks = [v for cells in got.values() for v in cells.values() if isinstance(v, str) and not v.strip(layout.SPACES)]
+    assert filled is (not blanks)
+    assert [(r, c, type(v)) for r, cells in got.items() for c, v in cells.items()] == \
+        [(r, c, type(v)) for r, cells in want.items() for c, v in cells.items()]
+    assert list(got) == sorted(got)
+
+
+def test_rows_whole_numbers_and_dates_as_openpyxl_gave_them():
+    sheet = _Sheet((1, 2), [["学校代码", "班额", "日期"], ["", 45.0, _dt.date(2020, 1, 2)], ["", "", ""], ["x", 2.5, ""]])
+    rows, filled = grids._rows(sheet)
+    assert rows == {2: {3: "学校代码", 4: "班额", 5: "日期"}, 3: {4: 45, 5: _dt.datetime(2020, 1, 2)}, 5: {3: "x", 4: 2.5}}
+    assert type(rows[3][4]) is int and filled
+    sheet.table[2][0] = "\u3000 "  # full-width and ASCII spaces: held, read as empty
+    assert grids._rows(sheet) == ({**rows, 4: {3: "\u3000 "}}, False)

@@ -31,7 +31,7 @@ class Grid:
     rows: dict  # row -> {column: value}
     merges: list = field(default_factory=list)  # (min_row, min_col, max_row, max_col)
     title: str = ""  # how the sheet is called in messages
-    filled: bool = False  # every cell held is a non-blank text (a CSV file's grid): no row needs looking at for blanks
+    filled: bool = False  # no cell held is text of spaces only: every row held has a value, none needs looking at
 
     def loc(self, row: int, column: int, header: str = "") -> Loc:
         return Loc(self.file, self.sheet, row, column, header)
