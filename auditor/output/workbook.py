@@ -118,11 +118,17 @@ def _rows(findings: dict, fmt: Formatter):
 def _rich(write_rich_string):
     """write_string for a text XlsxWriter would take for rich-text XML: in constant-memory mode it writes a string
     that begins with "<r>" and ends with "</r>" into the sheet unescaped (a school name of that shape made the
-    workbook unreadable, or added cells of its own). Written as three plain runs instead, escaped, read back as
-    the same text (only an "_xHHHH_" inside reads back escaped once more: XlsxWriter escapes rich text twice)."""
+    workbook unreadable, or added cells of its own). Written as plain runs instead, escaped, read back as the same
+    text: cut after "<" and after "r", and after the "_" of every "_xHHHH_" inside (XlsxWriter escapes such a
+    sequence in a run and again in the cell's whole XML, so whole it would read back escaped once more)."""
     def write(row: int, col: int, text: str, cell_format=None) -> None:
-        write_rich_string(row, col, text[:1], text[1:2], text[2:], *((cell_format,) if cell_format else ()))
+        cuts = [0, 1, 2, *(m.start() + 1 for m in _EXCEL_ESCAPE.finditer(text)), len(text)]
+        fragments = [text[a:b] for a, b in zip(cuts, cuts[1:])]
+        write_rich_string(row, col, *fragments, *((cell_format,) if cell_format else ()))
     return write
+
+
+_EXCEL_ESCAPE = re.compile(r"(?=_x[0-9A-Fa-f]{4}_)")  # where an "_xHHHH_" begins, overlapping ones too
 
 
 def _writer(write, day, fills: dict, status_column: int | None):

@@ -184,7 +184,7 @@ def test_hostile_verdicts_give_the_reference_writers_bytes(golden, data):
 
 
 @pytest.mark.parametrize("text", ['<r>x</t></is></c></row><row r="90"><c r="A90"><v>1</v></c></row><row r="91"></r>',
-                                  "<r></r>", "<r> 学校 & <b> </r>"])
+                                  "<r></r>", "<r> 学校 & <b> </r>", "<r>_x0041_ 学校 _x005F_x0042_x0043_</r>"])
 def test_text_shaped_like_rich_text_xml_is_written_as_text(golden, text):
     """XlsxWriter (constant memory) writes a string that begins with <r> and ends with </r> as XML: a school name,
     a message or a file name of that shape broke the workbook (the reference writer's output does not parse)."""
