@@ -32,12 +32,18 @@ _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
+# per cell tag "<c r=": the row of a reference of five to seven digits (row 10,000 and beyond), or b"" where the
+# reference is not a plain one (letters, then a row number without a leading zero, then the closing quote)
+_LONG_OR_ODD_ROW = re.compile(rb'<c r="(?:[A-Z]{1,3}([1-9][0-9]{4,6})"|(?![A-Z]{1,3}[1-9][0-9]{0,3}"))')
+_SHORT_ROWS = 9_999  # the largest row number of four digits
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[1-9]')
 _WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|I[W-Z]|[J-Z][A-Z])[1-9]')  # a cell beyond column IV (256)
 _OTHER_CELL_TAG = re.compile(rb"<c[>/\t\n\r]")
 _REF_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"([^>]*)>')
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?\st="e"[^>]*>(.*?)</c>', re.S)
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*>((?:(?!</c>).)*?<f[\s/>](?:(?!</c>).)*?)</c>', re.S)
+# a cell's opening tag ends ">" but not "/>": a styled empty cell (<c r="B7" s="1"/>) is not taken to hold the
+# next cell's body (a formula without a result was placed one cell early, found by test_sheets_package)
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?\st="e"[^>]*(?<!/)>(.*?)</c>', re.S)
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*(?<!/)>((?:(?!</c>).)*?<f[\s/>](?:(?!</c>).)*?)</c>', re.S)
 _VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
 _SAVED = re.compile(rb"<v(?:\s[^>]*)?>[^<]")
 _FORMULA = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>", re.S)
@@ -121,19 +127,25 @@ def survey(archive: zipfile.ZipFile, part: str) -> Survey:
     """The used range, error cells and formulas without a result of the sheet in ``part``."""
     data = _xml(archive, part)
     found = Survey()
-    rows = _CELL_ROW.findall(data)
-    if len(rows) == data.count(b"<c ") and _OTHER_CELL_TAG.search(data) is None:  # every cell starts <c r="B7"
-        _survey_by_reference(data, rows, found)
+    cells = data.count(b'<c r="')
+    long_rows = _LONG_OR_ODD_ROW.findall(data) if cells else []
+    if cells == data.count(b"<c ") and b"" not in long_rows and _OTHER_CELL_TAG.search(data) is None:
+        _survey_by_reference(data, cells, long_rows, found)  # every cell starts <c r="B7"
     else:
         _survey_by_parsing(data, found)
     return found
 
 
-def _survey_by_reference(data: bytes, rows: list, found: Survey) -> None:
-    if rows:  # first every cell, styled empty ones too (an upper bound, and cheap): rows, then columns if need be
-        numbers = list(map(int, rows))
-        found.first, found.last = (min(numbers), 1), (max(numbers), MAX_COLUMNS)
+def _survey_by_reference(data: bytes, cells: int, long_rows: list, found: Survey) -> None:
+    """First every cell, styled empty ones too, within bounds that cost no object per cell: rows 1 to the
+    largest row number of five to seven digits (9,999 when there is none), columns 1 to 256. When those bounds
+    are too large (or a cell lies beyond column 256): the exact rows and columns of every cell; when those are
+    too large too, only the cells holding a value, as calamine counts them. The bounds hold every cell, so a
+    sheet within them is within the limits."""
+    if cells:
+        found.first, found.last = (1, 1), (max(map(int, long_rows)) if long_rows else _SHORT_ROWS, MAX_COLUMNS)
         if _WIDE.search(data) is not None or found.too_large():
+            numbers = list(map(int, _CELL_ROW.findall(data)))
             columns = [column_number(c) for c in set(_CELL_COLUMN.findall(data))]
             found.first, found.last = (min(numbers), min(columns)), (max(numbers), max(columns))
     if found.too_large():  # then only the cells holding a value, as calamine counts them
