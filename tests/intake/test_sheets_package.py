@@ -21,8 +21,10 @@ _TAIL = b"</sheetData></worksheet>"
 
 def _sheet_xml(cells: list[tuple[int, int, str]]) -> bytes:
     """Rows in order, each cell by reference: kind "v" a number, "s" a styled empty cell, "e" an error value,
-    "f" a formula without a saved result."""
-    body = {"v": b"<v>1</v>", "e": b"<v>#N/A</v>", "f": b"<f>SUM(A1)</f>"}
+    "f" a formula without a saved result, "F" one with its result, "h" a shared formula's other cells (no result),
+    "t" inline text, "E" an error-typed cell holding nothing."""
+    body = {"v": b"<v>1</v>", "e": b"<v>#N/A</v>", "f": b"<f>SUM(A1)</f>", "F": b"<f>1+1</f><v>2</v>",
+            "h": b'<f t="shared" si="0"/>', "t": b"<is><t>&lt;c r=&quot;A1&quot;&gt;</t></is>"}
     out, by_row = [_HEAD], {}
     for row, column, kind in sorted(cells):
         by_row.setdefault(row, {})[column] = kind
@@ -32,8 +34,11 @@ def _sheet_xml(cells: list[tuple[int, int, str]]) -> bytes:
             ref = f"{package.column_letters(column)}{row}".encode()
             if kind == "s":
                 out.append(b'<c r="%s" s="1"/>' % ref)
+            elif kind == "E":
+                out.append(b'<c r="%s" s="2" t="e"/>' % ref)
             else:
-                out.append(b'<c r="%s"%s>%s</c>' % (ref, b' t="e"' if kind == "e" else b"", body[kind]))
+                kind_attribute = {"e": b' t="e"', "t": b' t="inlineStr"'}.get(kind, b"")
+                out.append(b'<c r="%s"%s>%s</c>' % (ref, kind_attribute, body[kind]))
         out.append(b"</row>")
     out.append(_TAIL)
     return b"".join(out)
@@ -49,7 +54,7 @@ def _survey(xml: bytes) -> package.Survey:
 
 _ROWS = st.one_of(st.integers(1, 40), st.integers(9_990, 10_010), st.integers(39_000, 39_100), st.integers(1, 1_048_576))
 _COLUMNS = st.one_of(st.integers(1, 30), st.integers(250, 260), st.integers(1, 16_384))
-_CELLS = st.lists(st.tuples(_ROWS, _COLUMNS, st.sampled_from("vvvsef")), max_size=12, unique_by=lambda c: c[:2])
+_CELLS = st.lists(st.tuples(_ROWS, _COLUMNS, st.sampled_from("vvvsefFhtE")), max_size=12, unique_by=lambda c: c[:2])
 
 
 @given(_CELLS)
