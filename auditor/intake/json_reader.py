@@ -85,21 +85,27 @@ def _json_positions(text: str, file: str) -> dict:
 
 
 _IS_DICT, _IS_LIST, _IS_NUMBER = {dict: True}.get, {list: True}.get, {int: True, float: True}.get
+_NUMBERS = frozenset((int, float))
 
 
 def _shape(value) -> tuple[int, int, bool]:
     """(depth as :func:`_json_depth` counts it, key-value pairs in every object, whether a number is 2**53 or more
     in size), level by level with map() over C functions: no Python call per value. orjson keeps an integer up to
     64 bits exactly and reads a longer one as a float, so a number the hooked parse must read (its digits kept for
-    the message) is one whose size is 2**53 or more, found here after the parse instead of in the text before it."""
+    the message) is one whose size is 2**53 or more, found here after the parse instead of in the text before it.
+    A level's values are picked out by type only for the types it holds (the last level, most of the values,
+    holds no container: it is typed once and its numbers picked out once)."""
     values, depth, pairs, large = [value], 0, 0, False
     while True:
         types = list(map(type, values))
-        numbers = list(compress(values, map(_IS_NUMBER, types)))
-        if numbers and (max(numbers) >= MAX_SAFE_INT or min(numbers) <= -MAX_SAFE_INT):
-            large = True
-        dicts = list(compress(values, map(_IS_DICT, types)))
-        lists = list(compress(values, map(_IS_LIST, types)))
+        kinds = set(types)
+        mixed = len(kinds) > 1
+        if not kinds.isdisjoint(_NUMBERS):
+            numbers = list(compress(values, map(_IS_NUMBER, types))) if mixed else values
+            if max(numbers) >= MAX_SAFE_INT or min(numbers) <= -MAX_SAFE_INT:
+                large = True
+        dicts = (list(compress(values, map(_IS_DICT, types))) if mixed else values) if dict in kinds else ()
+        lists = (list(compress(values, map(_IS_LIST, types))) if mixed else values) if list in kinds else ()
         if not dicts and not lists:
             return depth, pairs, large
         pairs += sum(map(len, dicts))

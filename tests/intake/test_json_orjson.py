@@ -85,3 +85,30 @@ def _dump(value, spaced: bool) -> str:
 def test_any_text_reads_as_the_hooked_parse(value, spaced):
     text = _dump(value, spaced)
     assert _read(text, True) == _read(text, False) == _read(text, "bytes")
+
+
+def _shape_by_recursion(value) -> tuple[int, int, bool]:
+    """What json_reader._shape finds, one value at a time: depth, key-value pairs, a number of 2**53 or more."""
+    if isinstance(value, dict):
+        inner = [_shape_by_recursion(v) for v in value.values()]
+    elif isinstance(value, list):
+        inner = [_shape_by_recursion(v) for v in value]
+    else:
+        number = type(value) in (int, float)
+        return 0, 0, number and (value >= json_reader.MAX_SAFE_INT or value <= -json_reader.MAX_SAFE_INT)
+    return (1 + max(d for d, _, _ in inner) if inner else 0,
+            (len(value) if isinstance(value, dict) else 0) + sum(p for _, p, _ in inner),
+            any(large for _, _, large in inner))
+
+
+_plain_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats(allow_nan=False) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=2), inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plain_values)
+def test_the_shape_walk_finds_what_a_recursive_walk_finds(value):
+    """The level-by-level walk (picking values out by type only for the types a level holds) against the plain
+    recursive reading: same depth, same number of key-value pairs, same verdict on large numbers."""
+    assert json_reader._shape(value) == _shape_by_recursion(value)
