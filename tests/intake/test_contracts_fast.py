@@ -86,6 +86,23 @@ def test_fast_schema_check_accepts_the_fixtures_and_the_policies():
             assert contracts.certainly_valid("policy", document.data), name
 
 
+@pytest.mark.parametrize("folder", ["shenyang-2022-xlsx", "shenyang-2022-csv"])
+def test_workbooks_and_csv_sets_are_answered_quickly(folder, monkeypatch):
+    """What the spreadsheet readers make of the bundled workbooks and CSV sets is valid at the first answer:
+    jsonschema's walk (the slow path) is never called for them."""
+    from auditor.intake.sheets.reader import group_units
+    from auditor.intake.submissions import expand_paths, load_submission
+
+    def slow(name):
+        raise AssertionError(f"jsonschema walked a valid {name}")
+
+    monkeypatch.setattr(contracts, "validator", slow)
+    units = group_units(expand_paths([os.path.join(os.path.dirname(FIXTURES), folder)]))
+    assert len(units) == 2  # two districts in each of these folders
+    for unit in units:
+        assert load_submission(unit).of("school")
+
+
 def test_values_json_has_no_word_for_are_not_certainly_valid():
     """jsonschema-rs raises on a date, a key that is not text, a lone surrogate: "not certainly", and the Python
     validator says what is wrong."""
