@@ -136,14 +136,16 @@ def _plain(raw: bytes, file: str, collector: Collector) -> Document | None:
 
 
 # _JSON_RAW_CONTROL in UTF-8 bytes: U+007F, U+0080-U+009F (c2 80-9f), U+202A-U+202E (e2 80 aa-ae), U+2066-U+2069
-# (e2 81 a6-a9); one pattern per leading byte sequence, each searched at the speed of a byte search
-_RAW_CONTROL_BYTES = (re.compile(rb"\x7f"), re.compile(rb"\xc2[\x80-\x9f]"), re.compile(rb"\xe2\x80[\xaa-\xae]"),
-                      re.compile(rb"\xe2\x81[\xa6-\xa9]"))
+# (e2 81 a6-a9). A byte search (memchr) rules out the first two in a text that has no 7f or c2 byte at all; the
+# last two share one pattern, searched from its leading byte.
+_C2_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")
+_E2_CONTROL = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
 _KEY_END_BYTES = re.compile(rb'"[ \t\r\n]*:')
 
 
 def _raw_control(raw: bytes) -> bool:
-    return any(pattern.search(raw) is not None for pattern in _RAW_CONTROL_BYTES)
+    return (b"\x7f" in raw or b"\xc2" in raw and _C2_CONTROL.search(raw) is not None
+            or _E2_CONTROL.search(raw) is not None)
 
 
 def parse_json_bytes(raw: bytes, file: str, collector: Collector) -> Document:

@@ -205,7 +205,8 @@ def to_facts(document: Document, own: bool = False) -> Facts:
     schools, classes = [], []
     extend = classes.extend
     for i, s in enumerate(data.get("schools", [])):
-        scalars = {k: v for k, v in s.items() if k != "classes"}
+        scalars = dict(s)  # a copy in C, then the one key dropped (a comprehension costs a Python step per field)
+        scalars.pop("classes", None)
         if "pupils_compulsory" not in scalars and "pupils" in scalars and s["stage"] in COMPULSORY_ONLY:
             scalars["pupils_compulsory"] = scalars["pupils"]  # all its pupils are in grades 1-9
         row = {"district": district, **scalars}

@@ -112,3 +112,12 @@ def test_the_shape_walk_finds_what_a_recursive_walk_finds(value):
     """The level-by-level walk (picking values out by type only for the types a level holds) against the plain
     recursive reading: same depth, same number of key-value pairs, same verdict on large numbers."""
     assert json_reader._shape(value) == _shape_by_recursion(value)
+
+
+def test_the_byte_scan_for_raw_controls_agrees_with_the_text_scan_on_every_code_point():
+    """_raw_control (bytes: a byte search, then patterns on UTF-8 lead bytes) finds exactly what the text pattern
+    _JSON_RAW_CONTROL finds, for each code point between plain text and a Chinese character."""
+    for c in range(0x110000):
+        if not 0xD800 <= c < 0xE000:
+            text = f"ab{chr(c)}沈"
+            assert json_reader._raw_control(text.encode()) == bool(json_reader._JSON_RAW_CONTROL.search(text)), hex(c)
