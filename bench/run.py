@@ -37,7 +37,8 @@ What it prints (see the README's "Performance" section for figures):
    python-calamine): records per second, the ratio loader / plain reader (target <= 3x) and each format's
    records per second against the JSON path's (target >= 0.5x). The loader pauses the cyclic garbage collector
    while it reads (as the audit does), so the plain readers are timed with it paused too; ``--formats`` chooses
-   the formats (YAML takes most of the section's time).
+   the formats (YAML takes most of the section's time). For JSON also the floor under that ratio: orjson plus
+   making the auditor's records (``submission.to_facts``) with no check at all.
 
 ``--scale national`` is 2,900 districts and 3,500,000 class records, one run each; ``--sources json,xlsx`` runs the
 end-to-end figures from JSON and from the filled-in xlsx templates. Linearity compares the full set with a tenth of
@@ -582,6 +583,29 @@ def _write_unit(job) -> dict:
     return units
 
 
+def _records_alone(files: list, repeat: int) -> float:
+    """The JSON files read by orjson and made into the auditor's records (``submission.to_facts``, as the loader
+    does) with no check of any kind, the collector paused: what the loader's output costs before anything is
+    checked, the floor under the ratio to the plain reader."""
+    import orjson
+
+    from auditor.intake.document import Document
+    from auditor.intake.submission import to_facts
+
+    best = float("inf")
+    for _ in range(max(1, repeat)):
+        gc.disable()
+        try:
+            t = time.perf_counter()
+            for path in files:
+                with open(path, "rb") as handle:
+                    to_facts(Document(path, orjson.loads(handle.read())), own=True)
+            best = min(best, time.perf_counter() - t)
+        finally:
+            gc.enable()
+    return best
+
+
 def disk(args) -> dict:
     """The same districts written as JSON, YAML, CSV sets and xlsx workbooks; each loaded by the real loader and read
     by the fastest plain reader of its format (no checks), side by side, the best of --repeat."""
@@ -621,6 +645,8 @@ def disk(args) -> dict:
         classes = sum(len(load_submission(u).of("class")) for u in items)
         out[kind] = {"classes": classes, "seconds": min(loads), "plain": min(plains),
                      "bytes": sum(os.path.getsize(f) for f in files)}
+        if kind == "json":
+            out[kind]["records_alone"] = _records_alone(items, args.repeat)
     out["load"] = os.getloadavg()[0]
     return out
 
@@ -640,6 +666,11 @@ def print_disk(d: dict, total: int) -> None:
               f"{r['plain']:8.3f} {ratio:5.1f}x {rate / json_rate:7.2f}x   "
               f"ratio <= 3x: {'ok' if ratio <= 3 else 'MISSED'}, >= 0.5x JSON: {'ok' if rate >= json_rate / 2 else 'MISSED'}; "
               f"{total:,} records: {total / rate:.0f} s in one process")
+    alone = d.get("json", {}).get("records_alone")
+    if alone:
+        print(f"   JSON read by orjson and made into the auditor's records with no check at all: {alone:.3f} s, "
+              f"{alone / d['json']['plain']:.1f}x orjson — the floor under the loader's ratio (its checks: "
+              f"{(d['json']['seconds'] - alone) / d['json']['plain']:.1f}x orjson more)")
 
 
 # ----------------------------------------------------------------------------- main
