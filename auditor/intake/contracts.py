@@ -5,6 +5,7 @@ import itertools
 import json
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, repeat
 
 import jsonschema
 import jsonschema_rs
@@ -12,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from auditor.errors import Collector, excerpt, hint
 from auditor.intake.document import Document, path_text
+from auditor.intake.values import MAX_DEPTH, MAX_SAFE_INT
 from auditor.texts import Both, Msg, msg
 
 NUMBER, STRING, BOOL, DATE = "number", "string", "boolean", "date"
@@ -150,11 +152,99 @@ def certainly_valid(name: str, data) -> bool:
         return False
 
 
+# ----------------------------------------------------------------------------- the shape of a valid document
+class _Unbounded(Exception):
+    """The schema lets a valid document hold something of any shape or size there."""
+
+
+_SCALAR_TYPES = {"string", "boolean", "null"}
+_LOWER, _UPPER = ("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")
+
+
+def _plan(node: dict, root: dict, seen: tuple, depth: int):
+    """The containers a value valid against ``node`` can hold, as a plan for :func:`_pairs`: None for a scalar,
+    ("object", ((key, plan), ...)) with the keys whose values are containers, ("array", plan of the items).
+    Raises _Unbounded where a valid value could be of any shape or size (an untyped value, an object open to
+    other keys, several types, a number not bounded within 2**53, a recursive definition, nesting beyond
+    MAX_DEPTH)."""
+    if depth > MAX_DEPTH:
+        raise _Unbounded
+    own = {k: v for k, v in node.items() if k != "$ref"}
+    if "$ref" in node:
+        name = node["$ref"].split("/")[-1]
+        if name in seen:
+            raise _Unbounded
+        # the referring node's keywords over the definition's: where both bound a number, both bounds apply, so
+        # the one kept bounds it too
+        return _plan({**root["$defs"][name], **own}, root, seen + (name,), depth)
+    if set(node) & {"oneOf", "anyOf", "allOf", "not", "if", "patternProperties", "prefixItems", "const"}:
+        raise _Unbounded
+    if "enum" in node and "type" not in node:
+        if all(isinstance(v, str) or v is None or isinstance(v, bool) for v in node["enum"]):
+            return None
+        raise _Unbounded
+    kind = node.get("type")
+    if not isinstance(kind, str):  # several types, or none named
+        raise _Unbounded
+    if kind in _SCALAR_TYPES:
+        return None
+    if kind in ("integer", "number"):
+        low = next((node[k] for k in _LOWER if k in node), None)
+        high = next((node[k] for k in _UPPER if k in node), None)
+        if low is None or high is None or low <= -MAX_SAFE_INT or high >= MAX_SAFE_INT:
+            raise _Unbounded
+        return None
+    if kind == "object":
+        if node.get("additionalProperties", True) is not False:
+            raise _Unbounded
+        inner = ((key, _plan(sub, root, seen, depth + 1)) for key, sub in node.get("properties", {}).items())
+        return ("object", tuple((key, plan) for key, plan in inner if plan is not None))
+    if kind == "array":
+        if "items" not in node:
+            raise _Unbounded
+        return ("array", _plan(node["items"], root, seen, depth + 1))
+    raise _Unbounded
+
+
+@lru_cache(maxsize=None)
+def shape_plan(name: str):
+    """How a document valid against schema ``name`` holds its containers (see :func:`_plan`); None when the schema
+    does not bound a valid document's shape (then nothing is assumed about it)."""
+    root = schema(name)
+    try:
+        return _plan({k: v for k, v in root.items() if k != "$defs"}, root, (), 0)
+    except _Unbounded:
+        return None
+
+
+def _pairs(plan, values: list) -> int:
+    """The key-value pairs in ``values`` (all valid against the plan's node) and in everything they hold."""
+    if plan[0] == "array":
+        return _pairs(plan[1], list(chain.from_iterable(values))) if plan[1] is not None else 0
+    total = sum(map(len, values))
+    for key, inner in plan[1]:
+        held = list(filter(None, map(dict.get, values, repeat(key))))  # absent (and empty, which holds no pair): left out
+        if held:
+            total += _pairs(inner, held)
+    return total
+
+
+def valid_pairs(name: str, data) -> int | None:
+    """The number of key-value pairs in ``data`` when it is valid against schema ``name`` and that schema bounds
+    a valid document's shape: then its nesting is within MAX_DEPTH and its numbers within 2**53 by the schema's
+    own bounds, and the pairs are counted by the schema's map of where containers are (no look at any scalar).
+    None otherwise: the reader then looks at every value as before."""
+    plan = shape_plan(name)
+    if plan is None or not certainly_valid(name, data):
+        return None
+    return _pairs(plan, [data])
+
+
 def validate(document: Document, name: str, collector: Collector, code: str) -> bool:
     """Validate against schema ``name``; add one located problem per error. True when valid. jsonschema-rs
     answers first (:func:`certainly_valid`); only a document it does not accept is walked by jsonschema, whose
     errors are located and worded."""
-    if certainly_valid(name, document.data):
+    if document.valid_for == name or certainly_valid(name, document.data):
         return True
     ok = True
     found = list(itertools.islice(validator(name).iter_errors(document.data), MAX_SCHEMA_ERRORS + 1))

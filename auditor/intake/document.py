@@ -32,6 +32,7 @@ class Document:
     data: Any
     positions: dict = field(default_factory=dict)  # Path -> (line, column), 1-based
     locate: Callable[[], dict] | None = None  # finds the positions when first asked (a JSON file is read without them)
+    valid_for: str | None = None  # the schema the data was found valid against as it was read (not asked again)
 
     def where(self, path: Path) -> tuple[int, int]:
         """The position of ``path`` or of its nearest ancestor that has one."""

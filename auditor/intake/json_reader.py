@@ -18,6 +18,7 @@ from itertools import chain, compress
 import orjson
 
 from auditor.errors import AuditorError, Collector, excerpt
+from auditor.intake import contracts
 from auditor.intake.document import Document, path_text
 from auditor.intake.textfile import BOM, decode_bytes
 from auditor.intake.values import BIDI_CONTROLS, MAX_DEPTH, MAX_SAFE_INT, number_problem, text_problem
@@ -113,24 +114,35 @@ def _shape(value) -> tuple[int, int, bool]:
         depth += bool(values)
 
 
-def _plain(raw: bytes, file: str, collector: Collector) -> Document | None:
+def _plain(raw: bytes, file: str, collector: Collector, schema: str | None = None) -> Document | None:
     """The document by orjson from the file's UTF-8 bytes when nothing in it needs the standard library's hooks;
     None when it does (then :func:`parse_json` reads the decoded text again, and its problems are located as
     before): a number of 2**53 or more in size, anything orjson refuses (bytes that are not UTF-8 among
     them), nesting beyond MAX_DEPTH, a key given twice. A key given twice is ruled out by counting: every
     key-value pair has one colon after its key's closing quote, so when the objects hold as many pairs as the
-    text has colons (or quote-colons) no key was dropped. The text is decoded only if a position is asked for."""
+    text has colons (or quote-colons) no key was dropped. The text is decoded only if a position is asked for.
+
+    ``schema``: the schema the document is meant for (a submission's). When the data is valid against it and the
+    schema bounds nesting and numbers (``contracts.valid_pairs``), no value needs looking at for depth or size:
+    the pairs are counted along the schema's map of containers, and the document says it was found valid."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    depth, pairs, large = _shape(data)
-    if large or depth > MAX_DEPTH:  # a number of 2**53 or more: the hooks keep its digits for the message
-        return None
+    walk = b"\\u" in raw or _raw_control(raw)  # an escape or a raw control character: every value is looked at
+    pairs = contracts.valid_pairs(schema, data) if schema is not None and not walk else None
+    if pairs is not None:  # valid against a schema that bounds nesting and numbers: only keys given twice to rule out
+        valid_for = schema
+    else:
+        valid_for = None
+        depth, pairs, large = _shape(data)
+        if large or depth > MAX_DEPTH:  # a number of 2**53 or more: the hooks keep its digits for the message
+            return None
     if pairs != raw.count(b":") and pairs != len(_KEY_END_BYTES.findall(raw)):
         return None
-    document = Document(file, data, locate=lambda: _json_positions(raw.decode("utf-8", "surrogatepass"), file))
-    if b"\\u" in raw or _raw_control(raw):
+    document = Document(file, data, locate=lambda: _json_positions(raw.decode("utf-8", "surrogatepass"), file),
+                        valid_for=valid_for)
+    if walk:
         _check_json_values(data, (), 0, collector, document)
     return document
 
@@ -148,11 +160,11 @@ def _raw_control(raw: bytes) -> bool:
             or _E2_CONTROL.search(raw) is not None)
 
 
-def parse_json_bytes(raw: bytes, file: str, collector: Collector) -> Document:
+def parse_json_bytes(raw: bytes, file: str, collector: Collector, schema: str | None = None) -> Document:
     """A JSON file's bytes: by orjson straight from them when that is safe (:func:`_plain`); else decoded (with
     ``textfile``'s located encoding problems) and read by :func:`parse_json`. A text orjson accepts is UTF-8 with
     no NUL byte, so decoding first would have found nothing."""
-    plain = _plain(raw[len(BOM):] if raw.startswith(BOM) else raw, file, collector)
+    plain = _plain(raw[len(BOM):] if raw.startswith(BOM) else raw, file, collector, schema)
     if plain is not None:
         return plain
     text = decode_bytes(raw, collector)

@@ -25,19 +25,21 @@ def load_document(file: str, error_class: type[AuditorError]) -> Document:
     return document
 
 
-def load_partial(file: str, error_class: type[AuditorError]) -> tuple[Document, list[Problem]]:
+def load_partial(file: str, error_class: type[AuditorError], schema: str | None = None) -> tuple[Document, list[Problem]]:
     """Like :func:`load_document`, but value-level problems (a bad number or date, a
     duplicate key, a tag) do not stop loading: the offending value is left out (None)
     and the problems are returned, so that the caller can validate the rest of the file
     and report every problem of the file together. Problems that leave no usable data
     (unreadable, undecodable, malformed, alias bomb, too deep) are raised at once.
+    ``schema``: the schema the file is meant for; a JSON file valid against it is read with fewer looks
+    (``json_reader._plain``) and its document says so.
     """
     collector = Collector(file, error_class)
     document = Document(file, None)
     if file.lower().endswith(".json"):  # the bytes go to orjson as they are (see json_reader)
         raw = read_bytes(file, collector)
         if raw is not None:
-            document = parse_json_bytes(raw, file, collector)
+            document = parse_json_bytes(raw, file, collector, schema)
     else:
         text = read_text(file, collector)
         if text is not None:

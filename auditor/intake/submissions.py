@@ -58,7 +58,7 @@ def load_submission(file) -> Facts:
     try:
         if isinstance(file, tuple) or file.lower().endswith(SPREADSHEET_SUFFIXES):
             return load_spreadsheet(file)
-        document, problems = load_partial(file, SubmissionError)
+        document, problems = load_partial(file, SubmissionError, "submission")
         return facts_from_document(document, problems, own=True)
     finally:
         if collecting:

@@ -6,6 +6,7 @@ held here to mean the same in both wherever the quick answer could say "valid" (
 from __future__ import annotations
 
 import copy
+import json
 import functools
 import os
 import re
@@ -168,3 +169,79 @@ def test_whatever_jsonschema_rs_accepts_python_accepts(texts):
     for pattern in PATTERNS:
         search = re.compile(pattern).search
         assert not _rs_refuses_all(pattern, [t for t in texts if search(t) is None]), pattern
+
+
+# ----------------------------------------------------------------------------- the shape of a valid document
+@given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(MUTATIONS + [2**53, -2**60, [[[1]]]])),
+                      min_size=0, max_size=3))
+def test_a_valid_documents_pairs_are_counted_as_the_full_walk_counts_them(picks):
+    """valid_pairs answers only for a valid document, and then as json_reader's walk over every value would:
+    the same number of key-value pairs, nesting within MAX_DEPTH, no number of 2**53 or more."""
+    from auditor.intake.json_reader import _shape
+    from auditor.intake.values import MAX_DEPTH
+
+    data = _sample_submission()
+    for where, key, value in picks:
+        targets = list(_mappings(data))
+        target = targets[where % len(targets)]
+        keys = sorted(target) + ["unknown_key"]
+        target[keys[key % len(keys)]] = copy.deepcopy(value)
+    pairs = contracts.valid_pairs("submission", data)
+    assert (pairs is not None) == contracts.certainly_valid("submission", data)
+    if pairs is not None:
+        depth, counted, large = _shape(data)
+        assert (pairs, large) == (counted, False) and depth <= MAX_DEPTH
+
+
+def test_the_submission_schema_bounds_a_valid_documents_shape():
+    """Else every JSON submission would be walked value by value (the fast path would never be taken)."""
+    plan = contracts.shape_plan("submission")
+    assert plan is not None and dict(plan[1])["schools"] == ("array", ("object", (("classes", ("array", ("object", ()))),)))
+
+
+_INT = {"type": "integer", "minimum": 0, "maximum": 100}
+
+
+@pytest.mark.parametrize("node, bounded", [
+    ({"type": "object", "additionalProperties": False, "properties": {"a": _INT}}, True),
+    ({"type": "object", "properties": {"a": _INT}}, False),  # open to other keys of any shape
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {}}}, False),  # a value of any shape
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": "integer", "minimum": 0}}}, False),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": "number", "minimum": 0, "maximum": 2**53}}}, False),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/n", "maximum": 5}}}, True),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/open"}}}, False),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/loop"}}}, False),  # recursive
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"oneOf": [_INT, {"type": "string"}]}}}, False),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": ["integer", "string"]}}}, False),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": "array"}}}, False),  # items of any shape
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": "array", "items": {"enum": ["x", None, True]}}}}, True),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"enum": [1, 2**60]}}}, False),
+])
+def test_only_a_schema_that_bounds_nesting_and_numbers_has_a_shape_plan(node, bounded, monkeypatch):
+    root = {**node, "$defs": {"n": {"type": "integer", "minimum": -5}, "open": {"type": "object"},
+                              "loop": {"type": "object", "additionalProperties": False, "properties": {"next": {"$ref": "#/$defs/loop"}}}}}
+    monkeypatch.setattr(contracts, "schema", lambda name: root)
+    contracts.shape_plan.cache_clear()
+    try:
+        assert (contracts.shape_plan("x") is not None) == bounded
+    finally:
+        contracts.shape_plan.cache_clear()
+
+
+def test_a_key_given_twice_in_a_valid_submission_is_still_found(tmp_path):
+    """The pairs counted along the schema's map miss one when orjson kept only the last of a key given twice:
+    the file goes to the hooked parse, which says where."""
+    from auditor.errors import SubmissionError
+    from auditor.intake.submissions import load_submission
+
+    data = _sample_submission()
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    klass = data["schools"][0]["classes"][0]
+    size = f'"size": {klass["size"]}'
+    assert text.count(size) >= 1
+    path = tmp_path / "和平区.json"
+    path.write_text(text.replace(size, size + f', "size": {klass["size"] + 1}', 1), encoding="utf-8")
+    assert contracts.certainly_valid("submission", json.loads(path.read_text(encoding="utf-8")))
+    with pytest.raises(SubmissionError) as caught:
+        load_submission(str(path))
+    assert [p.code for p in caught.value.problems] == ["E-DUPLICATE-KEY"] and caught.value.problems[0].line > 1
