@@ -43,14 +43,20 @@ def _sample() -> dict:
 MUTATIONS = [None, 1, -1, 2.5, 3.0, True, "x", "", " ", "2019-1-1", [], {}, 10**9, "a/b", "x" * 200]
 
 
-@given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(MUTATIONS)), min_size=1, max_size=3))
-def test_fast_schema_check_never_accepts_what_jsonschema_refuses(picks):
+def _mutated(picks) -> dict:
+    """The sample submission with each pick's value put at a key (or a new key) of one of its mappings."""
     data = _sample_submission()
     for where, key, value in picks:
         targets = list(_mappings(data))
         target = targets[where % len(targets)]
         keys = sorted(target) + ["unknown_key"]
         target[keys[key % len(keys)]] = copy.deepcopy(value)
+    return data
+
+
+@given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(MUTATIONS)), min_size=1, max_size=3))
+def test_fast_schema_check_never_accepts_what_jsonschema_refuses(picks):
+    data = _mutated(picks)
     if contracts.certainly_valid("submission", data):
         assert not list(contracts.validator("submission").iter_errors(data))
 
@@ -180,12 +186,7 @@ def test_a_valid_documents_pairs_are_counted_as_the_full_walk_counts_them(picks)
     from auditor.intake.json_reader import _shape
     from auditor.intake.values import MAX_DEPTH
 
-    data = _sample_submission()
-    for where, key, value in picks:
-        targets = list(_mappings(data))
-        target = targets[where % len(targets)]
-        keys = sorted(target) + ["unknown_key"]
-        target[keys[key % len(keys)]] = copy.deepcopy(value)
+    data = _mutated(picks)
     pairs = contracts.valid_pairs("submission", data)
     assert (pairs is not None) == contracts.certainly_valid("submission", data)
     if pairs is not None:
