@@ -159,6 +159,8 @@ class _Unbounded(Exception):
 
 _SCALAR_TYPES = {"string", "boolean", "null"}
 _LOWER, _UPPER = ("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")
+# what a node that refers to a definition may add and still be planned from the two merged: bounds and words
+_BESIDE_A_REF = frozenset(_LOWER + _UPPER + ("title", "description", "examples", "$comment"))
 
 
 def _plan(node: dict, root: dict, seen: tuple, depth: int):
@@ -172,10 +174,10 @@ def _plan(node: dict, root: dict, seen: tuple, depth: int):
     own = {k: v for k, v in node.items() if k != "$ref"}
     if "$ref" in node:
         name = node["$ref"].split("/")[-1]
-        if name in seen:
-            raise _Unbounded
-        # the referring node's keywords over the definition's: where both bound a number, both bounds apply, so
-        # the one kept bounds it too
+        if name in seen or not _BESIDE_A_REF.issuperset(k for k in own if not k.startswith("x-")):
+            raise _Unbounded  # recursion, or keywords that would shape the value beside its definition's
+        # the referring node's bounds over the definition's: where both bound a number, both bounds apply, so the
+        # one kept bounds it too
         return _plan({**root["$defs"][name], **own}, root, seen + (name,), depth)
     if set(node) & {"oneOf", "anyOf", "allOf", "not", "if", "patternProperties", "prefixItems", "const"}:
         raise _Unbounded

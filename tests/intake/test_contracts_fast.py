@@ -211,6 +211,9 @@ _INT = {"type": "integer", "minimum": 0, "maximum": 100}
     ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": "number", "minimum": 0, "maximum": 2**53}}}, False),
     ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/n", "maximum": 5}}}, True),
     ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/open"}}}, False),
+    # keywords that shape the value beside its definition's (both apply: the merged node would hide one of them)
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/closed", "properties": {"b": _INT}}}}, False),
+    ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/shut", "title": "甲", "x-unit": "个"}}}, True),
     ({"type": "object", "additionalProperties": False, "properties": {"a": {"$ref": "#/$defs/loop"}}}, False),  # recursive
     ({"type": "object", "additionalProperties": False, "properties": {"a": {"oneOf": [_INT, {"type": "string"}]}}}, False),
     ({"type": "object", "additionalProperties": False, "properties": {"a": {"type": ["integer", "string"]}}}, False),
@@ -220,6 +223,8 @@ _INT = {"type": "integer", "minimum": 0, "maximum": 100}
 ])
 def test_only_a_schema_that_bounds_nesting_and_numbers_has_a_shape_plan(node, bounded, monkeypatch):
     root = {**node, "$defs": {"n": {"type": "integer", "minimum": -5}, "open": {"type": "object"},
+                              "closed": {"type": "object", "additionalProperties": False, "properties": {"c": {}}},
+                              "shut": {"type": "object", "additionalProperties": False, "properties": {"c": _INT}},
                               "loop": {"type": "object", "additionalProperties": False, "properties": {"next": {"$ref": "#/$defs/loop"}}}}}
     monkeypatch.setattr(contracts, "schema", lambda name: root)
     contracts.shape_plan.cache_clear()
