@@ -60,13 +60,14 @@ def _lacking(record: Record, missing: list) -> dict:
     return {"key": record.key, **record.ident, "missing": missing}
 
 
-def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None, filtered=None) -> dict:
+def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None, filtered=None, exact_of=None) -> dict:
     """{"status": "ok"|"missing"|"empty", "value": ..., details}.
 
     ``gaps``: placeholders of records declared but not submitted (``completeness.find_gaps``);
     one that the measure's filter does not rule out makes the measure missing. ``explain``: derived fields a
     record lacks -> the submitted fields behind them (``records.explainer``). ``filtered``: ``applies(measure.where,
-    records)`` when already worked out (measures with the same filter over the same records share it)."""
+    records)`` when already worked out (measures with the same filter over the same records share it). ``exact_of``:
+    ``Facts.exact``, the exact values of figures derived by division, which a coefficient of variation is worked from."""
     if not records:
         return {"status": "missing", "reason": {"code": "no_records", "kind": measure.of}, "lacking": []}
     lacking: list[dict] = []
@@ -102,6 +103,7 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
         names = [measure.value] + ([measure.per] if measure.per else []) + ([measure.weight] if measure.weight else [])
         getters = [expr.getter(n) for n in names]
         weighted = bool(measure.weight)
+        exactly = exact_of if agg == "cv" and exact_of else None
         for record in applicable:
             data = record.data
             values = [get(data) for get in getters]
@@ -109,6 +111,10 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
                 absent = _unknown(record, None, names)
                 lacking.append(_lacking(record, explain(record, absent) if explain else absent))
                 continue
+            if exactly is not None:  # the figure as worked, not its float
+                values[0] = exactly.get((record.key, measure.value), values[0])
+                if weighted:
+                    values[-1] = exactly.get((record.key, measure.weight), values[-1])
             numbers.append((values[0], values[-1]) if weighted else values[0])
             if measure.per:
                 per_total += values[1]
@@ -171,7 +177,7 @@ def derive_district(facts: Facts, measures: list[Measure], policy_set=None) -> F
         shared = (measure.of, key(measure.where)) if measure.where is not None and records else None
         if shared is not None and shared not in filters:
             filters[shared] = applies(measure.where, records)
-        result = measure_value(measure, records, facts.gaps.get(measure.of, ()), explain, filters.get(shared))
+        result = measure_value(measure, records, facts.gaps.get(measure.of, ()), explain, filters.get(shared), facts.exact)
         if measure.agg == "cv":  # which per-school figure over which schools: the reports pair it with its indicator
             result.update(agg="cv", field=measure.value, weight_field=measure.weight,
                           **({"filter": expr.to_text(measure.where)} if measure.where is not None else {}))

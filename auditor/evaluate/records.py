@@ -13,7 +13,11 @@ durable_rules judges one record at a time with comparisons; what a standard stat
   compulsory grades (the schema says so). A stage with no pupils is not served. A school whose stage counts are
   unknown still gets its records, without pupils, so that what reads them is ``missing``, never left out.
 * computed fields (:func:`compute_fields`): a policy's ``computed:`` expressions, evaluated three-valued (an
-  absent input or a zero divisor leaves the field absent).
+  absent input or a zero divisor leaves the field absent). Arithmetic is worked exactly, on the decimals the inputs
+  print as (a split resource by its exact share), and the result rounded once to a float: 1009.8 m² over 264 pupils
+  is 3.825, not 3.8249999999999997 a float division gives, and 42 teachers split 98 : 1.1 × 820 over 98 pupils is
+  4.2 per hundred, not 4.199999999999999. The exact values stay beside the records (``Facts.exact``) for the
+  coefficients of variation (evaluate/spread.py), so that a district exactly at a limit is at it.
 * k-of-n figures (:func:`k_of_n_figures`): for a check's ``require_k_of_n``, ``met`` (items at or above their
   threshold) and ``lowest`` (the lowest value / threshold, computed exactly from the decimals); with some items
   absent, both figures are set, over the known items, only where that already decides the outcome (too many
@@ -21,6 +25,7 @@ durable_rules judges one record at a time with comparisons; what a standard stat
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -49,12 +54,19 @@ def _stage_pupils(data: dict) -> dict:
     return {s: p for s, p in served.items() if p != 0}
 
 
-def _split(data: dict, split, share: Fraction, integral: bool) -> dict:
-    """The school's ``split`` resources times its stage's ``share``, each correctly rounded to a float. With whole
-    pupil counts the share is a fraction of integers, and each product is worked as one integer quotient (the
-    float of the same rational ``float(exact(value) * share)`` is); otherwise through Fractions, as it reads."""
+def _split(data: dict, split, share: Fraction, integral: bool, exact_of: dict, key: str) -> dict:
+    """The school's ``split`` resources times its stage's ``share``, each correctly rounded to a float; the exact
+    products go into ``exact_of`` under (``key``, field). With whole pupil counts the share is a fraction of
+    integers, and each float is worked as one integer quotient (the float of the same rational
+    ``float(exact(value) * share)`` is); otherwise through Fractions, as it reads."""
     if not integral:
-        return {f: float(exact(data[f]) * share) for f in split if data.get(f) is not None}
+        out = {}
+        for f in split:
+            if data.get(f) is not None:
+                product = exact(data[f]) * share
+                exact_of[(key, f)] = product
+                out[f] = float(product)
+        return out
     top, bottom = share.numerator, share.denominator
     out = {}
     for f in split:
@@ -62,6 +74,7 @@ def _split(data: dict, split, share: Fraction, integral: bool) -> dict:
         if value is not None:
             n, d = ratio(value)
             out[f] = (n * top) / (d * bottom)
+            exact_of[(key, f)] = Fraction(n * top, d * bottom)
     return out
 
 
@@ -79,6 +92,7 @@ def stage_records(facts: Facts) -> list[Record]:
         base = {k: v for k, v in data.items() if k not in left_out}  # the school's own fields, once per school
         combined = len(served) > 1
         for stage, pupils in served.items():
+            key = f"{STAGE}:{school.ident['school']}/{stage}"
             row = dict(base)
             row.update(stage=stage, combined=combined)
             if pupils is not None:
@@ -92,22 +106,81 @@ def stage_records(facts: Facts) -> list[Record]:
             elif weighted:
                 share = STAGE_WEIGHTS[stage] * pupils / weighted
                 row["share"] = float(share)
-                row.update(_split(data, split, share, integral and type(share) is Fraction))
+                row.update(_split(data, split, share, integral and type(share) is Fraction, facts.exact, key))
             ident = {**school.ident, "stage": stage}
-            out.append(Record(STAGE, f"{STAGE}:{school.ident['school']}/{stage}", row, ident, school.source))
+            out.append(Record(STAGE, key, row, ident, school.source))
     return out
 
 
 def compute_fields(facts: Facts, computed) -> None:
-    """Each computed field on the records of its kind (in place); absent where it is undefined."""
+    """Each computed field on the records of its kind (in place); absent where it is undefined. A float result of
+    arithmetic is the exact result rounded once (:func:`_exact`), the exact value kept in ``facts.exact``."""
     for c in computed:
         value_of = expr.compile_expr(c.value)
+        exactly = _exact(c.value) if _arithmetic(c.value) else None
         for record in facts.of(c.of):
-            value = value_of(record.data)
+            data = record.data
+            value = value_of(data)
             if value is expr.MISSING or isinstance(value, bool):
-                record.data.pop(c.id, None)
-            else:
-                record.data[c.id] = value
+                data.pop(c.id, None)
+                facts.exact.pop((record.key, c.id), None)
+                continue
+            if exactly is not None and type(value) is float:
+                worked = exactly(data, record.key, facts.exact)
+                if worked is None:
+                    facts.exact.pop((record.key, c.id), None)
+                else:
+                    facts.exact[(record.key, c.id)] = worked
+                    value = float(worked)
+            data[c.id] = value
+
+
+def _arithmetic(node) -> bool:
+    """Whether ``node`` is numbers, fields and + - * / only (what :func:`_exact` works out)."""
+    if isinstance(node, expr.Arith):
+        return _arithmetic(node.left) and _arithmetic(node.right)
+    return isinstance(node, expr.Field) or (isinstance(node, expr.Const) and type(node.value) in (int, float))
+
+
+def _exact(node):
+    """``(data, key, exact_of) -> Fraction or None``: the arithmetic of ``node`` worked exactly, each field's value
+    as ``exact_of`` has it under (key, field) (a figure derived by division) or else as the decimal it prints as.
+    None where the float evaluation has a value but this cannot say (a value that is not a finite number): the
+    float stands then. Called only where the float evaluation gave a number, so no input is absent and no divisor
+    is zero."""
+    if isinstance(node, expr.Const):
+        constant = exact(node.value)
+        return lambda data, key, exact_of: constant
+    if isinstance(node, expr.Field):
+        get, name = expr.getter(node.path), node.path
+
+        def field(data, key, exact_of):
+            known = exact_of.get((key, name))
+            if known is not None:
+                return known
+            value = get(data)
+            kind = type(value)
+            if kind is int:
+                return Fraction(value)
+            if kind is float and value - value == 0:  # finite
+                return exact(value)
+            return None
+        return field
+    left, right, op = _exact(node.left), _exact(node.right), node.op
+
+    def arith(data, key, exact_of):
+        a = left(data, key, exact_of)
+        b = right(data, key, exact_of) if a is not None else None
+        if b is None:
+            return None
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        return a / b if b != 0 else None
+    return arith
 
 
 @lru_cache(maxsize=1024)
@@ -199,6 +272,10 @@ def figures(spec, data: dict) -> tuple:
         elif not under and not _within(value, item):
             under = True
     lowest = _lowest(known)
+    if under and lowest is not None and lowest >= spec.floor:
+        # an item is below the floor exactly, but the float of its share rounds up onto the floor (a value given
+        # to 17 digits, 3.8249999999999997 of 4.5): the figure stays below, as the item's mark says
+        lowest = math.nextafter(float(spec.floor), -math.inf)
     if not missing:
         return met, float(lowest)
     count = len(spec.items)

@@ -122,6 +122,113 @@ def test_integer_splits_equal_the_fraction_reading(value, primary, junior):
     weighted = Fraction(primary) + Fraction(11, 10) * junior
     for pupils, weight in ((primary, Fraction(1)), (junior, Fraction(11, 10))):
         part = weight * pupils / weighted
-        assert _split({"x": value}, ("x",), part, True) == {"x": float(exact(value) * part)}
+        for integral in (True, False):
+            kept: dict = {}
+            assert _split({"x": value}, ("x",), part, integral, kept, "k") == {"x": float(exact(value) * part)}
+            assert kept == {("k", "x"): exact(value) * part}  # the exact share, for what is worked from it
     n, d = ratio(value)
     assert Fraction(n, d) == exact(value) and d > 0
+
+
+# ----------------------------------------------------------------------------- at a limit exactly
+# Computed ratios are worked exactly and rounded once (records.compute_fields), the exact values kept for the
+# coefficients of variation: a figure exactly at its value, or a CV exactly at its limit, is at it — not one float
+# step below, as a float division of a float share gave (4.199999999999999 teachers per hundred, a CV of
+# 0.45000000000000007).
+import math  # noqa: E402
+
+from auditor.evaluate.derive import derive_district  # noqa: E402
+from auditor.rules.policies import load_policies  # noqa: E402
+
+NATIONAL = load_policies("policies/national-2017-6")
+_RESOURCES = {"teachers_associate_plus": 0, "teachers_bachelor_plus": 0, "backbone_teachers": 0, "pe_arts_teachers": 0,
+              "teaching_area": 1, "sports_area": 1, "equipment_value": 1, "multimedia_rooms": 0}
+
+
+def derived(*schools):
+    facts = facts_of(*({**_RESOURCES, "school_type": "regular", **s} for s in schools))
+    derive_district(facts, NATIONAL.measures, NATIONAL)
+    return facts
+
+
+def _nine_year(draw_primary, draw_junior, teachers):
+    return {"id": "s1", "name": "一校", "stage": "nine_year", "pupils": draw_primary + draw_junior,
+            "pupils_primary": draw_primary, "pupils_junior": draw_junior, "teachers_associate_plus": teachers}
+
+
+@st.composite
+def nine_year_schools(draw):
+    """A nine-year school (p primary, j junior pupils) and its qualified teachers T: half the time exactly at 4.2, 1
+    or 0.9 per hundred primary pupils — 100·T / (p + 1.1·j) = t, that is 1000·T = t·W with W = 10p + 11j — and
+    otherwise anything."""
+    if draw(st.booleans()):
+        t = draw(st.sampled_from((Fraction(21, 5), Fraction(1), Fraction(9, 10))))
+        step = 1000 * t.denominator // math.gcd(t.numerator, 1000 * t.denominator)  # W a multiple of it: T whole
+        weighted = step * draw(st.integers(1, 4))
+        junior = weighted % 10 or 10  # 11j = W (mod 10)
+        junior += 10 * draw(st.integers(0, max(0, (weighted // 11 - junior) // 10)))
+        primary = (weighted - 11 * junior) // 10
+        if primary < 1:
+            return 98, 820, 42  # the reviewer's school: 42·100 / (98 + 902) = 4.2 exactly
+        teachers = t * weighted / 1000
+        assert teachers.denominator == 1 and 10 * primary + 11 * junior == weighted
+        return primary, junior, int(teachers)
+    return draw(st.integers(1, 3000)), draw(st.integers(1, 3000)), draw(st.integers(0, 400))
+
+
+@settings(max_examples=200, deadline=None)
+@given(nine_year_schools())
+def test_a_split_ratio_compares_with_every_value_as_its_exact_value_does(school):
+    """The primary stage's qualified teachers per hundred pupils of a nine-year school, 100·T·p/(p + 1.1·j) / p, is
+    the float of that exact value, and it is at or above each value of the standard exactly when the exact value is."""
+    primary, junior, teachers = school
+    facts = derived(_nine_year(primary, junior, teachers))
+    record = {r.key: r for r in facts.of(STAGE)}[f"{STAGE}:s1/primary"]
+    got = record.data["qualified_per100_primary"]
+    q = Fraction(100 * teachers) / (primary + Fraction(11, 10) * junior)
+    assert got == float(q) and facts.exact[(record.key, "qualified_per100_primary")] == q
+    for value in (Fraction(21, 5), Fraction(1), Fraction(9, 10)):
+        assert (got >= float(value)) == (q >= value)
+        assert mark(got, float(value), 0.85) == ("met" if q >= value else "within" if q >= value * Fraction(17, 20) else "below")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5000), st.integers(0, 300), st.integers(0, 300))
+def test_a_cv_is_worked_from_the_exact_ratios(pupils, a, b):
+    """Two junior schools of equal enrolment with a and b backbone teachers: the pupil-weighted CV of their
+    teachers per hundred pupils is |b − a| / (a + b) exactly, whatever the enrolment (11 and 29 over 303 pupils each
+    is 0.45, at the junior limit, not 0.45000000000000007)."""
+    school = {"stage": "junior", "pupils": pupils}
+    facts = derived({**school, "id": "a", "name": "甲", "backbone_teachers": a}, {**school, "id": "b", "name": "乙", "backbone_teachers": b})
+    got = facts.of("district")[0].data.get("cv_backbone_junior")
+    if a + b == 0:
+        assert got is None  # a zero mean: undefined, never a number
+    else:
+        assert got == float(Fraction(abs(b - a), a + b))
+
+
+@pytest.mark.parametrize("schools, check, expected", [
+    # the reviewer's cases: a CV exactly at the junior limit; a nine-year school exactly at 4.2; 1009.8 m² over
+    # 264 pupils, 3.825 a pupil, exactly 85% of 4.5
+    ([{"id": "A", "name": "初中A", "stage": "junior", "pupils": 303, "backbone_teachers": 11},
+      {"id": "B", "name": "初中B", "stage": "junior", "pupils": 303, "backbone_teachers": 29}], "cv_backbone_junior", 0.45),
+    ([_nine_year(98, 820, 42)], (f"{STAGE}:s1/primary", "qualified_per100_primary"), 4.2),
+    ([{"id": "s1", "name": "小学甲", "stage": "primary", "pupils": 264, "teaching_area": 1009.8}],
+     (f"{STAGE}:s1/primary", "teaching_area_per_pupil"), 3.825),
+])
+def test_figures_exactly_at_a_limit(schools, check, expected):
+    facts = derived(*schools)
+    if isinstance(check, tuple):
+        key, name = check
+        assert {r.key: r for r in facts.of(STAGE)}[key].data[name] == expected
+    else:
+        assert facts.of("district")[0].data[check] == expected
+
+
+def test_a_share_below_the_floor_stays_below_when_its_float_rounds_onto_it():
+    """3.8249999999999997 (a value given to 17 digits) of 4.5 is under 85% exactly, though the float of that share
+    is 0.85: the item is marked below, and the lowest figure stays under the floor, so the two agree."""
+    data = {**AT, "x3": 3.8249999999999997}
+    assert mark(data["x3"], 4.5, 0.85) == "below"
+    met, lowest = figures(SPEC, data)
+    assert met == 6 and lowest < 0.85 and lowest == math.nextafter(0.85, 0)
