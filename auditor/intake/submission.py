@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections import deque
-from functools import partial
+from functools import lru_cache, partial
 from itertools import repeat
 from operator import itemgetter
 
@@ -59,8 +59,13 @@ def check_counts(data: dict, add) -> None:
     parts = [_count(figures.get(k)) for k in ("disabled_in_regular_classes", "disabled_in_special_schools", "disabled_home_taught")]
     if enrolled is not None and all(p is not None for p in parts) and sum(parts) != enrolled:
         add("S-SCHEMA", msg("content.disabled-split", parts=sum(parts), whole=enrolled), ("figures", "disabled_enrolled"))
+    for part, whole in _parts("figures"):
+        check_part(figures, part, whole, ("figures",), add)
+    school_parts = _parts("school")
     for i, school in enumerate(_list(data.get("schools"))):
         if isinstance(school, dict):
+            for part, whole in school_parts:
+                check_part(school, part, whole, ("schools", i), add)
             part, whole = _count(school.get("pupils_compulsory")), _count(school.get("pupils"))
             if part is not None and whole is not None and part > whole:
                 add("S-SCHEMA", msg("content.compulsory", part=part, whole=whole), ("schools", i, "pupils_compulsory"))
@@ -73,6 +78,23 @@ def check_counts(data: dict, add) -> None:
                     ("schools", i, "pupils_primary"))
             elif isinstance(school.get("stage"), str) and school["stage"] in ONE_STAGE:  # a wrong type: the schema says so
                 check_one_stage(school, i, total, add)
+
+
+@lru_cache(maxsize=None)
+def _parts(kind: str) -> tuple:
+    """(part, whole) of the ``kind``'s fields the schema marks ``x-part-of``: a count that is a part of another
+    (the pupils covered by quality resources of all pupils, the buses on the platform of all buses, …)."""
+    return tuple((name, spec["x-part-of"]) for name, spec in contracts.scalar_fields(kind).items() if "x-part-of" in spec)
+
+
+def check_part(values: dict, part: str, whole: str, at: tuple, add) -> None:
+    """A part counted more than its whole: figures impossible together, refused (the share they feed would read
+    over 100%, and a rate judged from them could pass)."""
+    p, w = _count(values.get(part)), _count(values.get(whole))
+    if p is not None and w is not None and p > w:
+        fields = contracts.scalar_fields(at[0] if at == ("figures",) else "school")
+        add("S-SCHEMA", msg("content.part-of", part=Both(part, fields[part].get("title", part)), value=p,
+                            whole=Both(whole, fields[whole].get("title", whole)), total=w), at + (part,))
 
 
 _STAGE_PUPILS = {"primary": "小学阶段在校生数", "junior": "初中阶段在校生数"}

@@ -151,6 +151,7 @@ EN: dict[str, str] = {
     "content.one-stage": "{field} is {value}, which does not fit the school's stage: a {stage} school serves one compulsory stage, so it should be {expected} (or left out)",
     "content.stage-split": "pupils_primary ({primary}) and pupils_junior ({junior}) add up to {sum}, not the school's grades 1-9 pupils ({total})",
     "content.compulsory-only": "pupils_compulsory ({part}) differs from pupils ({whole}): every pupil of a primary, junior or nine-year school is in grades 1-9 (leave pupils_compulsory out)",
+    "content.part-of": "{part} ({value}) is more than {whole} ({total}): the first is a part of the second",
     "content.disabled": "disabled_enrolled ({part}) is more than disabled_school_age ({whole})",
     "content.disabled-split": "the enrolled disabled children by placement add up to {parts}, not to disabled_enrolled ({whole})",
     "read.link-submission": "is a link to a file outside the folder; links out of a submission folder are not followed (copy the file into the folder)",

@@ -141,6 +141,7 @@ ZH: dict[str, str] = {
     "content.one-stage": "{field}填报为{value}人，与学校类型不符：{stage}义务教育阶段只设一个学段，此项应为{expected}人（或不填）",
     "content.stage-split": "小学阶段在校生数（{primary}）与初中阶段在校生数（{junior}）之和为{sum}，与义务教育阶段在校生数（{total}）不符",
     "content.compulsory-only": "义务教育阶段在校生数（{part}）与在校生数（{whole}）不符：小学、初中、九年一贯制学校的学生都在义务教育阶段（可不填此项）",
+    "content.part-of": "{part}（{value}）多于{whole}（{total}）：前者是后者的一部分",
     "content.disabled": "接受义务教育的适龄残疾儿童少年数（{part}）多于适龄残疾儿童少年数（{whole}）",
     "content.disabled-split": "随班就读、特殊教育学校就读、送教上门合计{parts}人，与接受义务教育的适龄残疾儿童少年数（{whole}）不符",
     "read.link-submission": "是指向文件夹之外的链接；不跟随报送文件夹中指向外部的链接（请把文件复制到文件夹中）",

@@ -42,6 +42,15 @@ _SCHOOL = {"id": "HP001", "name": "一校", "stage": "primary", "classes": [{"id
     ({"district": "和平区", "figures": {"disabled_school_age": 10, "disabled_enrolled": 9, "disabled_in_regular_classes": 5,
                                         "disabled_in_special_schools": 2, "disabled_home_taught": 1}},
      "S-SCHEMA", "随班就读、特殊教育学校就读、送教上门合计8人，与接受义务教育的适龄残疾儿童少年数（9）不符"),
+    # a count that is a part of another (x-part-of in the schema) counted more than it: impossible together
+    ({"district": "和平区", "figures": {"pupils_total": 4218, "pupils_quality_covered": 4731}}, "S-SCHEMA",
+     "优质教育资源覆盖学生数（4731）多于义务教育在校生总数（4218）：前者是后者的一部分"),
+    ({"district": "和平区", "figures": {"teachers_exchanged": 38, "backbone_exchanged": 500}}, "S-SCHEMA",
+     "其中：交流轮岗的骨干教师数（500）多于本年度交流轮岗教师数（38）"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "school_buses": 1, "school_buses_on_platform": 9}]}, "S-SCHEMA",
+     "纳入公共安全管理平台监管的校车数（9）多于校车数（1）"),
+    ({"district": "和平区", "schools": [{**_SCHOOL, "teachers_associate_plus": 30, "teachers_bachelor_plus": 31}]}, "S-SCHEMA",
+     "本科及以上学历专任教师数（31）多于专科及以上学历专任教师数（30）"),
 ])
 def test_content_checks_speak_chinese_for_spreadsheets(data, code, zh):
     """The checks every submission goes through, worded in English (--lang en) and Chinese (the default)."""
@@ -69,4 +78,15 @@ def test_a_stage_of_the_wrong_type_leaves_the_content_checks_to_the_schema(stage
     collector = Collector("x", SubmissionError)
     school = {**_SCHOOL, "stage": stage, "pupils": 500, "pupils_compulsory": 500, "pupils_junior": 20}
     check_content(Document("x", {"district": "和平区", "schools": [school]}), collector)
+    assert collector.problems == []
+
+
+@pytest.mark.parametrize("values", [
+    {"pupils_total": 4218, "pupils_quality_covered": 4218},  # all covered: the whole, not more
+    {"pupils_quality_covered": 4731},  # the whole not given: nothing to compare with (the rule reads it missing)
+    {"pupils_total": "4218", "pupils_quality_covered": 4731},  # a wrong type: the schema says so, not this check
+])
+def test_a_part_equal_to_its_whole_or_without_one_is_not_refused(values):
+    collector = Collector("x", SubmissionError)
+    check_content(Document("x", {"district": "和平区", "figures": values}), collector)
     assert collector.problems == []
