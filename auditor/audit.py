@@ -16,7 +16,7 @@ from auditor.evaluate.records import explainer
 from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
-from auditor.model import Facts, PolicySet, district_order, plan
+from auditor.model import Facts, PolicySet, covers_city, district_order, plan
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
@@ -156,7 +156,9 @@ class Auditor:
                     verdict = not_submitted(check, name, as_of, policies[check.policy], self.document(check))
                     verdict["trace"] = trace.not_submitted(check, as_of, verdict)
                     blocks[name].append(verdict)
-        if any(c.over == "city" for c in self.policy_set.checks):
+        # the city-wide targets are the city's figures, over every one of its districts: judged only by an audit of
+        # them all (a re-inspection of one district judged 全市 coverage from that district alone, and passed it)
+        if any(c.over == "city" for c in self.policy_set.checks) and covers_city(expected):
             outcomes = self._evaluate(city)
             with timing.stage("verdicts"):
                 mine = [self._verdict(check, city, as_of, outcomes) for check in self.policy_set.checks if check.over == "city"]

@@ -26,6 +26,12 @@ def plan() -> dict:
     return yaml.safe_load(text)
 
 
+def covers_city(districts) -> bool:
+    """Whether an audit of ``districts`` includes every district of the city: only such an audit judges the
+    city-wide targets (the city's figures over all its districts)."""
+    return set(plan()["districts"]) <= set(districts)
+
+
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十百]+")
 

@@ -173,6 +173,7 @@ class Formatter:
         self.shorts = {c.id: (c.short or c.title).get(lang) or c.id for c in policy_set.computed}  # table headings
         # a value that names a check (a manual review's review_of) is shown as the check's title
         self.checks = {c.id: c.title.get(lang) or c.title.get("zh", c.id) for c in policy_set.checks}
+        self.city_checks = any(c.over == "city" for c in policy_set.checks)
         self.order = {c.id: i for i, c in enumerate(policy_set.checks)}  # plan order: policies by clause, checks as written
         # the documents (packs) in order, by reference number; the first's clauses are cited bare, the others' with it
         self.rank = {p.ref: i for i, p in enumerate(policy_set.packs)}

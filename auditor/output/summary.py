@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
-from auditor.model import plan
+from auditor.model import covers_city, plan
 from auditor.output.charts import bar_chart, status_chart
 from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_ORDER
@@ -128,9 +128,13 @@ def summary_context(findings: dict, by_district: dict, clauses: dict, pages: dic
                        "chart": bar_chart(rows, fmt, field, number, op, title=fmt.label(field))})
     expected = findings.get("districts") or []
     absent = [d for d in expected if d not in (findings.get("submitted_by") or {})]
+    # an audit of some of the districts does not judge the city-wide targets (auditor.audit): say so where they stand
+    everyone = plan()["districts"]
+    not_judged = fmt.t["city_not_judged"].format(n=len(expected), total=len(everyone)) \
+        if fmt.city_checks and not targets and not covers_city(expected) else ""
     return {"districts": districts, "matrix": matrix, "matrix_clauses": matrix_clauses, "totals": totals,
             "detail": detail, "worklist": worklist(findings["verdicts"], fmt, pages),
             "absent": fmt.t["absent"].format(n=len(absent), names=fmt.t["list_sep"].join(absent)) if absent else "",
             "headline": headline(totals, fmt),
-            "status_chart": status_chart(status_rows), "targets": targets, "charts": charts,
+            "status_chart": status_chart(status_rows), "targets": targets, "city_not_judged": not_judged, "charts": charts,
             "counts_by_district": {d: counts(by_district[d]) for d in districts}}
