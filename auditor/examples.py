@@ -28,7 +28,7 @@ class ExampleResult:
 
 
 def run_examples(policy_set: PolicySet, engine: str = "durable") -> list[ExampleResult]:
-    auditor = Auditor(policy_set, engine)
+    auditor = Auditor(policy_set, engine, whole_city=True)  # an example's districts are its city
     city = plan()["city"]
     results = []
     refs = {p.id: p.ref for p in policy_set.packs}
