@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 import re
 
-from auditor.dates import real_date
+from auditor.dates import real_date, today
 from auditor.errors import Problem, UsageError, hint
 from auditor.model import plan
 from auditor.output.settings import load_settings, make_issue, number_problem
@@ -61,13 +61,13 @@ def parse_jobs(text: str | None) -> int:
 def parse_issue(args, as_of: _dt.date):
     """The documents' issue from --issued, --number and --settings (validated before anything is audited).
 
-    Without --issued the documents are issued today, or on the audit's base date when that is later."""
+    Without --issued the documents are issued today (in China Standard Time), or on the audit's base date when that is later."""
     if args.issued:
         issued = parse_date(args.issued, "--issued")
         if issued < as_of:
             raise UsageError(Problem("--issued", 0, 0, "U-ARGS", msg("args.issued-early", issued=issued, as_of=as_of)))
     else:
-        issued = max(_dt.date.today(), as_of)
+        issued = max(today(), as_of)  # today in China Standard Time, not the machine's zone
     if args.number and number_problem(args.number):
         raise UsageError(Problem("--number", 0, 0, "U-ARGS", number_problem(args.number)))
     return make_issue(load_settings(args.settings), args.lang, issued, args.number)
@@ -106,4 +106,4 @@ def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
 def period_end(policy_set) -> _dt.date:
     """The end of the first document's period (the city's plan), else the latest end of any, else today."""
     ends = [p.end for p in policy_set.packs if p.end]
-    return ends[0] if ends else _dt.date.today()
+    return ends[0] if ends else today()

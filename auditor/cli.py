@@ -218,8 +218,8 @@ def lang_option(command: argparse.ArgumentParser) -> None:
 def add_issue_options(audit: argparse.ArgumentParser) -> None:
     """How the documents are issued: date, number, the office and signer (issue 17)."""
     audit.add_argument("--issued", default=None, metavar="YYYY-MM-DD",
-                       help="date of issue printed on the notices and reports (default: today, or the audit date if later; never "
-                            "before it); the deadline counts from it")
+                       help="date of issue printed on the notices and reports (default: today in China Standard Time, UTC+8, "
+                            "or the audit date if later; never before it); the deadline counts from it")
     audit.add_argument("--number", default=None, metavar="PATTERN",
                        help="the notices' document number, numbered per district in plan order: N is the running number "
                             "(沈教督〔{year}〕N号); {year} is the year of issue; with an audit history the numbers continue after "

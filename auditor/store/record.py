@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
+from auditor import dates
 from auditor.store import db, identity, numbering
 from auditor.verdicts import as_verdicts
 
@@ -137,7 +138,7 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
     (``Auditor.audit_files(..., inventory=)``). ``on_progress``: called with a stage name inside the transaction
     (the tests kill the process there)."""
     as_of = findings["as_of"]
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or dates.now()
     recorded_at = now.isoformat(timespec="seconds")
     city = plan()["city"]
     hashes = {d: submission_hash(files) for d, files in sorted(findings["submitted_by"].items())}

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from auditor import dates
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.submissions import expand_paths
@@ -200,9 +201,13 @@ def test_bad_notice_options_are_usage_errors(tmp_path, capsys, argv, fragment):
     assert ": U-ARGS: " in err and fragment in err and not (tmp_path / "history.sqlite").exists()
 
 
-def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys):
-    future = (_dt.date.today() + _dt.timedelta(days=400)).isoformat()
-    for as_of, expected in (("2022-12-31", _dt.date.today()), (future, _dt.date.fromisoformat(future))):
+def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys, monkeypatch):
+    # today in China Standard Time (auditor.dates; tests/test_dates.py for the machine's zone): the clock frozen at
+    # 2023-01-15 17:00 UTC, already the 16th in Beijing
+    monkeypatch.setattr(dates, "now", lambda: _dt.datetime(2023, 1, 15, 17, 0, tzinfo=_dt.timezone.utc))
+    today = _dt.date(2023, 1, 16)
+    future = (today + _dt.timedelta(days=400)).isoformat()
+    for as_of, expected in (("2022-12-31", today), (future, _dt.date.fromisoformat(future))):
         db_path = tmp_path / f"{as_of}.sqlite"
         assert main(["audit", os.path.join(SHENYANG_2022, "03-dd.yaml"), "--districts", "大东区", "--as-of", as_of,
                      "--engine", "reference", "--jobs", "1", "--out", str(tmp_path / as_of), "--db", str(db_path)]) == 0
@@ -214,6 +219,7 @@ def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys):
 CHILD = """
 import datetime, sys, time
 sys.path.insert(0, {root!r})
+from auditor import dates
 from auditor.audit import Auditor
 from auditor.intake.submissions import expand_paths
 from auditor.rules.policies import load_policies
