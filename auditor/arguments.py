@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 import re
 
-from auditor.dates import real_date
+from auditor.dates import real_date, today
 from auditor.errors import Problem, UsageError, hint
 from auditor.model import plan
 from auditor.output.settings import load_settings, make_issue, number_problem
@@ -44,7 +44,13 @@ def parse_districts(text: str | None) -> list[str] | None:
     return names
 
 
-def parse_rectify_days(text: str) -> int:
+DEFAULT_RECTIFY_DAYS = 30
+
+
+def parse_rectify_days(text: str | None) -> int:
+    """--rectify-days N (1 to 3650); 30 when not given."""
+    if text is None:
+        return DEFAULT_RECTIFY_DAYS
     if not re.fullmatch(r"[0-9]{1,4}", text or "") or not 1 <= int(text) <= 3650:
         raise UsageError(Problem("--rectify-days", 0, 0, "U-ARGS", msg("args.rectify-days", text=text)))
     return int(text)
@@ -61,16 +67,39 @@ def parse_jobs(text: str | None) -> int:
 def parse_issue(args, as_of: _dt.date):
     """The documents' issue from --issued, --number and --settings (validated before anything is audited).
 
-    Without --issued the documents are issued today, or on the audit's base date when that is later."""
+    Without --issued the documents are issued today (in China Standard Time), or on the audit's base date when that is later."""
     if args.issued:
         issued = parse_date(args.issued, "--issued")
         if issued < as_of:
             raise UsageError(Problem("--issued", 0, 0, "U-ARGS", msg("args.issued-early", issued=issued, as_of=as_of)))
     else:
-        issued = max(_dt.date.today(), as_of)
+        issued = max(today(), as_of)  # today in China Standard Time, not the machine's zone
     if args.number and number_problem(args.number):
         raise UsageError(Problem("--number", 0, 0, "U-ARGS", number_problem(args.number)))
     return make_issue(load_settings(args.settings), args.lang, issued, args.number)
+
+
+def recorded_dates(args, done, issue, rectify_days: int, store: str):
+    """(issue, rectify_days) for the documents of an audit the history ``store`` already holds (``done``: the
+    store's ``Recorded``, ``done.new`` False): the date of issue and deadline its notices were recorded with. A
+    notice number once issued keeps its dates, so an ``--issued`` or ``--rectify-days`` given that would date them
+    otherwise is refused (U-ARGS at the option, naming the recorded dates and how to proceed), before anything is
+    written; the options left out follow the record. Unchanged for a new audit, or one that issued no notice."""
+    if done.new or not done.issue:
+        return issue, rectify_days
+    issued, deadline = (_dt.date.fromisoformat(d) for d in done.issue)
+    days = (deadline - issued).days
+    wanted_issued = issue.issued if args.issued else issued
+    wanted_days = rectify_days if args.rectify_days is not None else days
+    if (wanted_issued, wanted_days) != (issued, days):
+        numbers = [n["number"] for n in done.notices]
+        span = numbers[0] if len(numbers) == 1 else f"{numbers[0]}…{numbers[-1]}"
+        option = "--issued" if wanted_issued != issued else "--rectify-days"
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg(
+            "args.recorded-dates", db=store, audit=done.audit, numbers=span or "-", count=len(numbers),
+            issued=issued.isoformat(), deadline=deadline.isoformat(), days=days,
+            given_issued=wanted_issued.isoformat(), given_deadline=(wanted_issued + _dt.timedelta(days=wanted_days)).isoformat())))
+    return issue.dated_on(issued), days
 
 
 def db_path(args) -> str | None:
@@ -106,4 +135,4 @@ def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
 def period_end(policy_set) -> _dt.date:
     """The end of the first document's period (the city's plan), else the latest end of any, else today."""
     ends = [p.end for p in policy_set.packs if p.end]
-    return ends[0] if ends else _dt.date.today()
+    return ends[0] if ends else today()

@@ -115,8 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--districts", help="comma-separated districts expected (default: all thirteen)")
     audit.add_argument("--waivers", default=None, metavar="DIR",
                        help="folder of waivers (approved exceptions, YAML; default: waivers/ beside the policy folder, when it exists)")
-    audit.add_argument("--rectify-days", default="30", metavar="N",
-                       help="rectification deadline in the notices: N days after the date of issue (default: 30)")
+    audit.add_argument("--rectify-days", default=None, metavar="N",
+                       help="rectification deadline in the notices: N days after the date of issue (default: 30; an audit "
+                            "already recorded keeps the dates its notices were recorded with)")
     audit.add_argument("--jobs", default=None, metavar="N",
                        help="worker processes auditing districts, then rendering the reports, side by side (default: all cores); the output does not depend on N")
     add_issue_options(audit)
@@ -218,8 +219,9 @@ def lang_option(command: argparse.ArgumentParser) -> None:
 def add_issue_options(audit: argparse.ArgumentParser) -> None:
     """How the documents are issued: date, number, the office and signer (issue 17)."""
     audit.add_argument("--issued", default=None, metavar="YYYY-MM-DD",
-                       help="date of issue printed on the notices and reports (default: today, or the audit date if later; never "
-                            "before it); the deadline counts from it")
+                       help="date of issue printed on the notices and reports (default: today in China Standard Time, UTC+8, "
+                            "or the audit date if later; never before it; an audit already recorded keeps its notices' "
+                            "recorded date); the deadline counts from it")
     audit.add_argument("--number", default=None, metavar="PATTERN",
                        help="the notices' document number, numbered per district in plan order: N is the running number "
                             "(沈教督〔{year}〕N号); {year} is the year of issue; with an audit history the numbers continue after "

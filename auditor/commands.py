@@ -12,7 +12,7 @@ from pathlib import Path
 
 from auditor import changes, console, explain, timing
 from auditor.arguments import (DEFAULT_DB, db_path, load_waiver_folder, parse_date, parse_districts, parse_issue, parse_jobs,
-                               parse_rectify_days, period_end, waiver_warnings)
+                               parse_rectify_days, period_end, recorded_dates, waiver_warnings)
 from auditor.audit import Auditor
 from auditor.errors import PolicyError, Problem, UsageError, hint
 from auditor.evaluate.engine import validate_rulesets
@@ -97,7 +97,10 @@ def cmd_audit(args) -> int:
         with db.created_by_this_run(store), timing.stage("record"), \
                 record.recording(store, findings, policy_set, inventory, issued=issue.issued, rectify_days=rectify_days,
                                  lang=args.lang, number=issue.pattern or record.DEFAULT_NUMBER) as (connection, done):
-            issue = issue.with_numbers(done.numbers)
+            # an audit already recorded: its documents carry the dates its notices were recorded with (a different
+            # --issued or --rectify-days is refused); every notice a number the history issued shows that notice's dates
+            issue, rectify_days = recorded_dates(args, done, issue, rectify_days, store)
+            issue = issue.with_numbers(done.numbers, done.dates)
             with timing.stage("history"):
                 past = views.report_views(connection, done.audit)  # plain dicts: 复查, comparison, trends, projections
             files = rendered(issue, past)

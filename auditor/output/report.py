@@ -7,7 +7,8 @@ Three documents come out of one audit:
   not yet due with progress, and an appendix with every long evidence list;
 * ``<district>-整改通知.html`` (``-rectification-notice`` in English) — the
   rectification notice for a district with failed or missing items, numbered,
-  each with a deadline ``rectify_days`` after the audit date, to print and sign;
+  each with a deadline ``rectify_days`` after its date of issue (for a number the audit history issued before:
+  the date of issue and deadline it recorded), to print and sign;
 * ``index.html`` — the city summary: districts × clauses matrix, city-wide
   targets with each district's contribution, inline SVG charts.
 
@@ -225,7 +226,11 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
         if district in notices:
             addressee, you = _addressee(district, fmt)
             shown = {x["check"]: x for x in views}  # their evidence rows and gaps, made once
-            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, deadline, shown), history_of.get(district), fmt)
+            # the notice's own dates: as the history recorded them when its number was issued before (a re-run, or a
+            # district kept from an earlier audit of the round), else this run's
+            notice_issued, notice_deadline = issue.notice_dates(district, rectify_days)
+            items, overdue = carry_over(rectification_items(verdicts, fmt, clauses, notice_deadline, shown),
+                                        history_of.get(district), fmt)
             by_check = {v["check"]: v for v in verdicts}
             for it in items:  # an expired waiver is said loudly where the item is, a partial one too
                 it["waiver_view"] = waiver_text(by_check[it["check"]], fmt)
@@ -234,7 +239,8 @@ def render(findings: dict, policy_set: PolicySet, lang: str = "zh", templates: P
             out[notices[district]] = env.get_template("notice.html").render(
                 items=items, addressee=addressee, you=you, number=numbers.get(district, ""),
                 notice_documents=cite_documents([d for d in documents if d["ref"] in cited] or documents[:1], lang),
-                overdue_sentence=overdue_sentence(overdue, you, fmt), **context)
+                overdue_sentence=overdue_sentence(overdue, you, fmt), **{**context, "issued": notice_issued,
+                                                                          "rectify_by": notice_deadline})
         return out
 
     city = plan()["city"]

@@ -42,9 +42,18 @@ class Issue:
     cc: tuple = ()
     pattern: str = ""  # the document number pattern (auditor/store/numbering.py); "" leaves the number blank to fill in
     given: tuple = ()  # (district, number) pairs the audit history issued; they take precedence over the pattern
+    dated: tuple = ()  # (district, date of issue, deadline) of those notices as the history holds them (ISO dates)
 
     def deadline(self, days: int) -> str:
         return (self.issued + _dt.timedelta(days=days)).isoformat()
+
+    def notice_dates(self, district: str, days: int) -> tuple[str, str]:
+        """(date of issue, deadline) on ``district``'s notice: as the history recorded them for a number it issued
+        (a notice number once issued keeps its dates), else this run's date of issue and ``days`` after it."""
+        for d, issued, deadline in self.dated:
+            if d == district:
+                return issued, deadline
+        return self.issued.isoformat(), self.deadline(days)
 
     def numbers(self, districts: list[str]) -> dict[str, str]:
         """district -> its notice's number: the one the history issued, else counted in the order given from the
@@ -57,8 +66,13 @@ class Issue:
     def numbers_given(self) -> dict[str, str]:
         return dict(self.given)
 
-    def with_numbers(self, given: dict[str, str]) -> "Issue":
-        return dataclasses.replace(self, given=tuple(sorted(given.items())))
+    def with_numbers(self, given: dict[str, str], dated: dict[str, tuple[str, str]] | None = None) -> "Issue":
+        """The numbers the history gave the notices, and their recorded (date of issue, deadline) per district."""
+        return dataclasses.replace(self, given=tuple(sorted(given.items())),
+                                   dated=tuple(sorted((d, *dates) for d, dates in (dated or {}).items())))
+
+    def dated_on(self, issued: _dt.date) -> "Issue":
+        return dataclasses.replace(self, issued=issued)
 
 
 def _problem(file: str, message: Msg, path: str = "") -> UsageError:

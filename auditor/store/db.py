@@ -14,12 +14,12 @@ audits recording at once both land, one after the other; a crash (even
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import sqlite3
 import stat
 from contextlib import contextmanager
 
+from auditor import dates
 from auditor.errors import InternalError, Problem, StoreError
 from auditor.store import schema
 from auditor.texts import Msg, msg, os_reason
@@ -130,7 +130,7 @@ def migrate(connection: sqlite3.Connection, found: int) -> None:
     migrated the store in the meantime."""
     if found >= schema.CURRENT:
         return
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    now = dates.now().isoformat(timespec="seconds")
     connection.execute("BEGIN IMMEDIATE")
     try:
         if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():

@@ -9,7 +9,9 @@ notices issued from the audit (number, issue date, deadline, items).
 
 The same audit recorded twice — the same audit date, expected districts,
 submission contents and policy files — is stored once: the second time
-returns the first record. A district whose corrected submission arrives for a
+returns the first record, with every notice its documents show as the history
+holds it (number, date of issue, deadline): a notice number once issued keeps
+its dates. A district whose corrected submission arrives for a
 round already recorded gets a new version beside the old one (both kept), and
 a new notice; districts whose submissions did not change are not notified twice.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 
 from auditor.errors import Problem, UsageError
 from auditor.model import district_order, plan
+from auditor import dates
 from auditor.store import db, identity, numbering
 from auditor.verdicts import as_verdicts
 
@@ -38,6 +41,8 @@ class Recorded:
     new: bool  # False: this audit was recorded before (nothing written)
     notices: list = field(default_factory=list)  # [{district, number, issued, deadline, items}] issued by this audit
     numbers: dict = field(default_factory=dict)  # district -> its notice's number, issued now or for this round before
+    dates: dict = field(default_factory=dict)  # district -> (date of issue, deadline) of that notice as recorded (ISO)
+    issue: tuple | None = None  # (date of issue, deadline) of the notices this audit issued (ISO); None if it issued none
 
 
 def check_number_pattern(pattern: str) -> str:
@@ -87,11 +92,13 @@ def notice_items(verdicts: list[dict]) -> list[tuple[str, str, str]]:
     return out
 
 
-def plan_notices(connection, findings: dict, number: str, issued: _dt.date, hashes: dict[str, str]) -> dict[str, tuple[str, bool]]:
-    """district -> (its notice's number, whether it is issued now), in plan order, for every district (and the
-    city, whose notice goes to 市教育局 and the district governments) whose notice has items: a notice issued for
-    this round from the same submission before (for the city: in this round) keeps its number; the others take the next numbers of ``number`` after those in the history. ``connection``: the
-    history, or None when there is none yet."""
+def plan_notices(connection, findings: dict, number: str, issued: _dt.date,
+                 hashes: dict[str, str]) -> dict[str, tuple[str, bool, tuple[str, str] | None]]:
+    """district -> (its notice's number, whether it is issued now, (date of issue, deadline) as recorded for a notice
+    issued before, else None), in plan order, for every district (and the city, whose notice goes to 市教育局 and the
+    district governments) whose notice has items: a notice issued for this round from the same submission before
+    (for the city: in this round) keeps its number and its dates; the others take the next numbers of ``number``
+    after those in the history. ``connection``: the history, or None when there is none yet."""
     as_of = findings["as_of"]
     by_district = as_verdicts(findings["verdicts"]).by_district()  # one district's verdicts decoded at a time
     taken = [text for (text,) in connection.execute("SELECT number FROM notices")] if connection is not None else []
@@ -101,19 +108,18 @@ def plan_notices(connection, findings: dict, number: str, issued: _dt.date, hash
             continue
         earlier = None
         if connection is not None and district == plan()["city"]:  # the city submits nothing: one notice a round
-            row = connection.execute("SELECT n.number FROM notices n JOIN audits a ON a.id = n.audit_id"
-                                     " WHERE n.district = ? AND a.as_of = ? ORDER BY n.id", (district, as_of)).fetchone()
-            earlier = row[0] if row else None
+            earlier = connection.execute("SELECT n.number, n.issued, n.deadline FROM notices n JOIN audits a ON a.id = n.audit_id"
+                                         " WHERE n.district = ? AND a.as_of = ? ORDER BY n.id", (district, as_of)).fetchone()
         elif connection is not None and district in hashes:
             row = connection.execute("SELECT id FROM submissions WHERE district = ? AND as_of = ? AND sha256 = ?",
                                      (district, as_of, hashes[district])).fetchone()
             earlier = _already_notified(connection, district, as_of, row[0]) if row else None
         if earlier:
-            planned[district] = (earlier, False)
+            planned[district] = (earlier[0], False, (earlier[1], earlier[2]))
             continue
         text = numbering.numbers(number, issued.year, 1, taken)[0]
         taken.append(text)
-        planned[district] = (text, True)
+        planned[district] = (text, True, None)
     return planned
 
 
@@ -137,7 +143,7 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
     (``Auditor.audit_files(..., inventory=)``). ``on_progress``: called with a stage name inside the transaction
     (the tests kill the process there)."""
     as_of = findings["as_of"]
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or dates.now()
     recorded_at = now.isoformat(timespec="seconds")
     city = plan()["city"]
     hashes = {d: submission_hash(files) for d, files in sorted(findings["submitted_by"].items())}
@@ -163,8 +169,14 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
     with db.opened(path, write=True, lang=lang, check=False) as connection, db.transaction(connection):
         row = connection.execute("SELECT id FROM audits WHERE identity = ?", (key,)).fetchone()
         if row:
+            # the same audit again: nothing is recorded, and its documents show every notice as the history holds it
+            # (those this audit issued and those it kept from the round), found as the first recording found them
             earlier = _notices_of(connection, row[0])
-            yield connection, Recorded(row[0], False, earlier, {n["district"]: n["number"] for n in earlier})
+            kept = {d: (text, dates) for d, (text, new, dates) in plan_notices(connection, findings, number, issued, hashes).items()
+                    if not new}
+            yield connection, Recorded(row[0], False, earlier, {d: text for d, (text, _) in kept.items()},
+                                       {d: dates for d, (_, dates) in kept.items()},
+                                       (earlier[0]["issued"], earlier[0]["deadline"]) if earlier else None)
             return
         cursor = connection.execute(
             "INSERT INTO audits (as_of, recorded_at, policy_hash, engine, plan, format, districts, identity, info)"
@@ -203,7 +215,7 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
         if on_progress:
             on_progress("evidence")
         notices = []
-        for district, (text, new) in planned.items():
+        for district, (text, new, _) in planned.items():
             if not new:
                 continue
             items = notice_items(by_district[district])
@@ -217,7 +229,9 @@ def recording(path: str, findings: dict, policy_set, inventory: dict, *, issued:
                             "deadline": deadline.isoformat(), "items": len(items)})
         if on_progress:
             on_progress("notices")
-        yield connection, Recorded(audit, True, notices, {d: text for d, (text, _) in planned.items()})
+        run = (issued.isoformat(), deadline.isoformat())
+        yield connection, Recorded(audit, True, notices, {d: text for d, (text, _, _) in planned.items()},
+                                   {d: dates or run for d, (_, _, dates) in planned.items()}, run if notices else None)
 
 
 def _submission(connection, district: str, as_of: str, sha: str, files: list[str], audit: int, recorded_at: str) -> int:
@@ -245,15 +259,14 @@ def _finding_ids(connection, verdicts: list[dict]) -> dict[tuple, int]:
     return ids
 
 
-def _already_notified(connection, district: str, as_of: str, submission_id) -> str | None:
-    """The number of a notice issued for this round from the same submission (a re-audit after another district's
-    correction), or None."""
-    row = connection.execute(
-        "SELECT n.number FROM notices n JOIN audits a ON a.id = n.audit_id JOIN audit_districts d"
+def _already_notified(connection, district: str, as_of: str, submission_id) -> tuple[str, str, str] | None:
+    """(number, date of issue, deadline) of a notice issued for this round from the same submission (a re-audit after
+    another district's correction), or None."""
+    return connection.execute(
+        "SELECT n.number, n.issued, n.deadline FROM notices n JOIN audits a ON a.id = n.audit_id JOIN audit_districts d"
         " ON d.audit_id = n.audit_id AND d.district = n.district"
         " WHERE n.district = ? AND a.as_of = ? AND d.submission_id = ? ORDER BY n.id",
         (district, as_of, submission_id)).fetchone()
-    return row[0] if row else None
 
 
 def _notices_of(connection, audit: int) -> list[dict]:

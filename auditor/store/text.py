@@ -173,10 +173,13 @@ def recorded_line(done, path: str, lang: str) -> str:
     """The line `auditor audit` prints after recording: which audit, how many notices and their numbers."""
     numbers = [n["number"] for n in done.notices]
     span = (numbers[0] if len(numbers) == 1 else f"{numbers[0]}…{numbers[-1]}") if numbers else ""
+    dated = getattr(done, "issue", None)  # an audit recorded before: the dates its notices were recorded with
     if lang == "en":
         if not done.new:
-            return f"audit history {path}: this audit is already recorded as audit #{done.audit}; not recorded again"
+            return f"audit history {path}: this audit is already recorded as audit #{done.audit}; not recorded again" + (
+                f"; the notices keep their recorded dates (issued {dated[0]}, deadline {dated[1]})" if dated else "")
         return f"recorded in the audit history {path} as audit #{done.audit}; {len(numbers)} notice(s) issued" + (f": {span}" if span else "")
     if not done.new:
-        return f"督导历史 {path} 已记录同一审计（第{done.audit}次），未重复记录"
+        return f"督导历史 {path} 已记录同一审计（第{done.audit}次），未重复记录" + (
+            f"；整改通知按记录的日期写出（印发日期 {dated[0]}，整改期限 {dated[1]}）" if dated else "")
     return f"已记入督导历史 {path}：第{done.audit}次审计；整改通知{len(numbers)}份" + (f"（{span}）" if span else "")

@@ -276,6 +276,11 @@ EN: dict[str, str] = {
     "args.jobs": '"{text}" is not a number of worker processes (1 or more)',
     "args.issued-early": "the notices cannot be issued ({issued}) before the audit date ({as_of})",
     "args.db-and-no-db": "--db and --no-db contradict each other",
+    "args.recorded-dates": "the audit history {db} already holds this audit (#{audit}): its {count} notice(s) ({numbers}) were "
+                           "issued on {issued} with the deadline {deadline}, and a notice number once issued keeps its dates "
+                           "(given: issued {given_issued}, deadline {given_deadline}). To write these documents again with the "
+                           "recorded dates, leave out --issued and --rectify-days, or give --issued {issued} --rectify-days {days}; "
+                           "a new deadline needs a document of its own (the history's record is not changed)",
     "args.unknown-check": 'no check "{check}" in the recorded audits{hint}',
     "number.too-long": "a document number pattern may hold at most {limit} characters",
     "number.no-running": 'the document number "{pattern}" has no running number: write N where it goes (沈教督〔{{year}}〕N号)',

@@ -260,6 +260,10 @@ ZH: dict[str, str] = {
     "args.jobs": "“{text}”不是有效的工作进程数（至少为 1）",
     "args.issued-early": "整改通知的印发日期（{issued}）不能早于督导基准日（{as_of}）",
     "args.db-and-no-db": "“--db”与“--no-db”互相矛盾",
+    "args.recorded-dates": "督导历史 {db} 已记录同一审计（第{audit}次），其{count}份整改通知（{numbers}）的印发日期为 {issued}、"
+                           "整改期限为 {deadline}，已印发的文号不能改用别的日期（本次给出：印发日期 {given_issued}、期限 {given_deadline}）。"
+                           "要按原日期重新生成这些文书，请去掉“--issued”和“--rectify-days”，或写成“--issued {issued} --rectify-days {days}”；"
+                           "要变更整改期限，请另行发文（督导历史中的记录不会改动）",
     "args.unknown-check": "已记录的审计中没有检查项“{check}”{hint}",
     "number.too-long": "文号格式最多 {limit} 个字符",
     "number.no-running": "文号“{pattern}”中没有流水号：请在流水号的位置写“N”（如“沈教督〔{{year}}〕N号”）",

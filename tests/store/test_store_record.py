@@ -14,13 +14,16 @@ import time
 
 import pytest
 
+from auditor import dates
 from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.submissions import expand_paths
 from auditor.rules.policies import load_policies
 from auditor.store import db, query, record
 
-from recorded_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022
+from auditor.dates import zh_date
+from auditor.output.environment import date_span
+from recorded_rounds import POLICIES, ROOT, ROUNDS, SHENYANG_2022, rounds_db  # noqa: F401 — the session fixture
 
 AS_OF = _dt.date(2022, 12, 31)
 
@@ -89,7 +92,7 @@ def copy_tree(src, dst):
 @pytest.mark.parametrize("change, new", [
     ("nothing", False),
     ("engine", False),
-    ("issued and number", False),
+    ("number", False),  # the numbers stay the recorded ones; another --issued is refused (test_a_rerun_...)
     ("as_of", True),
     ("districts", True),
     ("a submission", True),
@@ -104,8 +107,7 @@ def test_what_makes_an_audit_a_different_one(tmp_path, capsys, change, new):
     argv = base + ["--out", str(tmp_path / "b")]
     if change == "engine":
         argv[argv.index("reference")] = "durable"
-    elif change == "issued and number":
-        argv[argv.index("2023-01-16")] = "2023-02-01"
+    elif change == "number":
         argv += ["--number", "督〔{year}〕N号"]
     elif change == "as_of":
         argv[argv.index("2022-12-31")] = "2022-12-30"
@@ -131,6 +133,101 @@ def test_what_makes_an_audit_a_different_one(tmp_path, capsys, change, new):
     out = capsys.readouterr().out
     assert ("已记入督导历史" in out) is new and ("未重复记录" in out) is (not new)
     assert counts(tmp_path / "h.sqlite")["audits"] == (2 if new else 1)
+    if change == "number":  # the documents carry the numbers the history issued, not the new pattern's
+        assert "沈教督〔2023〕1号" in (tmp_path / "b" / "大东区-整改通知.html").read_text(encoding="utf-8")
+
+
+DADONG = os.path.join(SHENYANG_2022, "03-dd.yaml")
+
+# An audit already recorded, run again: (the first run's options besides --issued 2023-01-16, the re-run's, the
+# re-run's exit status, the option refused, the (date of issue, deadline) the documents then carry). A notice number
+# once issued keeps its dates: a date given that differs is refused, the dates left out follow the record.
+RERUN = [
+    ([], [], 0, None, ("2023-01-16", "2023-02-15")),
+    ([], ["--issued", "2023-01-16"], 0, None, ("2023-01-16", "2023-02-15")),
+    ([], ["--rectify-days", "30"], 0, None, ("2023-01-16", "2023-02-15")),
+    ([], ["--issued", "2023-01-16", "--rectify-days", "30"], 0, None, ("2023-01-16", "2023-02-15")),
+    (["--rectify-days", "60"], [], 0, None, ("2023-01-16", "2023-03-17")),  # not the default 30 days: the record's 60
+    (["--rectify-days", "60"], ["--issued", "2023-01-16"], 0, None, ("2023-01-16", "2023-03-17")),
+    (["--rectify-days", "60"], ["--rectify-days", "60"], 0, None, ("2023-01-16", "2023-03-17")),
+    ([], ["--issued", "2023-01-20", "--rectify-days", "60"], 2, "--issued", None),  # the reviewer's reproduction
+    ([], ["--issued", "2023-01-20"], 2, "--issued", None),
+    ([], ["--rectify-days", "60"], 2, "--rectify-days", None),
+    ([], ["--issued", "2023-01-20", "--rectify-days", "26"], 2, "--issued", None),  # the same deadline, another date of issue
+    (["--rectify-days", "60"], ["--rectify-days", "30"], 2, "--rectify-days", None),  # the default, written out
+]
+
+
+def notice_rows(path) -> list:
+    with db.opened(str(path), write=False) as connection:
+        return connection.execute("SELECT district, number, issued, deadline FROM notices ORDER BY id").fetchall()
+
+
+def files_of(folder) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("first, again, status, refused, dated", RERUN)
+def test_a_rerun_of_a_recorded_audit_keeps_the_dates_its_notices_were_recorded_with(tmp_path, capsys, first, again,
+                                                                                    status, refused, dated):
+    base = ["audit", DADONG, "--districts", "大东区", "--as-of", "2022-12-31", "--engine", "reference", "--jobs", "1",
+            "--db", str(tmp_path / "h.sqlite"), "--quiet"]
+    assert main(base + ["--out", str(tmp_path / "a"), "--issued", "2023-01-16", *first]) == 0
+    recorded = notice_rows(tmp_path / "h.sqlite")
+    before = counts(tmp_path / "h.sqlite")
+    capsys.readouterr()
+    assert main(base + ["--out", str(tmp_path / "b"), *again]) == status
+    out, err = capsys.readouterr()
+    assert counts(tmp_path / "h.sqlite") == before and notice_rows(tmp_path / "h.sqlite") == recorded
+    number, issued, deadline = next(row[1:] for row in recorded if row[0] == "大东区")
+    assert {row[2:] for row in recorded} == {(issued, deadline)}  # 大东区's and the city's notice, issued together
+    if status == 2:  # refused before anything is written, naming the recorded dates and how to go on
+        assert not (tmp_path / "b").exists() and "Traceback" not in err
+        days = (_dt.date.fromisoformat(deadline) - _dt.date.fromisoformat(issued)).days
+        assert err.startswith(f"{refused}: U-ARGS: 督导历史 {tmp_path / 'h.sqlite'} 已记录同一审计（第1次）")
+        assert f"（{number}…" in err and f"的印发日期为 {issued}、整改期限为 {deadline}" in err
+        assert f"请去掉“--issued”和“--rectify-days”，或写成“--issued {issued} --rectify-days {days}”" in err
+        return
+    assert (issued, deadline) == dated
+    assert f"未重复记录；整改通知按记录的日期写出（印发日期 {issued}，整改期限 {deadline}）" in out
+    notice = (tmp_path / "b" / "大东区-整改通知.html").read_text(encoding="utf-8")
+    assert f"请你区于{zh_date(deadline)}前" in notice and f"<p>{date_span(issued, 'zh')}</p>" in notice
+    assert files_of(tmp_path / "b") == files_of(tmp_path / "a")  # the documents as first issued, byte for byte
+
+
+def test_the_refusal_is_worded_in_english_with_lang_en(tmp_path, capsys):
+    base = ["audit", DADONG, "--districts", "大东区", "--as-of", "2022-12-31", "--engine", "reference", "--jobs", "1",
+            "--db", str(tmp_path / "h.sqlite"), "--quiet", "--lang", "en"]
+    assert main(base + ["--out", str(tmp_path / "a"), "--issued", "2023-01-16"]) == 0
+    capsys.readouterr()
+    assert main(base + ["--out", str(tmp_path / "b"), "--rectify-days", "60"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--rectify-days: U-ARGS: the audit history ") and "already holds this audit (#1)" in err
+    assert "were issued on 2023-01-16 with the deadline 2023-02-15" in err
+    assert "leave out --issued and --rectify-days, or give --issued 2023-01-16 --rectify-days 30" in err
+
+
+def test_a_notice_kept_from_an_earlier_audit_of_the_round_shows_the_dates_it_was_recorded_with(tmp_path, rounds_db):
+    """The 2021 round audited again for 于洪区's correction (--issued 2022-02-08): the other districts keep their
+    notices of 2022-01-14, numbers and dates; that audit run once more (no dates given) gives the same numbers."""
+    with db.opened(rounds_db, write=False) as connection:
+        kept = {d: (n, i, dl) for d, n, i, dl in connection.execute(
+            "SELECT district, number, issued, deadline FROM notices n JOIN audits a ON a.id = n.audit_id"
+            " WHERE a.as_of = '2021-12-31' ORDER BY n.id")}
+    assert kept["大东区"] == ("沈教督〔2022〕2号", "2022-01-14", "2023-01-14")
+    store = shutil.copy(rounds_db, tmp_path / "h.sqlite")
+    submissions, as_of, policies, _, _, _ = ROUNDS[3]
+    for name, dates in (("corrected", ["--issued", "2022-02-08", "--rectify-days", "300"]), ("again", [])):
+        assert main(["audit", *submissions, "--as-of", as_of, "--policies", policies, *dates, "--out", str(tmp_path / name),
+                     "--db", str(store), "--engine", "reference", "--jobs", "1", "--quiet"]) == 0
+        for district, (number, issued, deadline) in kept.items():
+            path = tmp_path / name / f"{district}-整改通知.html"
+            if not path.exists():  # 于洪区's corrected submission has nothing to rectify
+                continue
+            notice = path.read_text(encoding="utf-8")
+            assert number in notice and f"<p>{date_span(issued, 'zh')}</p>" in notice, (name, district)
+            assert f"于{zh_date(deadline)}前完成整改" in notice, (name, district)
+            assert zh_date("2022-02-08") not in notice and zh_date("2022-12-05") not in notice, (name, district)
 
 
 def test_a_corrected_submission_is_kept_beside_the_first_and_only_its_district_is_notified_again(tmp_path, capsys):
@@ -200,9 +297,13 @@ def test_bad_notice_options_are_usage_errors(tmp_path, capsys, argv, fragment):
     assert ": U-ARGS: " in err and fragment in err and not (tmp_path / "history.sqlite").exists()
 
 
-def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys):
-    future = (_dt.date.today() + _dt.timedelta(days=400)).isoformat()
-    for as_of, expected in (("2022-12-31", _dt.date.today()), (future, _dt.date.fromisoformat(future))):
+def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys, monkeypatch):
+    # today in China Standard Time (auditor.dates; tests/test_dates.py for the machine's zone): the clock frozen at
+    # 2023-01-15 17:00 UTC, already the 16th in Beijing
+    monkeypatch.setattr(dates, "now", lambda: _dt.datetime(2023, 1, 15, 17, 0, tzinfo=_dt.timezone.utc))
+    today = _dt.date(2023, 1, 16)
+    future = (today + _dt.timedelta(days=400)).isoformat()
+    for as_of, expected in (("2022-12-31", today), (future, _dt.date.fromisoformat(future))):
         db_path = tmp_path / f"{as_of}.sqlite"
         assert main(["audit", os.path.join(SHENYANG_2022, "03-dd.yaml"), "--districts", "大东区", "--as-of", as_of,
                      "--engine", "reference", "--jobs", "1", "--out", str(tmp_path / as_of), "--db", str(db_path)]) == 0
@@ -214,6 +315,7 @@ def test_the_issue_date_defaults_to_today_or_the_audit_date(tmp_path, capsys):
 CHILD = """
 import datetime, sys, time
 sys.path.insert(0, {root!r})
+from auditor import dates
 from auditor.audit import Auditor
 from auditor.intake.submissions import expand_paths
 from auditor.rules.policies import load_policies
