@@ -22,8 +22,8 @@ from auditor.output.views import OPS
 
 OPEN = ("fail", "missing")
 # the order of the comparison's lists: what needs action first, what went well last
-SHOWN_STATES = ("overdue", "persisting", "reopened", "new", "rule_changed", "unknown", "rectified")
-NOTICE_STATES = ("not_rectified", "partly_rectified", "unknown", "rule_changed", "rectified")
+SHOWN_STATES = ("overdue", "persisting", "reopened", "new", "rule_changed", "waived", "unknown", "rectified")
+NOTICE_STATES = ("not_rectified", "partly_rectified", "waived", "unknown", "rule_changed", "rectified")
 OBJECTS_LISTED = 5  # records named in one cell before "等n处"
 COMPARE_ROWS = 20  # findings listed per state in a district report's comparison (a province's districts have hundreds)
 OVERDUE_ROWS = 200  # overdue items listed on the city summary
@@ -69,6 +69,13 @@ def _notice_ref(n: dict, fmt: Formatter) -> str:
     return words(fmt)["text"]["notice_ref"].format(number=n["number"], deadline=_date(n["deadline"], fmt))
 
 
+def _waiver_ref(waiver: dict | None, fmt: Formatter) -> str:
+    """沈教发〔2022〕31号，有效期至2023年3月31日"""
+    waiver = waiver or {}
+    ref = (waiver.get("document") or {}).get("ref") or waiver.get("id", "")
+    return words(fmt)["text"]["waiver_ref"].format(ref=ref, until=_date(waiver.get("valid_until"), fmt))
+
+
 def _title(f: dict, fmt: Formatter) -> str:
     return f["title"].get(fmt.lang) or f["title"].get("zh") or ""
 
@@ -83,21 +90,35 @@ def _review(view: dict, fmt: Formatter, anchors: set[str]) -> dict | None:
     t = w["text"]
     rows = []
     for i, item in enumerate(notice["items"]):
-        still = [f for f in item["findings"] if f["now"] in OPEN]
-        unknown = [f for f in item["findings"] if f["now"] not in OPEN and f["now"] != "clear"]
+        # a placeholder for missing data whose data came in failing: named by the records it stood for
+        replaced = [f for f in item["findings"] if f.get("instead")]
+        still = [f for f in item["findings"] if f["now"] in OPEN and not f.get("instead")]
+        waived = [f for f in item["findings"] if f["now"] == "waived"]
+        unknown = [f for f in item["findings"] if f["now"] not in OPEN and f["now"] not in ("clear", "waived")]
         listed = {"n": len(still), "objects": _objects(still, fmt)}
+        by_rule = item.get("by_rule", 0)
         parts = []
         if item["state"] == "rectified":
             parts.append(t["review_all_fixed"].format(total=item["total"]))
-        elif item["state"] == "not_rectified" and not unknown:
+        elif item["state"] == "not_rectified" and not (unknown or replaced or waived):
             parts.append(t["review_none_fixed"].format(total=item["total"], **listed))
         else:
             if item["state"] == "partly_rectified":
                 parts.append(t["review_partly"].format(total=item["total"], fixed=item["fixed"]))
             elif item["state"] == "rule_changed":
-                parts.append(t["review_rule_changed"].format(total=item["total"], fixed=item["fixed"]))
+                parts.append(t["review_rule_changed"].format(total=item["total"], fixed=by_rule))
+            if by_rule and item["state"] != "rule_changed":
+                parts.append(t["review_by_rule"].format(n=by_rule))
             if still:
                 parts.append(t["review_still"].format(**listed))
+            if replaced:
+                records = list({r["item"]: r for f in replaced for r in f["instead"]}.values())
+                status = t["or"].join(fmt.words["status"][s] for s in OPEN if any(r["now"] == s for r in records))
+                parts.append(t["review_supplied"].format(n=len(replaced), m=len(records), status=status,
+                                                         objects=_objects(records, fmt)))
+            if waived:
+                refs = fmt.t["list_sep"].join(dict.fromkeys(_waiver_ref(f.get("waiver"), fmt) for f in waived))
+                parts.append(t["review_waived"].format(n=len(waived), waivers=refs, objects=_objects(waived, fmt)))
         note = fmt.t["comma"].join(parts)
         if unknown:
             why = fmt.t["list_sep"].join(sorted({w["why"].get(f["why"], w["why"]["not_audited"]) for f in unknown}))
@@ -135,6 +156,8 @@ def _state_note(f: dict, fmt: Formatter) -> str:
         if f["now"] in OPEN:
             return t["note_rule_failing"].format(now=status.get(f["now"], ""))
         return t["note_rule_clear"].format(was=status.get(f.get("was") or "fail", ""))
+    if state == "waived":
+        return t["note_waived"].format(waiver=_waiver_ref(f.get("waiver"), fmt))
     if state == "unknown":
         return t["note_unknown"].format(why=w["why"].get(f.get("why") or "", w["why"]["not_audited"]))
     return t["note_new"].format(now=status.get(f["now"], ""))
@@ -311,7 +334,8 @@ def city_history(view: dict | None, fmt: Formatter, pages: dict, notices: dict, 
                         "title": _title(f, fmt), "object": item_label(f, fmt), "since": f["since"],
                         "rounds": f["rounds_open"],
                         "notices": [_notice_ref(n, fmt) for n in f.get("overdue_notices") or []],
-                        "notice_href": notices.get(f["district"], ""),
+                        # this audit's notice, only when it names the item again (never claim it lists what it does not)
+                        "notice_href": notices.get(f["district"], "") if f.get("in_notice", True) else "",
                         "notice_number": (numbers or {}).get(f["district"]) or fmt.t["notice_link"]})
     out = {"rounds": rounds, "overdue": overdue,
            "overdue_more": t["more_overdue"].format(n=len(view["overdue"]) - OVERDUE_ROWS) if len(view["overdue"]) > OVERDUE_ROWS else "",

@@ -15,8 +15,9 @@ BAR_COLOURS = {"pass": "#2e8b57", "fail": "#c0392b", "missing": "#d4a017", "not_
 # audit (复查), a not-yet-due check's projection
 LIFECYCLE_COLOURS = {"overdue": ("#c0392b", "#ffffff"), "persisting": STATUS_COLOURS["fail"], "reopened": STATUS_COLOURS["fail"],
                      "new": ("#fde2c8", "#7a3b00"), "rule_changed": STATUS_COLOURS["waived"],
-                     "unknown": STATUS_COLOURS["not_applicable"], "rectified": STATUS_COLOURS["pass"]}
+                     "unknown": STATUS_COLOURS["not_applicable"], "rectified": STATUS_COLOURS["pass"],
+                     "waived": STATUS_COLOURS["waived"]}
 NOTICE_STATE_COLOURS = {"not_rectified": STATUS_COLOURS["fail"], "partly_rectified": STATUS_COLOURS["missing"],
                         "unknown": STATUS_COLOURS["not_applicable"], "rule_changed": STATUS_COLOURS["waived"],
-                        "rectified": STATUS_COLOURS["pass"]}
+                        "rectified": STATUS_COLOURS["pass"], "waived": STATUS_COLOURS["waived"]}
 PROJECTION_COLOURS = {"on": STATUS_COLOURS["pass"], "behind": STATUS_COLOURS["fail"]}

@@ -10,7 +10,9 @@ import json
 from auditor.intake import contracts
 from auditor.model import clause_order, district_order
 from auditor.store import identity
-from auditor.store.lifecycle import OPEN, STATES
+from auditor.store.lifecycle import OPEN, STATES, WAIVED
+
+SEEN = (*OPEN, WAIVED)  # compare lists a finding open or waived at either audit
 from auditor.store.query import Audit, DistrictHistory, all_audits, audits_of, districts_of
 
 HISTORY_FORMAT = "auditor-history/1"
@@ -136,7 +138,7 @@ def compare(connection, first: Audit, second: Audit) -> dict:
         for fid in h.findings:
             observations = h.observations(fid, sequence)
             was, now = observations[-2], observations[-1]
-            if was.status not in OPEN and now.status not in OPEN:
+            if was.status not in SEEN and now.status not in SEEN:
                 continue
             state = h.states(fid, sequence)[-1]
             rows.append({**_finding(h, fid, kinds), **_state_fields(state), "was": was.status, "now": now.status,

@@ -114,6 +114,20 @@ def inventory(facts) -> list[str]:
     return sorted(items)
 
 
+def placeholder(item: str) -> bool:
+    """An item that stands for records not on file: a kind of record not submitted at all (``class:*``), a
+    school's list short of what it declares (``class:DD001/*``), a district that sent nothing (``submission``)."""
+    return item == "submission" or item.endswith("/*") or item.endswith(":*")
+
+
+def covers(stand_in: str, item: str) -> bool:
+    """Whether the placeholder ``stand_in`` stood for ``item``: ``class:*`` for every class (a school's short list
+    included), ``class:DD001/*`` for the classes of DD001, ``submission`` for everything."""
+    if stand_in == item or not placeholder(stand_in):
+        return False
+    return stand_in == "submission" or item.startswith(stand_in[:-1])
+
+
 def present(item: str, items: set[str]) -> bool:
     return item.split("#", 1)[0] in items
 

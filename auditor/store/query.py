@@ -150,13 +150,68 @@ class DistrictHistory:
             return Obs(audit.id, audit.as_of, "unknown", definition, "not_due" if status == "not_due" else "not_audited")
         found = self.evidence.get((audit.id, fid))
         if found:
-            return Obs(audit.id, audit.as_of, found[0] if found[0] in lifecycle.OPEN else "fail", definition)
+            problem = found[0] if found[0] in lifecycle.OPEN else "fail"
+            if status == "waived" or self._waived(audit.id, fid):  # an approved deferral in force: not open
+                return Obs(audit.id, audit.as_of, lifecycle.WAIVED, definition, underlying=problem)
+            return Obs(audit.id, audit.as_of, problem, definition)
         items = self.items(audit.id)
         if items is None:
             return Obs(audit.id, audit.as_of, "unknown", definition, "not_submitted")
         if not identity.present(item, items):
             return Obs(audit.id, audit.as_of, "unknown", definition, "not_reported")
         return Obs(audit.id, audit.as_of, "clear", definition)
+
+    def _waived(self, audit: int, fid: int) -> bool:
+        """Whether the evidence entry is a record a waiver in force covers (``waived: <id>``, in a verdict that kept
+        its status because the waiver names only some of its records)."""
+        return '"waived":' in self.evidence[(audit, fid)][1] and bool(json.loads(self.evidence[(audit, fid)][1]).get("waived"))
+
+    def waiver(self, fid: int, audit: int) -> dict | None:
+        """The waiver in force that covers the finding at ``audit`` (its id, the approving document, validity), or None."""
+        entry = self.entry(fid, audit) or {}
+        if not entry.get("waived"):
+            return None
+        check = self.findings[fid][0]
+        row = self.connection.execute("SELECT data FROM verdicts WHERE audit_id = ? AND district = ? AND check_id = ?",
+                                      (audit, self.district, check)).fetchone()
+        cited = (json.loads(row[0]).get("waiver") or {}) if row else {}
+        return {"id": entry["waived"], "document": cited.get("document") or {}, "reason": cited.get("reason", ""),
+                "valid_from": cited.get("valid_from", ""), "valid_until": cited.get("valid_until", "")}
+
+    def stood_for(self, fid: int, audit: Audit, since: Audit | None = None) -> list[int]:
+        """For a placeholder finding (``class:*``, ``class:DD001/*``, ``submission``: missing data), the findings of the
+        same check open at ``audit`` whose records it stood for: the data was supplied, and the check fails (or still
+        lacks data) on those records. A record judged (open, clear or waived) at an audit from ``since`` (the audit
+        that issued the notice naming the placeholder) up to ``audit`` was not stood for: it had its data then, and
+        what it shows now is its own finding."""
+        check, item = self.findings[fid]
+        if not identity.placeholder(item):
+            return []
+        key = (audit.as_of, audit.id)
+        between = [a for a in self.audits if since is not None and (since.as_of, since.id) <= (a.as_of, a.id) < key]
+        by_check = self.__dict__.setdefault("_by_check", {})
+        if not by_check:
+            for other, (c, _) in self.findings.items():
+                by_check.setdefault(c, []).append(other)
+        found = [other for other in by_check.get(check, ())
+                 if (audit.id, other) in self.evidence and identity.covers(item, self.findings[other][1])
+                 and self.observe(other, audit).status in lifecycle.OPEN
+                 and all(self.observe(other, a).status == "unknown" for a in between)]
+        return sorted(found, key=lambda other: self.findings[other][1])
+
+    def review(self, fid: int, audit: Audit, since: Audit | None = None) -> tuple[Obs, list[int]]:
+        """How a finding a notice named stands at ``audit`` for the notice's re-inspection (复查): its observation,
+        except that a placeholder for missing data that is gone because the data was supplied, while the check
+        fails on the records it stood for (:meth:`stood_for`; ``since``: the audit that issued the notice), is not
+        rectified — it is open, with those records (the second value)."""
+        obs = self.observe(fid, audit)
+        if obs.status != "clear":
+            return obs, []
+        instead = self.stood_for(fid, audit, since)
+        if not instead:
+            return obs, []
+        statuses = {self.observe(other, audit).status for other in instead}
+        return Obs(obs.audit, obs.as_of, "fail" if "fail" in statuses else "missing", obs.definition), instead
 
     def observations(self, fid: int, audits: list[Audit] | None = None) -> list[Obs]:
         return [self.observe(fid, a) for a in (self.rounds if audits is None else audits)]

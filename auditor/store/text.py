@@ -11,10 +11,11 @@ from auditor.store.lifecycle import LABELS, STATES
 
 OBS = {
     "zh": {"fail": "未达标", "missing": "数据缺失", "clear": "已达标", "not_due": "未到期", "no_rule": "无此规则",
-           "not_submitted": "未报送", "not_reported": "记录未报", "not_audited": "未审计", "unknown": "无法判断"},
+           "not_submitted": "未报送", "not_reported": "记录未报", "not_audited": "未审计", "unknown": "无法判断",
+           "waived": "已豁免"},
     "en": {"fail": "fail", "missing": "missing", "clear": "clear", "not_due": "not due", "no_rule": "no rule",
            "not_submitted": "not submitted", "not_reported": "not reported", "not_audited": "not audited",
-           "unknown": "cannot tell"},
+           "unknown": "cannot tell", "waived": "waived"},
 }
 WORDS = {
     "zh": {"clause": "条款", "check": "检查项", "item": "对象", "state": "当前状态", "district": "区县", "audit": "编号",
@@ -75,7 +76,7 @@ def _state(f: dict, lang: str) -> str:
     details = []
     if f["state"] in ("persisting", "overdue"):
         details.append(w["since"].format(since=f["since"], rounds=f["rounds_open"]))
-    elif f["state"] in ("rectified", "reopened", "new", "rule_changed", "unknown") and f.get("since"):
+    elif f["state"] in ("rectified", "reopened", "new", "rule_changed", "unknown", "waived") and f.get("since"):
         details.append(f["since"])
     for n in f.get("overdue_notices", [])[:1]:  # the first notice whose deadline passed
         details.append(w["deadline"].format(number=n["number"], deadline=n["deadline"]))

@@ -9,19 +9,26 @@
      "previous": {audit dict} | None,                      # the last audit of the round before
      "previous_notice": {"number", "as_of", "issued", "deadline", "audit",
                          "items": [{"check", "clause", "title", "state", "label": {zh, en},
-                                    "fixed", "not_fixed", "unknown", "total", "rule_changed",
-                                    "findings": [{"item", "label", "then", "now", "why"}]}]} | None,
+                                    "fixed", "not_fixed", "unknown", "total", "rule_changed", "by_rule", "waived",
+                                    "findings": [{"item", "label", "then", "now", "why",
+                                                  "instead": [{"item", "label", "now"}],  # a placeholder for missing
+                                                  #  data whose records, supplied, fail: not rectified (see query.review)
+                                                  "waiver": {"id", "document", "reason", "valid_from", "valid_until"}}]}]}
+                                                  # (instead, waiver: only when there is one)
+                        | None,
      "comparison": {"counts": {state: n}, "findings": {state: [finding]}},
-     "carried_over": [finding + {"overdue": bool, "notices": [notice], "first_overdue": notice | None}],
+     "carried_over": [finding + {"overdue": bool, "notices": [notice], "first_overdue": notice | None,
+                                 "in_notice": bool}],    # in_notice: the notice issued from this audit names it again
      "notice": {"number", "as_of", "issued", "deadline", "audit", "items": n} | None,
                                                            # the notice issued from this audit (or, re-audited unchanged
                                                            # after another district's correction, from the earlier one)
      "projections": [projection]}                          # see projection.py
 
 where a finding is {"district", "check", "clause", "title": {zh, en}, "item", "label": {zh, en}, "state", "since",
-"rounds_open", "rule_changed", "overdue_notices", "was", "now", "why", "message": {zh, en} (when the evidence has one)},
+"rounds_open", "rule_changed", "overdue_notices", "was", "now", "why", "message": {zh, en} (when the evidence has one),
+"waiver" (when it is waived now)},
 a notice is {"number", "as_of", "issued", "deadline", "audit"}, states are lifecycle.STATES (labels in
-lifecycle.LABELS), notice item states lifecycle.NOTICE_STATES, observations fail | missing | clear | unknown.
+lifecycle.LABELS), notice item states lifecycle.NOTICE_STATES, observations fail | missing | clear | unknown | waived.
 
 ``report_views(connection, audit_id)`` — both, for the documents of one recorded audit (each district's view
 computed once): ``{"audit", "districts": {district: district_view}, "city": city_view}``.
@@ -43,6 +50,8 @@ from auditor.model import clause_order, district_order, plan
 from auditor.store import identity, lifecycle, projection
 from auditor.store.history import audit_dict, kinds_zh, notice_dict
 from auditor.store.lifecycle import OPEN, STATES
+
+SEEN = (*OPEN, lifecycle.WAIVED)  # a finding the comparison lists when it is so at either audit
 from auditor.store.query import Audit, DistrictHistory, all_audits, audits_of, last_per_round
 
 
@@ -70,7 +79,8 @@ def _finding(h: DistrictHistory, fid: int, kinds: dict, state, was, now, audit: 
             "rounds_open": state.rounds, "rule_changed": state.rule_changed,
             "overdue_notices": [notice_dict(n) for n in state.overdue],
             "was": was.status if was else None, "now": now.status, "why": now.why,
-            **({"message": entry["message"]} if entry.get("message") else {})}
+            **({"message": entry["message"]} if entry.get("message") else {}),
+            **({"waiver": h.waiver(fid, now.audit)} if now.status == lifecycle.WAIVED else {})}
 
 
 def _order(f: dict) -> tuple:
@@ -87,20 +97,24 @@ def district_view(connection, audit: Audit, district: str) -> dict:
     at_previous = rounds.index(previous) if previous else None
     comparison = {s: [] for s in STATES}
     carried = []
+    own = [n for n in h.notices if n["notice"].audit == audit.id] or [
+        n for n in h.notices if n["notice"].as_of == audit.as_of and h.submission(n["notice"].audit) == h.submission(audit.id)]
+    listed = {fid for fid, _, _ in own[0]["items"]} if own else set()
     for fid in h.findings:
         observations = h.observations(fid, rounds)
         state = lifecycle.states(observations, h.named.get(fid, []))[-1]
         now, was = observations[-1], observations[at_previous] if previous else None
         if state is None:
             continue
-        if now.status in OPEN or (was is not None and was.status in OPEN):
+        if now.status in SEEN or (was is not None and was.status in SEEN):
             comparison[state.state].append(_finding(h, fid, kinds, state, was, now, audit))
         earlier = [n for n in h.named.get(fid, []) if n.as_of < audit.as_of and n.as_of >= state.since]
         if now.status in OPEN and earlier and state.state in ("persisting", "overdue"):
             first_late = next((n for n in earlier if n.deadline < audit.as_of), None)
             carried.append({**_finding(h, fid, kinds, state, was, now, audit), "overdue": state.state == "overdue",
                             "notices": [notice_dict(n) for n in earlier],
-                            "first_overdue": notice_dict(first_late) if first_late else None})
+                            "first_overdue": notice_dict(first_late) if first_late else None,
+                            "in_notice": fid in listed})  # this audit's notice names it again
     for rows in comparison.values():
         rows.sort(key=_order)
     carried.sort(key=_order)
@@ -118,8 +132,6 @@ def district_view(connection, audit: Audit, district: str) -> dict:
                                       " ORDER BY version", (district, audit.as_of))]
         for v in submission["versions"]:
             v["files"] = json.loads(v["files"])
-    own = [n for n in h.notices if n["notice"].audit == audit.id] or [
-        n for n in h.notices if n["notice"].as_of == audit.as_of and h.submission(n["notice"].audit) == h.submission(audit.id)]
     return {
         "district": district, "audit": audit_dict(audit), "covered": True, "submission": submission,
         "previous": audit_dict(previous) if previous else None,
@@ -143,19 +155,25 @@ def _previous_notice(h: DistrictHistory, audit: Audit, kinds: dict) -> dict | No
         by_check.setdefault(check, []).append((fid, problem))
     items = []
     for check, named in by_check.items():
-        now = [h.observe(fid, audit) for fid, _ in named]
+        issued_by = next((a for a in h.audits if a.id == notice.audit), None)
+        reviewed = [h.review(fid, audit, issued_by) for fid, _ in named]
+        now = [o for o, _ in reviewed]
         then_def = h.defs.get((notice.audit, check))
         changed = then_def is not None and h.defs.get((audit.id, check)) != then_def
-        result = lifecycle.notice_item([o.status for o in now], changed)
+        result = lifecycle.notice_item([o.status for o in now], changed, [problem for _, problem in named])
         meta = h.checks.get(check, {"clause": "", "title": {"zh": check, "en": check}})
         items.append({"check": check, "clause": meta["clause"], "title": meta["title"], "state": result.state,
                       "label": {lang: lifecycle.NOTICE_LABELS[lang][result.state] for lang in ("zh", "en")},
                       "fixed": result.fixed, "not_fixed": result.not_fixed, "unknown": result.unknown,
-                      "total": result.total, "rule_changed": changed,
+                      "total": result.total, "rule_changed": changed, "by_rule": result.by_rule, "waived": result.waived,
                       "findings": [{"item": h.findings[fid][1],
                                     "label": identity.label(h.findings[fid][1], h.entry(fid, notice.audit) or h.latest_entry(fid), kinds),
-                                    "then": problem, "now": o.status, "why": o.why}
-                                   for (fid, problem), o in zip(named, now)]})
+                                    "then": problem, "now": o.status, "why": o.why,
+                                    **({"instead": [{"item": h.findings[g][1], "now": h.observe(g, audit).status,
+                                                     "label": identity.label(h.findings[g][1], h.entry(g, audit.id), kinds)}
+                                                    for g in instead]} if instead else {}),
+                                    **({"waiver": h.waiver(fid, audit.id)} if o.status == lifecycle.WAIVED else {})}
+                                   for (fid, problem), o, (_, instead) in zip(named, now, reviewed)]})
     items.sort(key=lambda i: (clause_order(i["clause"]), i["check"]))
     return {**notice_dict(notice), "items": items}
 

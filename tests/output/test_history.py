@@ -62,7 +62,9 @@ def test_the_review_states_each_item_of_the_previous_notice(golden_history_out):
     for (state, row), item in zip(rows, items):
         assert item["title"]["zh"] in row and f'>{item["total"]}处<' in row and f'>{item["label"]["zh"]}<' in row
     partly = dict(rows)["partly_rectified"]
-    assert "所列3处中已整改2处，仍存在1处：" in partly and "1年级1-1班" in partly and "1年级1-2班" not in partly
+    assert "所列3处中已整改1处，仍存在1处：" in partly and "1年级1-1班" in partly and "1年级1-2班" not in partly
+    # DD001's list was short (数据缺失): now complete, and the class of 47 it lacked fails — not a rectification
+    assert "1处缺失数据已补报，补报后仍有1处未达标：" in partly and "3年级3-1班" in partly
     intro = visible(review)
     assert "对上次整改通知（沈教督〔2023〕2号，2023年1月10日印发，整改期限2023年2月9日）所列3项问题进行了复查" in intro
     assert "未整改1项，部分整改1项，已整改1项" in intro and "尚未届满" not in intro  # the deadline passed before 2023-06-30
@@ -75,7 +77,7 @@ def test_the_comparison_counts_and_lists_every_finding(golden_history_out):
     shown = re.findall(r'<tr data-lifecycle="(\w+)">', compare)
     counts = view["comparison"]["counts"]
     assert {s: shown.count(s) for s in counts} == counts
-    assert shown == sorted(shown, key=["overdue", "persisting", "reopened", "new", "rule_changed", "unknown", "rectified"].index)
+    assert shown == sorted(shown, key=["overdue", "persisting", "reopened", "new", "rule_changed", "waived", "unknown", "rectified"].index)
     text = visible(compare)
     assert "与上次督导（督导基准日2022年12月31日）相比" in text and "逾期未整改3处，新发现1处，已整改4处" in text
     assert "自2022年12月31日督导起连续2轮存在；沈教督〔2023〕2号（限2023年2月9日前整改），逾期未整改" in text
@@ -146,7 +148,8 @@ def test_english_documents_with_history(golden_history_out, tmp_path):
     shutil.copyfile(store, copy)
     assert audit_into(str(tmp_path / "en"), *SECOND, "--db", str(copy), "--lang", "en") == 0  # recorded already
     page = visible(read(str(tmp_path / "en"), "大东区.html"))
-    assert "Re-inspection of the previous notice" in page and "2 of 3 rectified, 1 remain:" in page
+    assert "Re-inspection of the previous notice" in page and "1 of 3 rectified, 1 remain:" in page
+    assert "the missing data of 1 was supplied, and 1 record(s) still show a problem (fail):" in page
     assert "Compared with the previous audit (base date 2022-12-31)" in page and "3 overdue, 1 new, 4 rectified" in page
     notice = visible(read(str(tmp_path / "en"), "大东区-rectification-notice.html"))
     assert "named in 沈教督〔2023〕2号 (rectify by 2023-02-09)" in notice and "Item(s) 1、2" not in notice
@@ -259,3 +262,78 @@ def test_long_lists_are_cut_and_say_how_many_are_left(fmt):
             "overdue": [dict(finding(n, "overdue"), notices=[], first_overdue=None) for n in range(205)]}
     summary = city_history(city, fmt, {}, {}, {})
     assert len(summary["overdue"]) == 200 and summary["overdue_more"] == "另有5处逾期未整改事项未列出。"
+
+
+# ----------------------------------------------------------------------------- 复查情况: what each item's note says
+DEFERRAL = {"id": "dd-56", "document": {"ref": "沈教发〔2022〕31号", "date": "2022-06-15", "approved_by": "沈阳市教育局"},
+            "reason": "暂缓", "valid_from": "2022-06-15", "valid_until": "2023-03-31"}
+
+
+def named(n: int, now: str, then: str = "fail", **extra) -> dict:
+    return {"item": f"class:S1/{n}", "label": {"zh": f"一校 {n}班", "en": f"school class {n}"}, "then": then, "now": now,
+            "why": "", **extra}
+
+
+def supplied(item: str, *records: tuple[int, str]) -> dict:
+    """A placeholder named as missing; its data came in and these records of it fail (or lack data) now."""
+    return {"item": item, "label": {"zh": "一校 班级台账（不全）", "en": "x"}, "then": "missing", "now": "fail", "why": "",
+            "instead": [{"item": f"class:S1/{n}", "now": now, "label": {"zh": f"一校 {n}班", "en": "x"}} for n, now in records]}
+
+
+REVIEWS = [  # (findings the notice named, their states now -> the item, what the note must say, what it must not)
+    ("a deferral in force", [named(1, "waived", waiver=DEFERRAL), named(2, "waived", waiver=DEFERRAL)], False,
+     "waived", ["2处经批准暂缓执行（沈教发〔2022〕31号，有效期至2023年3月31日），不计为逾期：一校 1班、一校 2班"],
+     ["已整改", "未整改", "仍存在"]),
+    ("one fixed, one deferred", [named(1, "clear"), named(2, "waived", waiver=DEFERRAL)], False,
+     "partly_rectified", ["所列2处中已整改1处", "1处经批准暂缓执行"], ["全部整改"]),
+    ("the ledger supplied, its classes failing", [supplied("class:*", (1, "fail"), (2, "fail")), supplied("class:S1/*", (1, "fail"))],
+     False, "not_rectified", ["2处缺失数据已补报，补报后仍有2处未达标：一校 1班、一校 2班"], ["已整改", "全部整改"]),
+    ("the ledger supplied, a class lacking data", [supplied("class:*", (3, "missing")), named(4, "clear", "missing")], False,
+     "partly_rectified", ["所列2处中已整改1处", "1处缺失数据已补报，补报后仍有1处数据缺失：一校 3班"], ["全部整改"]),
+    ("missing data supplied under a changed rule", [named(1, "clear", "missing"), named(2, "clear", "missing")], True,
+     "rectified", ["所列问题已全部整改（2处）"], ["规则变更", "不计为整改"]),
+    ("a failure cleared under a changed rule beside missing data supplied", [named(1, "clear", "missing"), named(2, "clear")],
+     True, "partly_rectified", ["所列2处中已整改1处", "另有1处因判定标准调整而达标，不计为整改"], ["全部整改"]),
+    ("failures cleared under a changed rule only", [named(1, "clear"), named(2, "fail")], True,
+     "rule_changed", ["判定标准已调整，所列2处中1处按新标准达标，不计为整改", "仍存在1处：一校 2班"], ["已整改"]),
+]
+
+
+@pytest.mark.parametrize("findings, changed, state, says, never", [r[1:] for r in REVIEWS], ids=[r[0] for r in REVIEWS])
+def test_the_review_says_what_became_of_each_item(fmt, findings, changed, state, says, never):
+    result = lifecycle.notice_item([f["now"] for f in findings], changed, [f["then"] for f in findings])
+    assert result.state == state
+    item = {"check": "large-classes.56", "clause": "二（一）4", "title": {"zh": "消除56人以上大班额", "en": "x"},
+            "state": result.state, "label": {}, "fixed": result.fixed, "not_fixed": result.not_fixed,
+            "unknown": result.unknown, "total": result.total, "rule_changed": changed, "by_rule": result.by_rule,
+            "waived": result.waived, "findings": findings}
+    notice = {"number": "沈教督〔2022〕1号", "as_of": "2021-12-31", "issued": "2022-01-14", "deadline": "2022-04-14",
+              "audit": 1, "items": [item]}
+    view = {"district": "大东区", "covered": True, "audit": {"as_of": "2022-12-31"}, "previous": {"as_of": "2021-12-31"},
+            "previous_notice": notice, "carried_over": [], "projections": [],
+            "comparison": {"counts": {}, "findings": {}}}
+    row = district_history(view, fmt, set())["review"]["rows"][0]
+    assert row["state_text"] == labels("zh")["history"]["notice_state"][state]
+    for text in says:
+        assert text in row["note"], (text, row["note"])
+    for text in filter(None, never):
+        assert text not in row["note"], (text, row["note"])
+
+
+def test_a_deferred_finding_in_the_comparison_cites_its_waiver(fmt):
+    view = {"district": "大东区", "covered": True, "audit": {"as_of": "2022-12-31"}, "previous": {"as_of": "2021-12-31"},
+            "previous_notice": None, "carried_over": [], "projections": [],
+            "comparison": {"counts": {"waived": 1}, "findings": {"waived": [dict(finding(1, "waived"), now="waived", was="fail",
+                                                                                    waiver=DEFERRAL)]}}}
+    shown = district_history(view, fmt, set())["compare"]
+    assert "已豁免1处" in shown["intro"] and "逾期" not in shown["intro"]
+    assert [(r["state_text"], r["note"]) for r in shown["rows"]] == [
+        ("已豁免", "经批准暂缓执行（沈教发〔2022〕31号，有效期至2023年3月31日），本次不计为逾期未整改")]
+
+
+@pytest.mark.parametrize("in_notice", [True, False])
+def test_the_city_overdue_list_names_this_audits_notice_only_when_it_lists_the_item(fmt, in_notice):
+    city = {"rounds": ["2022-12-31"], "districts": [], "clauses": [], "comparison": {},
+            "overdue": [dict(finding(1, "overdue"), notices=[], first_overdue=None, in_notice=in_notice)]}
+    row = city_history(city, fmt, {}, {"大东区": "大东区-整改通知.html"}, {}, {"大东区": "沈教督〔2023〕1号"})["overdue"][0]
+    assert row["notice_href"] == ("大东区-整改通知.html" if in_notice else "")

@@ -68,6 +68,26 @@ def test_inventory_holds_every_record_the_district_submitted():
     assert identity.present("document:school_closure/A号#2", {"document:school_closure/A号"})
 
 
+@pytest.mark.parametrize("stand_in, item, covered", [
+    ("class:*", "class:DD001/2-1", True),           # no class ledger at all: it stood for every class
+    ("class:*", "class:DD001/*", True),             # ... and for a school's list found short later
+    ("class:DD001/*", "class:DD001/2-1", True),     # a school's short list: its own classes
+    ("class:DD001/*", "class:DD002/4-1", False),    # ... not another school's
+    ("class:DD001/*", "class:DD0011/1-1", False),   # ... nor a school whose code merely starts the same
+    ("school:*", "school:DD009", True),
+    ("school:*", "school_stage:DD008/primary", False),
+    ("document:*", "document:layout_plan", True),
+    ("submission", "district", True),               # a district that sent nothing: everything
+    ("class:DD001/2-1", "class:DD001/2-1", False),  # a record stands for itself only
+    ("class:DD001/2-1", "class:DD001/2-2", False),
+    ("district", "district", False),
+    ("class:*", "class:*", False),
+])
+def test_what_a_placeholder_for_missing_data_stood_for(stand_in, item, covered):
+    assert identity.covers(stand_in, item) is covered
+    assert identity.placeholder(stand_in) == (stand_in in ("class:*", "class:DD001/*", "school:*", "document:*", "submission"))
+
+
 @pytest.mark.parametrize("text, kind", [
     ('kind == "layout_plan"', "layout_plan"), ('"layout_plan" == kind', "layout_plan"),
     ('kind == "manual_review" and review_of == "x"', "manual_review"), ('kind != "layout_plan"', None),

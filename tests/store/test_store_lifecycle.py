@@ -43,11 +43,13 @@ def test_lifecycle_table(case):
     assert [s.state if s else None for s in got] == case["states"]
 
 
-@pytest.mark.parametrize("case", TABLE["notice_items"], ids=[str(c["now"]) + str(c.get("rule_changed", "")) for c in TABLE["notice_items"]])
+@pytest.mark.parametrize("case", TABLE["notice_items"], ids=[
+    str(c["now"]) + str(c.get("then", "")) + str(c.get("rule_changed", "")) for c in TABLE["notice_items"]])
 def test_notice_item_table(case):
-    result = lifecycle.notice_item(case["now"], case.get("rule_changed", False))
+    result = lifecycle.notice_item(case["now"], case.get("rule_changed", False), case.get("then"))
     assert (result.state, result.fixed, result.total) == (case["state"], case["fixed"], len(case["now"]))
-    assert result.fixed + result.not_fixed + result.unknown == result.total
+    assert (result.by_rule, result.waived) == (case.get("by_rule", 0), case.get("waived", 0))
+    assert result.fixed + result.by_rule + result.not_fixed + result.unknown + result.waived == result.total
 
 
 def test_the_table_covers_every_state():
@@ -57,7 +59,9 @@ def test_the_table_covers_every_state():
 
 
 # --------------------------------------------------------------------------- properties of the pure function
-sequences = st.lists(st.tuples(st.sampled_from(["fail", "missing", "clear", "unknown"]), st.sampled_from("ab")), min_size=1, max_size=8)
+sequences = st.lists(st.tuples(st.sampled_from(["fail", "missing", "clear", "unknown", "waived"]), st.sampled_from("ab")),
+                     min_size=1, max_size=8)
+SEEN = (*OPEN, "waived")  # open, or open underneath and deferred by a waiver
 notice_specs = st.lists(st.tuples(st.integers(0, 7), st.integers(1, 500)), max_size=4)
 
 
@@ -68,7 +72,7 @@ def test_each_finding_has_exactly_one_state_per_round_once_it_appeared(seq, raw_
              for k, (r, days) in enumerate(raw_notices) if r < len(seq)]
     states = lifecycle.states(obs, named)
     assert len(states) == len(obs)
-    first_open = next((i for i, o in enumerate(obs) if o.status in OPEN), None)
+    first_open = next((i for i, o in enumerate(obs) if o.status in SEEN), None)
     for i, (o, s) in enumerate(zip(obs, states)):
         if first_open is None or i < first_open:
             assert s is None  # no finding before it was first open
@@ -79,22 +83,24 @@ def test_each_finding_has_exactly_one_state_per_round_once_it_appeared(seq, raw_
         previous = decisive[-1] if decisive else None
         if o.status == "unknown":
             assert s.state == "unknown"
+        elif o.status == "waived":  # an approved deferral in force: never overdue, whatever deadline passed
+            assert s.state == "waived" and s.overdue == ()
         elif o.status in OPEN:
             assert s.state in ("new", "persisting", "overdue", "reopened", "rule_changed")
             if s.state == "new":
-                assert not any(b.status in OPEN for b in before)
+                assert not any(b.status in SEEN for b in before)
             if s.state in ("persisting", "overdue"):
-                assert previous is not None and previous.status in OPEN
+                assert previous is not None and previous.status in SEEN
             if s.state == "reopened":
-                assert any(b.status in OPEN for b in before) and previous.status == "clear"
+                assert any(b.status in SEEN for b in before) and previous.status == "clear"
             if s.state == "overdue":
                 assert s.overdue and all(n.deadline < o.as_of and n.as_of >= s.since for n in s.overdue)
             if s.state == "persisting":
                 assert not any(n.deadline < o.as_of and s.since <= n.as_of < o.as_of for n in named)
         else:
             assert s.state in ("rectified", "rule_changed")
-            assert any(b.status in OPEN for b in before)  # rectified only after fail or missing
-        if s.state == "rule_changed" and (o.status in OPEN or previous.status in OPEN):  # the change happened here
+            assert any(b.status in SEEN for b in before)  # rectified only after fail or missing (waived or not)
+        if s.state == "rule_changed" and (o.status in SEEN or previous.status in SEEN):  # the change happened here
             assert previous is not None and previous.definition != o.definition
             assert "missing" not in (previous.status, o.status)
         elif o.status == "clear" and previous.status == "clear":  # the state is carried while clear
@@ -103,13 +109,21 @@ def test_each_finding_has_exactly_one_state_per_round_once_it_appeared(seq, raw_
             assert "missing" in (previous.status, o.status) or s.state == "rectified" and previous.status == "clear"
 
 
-@given(st.lists(st.sampled_from(["clear", "fail", "missing", "unknown"]), min_size=1, max_size=6), st.booleans())
-def test_notice_item_counts_and_states(now, changed):
-    r = lifecycle.notice_item(now, changed)
-    assert r.fixed == now.count("clear") and r.not_fixed == sum(s in OPEN for s in now)
-    assert (r.state == "rectified") == (not changed and r.fixed == len(now))
-    assert (r.state in ("rectified", "partly_rectified", "rule_changed")) == (r.fixed > 0)
-    assert (r.state == "unknown") == (r.fixed == 0 and r.not_fixed == 0)
+@given(st.lists(st.tuples(st.sampled_from(["clear", "fail", "missing", "unknown", "waived"]), st.sampled_from(OPEN)),
+                min_size=1, max_size=6), st.booleans())
+def test_notice_item_counts_and_states(named, changed):
+    now, then = [n for n, _ in named], [t for _, t in named]
+    r = lifecycle.notice_item(now, changed, then)
+    # a changed rule explains a failure that cleared, never missing data supplied
+    assert r.by_rule == sum(1 for n, t in named if n == "clear" and t == "fail" and changed)
+    assert r.fixed + r.by_rule == now.count("clear") and r.not_fixed == sum(s in OPEN for s in now)
+    assert r.waived == now.count("waived") and r.fixed + r.by_rule + r.not_fixed + r.waived + r.unknown == len(now)
+    assert (r.state == "rectified") == (r.fixed == len(now))
+    assert (r.state in ("rectified", "partly_rectified")) == (r.fixed > 0)
+    assert (r.state == "rule_changed") == (r.by_rule > 0 and r.fixed == 0)
+    assert (r.state == "not_rectified") == (r.not_fixed > 0 and r.fixed == 0 and r.by_rule == 0)
+    assert (r.state == "waived") == (r.waived > 0 and r.fixed + r.by_rule + r.not_fixed == 0)
+    assert (r.state == "unknown") == (r.unknown == len(now))
 
 
 # --------------------------------------------------------------------------- the same, through a real store

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from auditor.cli import main
-from auditor.store import db, query, views
+from auditor.store import db, history, query, views
 
 from recorded_rounds import SHENYANG_2022, rounds_db  # noqa: F401 — the session fixture
 
@@ -118,3 +118,120 @@ def test_the_documents_views_are_each_districts_and_the_citys(rounds_db):
             assert data["districts"][district] == views.district_view(connection, audit, district)
         assert data["city"] == views.city_view(connection, audit)
     assert any(v["projections"] for v in data["districts"].values())
+
+
+# ----------------------------------------------------------------------------- the re-inspection of a notice (复查)
+ROUNDS_DIR = os.path.join(os.path.dirname(SHENYANG_2022), "rounds")
+OLD_POLICIES = os.path.join(ROUNDS_DIR, "policies-2019-2021")
+DEFERRAL = """waivers:
+  - id: dd-56
+    document: {ref: 沈教发〔2022〕31号, date: 2022-06-15, approved_by: 沈阳市教育局}
+    reason: 经批准暂缓
+    scope: {district: 大东区, check: large-classes.56}
+    valid_from: 2022-06-15
+    valid_until: 2023-03-31
+"""
+
+
+def two_rounds(folder, first: str, first_args: list[str], second_args: list[str]) -> str:
+    """大东区 audited in 2021 from ``first``, then in 2022 from the fixture round's submission; the store's path."""
+    store = str(folder / "h.sqlite")
+    common = ["--districts", "大东区", "--engine", "reference", "--jobs", "1", "--db", store, "--quiet"]
+    assert main(["audit", first, "--as-of", "2021-12-31", "--issued", "2022-01-14", "--rectify-days", "90",
+                 "--out", str(folder / "2021"), *common, *first_args]) == 0
+    assert main(["audit", os.path.join(SHENYANG_2022, "03-dd.yaml"), "--as-of", "2022-12-31", "--issued", "2023-01-16",
+                 "--out", str(folder / "2022"), *common, *second_args]) == 0
+    return store
+
+
+@pytest.fixture(scope="module")
+def deferred(tmp_path_factory):
+    """2021: two classes over 55 named by 沈教督〔2022〕1号 (due 2022-04-14); 2022: still over 55, under an approved
+    deferral in force (沈教发〔2022〕31号, to 2023-03-31)."""
+    folder = tmp_path_factory.mktemp("deferred")
+    (folder / "waivers").mkdir()
+    (folder / "waivers" / "w.yaml").write_text(DEFERRAL, encoding="utf-8")
+    return folder, two_rounds(folder, os.path.join(ROUNDS_DIR, "2021", "03-dd.yaml"), ["--policies", OLD_POLICIES],
+                              ["--waivers", str(folder / "waivers")])
+
+
+@pytest.fixture(scope="module")
+def ledger_supplied(tmp_path_factory):
+    """2021: the class ledger missing (every class check names its placeholders, 数据缺失); 2022: the ledger supplied,
+    with classes of 57 and 56 pupils and 20 minutes of homework in grade 2."""
+    import yaml
+    folder = tmp_path_factory.mktemp("ledger")
+    with open(os.path.join(ROUNDS_DIR, "2021", "03-dd.yaml"), encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    for school in data["schools"]:
+        school.pop("classes", None)
+    path = folder / "dd21-nocls.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder, two_rounds(folder, str(path), [], [])
+
+
+def view_of(store: str, audit: str = "2", district: str = "大东区") -> dict:
+    with db.opened(store, write=False) as connection:
+        return views.district_view(connection, query.resolve(connection, audit), district)
+
+
+def test_a_deferral_in_force_is_waived_not_overdue(deferred):
+    _, store = deferred
+    v = view_of(store)
+    item = next(i for i in v["previous_notice"]["items"] if i["check"] == "large-classes.56")
+    assert (item["state"], item["fixed"], item["not_fixed"], item["waived"], item["total"]) == ("waived", 0, 0, 2, 2)
+    assert item["label"] == {"zh": "已豁免", "en": "waived"}
+    assert {f["now"] for f in item["findings"]} == {"waived"}
+    assert {f["waiver"]["document"]["ref"] for f in item["findings"]} == {"沈教发〔2022〕31号"}
+    compared = v["comparison"]["findings"]
+    assert [f["item"] for f in compared["waived"]] == ["class:DD001/2-1", "class:DD002/4-1"]
+    assert all(f["check"] != "large-classes.56" for f in compared["overdue"] + compared["persisting"])
+    assert all(f["check"] != "large-classes.56" for f in v["carried_over"])
+    with db.opened(store, write=False) as connection:
+        city = views.city_view(connection, query.resolve(connection, "2"))
+        found = history.history(connection, "大东区", "large-classes.56")
+    assert all(f["check"] != "large-classes.56" for f in city["overdue"])
+    assert [(f["state"], [r["status"] for r in f["rounds"]]) for f in found["findings"]] == [
+        ("waived", ["fail", "waived"]), ("waived", ["fail", "waived"])]
+    assert found["counts"]["overdue"] == 0 and found["counts"]["waived"] == 2
+
+
+def test_every_overdue_item_is_on_the_new_notice_or_says_it_is_not(deferred):
+    _, store = deferred
+    with db.opened(store, write=False) as connection:
+        audit = query.resolve(connection, "2")
+        listed = {(d, f) for d, f in connection.execute(
+            "SELECT n.district, i.finding_id FROM notice_items i JOIN notices n ON n.id = i.notice_id WHERE n.audit_id = ?",
+            (audit.id,))}
+        ids = {(d, c, i): fid for fid, d, c, i in connection.execute("SELECT id, district, check_id, item FROM findings")}
+        city = views.city_view(connection, audit)
+    assert city["overdue"]  # the city's nutrition pilot schools
+    for f in city["overdue"]:
+        assert f["in_notice"] == ((f["district"], ids[(f["district"], f["check"], f["item"])]) in listed)
+
+
+def test_placeholders_gone_while_the_check_fails_on_their_records_are_not_rectified(ledger_supplied):
+    _, store = ledger_supplied
+    items = {i["check"]: i for i in view_of(store)["previous_notice"]["items"]}
+    with db.opened(store, write=False) as connection:
+        now = dict(connection.execute("SELECT check_id, status FROM verdicts WHERE audit_id = 2 AND district = '大东区'"))
+    for check, item in items.items():  # a check that still fails is never 已整改
+        assert item["state"] != "rectified" or now[check] not in ("fail", "missing"), check
+    big = items["large-classes.56"]
+    assert (big["state"], big["fixed"], big["not_fixed"], big["total"]) == ("partly_rectified", 16, 3, 19)
+    replaced = {f["item"]: [r["item"] for r in f["instead"]] for f in big["findings"] if f.get("instead")}
+    assert replaced == {"class:*": ["class:DD001/2-1", "class:DD002/4-1"], "class:DD001/*": ["class:DD001/2-1"],
+                        "class:DD002/*": ["class:DD002/4-1"]}
+    assert {f["now"] for f in big["findings"] if f["item"] in replaced} == {"fail"}
+    homework = items["homework.grades-1-2-none"]
+    assert (homework["state"], homework["not_fixed"]) == ("partly_rectified", 2)
+    assert items["large-classes.no-new"]["state"] == "rectified"  # its records pass now: the data supplied fixed it
+
+
+def test_missing_data_supplied_under_a_changed_rule_is_rectified(at):
+    """沈教督〔2022〕8号 named 于洪区's homework.primary-60 records as missing; the corrected submission supplied them, and
+    the rule went from < 60 to <= 60 meanwhile: the data supplied is rectified, not explained by the rule."""
+    item = next(i for i in at("5", "于洪区")["previous_notice"]["items"] if i["check"] == "homework.primary-60")
+    assert item["rule_changed"] and {f["then"] for f in item["findings"]} == {"missing"}
+    assert (item["state"], item["fixed"], item["by_rule"], item["total"]) == ("rectified", 2, 0, 2)
+    assert item["label"]["zh"] == "已整改"
