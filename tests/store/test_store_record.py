@@ -180,12 +180,12 @@ def test_a_rerun_of_a_recorded_audit_keeps_the_dates_its_notices_were_recorded_w
     out, err = capsys.readouterr()
     assert counts(tmp_path / "h.sqlite") == before and notice_rows(tmp_path / "h.sqlite") == recorded
     number, issued, deadline = next(row[1:] for row in recorded if row[0] == "大东区")
-    assert {row[2:] for row in recorded} == {(issued, deadline)}  # 大东区's and the city's notice, issued together
+    assert {row[2:] for row in recorded} == {(issued, deadline)}  # the notices issued together (大东区's alone: one district's audit gives the city none)
     if status == 2:  # refused before anything is written, naming the recorded dates and how to go on
         assert not (tmp_path / "b").exists() and "Traceback" not in err
         days = (_dt.date.fromisoformat(deadline) - _dt.date.fromisoformat(issued)).days
         assert err.startswith(f"{refused}: U-ARGS: 督导历史 {tmp_path / 'h.sqlite'} 已记录同一审计（第1次）")
-        assert f"（{number}…" in err and f"的印发日期为 {issued}、整改期限为 {deadline}" in err
+        assert f"（{number}" in err and f"的印发日期为 {issued}、整改期限为 {deadline}" in err
         assert f"请去掉“--issued”和“--rectify-days”，或写成“--issued {issued} --rectify-days {days}”" in err
         return
     assert (issued, deadline) == dated
