@@ -277,6 +277,7 @@ EN: dict[str, str] = {
     "args.db-and-no-db": "--db and --no-db contradict each other",
     "args.unknown-check": 'no check "{check}" in the recorded audits{hint}',
     "number.too-long": "a document number pattern may hold at most {limit} characters",
+    "number.placeholder": 'the document number "{pattern}" holds "{placeholder}": the only placeholder is {{year}}, the year of issue (沈教督〔{{year}}〕N号){hint}',
     "number.no-running": 'the document number "{pattern}" has no running number: write N where it goes (沈教督〔{{year}}〕N号)',
     "settings.empty": "the settings file is empty; it needs at least issuer: {{zh: …, en: …}}",
     "out.input-folder": "the output folder must not be a submission or policy folder",

@@ -261,6 +261,7 @@ ZH: dict[str, str] = {
     "args.db-and-no-db": "“--db”与“--no-db”互相矛盾",
     "args.unknown-check": "已记录的审计中没有检查项“{check}”{hint}",
     "number.too-long": "文号格式最多 {limit} 个字符",
+    "number.placeholder": "文号“{pattern}”中有“{placeholder}”：唯一可用的占位符是“{{year}}”（发文年份，如“沈教督〔{{year}}〕N号”）{hint}",
     "number.no-running": "文号“{pattern}”中没有流水号：请在流水号的位置写“N”（如“沈教督〔{{year}}〕N号”）",
     "settings.empty": "设置文件是空的；至少需要“issuer: {{zh: …, en: …}}”",
     "out.input-folder": "输出文件夹不能是报送材料或政策所在的文件夹",
