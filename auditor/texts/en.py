@@ -191,6 +191,9 @@ EN: dict[str, str] = {
     "check.compare-over": 'a "compare" check is over district: it compares a district figure with a measure',
     "check.k-too-large": "k is {k} but there are only {n} items",
     # message templates (auditor/rules/messages.py)
+    "template.unknown-name": 'the template reads "{name}", which a message of a check over {kind} records is not given '
+                             '(it would print "—"): it may use {names}{hint}',
+    "template.remedy-name": 'a remedy is printed as written, not filled in: "{name}" would appear as {{{{ {name} }}}}',
     "template.syntax": "template does not parse{detail}",
     "template.too-long": "a message template may hold at most {limit} characters",
     "template.node": "{word} is not allowed in a message template (only values, a few filters, + - * /, comparisons and if)",

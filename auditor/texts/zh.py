@@ -179,6 +179,8 @@ ZH: dict[str, str] = {
     "check.require-one": "一项检查需要“require”（条件）、“require_k_of_n”（若干项中达到规定项数）或“compare”（自报数据与复核数据比对），且只能有其中一个",
     "check.compare-over": "“compare”检查的对象须为区县（“over: district”）：它把区县自报的数据与复核计算的数据相比较",
     "check.k-too-large": "“k”为 {k}，但只有 {n} 项",
+    "template.unknown-name": "模板读取“{name}”，但对 {kind} 记录的检查，其消息得不到这个值（会印成“—”）：可用的有{names}{hint}",
+    "template.remedy-name": "整改要求按原文印出，不填入任何值：“{name}”会原样印成“{{{{ {name} }}}}”",
     "template.syntax": "消息模板无法解析{detail}",
     "template.too-long": "消息模板最多 {limit} 个字符",
     "template.node": "消息模板中不允许使用{word}（只能用值、少数过滤器、+ - * /、比较和“if”）",
