@@ -330,6 +330,7 @@ EN: dict[str, str] = {
     "lint.looser": 'from {due} the requirement "{later}" is laxer than "{earlier}" in force from {since}: a threshold must not loosen as deadlines advance',
     "lint.conflict": 'the requirement "{text}" cannot hold together with "{other}" of check {check} ({source}) for {kind} records{where}, both in force from {since}',
     "check.problems": "{folder}: {count} problem(s) in the rules — {policies} policies, {checks} checks",
+    "templates.written": "wrote {count} template(s) to {folder}: {files}",
     "check.ok": "{folder}: ok — {policies} policies, {checks} checks",
     # spreadsheets: one cell, the rows and headers of a sheet, the workbook (auditor/intake/sheets/)
     "expect.integer-range": "a whole number from {low} to {high}",

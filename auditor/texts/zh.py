@@ -311,6 +311,7 @@ ZH: dict[str, str] = {
     "lint.looser": "自 {due} 起的要求“{later}”比自 {since} 起执行的“{earlier}”更宽松：随着期限推进，标准不能放宽",
     "lint.conflict": "要求“{text}”与检查“{check}”（{source}）的“{other}”对“{kind}”记录{where}不能同时成立，两者都自 {since} 起执行",
     "check.problems": "{folder}：规则中有 {count} 处问题——{policies} 个政策文件，{checks} 项检查",
+    "templates.written": "已在 {folder} 写出 {count} 个填报模板：{files}",
     "check.ok": "{folder}：通过——{policies} 个政策文件，{checks} 项检查",
     "expect.integer-range": "{low}到{high}之间的整数",
     "expect.integer": "整数",
