@@ -30,17 +30,18 @@ def parse_date(text: str, option: str = "--as-of") -> _dt.date:
     return date
 
 
-def parse_districts(text: str | None) -> list[str] | None:
+def parse_districts(text: str | None, option: str = "--districts") -> list[str] | None:
+    """The districts named in ``text``; problems name ``option``, the option as the user typed it."""
     if not text:
         return None
     names = [n.strip() for n in text.split(",") if n.strip()]
     known = plan()["districts"]
     bad = [n for n in names if n not in known]
     if bad:
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.unknown-district", name=bad[0], hint=hint(bad[0], known))))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.unknown-district", name=bad[0], hint=hint(bad[0], known))))
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # it would be counted twice in city-wide figures
-        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg("args.district-twice", name=twice[0])))
+        raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.district-twice", name=twice[0])))
     return names
 
 

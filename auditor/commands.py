@@ -199,13 +199,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_template(args) -> int:
-    districts = parse_districts(args.district) or plan()["districts"]
+    districts = parse_districts(args.district, "--district") or plan()["districts"]
     policy_set = load_policies(args.policies)
     written = write_templates(policy_set, args.out, districts, force=args.force)
     if args.format == "json":
         sys.stdout.write(console.as_json({"written": list(written)}))
     else:
-        print(f"wrote {len(written)} template(s) to {args.out}: {', '.join(os.path.basename(w) for w in written)}")
+        print(words(msg("templates.written", count=len(written), folder=args.out,
+                        files=tuple(os.path.basename(w) for w in written)), args.lang))
     return 0
 
 

@@ -268,6 +268,80 @@ def test_bad_arguments_and_folders(args, code, fragment, tmp_path, capsys):
     assert tree(tmp_path) | tree(Path(FIXTURES)) == before
 
 
+# --------------------------------------------------------------------------- what sits in a folder of packs
+def _folder_of_packs(root: Path) -> Path:
+    """A folder of packs like the installed policies/: the plan's pack and the national one, and beside them what
+    may legitimately sit there (hidden folders, a README, a folder of notes), none of it a pack."""
+    folder = root / "pol"
+    shutil.copytree(POLICIES, folder)
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config.yaml").write_text("x: 1\n")
+    (folder / "README.md").write_text("# policies\n")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "reading.txt").write_text("how the clauses were read\n")
+    return folder
+
+
+def _plan(folder: Path) -> Path:
+    return folder / os.path.basename(PLAN_PACK)
+
+
+@pytest.mark.parametrize("change, file, code, fragment", [
+    (lambda f: (_plan(f) / "pack.yaml").rename(_plan(f) / "pack.yml"), "{plan}/pack.yml", "P-PACK", "must be named pack.yaml"),
+    (lambda f: (_plan(f) / "pack.yaml").unlink(), "{plan}", "P-PACK", "policy files without a pack.yaml"),
+    (lambda f: shutil.copy(_plan(f) / "2-1-8-safety.yaml", f / "2-1-9-new.yaml"), "{pol}/2-1-9-new.yaml", "P-PACK",
+     "loose in a folder of packs"),
+    (lambda f: shutil.copy(_plan(f) / "2-1-8-safety.yaml", f / "2-1-9-new.yml"), "{pol}/2-1-9-new.yml", "P-PACK",
+     "loose in a folder of packs"),
+    (lambda f: shutil.move(str(_plan(f)), str(f / "city" / "plan")) if (f / "city").mkdir() is None else None,
+     "{pol}/city", "P-PACK", "packs are read one level down"),
+    (lambda f: (_plan(f) / "pack.yaml").unlink() or (_plan(f) / "pack.yaml").mkdir(), "{plan}/pack.yaml", "E-READ",
+     "is a folder"),
+])
+def test_nothing_in_a_folder_of_packs_is_left_out_in_silence(change, file, code, fragment, tmp_path, capsys):
+    """A pack whose pack.yaml is misnamed or gone, a policy file loose beside the packs, packs a level too deep:
+    each used to be passed over, the audit ran on the national standard alone and exited 0."""
+    folder = _folder_of_packs(tmp_path)
+    change(folder)
+    want = file.replace("{plan}", str(_plan(folder))).replace("{pol}", str(folder))
+    before = tree(tmp_path)
+    for args in (["check", "--policies", str(folder)],
+                 ["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "out"), "--no-db", "--policies", str(folder)]):
+        rc, found = run_cli(args, capsys)
+        assert rc == 2, found
+        assert any(p["file"] == want and p["code"] == code and fragment in p["text"] for p in found), found
+        rc = main(args)  # and in Chinese
+        err = capsys.readouterr().err
+        assert rc == 2 and "Traceback" not in err and f"{want}: {code}: " in err, err
+        assert set(english_words(err.splitlines()[0])) <= {"policies"}, err  # the installed folder's name
+    assert not (tmp_path / "out").exists()
+    assert tree(tmp_path) == before
+
+
+def test_a_folder_of_packs_keeps_its_readme_notes_and_hidden_folders(tmp_path, capsys):
+    folder = _folder_of_packs(tmp_path)
+    assert main(["check", "--policies", str(folder), "--lang", "en"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.count(": ok") == 2
+
+
+def test_a_pack_folder_that_cannot_be_listed_is_not_left_out(tmp_path, capsys, monkeypatch):
+    """An unreadable pack folder (chmod 0: root reads it anyway, so the listing is made to fail) is E-READ."""
+    folder = _folder_of_packs(tmp_path)
+    plan = str(_plan(folder))
+    listdir, lexists = os.listdir, os.path.lexists
+
+    def denied(path="."):
+        if os.fspath(path) == plan:
+            raise PermissionError(13, "Permission denied")
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", denied)
+    monkeypatch.setattr(os.path, "lexists", lambda p: False if os.path.dirname(os.fspath(p)) == plan else lexists(p))
+    rc, found = run_cli(["check", "--policies", str(folder)], capsys)
+    assert rc == 2 and [(p["file"], p["code"]) for p in found] == [(plan, "E-READ")], found
+    assert "cannot be read: Permission denied" in found[0]["text"]
+
+
 def test_a_file_over_the_size_limit(tmp_path, capsys):
     from auditor.intake.textfile import MAX_FILE_BYTES
 

@@ -95,7 +95,8 @@ def load_settings(path: str | None = None) -> Settings:
     data = document.data
     number = data.get("number", "")
     if number and number_problem(number):
-        raise _problem(file, number_problem(number), "number")
+        line, column = document.where(("number",))
+        raise UsageError(Problem(file, line, column, "U-SETTINGS", number_problem(number), "number"))
     return Settings(issuer=data["issuer"], signer=data.get("signer") or {}, cc=data.get("cc") or {}, number=number,
                     source=file)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from jinja2 import Undefined, nodes
+from jinja2 import Undefined, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -80,6 +80,28 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 _ENV = _Sandbox(autoescape=False, undefined=_Blank, keep_trailing_newline=False)
 _ENV.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: records' values only
+
+
+# What a message is rendered with (auditor/evaluate/verdict.py, judge_check: a failing record's evidence): the
+# record's identity (``Record.ident``, set where the records are made: auditor/intake/submission.py,
+# evaluate/records.py, evaluate/derive.py), the values of the fields its rule reads (filter and requirement), the
+# schedule's parameters in force, the district and the requirement in words. Nothing else reaches a template: any
+# other name rendered as "—" on the notices (a misspelt {{ schol_name }} lost the school's name).
+IDENT = {"class": ("school", "school_name", "class", "grade"), "school": ("school", "school_name"),
+         "school_stage": ("school", "school_name", "stage"), "document": ("document", "ref", "title", "filed_on"),
+         "district": ("district",), "city": ("city",)}
+RENDERED = ("district", "requirement")
+
+
+def names_given(kind: str, fields, params) -> frozenset:
+    """The names a message of a check over ``kind`` records is rendered with: ``fields`` the paths its filter and
+    requirement read, ``params`` its schedule's parameters."""
+    return frozenset(IDENT.get(kind, ())) | frozenset(fields) | frozenset(params) | frozenset(RENDERED)
+
+
+def template_names(source: str) -> set[str]:
+    """The names ``source`` reads (jinja2's own analysis of the parse; nothing is compiled)."""
+    return set(meta.find_undeclared_variables(_ENV.parse(source)))
 
 
 def _short_text(node) -> bool:

@@ -24,12 +24,44 @@ from auditor.texts import msg
 PACK_FILE = "pack.yaml"
 
 
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+
 def _is_pack(folder: str) -> bool:
-    return os.path.isfile(os.path.join(folder, PACK_FILE))
+    """A folder with a ``pack.yaml`` — whatever it is: a folder or an unreadable file there is read_pack's E-READ."""
+    return os.path.lexists(os.path.join(folder, PACK_FILE))
+
+
+def _listing(folder: str, problems: list[Problem]) -> list[str] | None:
+    """``folder``'s visible names, sorted; None (and E-READ) when it cannot be listed."""
+    try:
+        return sorted(n for n in os.listdir(folder) if not n.startswith("."))
+    except OSError as exc:
+        problems.append(Problem(folder, 0, 0, "E-READ", msg("pack.unreadable", reason=exc.strerror or type(exc).__name__)))
+        return None
+
+
+def _not_a_pack(folder: str, names: list[str]) -> Problem | None:
+    """P-PACK for a sub-folder of a folder of packs that looks like a pack (or holds packs) but has no ``pack.yaml``:
+    it would otherwise be left out of the audit without a word. A folder with no YAML in it (notes, pictures) is not."""
+    misnamed = [n for n in names if n != PACK_FILE and n.lower() in ("pack.yml", "pack.yaml", "pack.json")]
+    if misnamed:
+        return Problem(os.path.join(folder, misnamed[0]), 0, 0, "P-PACK", msg("pack.misnamed", pack_file=PACK_FILE))
+    if any(n.endswith(POLICY_SUFFIXES) for n in names):
+        return Problem(folder, 0, 0, "P-PACK", msg("pack.loose-files", pack_file=PACK_FILE, installed="policies/"))
+    if any(os.path.isdir(os.path.join(folder, n)) and _is_pack(os.path.join(folder, n)) for n in names):
+        return Problem(folder, 0, 0, "P-PACK", msg("pack.nested", pack_file=PACK_FILE))
+    return None
 
 
 def pack_folders(paths) -> list[str]:
-    """The pack folders that ``paths`` (``--policies``) name: packs, or folders of packs. Raises P-NONE / P-PACK."""
+    """The pack folders that ``paths`` (``--policies``) name: packs, or folders of packs. Raises P-NONE / P-PACK /
+    E-READ.
+
+    In a folder of packs, every sub-folder holding a ``pack.yaml`` is a pack; hidden names (``.git``) and files that
+    are not YAML (``README.md``, notes) are passed over. Nothing that looks like policies is passed over in silence:
+    a policy file lying loose beside the packs, a sub-folder of policy files without a ``pack.yaml`` (or with a
+    ``pack.yml``), a folder of packs one level too deep are P-PACK; a folder that cannot be listed is E-READ."""
     out: list[str] = []
     problems: list[Problem] = []
     for path in paths:
@@ -39,13 +71,30 @@ def pack_folders(paths) -> list[str]:
         if _is_pack(path):
             out.append(path)
             continue
-        names = sorted(n for n in os.listdir(path) if not n.startswith("."))
-        packs = [os.path.join(path, n) for n in names if os.path.isdir(os.path.join(path, n)) and _is_pack(os.path.join(path, n))]
+        names = _listing(path, problems)
+        if names is None:
+            continue
+        packs, found = [], []
+        for name in names:
+            full = os.path.join(path, name)
+            if os.path.isdir(full):
+                if _is_pack(full):
+                    packs.append(full)
+                    continue
+                inner = _listing(full, found)
+                if inner is not None and (problem := _not_a_pack(full, inner)) is not None:
+                    found.append(problem)
+            elif name.endswith(POLICY_SUFFIXES):
+                found.append(Problem(full, 0, 0, "P-PACK", msg("pack.loose-policy", pack_file=PACK_FILE)))
         if packs:
             out.extend(packs)
+            problems.extend(found)
             continue
-        if any(n.endswith((".yaml", ".yml")) for n in names):
-            problems.append(Problem(path, 0, 0, "P-PACK", msg("pack.loose-files", pack_file=PACK_FILE, installed="policies/")))
+        misnamed = _not_a_pack(path, names)
+        if misnamed is not None:
+            problems.append(misnamed)
+        elif found:
+            problems.extend(found)
         else:
             problems.append(Problem(path, 0, 0, "P-NONE", msg("pack.neither", pack_file=PACK_FILE)))
     if problems:
@@ -62,8 +111,11 @@ def pack_folders(paths) -> list[str]:
 
 def policy_files(folder: str) -> list[str]:
     """The policy files of one pack (every ``.yaml``/``.yml`` but ``pack.yaml``), by name."""
-    names = sorted(n for n in os.listdir(folder)
-                   if n.endswith((".yaml", ".yml")) and not n.startswith(".") and n != PACK_FILE)
+    problems: list[Problem] = []
+    listing = _listing(folder, problems)
+    if listing is None:
+        raise PolicyError(problems)
+    names = [n for n in listing if n.endswith(POLICY_SUFFIXES) and n != PACK_FILE]
     if not names:
         raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("pack.no-files")))
     outside = [n for n in names if link_outside(folder, n) is not None]

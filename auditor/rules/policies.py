@@ -21,7 +21,7 @@ from auditor.intake.loader import load_partial
 from auditor.intake.textfile import MAX_FILE_BYTES
 from auditor.model import Check, Computed, Example, KOfN, Measure, Pack, Policy, PolicySet, Source, Step, plan
 from auditor.rules import expr, packs as _packs
-from auditor.rules.messages import compile_message, template_problems
+from auditor.rules.messages import compile_message, names_given, template_names, template_problems
 from auditor.rules.typecheck import check_types
 from auditor.texts import Both, msg
 
@@ -165,6 +165,7 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
                     r.problem("P-SCHEDULE", msg("schedule.params", names=sorted(names)), base + ("schedule", j, "params"))
                 names = set(s["params"])
                 steps.append(Step(due, dict(s["params"]), s.get("cite", "")))
+        parsed = []  # the templates that parse and keep to the allow-list: their names are checked below
         for lang in ("zh", "en"):
             for key in ("message", "remedy"):
                 if key in c:
@@ -177,8 +178,21 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
                         continue
                     for text in refused:
                         r.problem("P-MESSAGE", text, base + (key, lang))
+                    if not refused:
+                        parsed.append((key, lang))
         if where is None and "where" in c or require is None or not steps:
             continue
+        # every name a template reads must be one it is rendered with: any other prints "—" on the notices
+        given = names_given(c["over"], expr.fields(require) | (expr.fields(where) if where is not None else set()),
+                            steps[0].params)
+        for key, lang in parsed:
+            for name in sorted(template_names(c[key][lang])):
+                if key == "remedy":  # a remedy is printed as written, never filled in
+                    r.problem("P-MESSAGE", msg("template.remedy-name", name=excerpt(name, 60)), base + (key, lang))
+                elif name not in given:
+                    r.problem("P-MESSAGE", msg("template.unknown-name", name=excerpt(name, 60), kind=c["over"],
+                                               names=tuple(Both(f'"{n}"', f"“{n}”") for n in sorted(given)),
+                                               hint=hint(name, given)), base + (key, lang))
         line, _ = r.at(base)
         checks.append(Check(
             id=c["id"], policy=data["id"], clause=data["clause"], title=c["title"],

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
+from auditor.errors import hint
 from auditor.texts import Msg, msg
 
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}?|\}")  # {…}, or a brace left unclosed or unopened
+PLACEHOLDERS = ("{year}",)  # the only placeholder a pattern may hold: anything else would be printed on the notices as written
 _RUNNING = re.compile(r"(?<![A-Za-z])N(?![A-Za-z])")  # a standalone N: the N of "No." is a word, not the running number
 MAX_PATTERN = 60
 DEFAULT_PATTERN = "沈教督〔{year}〕N号"
@@ -20,6 +23,9 @@ def number_problem(pattern: str) -> Msg | None:
     """Why ``pattern`` cannot number notices (None when it can)."""
     if len(pattern) > MAX_PATTERN:
         return msg("number.too-long", limit=MAX_PATTERN)
+    for m in _PLACEHOLDER.finditer(pattern):
+        if m.group() not in PLACEHOLDERS:
+            return msg("number.placeholder", pattern=pattern, placeholder=m.group(), hint=hint(m.group(), PLACEHOLDERS))
     if not _RUNNING.search(pattern):
         return msg("number.no-running", pattern=pattern)
     return None

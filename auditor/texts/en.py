@@ -192,6 +192,9 @@ EN: dict[str, str] = {
     "check.compare-over": 'a "compare" check is over district: it compares a district figure with a measure',
     "check.k-too-large": "k is {k} but there are only {n} items",
     # message templates (auditor/rules/messages.py)
+    "template.unknown-name": 'the template reads "{name}", which a message of a check over {kind} records is not given '
+                             '(it would print "—"): it may use {names}{hint}',
+    "template.remedy-name": 'a remedy is printed as written, not filled in: "{name}" would appear as {{{{ {name} }}}}',
     "template.syntax": "template does not parse{detail}",
     "template.too-long": "a message template may hold at most {limit} characters",
     "template.node": "{word} is not allowed in a message template (only values, a few filters, + - * /, comparisons and if)",
@@ -283,6 +286,7 @@ EN: dict[str, str] = {
                            "a new deadline needs a document of its own (the history's record is not changed)",
     "args.unknown-check": 'no check "{check}" in the recorded audits{hint}',
     "number.too-long": "a document number pattern may hold at most {limit} characters",
+    "number.placeholder": 'the document number "{pattern}" holds "{placeholder}": the only placeholder is {{year}}, the year of issue (沈教督〔{{year}}〕N号){hint}',
     "number.no-running": 'the document number "{pattern}" has no running number: write N where it goes (沈教督〔{{year}}〕N号)',
     "settings.empty": "the settings file is empty; it needs at least issuer: {{zh: …, en: …}}",
     "out.input-folder": "the output folder must not be a submission or policy folder",
@@ -332,6 +336,7 @@ EN: dict[str, str] = {
     "lint.looser": 'from {due} the requirement "{later}" is laxer than "{earlier}" in force from {since}: a threshold must not loosen as deadlines advance',
     "lint.conflict": 'the requirement "{text}" cannot hold together with "{other}" of check {check} ({source}) for {kind} records{where}, both in force from {since}',
     "check.problems": "{folder}: {count} problem(s) in the rules — {policies} policies, {checks} checks",
+    "templates.written": "wrote {count} template(s) to {folder}: {files}",
     "check.ok": "{folder}: ok — {policies} policies, {checks} checks",
     # spreadsheets: one cell, the rows and headers of a sheet, the workbook (auditor/intake/sheets/)
     "expect.integer-range": "a whole number from {low} to {high}",

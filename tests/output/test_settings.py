@@ -21,8 +21,9 @@ def test_numbers(pattern, expected):
     assert numbers(pattern, ISSUED.year, 3) == expected
 
 
-@pytest.mark.parametrize("pattern", ["沈教督〔{year}〕号", "沈教督〔2023〕号", "沈教督〔2023〕15号", "abc", "x" * 61])
-def test_a_pattern_without_a_running_number_is_refused(pattern):
+@pytest.mark.parametrize("pattern", ["沈教督〔{yaer}〕N号", "沈教督〔{year}〕{bogus}N号", "沈教督〔{Year}〕N号", "沈教督〔{}〕N号",
+                                     "沈教督〔{year〕N号", "沈教督〔year}〕N号", "沈教督〔{{year}}〕N号", "沈教督〔{year}〕号", "沈教督〔2023〕号", "沈教督〔2023〕15号", "abc", "x" * 61])
+def test_a_pattern_that_cannot_number_notices_is_refused(pattern):
     assert number_problem(pattern)
 
 
@@ -39,7 +40,10 @@ def test_the_packaged_settings_and_an_issue():
     ("issuer: {zh: 督导室}\n", 'required key "en"', 1),
     ("issuer: {zh: 督导室, en: Office}\nsigner: 张三\n", "", 2),
     ("issuer: {zh: 督导室, en: Office}\nsealer: x\n", 'unknown key "sealer"', 2),
-    ("issuer: {zh: 督导室, en: Office}\nnumber: 沈教督\n", "no running number", 0),
+    ("issuer: {zh: 督导室, en: Office}\nnumber: 沈教督\n", "no running number", 2),
+    # a placeholder other than {year} was printed on the notices as written (沈教督〔2023〕{bogus}1号)
+    ('issuer: {zh: 督导室, en: Office}\nnumber: "沈教督〔{year}〕{bogus}N号"\n', 'holds "{bogus}"', 2),
+    ('issuer: {zh: 督导室, en: Office}\nnumber: "沈教督〔{yaer}〕N号"\n', 'did you mean "{year}"', 2),
     ("", "empty", 0),
 ])
 def test_a_bad_settings_file_is_located(tmp_path, text, fragment, line):

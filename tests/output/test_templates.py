@@ -125,3 +125,26 @@ def test_template_refuses_to_overwrite_without_force(tmp_path):
     assert main(["template", "--out", str(tmp_path), "--district", "和平区"]) == 2
     assert main(["template", "--out", str(tmp_path), "--district", "和平区", "--force"]) == 0
     assert main(["template", "--out", str(tmp_path), "--district", "和平"]) == 2
+
+
+@pytest.mark.parametrize("lang, line", [
+    (None, "已在 {out} 写出 2 个填报模板：和平区.xlsx、沈河区.xlsx"),  # Chinese by default: it was English in every language
+    ("zh", "已在 {out} 写出 2 个填报模板：和平区.xlsx、沈河区.xlsx"),
+    ("en", "wrote 2 template(s) to {out}: 和平区.xlsx, 沈河区.xlsx"),
+])
+def test_template_speaks_the_language_asked_for(tmp_path, capsys, lang, line):
+    out = str(tmp_path / "t")
+    assert main(["template", "--out", out, "--district", "和平区,沈河区"] + (["--lang", lang] if lang else [])) == 0
+    assert capsys.readouterr().out == line.format(out=out) + "\n"
+
+
+@pytest.mark.parametrize("lang, line", [
+    (None, "--district: U-ARGS: 没有名为“和平”的区县（是否应为“和平区”？）"),
+    ("en", '--district: U-ARGS: '),
+])
+def test_a_bad_district_names_the_option_as_typed(tmp_path, capsys, lang, line):
+    """template takes --district; its error said --districts, an option template does not have."""
+    assert main(["template", "--out", str(tmp_path / "t"), "--district", "和平"] + (["--lang", lang] if lang else [])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(line) and "--districts" not in err and "Traceback" not in err, err
+    assert not (tmp_path / "t").exists()

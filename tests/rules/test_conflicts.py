@@ -37,7 +37,7 @@ def _check(n: int, where, require, due, scheduled) -> str:
                   "    require: size <= limit"]
     else:
         lines += [f"    due: {due}", f"    require: '{require}'"]
-    lines += ["    severity: major", '    message: {zh: "{{ size }}", en: "{{ size }}"}']
+    lines += ["    severity: major", '    message: {zh: "{{ school_name }}", en: "{{ school_name }}"}']
     return "\n".join(lines)
 
 

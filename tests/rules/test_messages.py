@@ -69,3 +69,49 @@ def test_a_policy_with_a_bomb_is_refused_at_load_in_time(tmp_path):
         load_policies(str(tmp_path))
     assert time.perf_counter() - start < 5
     assert info.value.codes == ["P-MESSAGE"]
+
+
+def test_every_name_a_template_may_use_is_handed_to_it(tmp_path, monkeypatch):
+    """The names auditor check lets a message read (messages.names_given) are the names the renderer hands it
+    (evaluate/verdict.py): a name allowed but not handed would print "—" as a misspelt one did; every bundled
+    message renders without a blank it did not ask for."""
+    from auditor.cli import main
+    from auditor.evaluate import verdict
+    from auditor.rules import expr
+    from conftest import FIXTURES
+
+    seen: dict = {}
+    real = verdict._message
+
+    def spy(check, values, dates=frozenset()):
+        seen.setdefault(check.id, []).append((check, set(values)))
+        return real(check, values, dates)
+
+    monkeypatch.setattr(verdict, "_message", spy)
+    assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), "--no-db", "--quiet",
+                 "--engine", "reference", "--jobs", "1"]) == 0
+    assert len(seen) > 20
+    for check_id, calls in seen.items():
+        for check, handed in calls:
+            fields = expr.fields(check.require) | (expr.fields(check.where) if check.where is not None else set())
+            given = messages.names_given(check.over, fields, check.steps[0].params)
+            assert given <= handed, (check_id, sorted(given - handed))
+            for lang in ("zh", "en"):
+                assert messages.template_names(check.message[lang]) <= given, (check_id, lang)
+
+
+def test_a_misspelt_name_in_a_message_is_refused_with_a_suggestion(tmp_path):
+    """{{ schol_name }} passed auditor check and the notices printed "—一键报警点未与公安部门联网"."""
+    from conftest import PLAN_PACK
+
+    make_pack(tmp_path)
+    text = (Path(PLAN_PACK) / "2-1-8-safety.yaml").read_text(encoding="utf-8")
+    assert 'zh: "{{ school_name }}一键报警点' in text
+    (tmp_path / "2-1-8-safety.yaml").write_text(text.replace('zh: "{{ school_name }}一键报警点', 'zh: "{{ schol_name }}一键报警点'),
+                                                encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policies(str(tmp_path))
+    (problem,) = caught.value.problems
+    lines = (tmp_path / "2-1-8-safety.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "schol_name" in text)
+    assert problem.code == "P-MESSAGE" and problem.line == line and 'did you mean "school_name"' in str(problem.message)

@@ -274,7 +274,8 @@ def test_notices_are_numbered_per_district_continuing_the_year_and_name_the_dist
 
 @pytest.mark.parametrize("pattern, ok", [
     ("沈教督〔{year}〕N号", True), ("N", True), ("督-{year}-N", True), ("沈教督〔2023〕15号", False),
-    ("沈教督〔{year}〕号", False), ("abc", False), ("{n}", False), ("x" * 61, False),
+    ("沈教督〔{year}〕号", False), ("abc", False), ("{n}", False), ("{N}", False), ("沈教督〔{yaer}〕N号", False),
+    ("沈教督〔{year}〕{bogus}N号", False), ("沈教督〔{year〕N号", False), ("No. N/{year}", True), ("x" * 61, False),
 ])
 def test_number_patterns(pattern, ok):
     if ok:
@@ -290,6 +291,7 @@ def test_number_patterns(pattern, ok):
     (["--issued", "2023-02-30"], "not a real date"),
     (["--issued", "16.01.2023"], "YYYY-MM-DD"),
     (["--number", "沈教督〔2023〕号"], "no running number"),
+    (["--number", "沈教督〔{yaer}〕N号"], 'holds "{yaer}": the only placeholder is {year}'),
 ])
 def test_bad_notice_options_are_usage_errors(tmp_path, capsys, argv, fragment):
     assert main(["audit", SHENYANG_2022, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), *argv, "--lang", "en"]) == 2
