@@ -18,6 +18,7 @@ import csv
 import datetime as _dt
 import io
 import zipfile
+import zlib
 from itertools import repeat
 
 from auditor.errors import Collector, Problem, SubmissionError, excerpt
@@ -40,6 +41,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
     raw = read_bytes(file, collector)
     collector.raise_if_any()
     damaged = msg("sheet.not-xlsx")
+    parts: dict[str, str] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -49,13 +51,19 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             parts = package.sheet_parts(archive)
             surveys = {title: package.survey(archive, part) for title, part in parts.items()
                        if norm(title) not in (norm(GUIDE), norm(OPTIONS))}
+    except package.Unpacking as exc:  # a part's compressed data is broken: the file is damaged, named where
+        titles = [title for title, part in parts.items() if part == exc.part]
+        where = (msg("sheet.damaged-sheet", title=excerpt(titles[0], 30)) if titles
+                 else msg("sheet.damaged-part", part=excerpt(exc.part, 60)))
+        collector.add("E-READ", msg("sheet.damaged", where=where))
+        collector.raise_if_any()
     except zipfile.BadZipFile:
         if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel 97-2003, or an encrypted workbook
             collector.add("E-READ", msg("sheet.password"))
         else:
             collector.add("E-READ", damaged)
         collector.raise_if_any()
-    except (package.Damaged, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+    except (package.Damaged, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as exc:
         collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=excerpt(str(exc), 200)))
         collector.raise_if_any()
     from python_calamine import CalamineWorkbook  # here, not at the top: YAML, JSON and CSV need not load it
@@ -64,7 +72,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         titles = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own kinds for a damaged package
-        collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {excerpt(str(exc), 200)}"))
+        collector.add("E-READ", _damaged_reader(exc))
         collector.raise_if_any()
     grids: dict[str, Grid] = {}
     by_name = sheets_by_name()
@@ -94,8 +102,8 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             values = book.get_sheet_by_name(title)
             rows, filled = _rows(values)
             ranges = values.merged_cell_ranges or []
-        except Exception as exc:
-            collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {excerpt(str(exc), 200)}"))
+        except Exception as exc:  # a damaged sheet the survey did not meet (calamine reads more than the sheet XML)
+            collector.add("E-READ", _damaged_reader(exc, title))
             collector.raise_if_any()
         for (row, column), value in found.errors.items():
             rows.setdefault(row, {})[column] = cell = ExcelError(value)
@@ -106,6 +114,15 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         merges = _merges(Loc(file, title, 0, 0), ranges, rows, ledger)
         grids[sheet.kind] = Grid(file, title, rows, merges, title, filled=filled)
     return grids
+
+
+def _damaged_reader(exc: Exception, title: str | None = None) -> Msg:
+    """A workbook python-calamine could not read: damaged, with the sheet when known. The reader's own words
+    (English, about its internals) are given in the English message only."""
+    reason = f"{type(exc).__name__}: {excerpt(str(exc), 200)}"
+    if title is None:
+        return msg("sheet.damaged", where=Both(f"python-calamine: {reason}", "读取器无法读取"))
+    return msg("sheet.damaged", where=msg("sheet.damaged-read", title=excerpt(title, 30), reason=Both(f" (python-calamine: {reason})", "")))
 
 
 _LARGEST = 2**53
