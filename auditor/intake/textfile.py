@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
-from auditor.errors import Collector
+from auditor.errors import Collector, Problem
 from auditor.texts import msg, os_reason
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -27,6 +27,16 @@ def link_outside(folder: str, name: str) -> str | None:
     if os.path.commonpath([inside, target]) != inside:
         return target
     return None
+
+
+def folder_names(folder: str, error_class: type, code: str = "E-READ") -> list[str]:
+    """The names in ``folder`` (``os.listdir``); a folder that cannot be listed (no read permission, gone, too
+    many open files) raises ``error_class`` with ``code`` at the folder, the system's reason worded, never an
+    internal error."""
+    try:
+        return os.listdir(folder)
+    except OSError as exc:
+        raise error_class(Problem(folder, 0, 0, code, msg("read.folder-cannot", reason=os_reason(exc)))) from None
 
 
 def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | None:

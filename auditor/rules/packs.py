@@ -11,21 +11,29 @@ same packs always give the same findings.
 from __future__ import annotations
 
 import os
+import stat
 
 from auditor.dates import real_date
 from auditor.errors import Collector, PolicyError, Problem
 from auditor.intake import contracts
 from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
-from auditor.intake.textfile import link_outside
+from auditor.intake.textfile import folder_names, link_outside
 from auditor.model import LEVELS, Pack, Source
-from auditor.texts import msg
+from auditor.texts import msg, os_reason
 
 PACK_FILE = "pack.yaml"
 
 
 def _is_pack(folder: str) -> bool:
-    return os.path.isfile(os.path.join(folder, PACK_FILE))
+    """Whether ``folder`` holds a pack.yaml; a folder that cannot be looked into (no permission) is E-READ there,
+    not taken for a folder without one (its pack was left out of the audit without a word)."""
+    try:
+        return stat.S_ISREG(os.stat(os.path.join(folder, PACK_FILE)).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise PolicyError(Problem(folder, 0, 0, "E-READ", msg("read.folder-cannot", reason=os_reason(exc)))) from None
 
 
 def pack_folders(paths) -> list[str]:
@@ -39,7 +47,7 @@ def pack_folders(paths) -> list[str]:
         if _is_pack(path):
             out.append(path)
             continue
-        names = sorted(n for n in os.listdir(path) if not n.startswith("."))
+        names = sorted(n for n in folder_names(path, PolicyError) if not n.startswith("."))
         packs = [os.path.join(path, n) for n in names if os.path.isdir(os.path.join(path, n)) and _is_pack(os.path.join(path, n))]
         if packs:
             out.extend(packs)
@@ -62,7 +70,7 @@ def pack_folders(paths) -> list[str]:
 
 def policy_files(folder: str) -> list[str]:
     """The policy files of one pack (every ``.yaml``/``.yml`` but ``pack.yaml``), by name."""
-    names = sorted(n for n in os.listdir(folder)
+    names = sorted(n for n in folder_names(folder, PolicyError)
                    if n.endswith((".yaml", ".yml")) and not n.startswith(".") and n != PACK_FILE)
     if not names:
         raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("pack.no-files")))

@@ -38,6 +38,7 @@ EN: dict[str, str] = {
     "read.size": "file is {size} bytes; at most {limit} bytes are allowed",
     "read.size-over": "file is over {limit} bytes; at most {limit} bytes are allowed",
     "read.cannot": "cannot read the file: {reason}",
+    "read.folder-cannot": "cannot read the folder (list its files): {reason}",
     "read.no-such": "no such file or folder",
     "read.link-outside": "is a link to a file outside the folder given; the auditor reads only files inside it",
     # encodings and characters

@@ -33,6 +33,7 @@ ZH: dict[str, str] = {
     "read.size": "文件有 {size} 字节，最多允许 {limit} 字节",
     "read.size-over": "文件超过 {limit} 字节，最多允许 {limit} 字节",
     "read.cannot": "无法读取文件：{reason}",
+    "read.folder-cannot": "无法读取文件夹（列出其中的文件）：{reason}",
     "read.no-such": "文件或文件夹不存在",
     "read.link-outside": "是指向所给文件夹之外的链接；只读取文件夹内的文件",
     "encoding.save-utf8": "请另存为 UTF-8 编码",
