@@ -12,7 +12,7 @@ import os
 import stat
 
 from auditor.errors import Collector, Problem
-from auditor.texts import msg, os_reason
+from auditor.texts import Both, msg, os_reason
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -92,17 +92,19 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         collector.add("E-ENCODING", msg("encoding.nul"), line=line)
         return None
-    first_error = None
+    errors = []
     for encoding in encodings:
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            if first_error is None:
-                first_error = exc
-    exc = first_error
+            errors.append(exc)
+    # the place where the most plausible encoding fails: the one that reads furthest (a GBK CSV file with one bad
+    # byte on line 392 fails as UTF-8 in its header, at line 1, and as GB18030 only at line 392), the first on a tie
+    exc = max(errors, key=lambda e: e.start)
     line = raw[: exc.start].count(b"\n") + 1
     column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-    accepted = " or ".join(e.upper() for e in encodings)
+    names = [e.upper() for e in encodings]
+    accepted = Both(" or ".join(names), " 或 ".join(names))
     hint = ""
     try:
         raw.decode("gb18030")

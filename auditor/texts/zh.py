@@ -44,7 +44,7 @@ ZH: dict[str, str] = {
     "encoding.utf16-no-bom": "文件看起来是没有字节顺序标记的 UTF-16 编码（每隔一个字节为 0）；{save}",
     "encoding.nul": "文件含有空字节（NUL）：是二进制文件，不是文本",
     "encoding.gbk-hint": "（按 GBK/GB18030 即中文 Windows 编码可以读出）",
-    "encoding.bad-byte": "第 {offset} 字节处的 0x{byte} 不是有效的 {accepted} 编码{hint}；{save}",
+    "encoding.bad-byte": "偏移 {offset} 字节处的 0x{byte} 不是有效的 {accepted} 编码{hint}；{save}",
     "encoding.yaml-control": "字符 U+{code} 是控制字符，不是文本：文件不是纯 YAML 文本",
     "value.bad-character": "文本含有 U+{code}，{kind}",
     "value.character-surrogate": "这是单独的代理码元，不是字符",

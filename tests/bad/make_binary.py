@@ -67,3 +67,9 @@ def broken_member(source: str, member: str) -> bytes:
 # a damaged workbook: broken compressed data inside a sheet was an I-BUG (zlib.error), exit 3
 write(SUB, "xlsx-broken-data.xlsx", broken_member(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-xlsx", "和平区.xlsx"),
                                                   "xl/worksheets/sheet2.xml"))
+
+
+# a GBK CSV sheet with undecodable bytes on its last line (392): reported there, where GB18030 fails, not at
+# line 1 where UTF-8 failed on the valid GBK header
+with open(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-csv", "皇姑区-班级.csv"), "rb") as _handle:
+    write(SUB, "gbk-bad-last-line-班级.csv", _handle.read() + b"\x80\xff\xfe,1,2\n")
