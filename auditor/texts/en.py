@@ -223,6 +223,8 @@ EN: dict[str, str] = {
     # spreadsheets (auditor/intake/sheets/; their cell messages are Chinese text in both languages)
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
+    "sheet.csv-cell-too-long": "a cell{header} is longer than {limit} characters, the most a CSV cell may hold{runs}",
+    "sheet.csv-runs-to": " (it runs from here to line {end}: is a closing quote \" missing?)",
     "sheet.csv": "CSV cannot be read{detail}",
     # the expression language (auditor/rules/expr/, typecheck.py)
     "expr.unexpected-character": "unexpected character {character}{hint}",

@@ -209,6 +209,8 @@ ZH: dict[str, str] = {
     "expr.no-field": "“{kind}”记录没有字段“{name}”{hint}",
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "工作簿解压后有 {size} 字节，最多允许 {limit} 字节",
+    "sheet.csv-cell-too-long": "单元格{header}超过 {limit} 个字符，CSV 单元格最多只能有 {limit} 个字符{runs}",
+    "sheet.csv-runs-to": "（从此行一直延续到第 {end} 行：是否缺少右引号 \"？）",
     "sheet.csv": "无法读取 CSV 文件{detail}",
     "expr.unexpected-character": "无法识别的字符 {character}{hint}",
     "expr.hint-equals": "；比较请用“==”",

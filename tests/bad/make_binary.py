@@ -73,3 +73,10 @@ write(SUB, "xlsx-broken-data.xlsx", broken_member(os.path.join(HERE, "..", "..",
 # line 1 where UTF-8 failed on the valid GBK header
 with open(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-csv", "皇姑区-班级.csv"), "rb") as _handle:
     write(SUB, "gbk-bad-last-line-班级.csv", _handle.read() + b"\x80\xff\xfe,1,2\n")
+
+
+# a CSV cell over the csv module's field limit (131,072 characters): its line, column, header and the limit
+with open(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-csv", "苏家屯区-班级.csv"), "rb") as _handle:
+    _lines = _handle.read().decode("utf-8-sig").splitlines()
+_lines[3] = 'SJT001,"' + "x" * 131_073 + '",2,45,0'
+write(SUB, "cell-too-long-班级.csv", ("\n".join(_lines) + "\n").encode("utf-8-sig"))

@@ -153,8 +153,20 @@ def test_a_csv_file_python_cannot_split_is_refused(policy_set, tmp_path):
             rows[1][1] = "长" * 140000  # over the csv module's field limit
 
     _csv_set(policy_set, tmp_path, "utf-8", edit=edit)
+    file = f"{tmp_path}{os.sep}和平区-报备文件.csv"
     assert _problems([str(tmp_path)], "en") == [
-        f"{tmp_path}{os.sep}和平区-报备文件.csv: E-SYNTAX: CSV cannot be read: field larger than field limit (131072)"]
+        f"{file}:2: E-SYNTAX: a cell 「文件名称」 is longer than 131,072 characters, the most a CSV cell may hold (at column 2)"]
+    assert _problems([str(tmp_path)]) == [  # the line, the column and the reason in Chinese too (it had neither)
+        f"{file}:2: E-SYNTAX: 单元格「文件名称」超过 131,072 个字符，CSV 单元格最多只能有 131,072 个字符（第 2 列）"]
+
+
+def test_a_missing_closing_quote_that_makes_the_rest_one_cell_is_named(policy_set, tmp_path):
+    lines = ["学校代码,班级编号,年级,班额,少数民族学生数", 'S1,"1-1,2,45,0'] + ["S1,1-2,2,45,0"] * 10_000
+    path = tmp_path / "和平区-班级.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = [p for p in _problems([str(path)]) if "E-SYNTAX" in p]
+    assert found == [f"{path}:2: E-SYNTAX: 单元格「班级编号」超过 131,072 个字符，CSV 单元格最多只能有 131,072 个字符"
+                     f"（从此行一直延续到第 10002 行：是否缺少右引号 \"？）（第 2 列）"]
 
 
 class _Sheet:

@@ -193,6 +193,40 @@ def _blank(value) -> bool:
     return isinstance(value, str) and not value.strip(SPACES)
 
 
+def _csv_error(file: str, text: str, exc: csv.Error) -> tuple[Loc, Msg]:
+    """Where and why the csv module refused ``text``. Its field limit (a cell over 131,072 characters, or a
+    missing closing quote that makes the rest of the file one cell) is named with the cell's line, column and
+    header, and the line where the cell ends; any other refusal with the line it was met on."""
+    limit = csv.field_size_limit()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start, header = 1, []
+    if "field limit" in str(exc):
+        csv.field_size_limit(max(limit, len(text) + 1))  # read the record whole, once, to find the cell
+        try:
+            for record in reader:
+                long = [c for c, value in enumerate(record, 1) if len(value) > limit]
+                if long:
+                    column = long[0]
+                    title = header[column - 1] if column <= len(header) and start > 1 else ""
+                    runs = msg("sheet.csv-runs-to", end=reader.line_num) if reader.line_num > start else ""
+                    named = Both(f" 「{excerpt(title, 30)}」", f"「{excerpt(title, 30)}」") if title.strip() else ""
+                    return (Loc(file, "", start, column),
+                            msg("sheet.csv-cell-too-long", header=named, limit=f"{limit:,}", runs=runs))
+                header = header or record
+                start = reader.line_num + 1
+        except csv.Error:
+            pass
+        finally:
+            csv.field_size_limit(limit)
+        reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        pass
+    return Loc(file, "", max(reader.line_num, 1), 0), msg("sheet.csv", detail=Both(f": {exc}", "（格式有误）"))
+
+
 def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     """One CSV file as the grid of ``sheet``; None (with its problems in ``ledger``) when it cannot be read."""
     collector = Collector(file, SubmissionError)
@@ -208,7 +242,8 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", msg("sheet.csv", detail=Both(f": {exc}", "")))
+        loc, message = _csv_error(file, text, exc)
+        ledger.add(loc, "E-SYNTAX", message)
         return None
     # a row with no blank cell (most rows) becomes its dict by zip in C; the others cell by cell
     columns = range(1, 1 + max(map(len, records), default=0))  # column numbers, shared by every row's zip
