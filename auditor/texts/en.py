@@ -225,6 +225,7 @@ EN: dict[str, str] = {
     "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
     "sheet.csv-cell-too-long": "a cell{header} is longer than {limit} characters, the most a CSV cell may hold{runs}",
     "sheet.csv-runs-to": " (it runs from here to line {end}: is a closing quote \" missing?)",
+    "sheet.csv-empty": "the file is empty (0 bytes): did the export or the transfer fail? A sheet without rows still has its header row",
     "sheet.csv": "CSV cannot be read{detail}",
     # the expression language (auditor/rules/expr/, typecheck.py)
     "expr.unexpected-character": "unexpected character {character}{hint}",

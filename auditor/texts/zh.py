@@ -211,6 +211,7 @@ ZH: dict[str, str] = {
     "sheet.unzipped": "工作簿解压后有 {size} 字节，最多允许 {limit} 字节",
     "sheet.csv-cell-too-long": "单元格{header}超过 {limit} 个字符，CSV 单元格最多只能有 {limit} 个字符{runs}",
     "sheet.csv-runs-to": "（从此行一直延续到第 {end} 行：是否缺少右引号 \"？）",
+    "sheet.csv-empty": "文件是空的（0 字节）：导出或传送是否失败？没有数据的表也应有表头行",
     "sheet.csv": "无法读取 CSV 文件{detail}",
     "expr.unexpected-character": "无法识别的字符 {character}{hint}",
     "expr.hint-equals": "；比较请用“==”",

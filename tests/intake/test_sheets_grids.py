@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import lzma
 import os
+import shutil
 import zipfile
 import zlib
 
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.intake.sheets import grids, layout
+from auditor.intake.submissions import load_submissions
 from spreadsheet_kit import FIXTURES, _col, _csv_set, _filled, _problems, _verdicts, policy_set  # noqa: F401
 
 
@@ -158,6 +160,23 @@ def test_a_csv_file_python_cannot_split_is_refused(policy_set, tmp_path):
         f"{file}:2: E-SYNTAX: a cell 「文件名称」 is longer than 131,072 characters, the most a CSV cell may hold (at column 2)"]
     assert _problems([str(tmp_path)]) == [  # the line, the column and the reason in Chinese too (it had neither)
         f"{file}:2: E-SYNTAX: 单元格「文件名称」超过 131,072 个字符，CSV 单元格最多只能有 131,072 个字符（第 2 列）"]
+
+
+def test_a_zero_byte_csv_sheet_is_refused_and_a_header_only_one_is_a_sheet_without_rows(tmp_path):
+    """A 0-byte file (a failed export or transfer) was read as an empty sheet: 14 schools, 0 classes, exit 0."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    source = os.path.join(os.path.dirname(FIXTURES), "shenyang-2022-csv")
+    for name in os.listdir(source):
+        if name.startswith("苏家屯区-"):
+            shutil.copy(os.path.join(source, name), folder / name)
+    sheet = folder / "苏家屯区-班级.csv"
+    header = sheet.read_bytes().splitlines(keepends=True)[0]
+    sheet.write_bytes(b"")
+    assert _problems([str(folder)]) == [f"{sheet}: S-SCHEMA: 文件是空的（0 字节）：导出或传送是否失败？没有数据的表也应有表头行"]
+    sheet.write_bytes(header)
+    (facts,) = load_submissions([str(folder)])
+    assert len(facts.records["school"]) == 14 and not facts.records.get("class")
 
 
 def test_a_missing_closing_quote_that_makes_the_rest_one_cell_is_named(policy_set, tmp_path):

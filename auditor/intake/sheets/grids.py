@@ -231,6 +231,9 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     """One CSV file as the grid of ``sheet``; None (with its problems in ``ledger``) when it cannot be read."""
     collector = Collector(file, SubmissionError)
     raw = read_bytes(file, collector)
+    if raw == b"":  # not even a header row: an export or a transfer that failed, not a sheet without rows
+        ledger.add(Loc(file, "", 0, 0), "S-SCHEMA", msg("sheet.csv-empty"))
+        return None
     text = decode_bytes(raw, collector, CSV_ENCODINGS) if raw is not None else None
     if text is None:
         for p in collector.problems:
