@@ -42,7 +42,7 @@ def pack_folders(paths) -> list[str]:
     problems: list[Problem] = []
     for path in paths:
         if not os.path.isdir(path):
-            problems.append(Problem(path, 0, 0, "P-NONE", msg("policy.no-folder")))
+            problems.append(Problem(path, 0, 0, "P-NONE", msg("policy.not-folder" if os.path.exists(path) else "policy.no-folder")))
             continue
         if _is_pack(path):
             out.append(path)

@@ -72,7 +72,7 @@ def default_folder(policies) -> str | None:
 
 def waiver_files(folder: str) -> list[str]:
     if not os.path.isdir(folder):
-        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", msg("waiver.no-folder")))
+        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", msg("waiver.not-folder" if os.path.exists(folder) else "waiver.no-folder")))
     names = sorted(n for n in folder_names(folder, PolicyError, "W-SCHEMA") if n.endswith((".yaml", ".yml")) and not n.startswith("."))
     outside = [n for n in names if link_outside(folder, n) is not None]
     if outside:

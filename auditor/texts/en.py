@@ -159,6 +159,7 @@ EN: dict[str, str] = {
     "submissions.none": "no submission files were given",
     "submissions.twice": 'district "{district}" is already submitted in {first}',
     # policies (auditor/rules/policies.py)
+    "policy.not-folder": "is a file, not a folder: --policies names a policy pack or a folder of packs",
     "policy.no-folder": "the policy folder does not exist",
     "policy.no-files": "the policy folder holds no .yaml policy files",
     "read.link-policy": "is a link to a file outside the policy folder; links out of the folder are not followed (copy the file into the folder)",

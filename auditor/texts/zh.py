@@ -148,6 +148,7 @@ ZH: dict[str, str] = {
     "submissions.empty-folder": "文件夹中没有报送文件（{suffixes}）",
     "submissions.none": "没有给出报送文件",
     "submissions.twice": "区县“{district}”已在 {first} 中报送过",
+    "policy.not-folder": "这是文件，不是文件夹：应指定政策文件包或存放文件包的文件夹",
     "policy.no-folder": "政策文件夹不存在",
     "policy.no-files": "政策文件夹中没有 .yaml 政策文件",
     "read.link-policy": "是指向政策文件夹之外的链接；不跟随指向文件夹外的链接（请把文件复制到文件夹中）",
