@@ -94,8 +94,9 @@ def forked_map(work, count: int, jobs: int, on_done=None) -> list | None:
         gc.unfreeze()
     results = []
     for result, bug, seconds, cpu_seconds in answers:
-        if bug:
-            raise RuntimeError("a worker process failed:\n" + bug)
+        if bug:  # its last line (the exception) for the one I-BUG line; the whole traceback with AUDITOR_DEBUG=1
+            lines = bug.strip().splitlines() or ["?"]
+            raise RuntimeError("a worker process failed: " + (bug if os.environ.get("AUDITOR_DEBUG") else lines[-1]))
         timing.add(seconds, cpu_seconds)
         results.append(result)
     return results

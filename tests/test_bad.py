@@ -239,6 +239,11 @@ def run_cli(args, capsys):
     (["check", "--policies", "{tmp}/loose"], "P-PACK", "without a pack.yaml"),
     (["check", "--policies", "{tmp}/emptypack"], "P-NONE", "the pack holds no .yaml policy files"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/nope"], "P-NONE", "does not exist"),
+    (["check", "--policies", "{tmp}/file.txt"], "P-NONE", "is a file, not a folder"),
+    (["audit", FIXTURES + "/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "{tmp}/out", "--no-db",
+      "--policies", POLICIES, "--waivers", "{tmp}/file.txt"], "W-SCHEMA", "is a file, not a folder"),
+    (["audit", FIXTURES + "/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "{tmp}/out", "--no-db",
+      "--policies", POLICIES, "--waivers", "{tmp}/nope"], "W-SCHEMA", "does not exist"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", FIXTURES, "--policies", POLICIES], "U-OUT", "must not be a submission"),
     (["audit", FIXTURES + "/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "{tmp}/file.txt/out",
       "--policies", POLICIES], "U-OUT", "cannot create"),
@@ -339,7 +344,7 @@ def test_a_pack_folder_that_cannot_be_listed_is_not_left_out(tmp_path, capsys, m
     monkeypatch.setattr(os.path, "lexists", lambda p: False if os.path.dirname(os.fspath(p)) == plan else lexists(p))
     rc, found = run_cli(["check", "--policies", str(folder)], capsys)
     assert rc == 2 and [(p["file"], p["code"]) for p in found] == [(plan, "E-READ")], found
-    assert "cannot be read: Permission denied" in found[0]["text"]
+    assert "cannot read the folder (list its files): Permission denied" in found[0]["text"]
 
 
 def test_a_file_over_the_size_limit(tmp_path, capsys):
@@ -375,6 +380,89 @@ def test_an_unreadable_file(tmp_path, capsys):
     finally:
         file.chmod(0o644)
     assert rc == 2 and found[0]["code"] == "E-READ"
+
+
+# folders that cannot be listed or looked into: E-READ at the folder (W-SCHEMA for the waiver folder), never I-BUG
+WAIVERS = os.path.join(ROOT, "fixtures", "waivers")
+UNREADABLE = [
+    (["validate", "noread"], "noread", "E-READ"),
+    (["validate", "noread", "{fixtures}/01-hp.yaml"], "noread", "E-READ"),
+    (["check", "--policies", "pol"], "pol", "E-READ"),
+    (["check", "--policies", "pol"], "pol/shenyang-2019-23", "E-READ"),
+    (["audit", "{fixtures}/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "w", "--no-db",
+      "--policies", "pol"], "pol/national-2017-6", "E-READ"),
+    (["audit", "{fixtures}/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "w", "--no-db",
+      "--waivers", "wv"], "wv", "W-SCHEMA"),
+]
+
+
+def _unreadable_inputs(tmp_path):
+    (tmp_path / "noread").mkdir()
+    shutil.copy(os.path.join(FIXTURES, "03-dd.yaml"), tmp_path / "noread")
+    shutil.copytree(POLICIES, tmp_path / "pol")
+    shutil.copytree(WAIVERS, tmp_path / "wv")
+
+
+@pytest.mark.parametrize("args, folder, code", UNREADABLE)
+def test_a_folder_that_cannot_be_listed(args, folder, code, tmp_path, monkeypatch, capsys):
+    """os.listdir's PermissionError (and os.stat's, looking for a pack.yaml) was an I-BUG, exit 3."""
+    _unreadable_inputs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    listdir, stat_ = os.listdir, os.stat
+    denied = {folder, str(tmp_path / folder)}  # as with mode 0o300 for others: neither listed nor looked into
+
+    def deny(path):
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    monkeypatch.setattr(os, "listdir", lambda path=".": deny(path) if os.fspath(path) in denied else listdir(path))
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: deny(path) if os.path.dirname(os.fspath(path)) in denied
+                        else stat_(path, *a, **k))
+    args = [a.replace("{fixtures}", FIXTURES) for a in args]
+    rc, found = run_cli(args, capsys)
+    assert rc == 2 and found, found
+    assert (found[0]["file"], found[0]["code"]) == (folder, code), found
+    assert "cannot read the folder (list its files): Permission denied" in found[0]["text"]
+    rc = main(args)
+    assert rc == 2 and f"{folder}: {code}: 无法读取文件夹（列出其中的文件）：没有访问权限" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert tree(tmp_path) == before and not (tmp_path / "w").exists()
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None and os.geteuid() == 0, reason="needs setpriv to drop root")
+def test_folders_without_read_permission_in_a_real_process(tmp_path):
+    """The reviewer's run: real permissions (as nobody when run as root), each command exit 2 at the folder."""
+    _unreadable_inputs(tmp_path)
+    tmp_path.chmod(0o777)
+    for name in ("noread", "pol", "wv"):
+        (tmp_path / name).chmod(0o300)
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    try:
+        for args, want in [(["validate", "noread"], "noread: E-READ: "), (["check", "--policies", "pol"], "pol: E-READ: "),
+                           (["audit", "noread/03-dd.yaml", "--districts", "大东区", "--as-of", "2022-12-31", "--out", "w",
+                             "--no-db", "--waivers", "wv"], "wv: W-SCHEMA: ")]:
+            run = subprocess.run(as_nobody + [sys.executable, "-m", "auditor.cli", *args], capture_output=True, text=True,
+                                 cwd=tmp_path, timeout=120, env={**os.environ, "PYTHONPATH": ROOT})
+            assert run.returncode == 2 and "Traceback" not in run.stderr and "I-BUG" not in run.stderr, run.stderr
+            assert want + "无法读取文件夹（列出其中的文件）：没有访问权限" in run.stderr, run.stderr
+    finally:
+        for name in ("noread", "pol", "wv"):
+            (tmp_path / name).chmod(0o755)
+
+
+def test_a_file_in_a_folder_that_cannot_be_searched_is_not_missing(tmp_path, monkeypatch, capsys):
+    """A file named on the command line that cannot be looked at is E-READ for that reason, not "no such file"."""
+    file = tmp_path / "hidden" / "03-dd.yaml"
+    stat_ = os.stat
+
+    def deny(path, *a, **k):
+        if os.fspath(path) == str(file):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return stat_(path, *a, **k)
+
+    monkeypatch.setattr(os, "stat", deny)
+    rc, found = run_cli(["validate", str(file)], capsys)
+    assert rc == 2 and found[0]["code"] == "E-READ" and "Permission denied" in found[0]["text"], found
 
 
 def test_the_readme_lists_every_code_once():

@@ -14,12 +14,23 @@ from auditor.intake.loader import load_partial
 from auditor.intake.sheets.layout import SPREADSHEET_SUFFIXES
 from auditor.intake.sheets.reader import group_units, load_spreadsheet, unit_label
 from auditor.intake.submission import facts_from_document
-from auditor.intake.textfile import link_outside
+from auditor.intake.textfile import folder_names, link_outside
 from auditor.model import Facts
 from auditor.texts import msg
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
 LINK_OUTSIDE = msg("read.link-submission")
+
+
+def _missing(path: str) -> bool:
+    """Whether ``path`` does not exist (rather than cannot be looked at: "no such file" would be a wrong answer)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -28,7 +39,12 @@ def expand_paths(paths: list[str]) -> list[str]:
     problems: list[Problem] = []
     for path in paths:
         if os.path.isdir(path):
-            names = sorted(n for n in os.listdir(path) if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
+            try:
+                listed = folder_names(path, SubmissionError)
+            except SubmissionError as exc:  # a folder without read permission: E-READ, with the other paths' problems
+                problems.extend(exc.problems)
+                continue
+            names = sorted(n for n in listed if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
             if not names:
                 problems.append(Problem(path, 0, 0, "S-NONE", msg("submissions.empty-folder", suffixes=list(SUBMISSION_SUFFIXES))))
             for name in names:
@@ -36,8 +52,8 @@ def expand_paths(paths: list[str]) -> list[str]:
                     problems.append(Problem(os.path.join(path, name), 0, 0, "E-READ", LINK_OUTSIDE))
                 else:
                     files.append(os.path.join(path, name))
-        elif os.path.exists(path):
-            files.append(path)
+        elif os.path.exists(path) or not _missing(path):
+            files.append(path)  # one that cannot be looked at (a folder on its way not searchable): E-READ, why, when read
         else:
             problems.append(Problem(path, 0, 0, "E-READ", msg("read.no-such")))
     if problems:

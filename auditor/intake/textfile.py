@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import stat
 
-from auditor.errors import Collector
-from auditor.texts import msg, os_reason
+from auditor.errors import Collector, Problem
+from auditor.texts import Both, msg, os_reason
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -27,6 +27,16 @@ def link_outside(folder: str, name: str) -> str | None:
     if os.path.commonpath([inside, target]) != inside:
         return target
     return None
+
+
+def folder_names(folder: str, error_class: type, code: str = "E-READ") -> list[str]:
+    """The names in ``folder`` (``os.listdir``); a folder that cannot be listed (no read permission, gone, too
+    many open files) raises ``error_class`` with ``code`` at the folder, the system's reason worded, never an
+    internal error."""
+    try:
+        return os.listdir(folder)
+    except OSError as exc:
+        raise error_class(Problem(folder, 0, 0, code, msg("read.folder-cannot", reason=os_reason(exc)))) from None
 
 
 def read_text(file: str, collector: Collector, encodings=("utf-8",)) -> str | None:
@@ -82,17 +92,19 @@ def decode_bytes(raw: bytes, collector: Collector, encodings=("utf-8",)) -> str 
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         collector.add("E-ENCODING", msg("encoding.nul"), line=line)
         return None
-    first_error = None
+    errors = []
     for encoding in encodings:
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            if first_error is None:
-                first_error = exc
-    exc = first_error
+            errors.append(exc)
+    # the place where the most plausible encoding fails: the one that reads furthest (a GBK CSV file with one bad
+    # byte on line 392 fails as UTF-8 in its header, at line 1, and as GB18030 only at line 392), the first on a tie
+    exc = max(errors, key=lambda e: e.start)
     line = raw[: exc.start].count(b"\n") + 1
     column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-    accepted = " or ".join(e.upper() for e in encodings)
+    names = [e.upper() for e in encodings]
+    accepted = Both(" or ".join(names), " 或 ".join(names))
     hint = ""
     try:
         raw.decode("gb18030")

@@ -17,9 +17,9 @@ from auditor.errors import Collector, PolicyError, Problem
 from auditor.intake import contracts
 from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
-from auditor.intake.textfile import link_outside
+from auditor.intake.textfile import folder_names, link_outside
 from auditor.model import LEVELS, Pack, Source
-from auditor.texts import msg
+from auditor.texts import msg, os_reason
 
 PACK_FILE = "pack.yaml"
 
@@ -28,16 +28,24 @@ POLICY_SUFFIXES = (".yaml", ".yml")
 
 
 def _is_pack(folder: str) -> bool:
-    """A folder with a ``pack.yaml`` — whatever it is: a folder or an unreadable file there is read_pack's E-READ."""
-    return os.path.lexists(os.path.join(folder, PACK_FILE))
+    """A folder with a ``pack.yaml`` — whatever it is: a folder or an unreadable file there is read_pack's E-READ. A
+    folder that cannot be looked into (no permission) is E-READ at once, not taken for a folder without one (its
+    pack was left out of the audit without a word)."""
+    try:
+        os.stat(os.path.join(folder, PACK_FILE))
+        return True
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise PolicyError(Problem(folder, 0, 0, "E-READ", msg("read.folder-cannot", reason=os_reason(exc)))) from None
 
 
 def _listing(folder: str, problems: list[Problem]) -> list[str] | None:
     """``folder``'s visible names, sorted; None (and E-READ) when it cannot be listed."""
     try:
-        return sorted(n for n in os.listdir(folder) if not n.startswith("."))
-    except OSError as exc:
-        problems.append(Problem(folder, 0, 0, "E-READ", msg("pack.unreadable", reason=exc.strerror or type(exc).__name__)))
+        return sorted(n for n in folder_names(folder, PolicyError) if not n.startswith("."))
+    except PolicyError as exc:
+        problems.extend(exc.problems)
         return None
 
 
@@ -66,7 +74,7 @@ def pack_folders(paths) -> list[str]:
     problems: list[Problem] = []
     for path in paths:
         if not os.path.isdir(path):
-            problems.append(Problem(path, 0, 0, "P-NONE", msg("policy.no-folder")))
+            problems.append(Problem(path, 0, 0, "P-NONE", msg("policy.not-folder" if os.path.exists(path) else "policy.no-folder")))
             continue
         if _is_pack(path):
             out.append(path)

@@ -25,7 +25,7 @@ from auditor.errors import Collector, PolicyError, Problem, hint
 from auditor.intake import contracts
 from auditor.intake.document import path_text, unshadowed
 from auditor.intake.loader import load_partial
-from auditor.intake.textfile import link_outside
+from auditor.intake.textfile import folder_names, link_outside
 from auditor.model import PolicySet, plan
 from auditor.rules.packs import PACK_FILE
 from auditor.texts import msg
@@ -72,8 +72,8 @@ def default_folder(policies) -> str | None:
 
 def waiver_files(folder: str) -> list[str]:
     if not os.path.isdir(folder):
-        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", msg("waiver.no-folder")))
-    names = sorted(n for n in os.listdir(folder) if n.endswith((".yaml", ".yml")) and not n.startswith("."))
+        raise PolicyError(Problem(folder, 0, 0, "W-SCHEMA", msg("waiver.not-folder" if os.path.exists(folder) else "waiver.no-folder")))
+    names = sorted(n for n in folder_names(folder, PolicyError, "W-SCHEMA") if n.endswith((".yaml", ".yml")) and not n.startswith("."))
     outside = [n for n in names if link_outside(folder, n) is not None]
     if outside:
         raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "E-READ", msg("read.link-outside")) for n in outside])

@@ -38,6 +38,7 @@ EN: dict[str, str] = {
     "read.size": "file is {size} bytes; at most {limit} bytes are allowed",
     "read.size-over": "file is over {limit} bytes; at most {limit} bytes are allowed",
     "read.cannot": "cannot read the file: {reason}",
+    "read.folder-cannot": "cannot read the folder (list its files): {reason}",
     "read.no-such": "no such file or folder",
     "read.link-outside": "is a link to a file outside the folder given; the auditor reads only files inside it",
     # encodings and characters
@@ -159,6 +160,7 @@ EN: dict[str, str] = {
     "submissions.none": "no submission files were given",
     "submissions.twice": 'district "{district}" is already submitted in {first}',
     # policies (auditor/rules/policies.py)
+    "policy.not-folder": "is a file, not a folder: --policies names a policy pack or a folder of packs",
     "policy.no-folder": "the policy folder does not exist",
     "policy.no-files": "the policy folder holds no .yaml policy files",
     "read.link-policy": "is a link to a file outside the policy folder; links out of the folder are not followed (copy the file into the folder)",
@@ -226,6 +228,9 @@ EN: dict[str, str] = {
     # spreadsheets (auditor/intake/sheets/; their cell messages are Chinese text in both languages)
     "sheet.in-column": "「{header}」{text}",
     "sheet.unzipped": "the workbook unpacks to {size} bytes; at most {limit} are allowed",
+    "sheet.csv-cell-too-long": "a cell{header} is longer than {limit} characters, the most a CSV cell may hold{runs}",
+    "sheet.csv-runs-to": " (it runs from here to line {end}: is a closing quote \" missing?)",
+    "sheet.csv-empty": "the file is empty (0 bytes): did the export or the transfer fail? A sheet without rows still has its header row",
     "sheet.csv": "CSV cannot be read{detail}",
     # the expression language (auditor/rules/expr/, typecheck.py)
     "expr.unexpected-character": "unexpected character {character}{hint}",
@@ -393,6 +398,10 @@ EN: dict[str, str] = {
     "sheet.xls": "an old Excel 97-2003 file (.xls) cannot be read: in Excel, \"Save As\" an Excel Workbook (.xlsx)",
     "sheet.password": "a workbook with an opening password, or an Excel 97-2003 file: remove the password and save it as an Excel Workbook (.xlsx)",
     "sheet.not-xlsx": "not a valid .xlsx workbook (the file is damaged, or only its extension was changed); save it as .xlsx in Excel",
+    "sheet.damaged": "not a valid .xlsx workbook (the file is damaged: {where}); save it as .xlsx in Excel again, or ask for the file again",
+    "sheet.damaged-sheet": "the data of the sheet 「{title}」 cannot be unpacked",
+    "sheet.damaged-part": "its part 「{part}」 cannot be unpacked",
+    "sheet.damaged-read": "the sheet 「{title}」 cannot be read{reason}",
     "sheet.not-xlsx-detail": "not a valid .xlsx workbook: {detail}",
     "sheet.unknown-sheet": "unknown sheet \"{title}\"{hint}; the sheets are {names} (do not rename them)",
     "sheet.sheet-twice": "the sheet 「{sheet}」 appears twice",

@@ -21,6 +21,7 @@ EN_JUDGING = {
     "engine.no-message": "{kind} without a message",
     "engine.in-district": "{district}: {kind} records: {problem}",
     # waivers (auditor/rules/waivers.py)
+    "waiver.not-folder": "is a file, not a folder: --waivers names a folder of waiver files",
     "waiver.no-folder": "the waiver folder does not exist",
     "waiver.file-empty": "the file is empty; a waiver file needs a list of waivers",
     "waiver.district": 'unknown district "{district}"{hint}',

@@ -3,7 +3,6 @@ EN_PACKS = {
     "pack.loose-files": "policy files without a {pack_file}: a pack is a folder with a {pack_file} that names its document "
                         "(reference number, title, period, clauses); copy one from the installed {installed} and edit it",
     "pack.neither": "neither a policy pack (a folder with {pack_file}) nor a folder of packs: it holds no .yaml policy files",
-    "pack.unreadable": "the folder cannot be read: {reason}",
     "pack.misnamed": "a pack's description must be named {pack_file}; under this name the folder would be left out of the audit",
     "pack.loose-policy": "a policy file loose in a folder of packs would be left out of the audit: move it into its pack "
                          "(the folder with the {pack_file} of its document)",

@@ -21,6 +21,7 @@ ZH_JUDGING = {
     "engine.no-message": "{kind}（没有说明）",
     "engine.in-district": "{district}：“{kind}”记录：{problem}",
     # waivers (auditor/rules/waivers.py)
+    "waiver.not-folder": "这是文件，不是文件夹：应指定存放豁免文件的文件夹",
     "waiver.no-folder": "豁免文件夹不存在",
     "waiver.file-empty": "文件为空；豁免文件须列出豁免事项",
     "waiver.district": "未知的区县（市）“{district}”{hint}",

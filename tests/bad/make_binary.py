@@ -50,3 +50,33 @@ write(SUB, "alias-text.yaml", ("district: 和平区\nfigures:\n  pupils_total: &
 write(SUB, "huge-integer.yaml", ("district: 和平区\nreported_on: " + "9" * 5000 + "\nfigures: {pupils_total: 1}\n").encode())
 write(SUB, "huge-integer.json", ('{"district": "和平区",\n "figures": {"pupils_total": ' + "1" * 5000 + "}}\n").encode())
 write(SUB, "bidi-override.yaml", "district: 和平区\nschools:\n  - {id: S1, name: \"第一\u202e学小\", stage: primary}\n".encode())
+
+
+def broken_member(source: str, member: str) -> bytes:
+    """A workbook with two bytes in the middle of one member's compressed data changed (zlib fails on it)."""
+    import zipfile
+
+    data = bytearray(open(source, "rb").read())
+    info = zipfile.ZipFile(source).getinfo(member)
+    at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+    data[at] ^= 0xFF
+    data[at + 1] ^= 0x55
+    return bytes(data)
+
+
+# a damaged workbook: broken compressed data inside a sheet was an I-BUG (zlib.error), exit 3
+write(SUB, "xlsx-broken-data.xlsx", broken_member(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-xlsx", "和平区.xlsx"),
+                                                  "xl/worksheets/sheet2.xml"))
+
+
+# a GBK CSV sheet with undecodable bytes on its last line (392): reported there, where GB18030 fails, not at
+# line 1 where UTF-8 failed on the valid GBK header
+with open(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-csv", "皇姑区-班级.csv"), "rb") as _handle:
+    write(SUB, "gbk-bad-last-line-班级.csv", _handle.read() + b"\x80\xff\xfe,1,2\n")
+
+
+# a CSV cell over the csv module's field limit (131,072 characters): its line, column, header and the limit
+with open(os.path.join(HERE, "..", "..", "fixtures", "shenyang-2022-csv", "苏家屯区-班级.csv"), "rb") as _handle:
+    _lines = _handle.read().decode("utf-8-sig").splitlines()
+_lines[3] = 'SJT001,"' + "x" * 131_073 + '",2,45,0'
+write(SUB, "cell-too-long-班级.csv", ("\n".join(_lines) + "\n").encode("utf-8-sig"))

@@ -3,14 +3,18 @@ refused, formulas read as the values Excel saved, CSV in the encodings Excel wri
 from __future__ import annotations
 
 import datetime as _dt
+import lzma
 import os
+import shutil
 import zipfile
+import zlib
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.intake.sheets import grids, layout
+from auditor.intake.submissions import load_submissions
 from spreadsheet_kit import FIXTURES, _col, _csv_set, _filled, _problems, _verdicts, policy_set  # noqa: F401
 
 
@@ -33,6 +37,69 @@ def test_damaged_and_old_workbooks(tmp_path):
     assert "和平区.xlsx: E-READ: 不是有效的 .xlsx 工作簿" in lines
     assert "大东区.xlsx: E-READ: 这是设置了打开密码的工作簿" in lines
     assert "沈河区.xls: E-READ: 旧版 Excel 97-2003 文件" in lines
+
+
+XLSX = os.path.join(os.path.dirname(FIXTURES), "shenyang-2022-xlsx", "和平区.xlsx")
+
+
+def _broken_member(tmp_path, member="xl/worksheets/sheet2.xml"):
+    """The 和平区 workbook with two bytes in the middle of one member's compressed data changed."""
+    data = bytearray(open(XLSX, "rb").read())
+    info = zipfile.ZipFile(XLSX).getinfo(member)
+    at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+    data[at] ^= 0xFF
+    data[at + 1] ^= 0x55
+    path = tmp_path / "和平区.xlsx"
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def test_broken_compressed_data_in_a_sheet_is_a_damaged_workbook(tmp_path):
+    """A zlib.error from inside the package was an I-BUG (exit 3); now E-READ naming the sheet, fully Chinese."""
+    path = _broken_member(tmp_path)
+    (line,) = _problems([path])
+    assert line == (f"{path}: E-READ: 不是有效的 .xlsx 工作簿（文件已损坏：工作表「区级指标」的数据无法解压）；"
+                    "请用 Excel 重新另存为 .xlsx，或重新索取该文件")
+    (line,) = _problems([_broken_member(tmp_path, "xl/workbook.xml")], "en")
+    assert "E-READ: not a valid .xlsx workbook (the file is damaged: its part 「xl/workbook.xml」 cannot be unpacked)" in line
+
+
+@pytest.mark.parametrize("error", [
+    zlib.error("Error -3 while decompressing data: invalid distance too far back"),
+    zipfile.BadZipFile("Bad CRC-32 for file 'xl/worksheets/sheet2.xml'"),
+    EOFError("Compressed file ended before the end-of-stream marker was reached"),
+    lzma.LZMAError("Corrupt input data"),
+    NotImplementedError("That compression method is not supported"),
+    RuntimeError("File 'xl/worksheets/sheet2.xml' is encrypted, password required for extraction"),
+    OSError("Invalid data stream"),
+])
+def test_every_error_reading_a_member_is_a_damaged_workbook(tmp_path, monkeypatch, error):
+    real = zipfile.ZipFile.read
+
+    def read(self, name, pwd=None):
+        if name == "xl/worksheets/sheet4.xml":
+            raise error
+        return real(self, name, pwd)
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", read)
+    (line,) = _problems([XLSX])
+    assert line.endswith("E-READ: 不是有效的 .xlsx 工作簿（文件已损坏：工作表「学校」的数据无法解压）；请用 Excel 重新另存为 .xlsx，或重新索取该文件")
+
+
+@pytest.mark.parametrize("where", ["from_filelike", "get_sheet_by_name"])
+def test_an_error_of_the_reader_is_a_damaged_workbook_in_chinese_words(tmp_path, monkeypatch, where):
+    """Whatever python-calamine raises for a damaged package: E-READ; its English words in English only."""
+    import python_calamine
+
+    def fail(*args, **kwargs):
+        raise python_calamine.CalamineError("Xml error: invalid UTF-8")
+
+    target = python_calamine.CalamineWorkbook
+    monkeypatch.setattr(target, where, fail if where == "get_sheet_by_name" else classmethod(lambda cls, f: fail()))
+    (zh,) = _problems([XLSX])
+    assert "E-READ: 不是有效的 .xlsx 工作簿（文件已损坏：" in zh and "Xml" not in zh and "Calamine" not in zh
+    (en,) = _problems([XLSX], "en")
+    assert "the file is damaged" in en and "CalamineError: Xml error: invalid UTF-8" in en
 
 
 def test_entity_bomb_in_a_workbook_is_refused(policy_set, tmp_path):
@@ -88,8 +155,37 @@ def test_a_csv_file_python_cannot_split_is_refused(policy_set, tmp_path):
             rows[1][1] = "长" * 140000  # over the csv module's field limit
 
     _csv_set(policy_set, tmp_path, "utf-8", edit=edit)
+    file = f"{tmp_path}{os.sep}和平区-报备文件.csv"
     assert _problems([str(tmp_path)], "en") == [
-        f"{tmp_path}{os.sep}和平区-报备文件.csv: E-SYNTAX: CSV cannot be read: field larger than field limit (131072)"]
+        f"{file}:2: E-SYNTAX: a cell 「文件名称」 is longer than 131,072 characters, the most a CSV cell may hold (at column 2)"]
+    assert _problems([str(tmp_path)]) == [  # the line, the column and the reason in Chinese too (it had neither)
+        f"{file}:2: E-SYNTAX: 单元格「文件名称」超过 131,072 个字符，CSV 单元格最多只能有 131,072 个字符（第 2 列）"]
+
+
+def test_a_zero_byte_csv_sheet_is_refused_and_a_header_only_one_is_a_sheet_without_rows(tmp_path):
+    """A 0-byte file (a failed export or transfer) was read as an empty sheet: 14 schools, 0 classes, exit 0."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    source = os.path.join(os.path.dirname(FIXTURES), "shenyang-2022-csv")
+    for name in os.listdir(source):
+        if name.startswith("苏家屯区-"):
+            shutil.copy(os.path.join(source, name), folder / name)
+    sheet = folder / "苏家屯区-班级.csv"
+    header = sheet.read_bytes().splitlines(keepends=True)[0]
+    sheet.write_bytes(b"")
+    assert _problems([str(folder)]) == [f"{sheet}: S-SCHEMA: 文件是空的（0 字节）：导出或传送是否失败？没有数据的表也应有表头行"]
+    sheet.write_bytes(header)
+    (facts,) = load_submissions([str(folder)])
+    assert len(facts.records["school"]) == 14 and not facts.records.get("class")
+
+
+def test_a_missing_closing_quote_that_makes_the_rest_one_cell_is_named(policy_set, tmp_path):
+    lines = ["学校代码,班级编号,年级,班额,少数民族学生数", 'S1,"1-1,2,45,0'] + ["S1,1-2,2,45,0"] * 10_000
+    path = tmp_path / "和平区-班级.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = [p for p in _problems([str(path)]) if "E-SYNTAX" in p]
+    assert found == [f"{path}:2: E-SYNTAX: 单元格「班级编号」超过 131,072 个字符，CSV 单元格最多只能有 131,072 个字符"
+                     f"（从此行一直延续到第 10002 行：是否缺少右引号 \"？）（第 2 列）"]
 
 
 class _Sheet:

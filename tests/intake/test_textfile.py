@@ -33,6 +33,25 @@ REFUSED = [  # (bytes, the problem as printed)
 ]
 
 
+REFUSED_AS_EITHER = [  # (bytes refused as UTF-8 and as GB18030, the problem as printed in English, in Chinese)
+    # where GB18030, which reads furthest, fails (line 3), not where UTF-8 failed on the valid GBK of line 1
+    ("班级,学校\n1,2\n".encode("gbk") + b"x\x80\xff\n", "f:3: E-ENCODING: byte 0x80 at offset 15 is not valid UTF-8 or GB18030; "
+     "save the file as UTF-8 (at column 2)", "f:3: E-ENCODING: 偏移 15 字节处的 0x80 不是有效的 UTF-8 或 GB18030 编码；请把文件另存为 UTF-8 编码（第 2 列）"),
+    # where UTF-8, which reads furthest, fails: valid UTF-8 up to a bad byte that GB18030 met earlier
+    ("一\n和平\n".encode() + b"\xff\n", "f:3: E-ENCODING: byte 0xff at offset 11 is not valid UTF-8 or GB18030; "
+     "save the file as UTF-8 (at column 1)", None),
+]
+
+
+@pytest.mark.parametrize("raw, english, chinese", REFUSED_AS_EITHER)
+def test_bytes_valid_in_no_accepted_encoding_are_located_where_the_furthest_reading_fails(raw, english, chinese):
+    collector = Collector("f", AuditorError)
+    assert textfile.decode_bytes(raw, collector, ("utf-8", "gb18030")) is None
+    assert [p.format() for p in collector.problems] == [english]
+    if chinese:
+        assert [p.format("zh") for p in collector.problems] == [chinese]
+
+
 @pytest.mark.parametrize("raw, problem", REFUSED)
 def test_other_bytes_are_refused_with_the_encoding_named(raw, problem):
     collector = Collector("f", AuditorError)

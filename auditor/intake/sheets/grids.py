@@ -18,6 +18,7 @@ import csv
 import datetime as _dt
 import io
 import zipfile
+import zlib
 from itertools import repeat
 
 from auditor.errors import Collector, Problem, SubmissionError, excerpt
@@ -40,6 +41,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
     raw = read_bytes(file, collector)
     collector.raise_if_any()
     damaged = msg("sheet.not-xlsx")
+    parts: dict[str, str] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -49,13 +51,19 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             parts = package.sheet_parts(archive)
             surveys = {title: package.survey(archive, part) for title, part in parts.items()
                        if norm(title) not in (norm(GUIDE), norm(OPTIONS))}
+    except package.Unpacking as exc:  # a part's compressed data is broken: the file is damaged, named where
+        titles = [title for title, part in parts.items() if part == exc.part]
+        where = (msg("sheet.damaged-sheet", title=excerpt(titles[0], 30)) if titles
+                 else msg("sheet.damaged-part", part=excerpt(exc.part, 60)))
+        collector.add("E-READ", msg("sheet.damaged", where=where))
+        collector.raise_if_any()
     except zipfile.BadZipFile:
         if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel 97-2003, or an encrypted workbook
             collector.add("E-READ", msg("sheet.password"))
         else:
             collector.add("E-READ", damaged)
         collector.raise_if_any()
-    except (package.Damaged, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+    except (package.Damaged, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as exc:
         collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=excerpt(str(exc), 200)))
         collector.raise_if_any()
     from python_calamine import CalamineWorkbook  # here, not at the top: YAML, JSON and CSV need not load it
@@ -64,7 +72,7 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         titles = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own kinds for a damaged package
-        collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {excerpt(str(exc), 200)}"))
+        collector.add("E-READ", _damaged_reader(exc))
         collector.raise_if_any()
     grids: dict[str, Grid] = {}
     by_name = sheets_by_name()
@@ -94,8 +102,8 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
             values = book.get_sheet_by_name(title)
             rows, filled = _rows(values)
             ranges = values.merged_cell_ranges or []
-        except Exception as exc:
-            collector.add("E-READ", msg("sheet.not-xlsx-detail", detail=f"{type(exc).__name__}: {excerpt(str(exc), 200)}"))
+        except Exception as exc:  # a damaged sheet the survey did not meet (calamine reads more than the sheet XML)
+            collector.add("E-READ", _damaged_reader(exc, title))
             collector.raise_if_any()
         for (row, column), value in found.errors.items():
             rows.setdefault(row, {})[column] = cell = ExcelError(value)
@@ -106,6 +114,15 @@ def workbook_grids(file: str, ledger: Ledger) -> dict[str, Grid] | None:
         merges = _merges(Loc(file, title, 0, 0), ranges, rows, ledger)
         grids[sheet.kind] = Grid(file, title, rows, merges, title, filled=filled)
     return grids
+
+
+def _damaged_reader(exc: Exception, title: str | None = None) -> Msg:
+    """A workbook python-calamine could not read: damaged, with the sheet when known. The reader's own words
+    (English, about its internals) are given in the English message only."""
+    reason = f"{type(exc).__name__}: {excerpt(str(exc), 200)}"
+    if title is None:
+        return msg("sheet.damaged", where=Both(f"python-calamine: {reason}", "读取器无法读取"))
+    return msg("sheet.damaged", where=msg("sheet.damaged-read", title=excerpt(title, 30), reason=Both(f" (python-calamine: {reason})", "")))
 
 
 _LARGEST = 2**53
@@ -176,10 +193,47 @@ def _blank(value) -> bool:
     return isinstance(value, str) and not value.strip(SPACES)
 
 
+def _csv_error(file: str, text: str, exc: csv.Error) -> tuple[Loc, Msg]:
+    """Where and why the csv module refused ``text``. Its field limit (a cell over 131,072 characters, or a
+    missing closing quote that makes the rest of the file one cell) is named with the cell's line, column and
+    header, and the line where the cell ends; any other refusal with the line it was met on."""
+    limit = csv.field_size_limit()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start, header = 1, []
+    if "field limit" in str(exc):
+        csv.field_size_limit(max(limit, len(text) + 1))  # read the record whole, once, to find the cell
+        try:
+            for record in reader:
+                long = [c for c, value in enumerate(record, 1) if len(value) > limit]
+                if long:
+                    column = long[0]
+                    title = header[column - 1] if column <= len(header) and start > 1 else ""
+                    runs = msg("sheet.csv-runs-to", end=reader.line_num) if reader.line_num > start else ""
+                    named = Both(f" 「{excerpt(title, 30)}」", f"「{excerpt(title, 30)}」") if title.strip() else ""
+                    return (Loc(file, "", start, column),
+                            msg("sheet.csv-cell-too-long", header=named, limit=f"{limit:,}", runs=runs))
+                header = header or record
+                start = reader.line_num + 1
+        except csv.Error:
+            pass
+        finally:
+            csv.field_size_limit(limit)
+        reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        pass
+    return Loc(file, "", max(reader.line_num, 1), 0), msg("sheet.csv", detail=Both(f": {exc}", "（格式有误）"))
+
+
 def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     """One CSV file as the grid of ``sheet``; None (with its problems in ``ledger``) when it cannot be read."""
     collector = Collector(file, SubmissionError)
     raw = read_bytes(file, collector)
+    if raw == b"":  # not even a header row: an export or a transfer that failed, not a sheet without rows
+        ledger.add(Loc(file, "", 0, 0), "S-SCHEMA", msg("sheet.csv-empty"))
+        return None
     text = decode_bytes(raw, collector, CSV_ENCODINGS) if raw is not None else None
     if text is None:
         for p in collector.problems:
@@ -191,7 +245,8 @@ def csv_grid(file: str, ledger: Ledger, sheet: Sheet) -> Grid | None:
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        ledger.add(Loc(file, "", 0, 0), "E-SYNTAX", msg("sheet.csv", detail=Both(f": {exc}", "")))
+        loc, message = _csv_error(file, text, exc)
+        ledger.add(loc, "E-SYNTAX", message)
         return None
     # a row with no blank cell (most rows) becomes its dict by zip in C; the others cell by cell
     columns = range(1, 1 + max(map(len, records), default=0))  # column numbers, shared by every row's zip

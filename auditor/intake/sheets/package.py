@@ -18,10 +18,12 @@ writes one) are refused.
 """
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 MAX_COLUMNS = 256  # columns of a sheet's used range (Excel 2003's limit; a template has a few dozen)
@@ -52,6 +54,21 @@ _FORMULA_TAG = re.compile(rb"<f[\s/>]")  # a cell's formula (not <formula1> of a
 
 class Damaged(Exception):
     """The package is not a workbook this reader can trust (a missing part, a DOCTYPE, XML that does not parse)."""
+
+
+class Unpacking(Damaged):
+    """A part of the package that cannot be unpacked: broken compressed data (``zlib.error``), a wrong CRC or a
+    bad local header (``BadZipFile``), data cut short (``EOFError``), an encrypted or unknown compression
+    (``RuntimeError``, ``NotImplementedError``). ``part`` names it (``xl/worksheets/sheet2.xml``)."""
+
+    def __init__(self, part: str):
+        super().__init__(part)
+        self.part = part
+
+
+# what zipfile raises while it reads a damaged member (zlib, bz2 and lzma data, checksums, headers)
+_UNPACKING = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, NotImplementedError,
+              RuntimeError)
 
 
 @dataclass
@@ -100,6 +117,8 @@ def _xml(archive: zipfile.ZipFile, name: str) -> bytes:
         data = archive.read(name)
     except KeyError:
         raise Damaged(f"缺少 {name}") from None
+    except _UNPACKING:
+        raise Unpacking(name) from None
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
         raise Damaged(f"{name} 含有 DOCTYPE 或实体定义")
     return data
