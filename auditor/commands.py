@@ -130,7 +130,7 @@ def cmd_audit(args) -> int:
     summary = console.audit_summary(findings, files, args.out, args.lang)
     if "waivers" in findings:  # what became of every waiver: one not applied is never silent
         summary["waivers"] = {w["id"]: w["status"] for w in findings["waivers"]}
-        for line in waiver_warnings(findings["waivers"], args.lang):
+        for line in waiver_warnings(findings["waivers"], args.lang, waivers):
             print(line, file=sys.stderr)
     if done is not None:
         summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
@@ -169,11 +169,17 @@ def cmd_explain(args) -> int:
     checks = [c.id for c in policy_set.checks]
     if args.check not in checks:  # before the audit: a misspelt check costs nothing
         explain.pick({"districts": [], "verdicts": []}, args.district, args.check, checks)
+    if args.item is not None:  # a key that can name no record of the check is refused before the audit too
+        explain.check_item(args.item, next(c for c in policy_set.checks if c.id == args.check))
     waivers, _ = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))
-    findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
+    auditor = Auditor(policy_set, args.engine, waivers)
+    if args.item is not None:
+        auditor.ask(args.district, args.item)
+    findings = auditor.audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
     verdict = explain.pick(findings, args.district, args.check, checks)
-    explained = explain.explanation(verdict, policy_set, args.lang, args.item)
+    held = args.item is not None and args.item in auditor.present.get(args.district, ())
+    explained = explain.explanation(verdict, policy_set, args.lang, args.item, held=held)
     sys.stdout.write(console.as_json(explained) if args.format == "json" else explain.text(explained, args.lang))
     return 0
 
