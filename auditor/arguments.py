@@ -124,13 +124,24 @@ def load_waiver_folder(args, policy_set) -> tuple[tuple | None, str | None]:
 
 
 WAIVER_STATUS = {"expired": "waiver.expired", "not_yet_valid": "waiver.not-yet-valid", "unused": "waiver.unused"}
+UNUSED = {"nothing_to_waive": "waiver.unused", "records_not_failing": "waiver.unused-records", "no_verdict": "waiver.unused-no-verdict",
+          "not_submitted": "waiver.unused-not-submitted"}
 
 
-def waiver_warnings(reports: list[dict], lang: str) -> list[str]:
-    """One stderr line for every waiver not applied (expired, not yet valid, unused), in ``lang``."""
-    return [f"{w['source']}: {w['id']}: " + words(msg(WAIVER_STATUS[w["status"]], until=w["valid_until"], since=w["valid_from"],
-                                                     checks=", ".join(w["applied_to"]) or "-"), lang)
-            for w in reports if w["status"] != "applied"]
+def waiver_warnings(reports: list[dict], lang: str, waivers=()) -> list[str]:
+    """One stderr line for every waiver not applied (expired, not yet valid, unused: worded by why), in ``lang``,
+    at the waiver's file as given (``--waivers /tmp/x/a1`` -> ``/tmp/x/a1/2022.yaml:23``, as every other problem
+    in a waiver file is located) when ``waivers`` (the loaded ones) are given, else at its ``source``."""
+    where = {w.id: f"{w.file}:{w.line}" for w in waivers}
+    lines = []
+    for w in reports:
+        if w["status"] == "applied":
+            continue
+        key = UNUSED.get(w.get("unused"), "waiver.unused") if w["status"] == "unused" else WAIVER_STATUS[w["status"]]
+        lines.append(f"{where.get(w['id'], w['source'])}: {w['id']}: " + words(msg(
+            key, until=w["valid_until"], since=w["valid_from"], checks=", ".join(w["applied_to"]) or "-",
+            records=", ".join(w.get("records", ())) or "-", district=w["district"]), lang))
+    return lines
 
 
 def period_end(policy_set) -> _dt.date:

@@ -8,7 +8,7 @@ import gc
 from dataclasses import dataclass, field
 
 from auditor import timing
-from auditor.errors import AuditorError, SubmissionError
+from auditor.errors import AuditorError, PolicyError, SubmissionError
 from auditor.evaluate import derive, trace, waive
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import reconcile
@@ -44,12 +44,21 @@ class Auditor:
         self.engine_name = engine
         self.waivers = waivers
         self.whole_city = whole_city
+        # district -> record keys whose presence in its submission the run needs (a waiver's records, explain's --item)
+        self.asked: dict[str, set] = {}
+        for w in waivers or ():
+            self.asked.setdefault(w.district, set()).update(w.records)
+        self.present: dict[str, frozenset] = {}  # after an audit: district -> those of its asked keys it holds
         self._engine = None
         self.types = field_types_for(policy_set.measures, policy_set.computed, policy_set.checks)
         self._policies = {p.id: p for p in policy_set.policies}
         self._measures = {m.id: m for m in policy_set.measures}
         self.explain = explainer(policy_set)
         self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
+
+    def ask(self, district: str, key: str) -> None:
+        """Have the next audit tell (in ``present``) whether ``district``'s submission holds the record ``key``."""
+        self.asked.setdefault(district, set()).add(key)
 
     def document(self, check) -> str:
         return self.refs.get(check.document, "")
@@ -172,12 +181,17 @@ class Auditor:
             else:
                 names.append(city.district)
             blocks[city.district] = mine
+        self.present = {r.facts.district: r.present for r in results if r.facts is not None and by_name.get(r.facts.district) is r.facts}
+        self.present[city.district] = waive.present_keys(city, self.asked.get(city.district, ()))
         waivers = None
         if self.waivers is not None:  # per district, before its block is encoded; reported in the waivers' order
+            absent = waive.absent_records(self.waivers, self.present, as_of)
+            if absent:
+                raise PolicyError(absent)
             def opened(district: str) -> list:
                 blocks[district] = _decoded(blocks.get(district, []))
                 return blocks[district]
-            waivers = waive.apply_by_district(opened, self.waivers, as_of)
+            waivers = waive.apply_by_district(opened, self.waivers, as_of, self.present)
         # by district, then in the documents' order (the city's plan first), each in its own clause order
         names.sort(key=lambda n: (district_order(n), n))
         with timing.stage("verdicts"):
@@ -213,6 +227,7 @@ class Result:
     error: tuple | None = None  # (AuditorError subclass, problems) raised while auditing
     items: list | None = None  # the district's items (store.identity.inventory), when asked for
     records: int = 0  # how many records the district submitted (for progress)
+    present: frozenset = frozenset()  # which of the record keys asked about (Auditor.asked) the district holds
 
 
 def _decoded(block: bytes | list) -> list:
@@ -267,6 +282,7 @@ def run_districts(auditor, sources: list, as_of, jobs: int = 1, items: bool = Fa
             if items:
                 with timing.stage("inventory"):
                     result.items = identity.inventory(result.facts)
+            result.present = waive.present_keys(result.facts, auditor.asked.get(result.facts.district, ()))
             result.facts = _slim(result.facts)  # let the records go
             with timing.stage("verdicts"):  # sent back and kept encoded: bytes, not 300,000 dicts (auditor.verdicts)
                 result.tally = tally(result.verdicts)

@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
                                        "(督导意见), the rectification notices (整改通知) and the city summary (index.html).")
     audit.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission files (YAML, JSON, xlsx, CSV) or folders of them")
     audit.add_argument("--as-of", required=True, help="the audit's base date (督导基准日), YYYY-MM-DD")
-    audit.add_argument("--out", required=True, help="output folder")
+    audit.add_argument("--out", required=True, help="output folder (not a folder the inputs are read from, nor one inside a submission, policy or waiver folder)")
     audit.add_argument("--policies", **policies)
     audit.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the documents and of this command's output (default: zh)")
     audit.add_argument("--engine", choices=("durable", "reference"), default="durable",

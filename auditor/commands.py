@@ -25,14 +25,15 @@ from auditor.output.changes import ChangeWords
 from auditor.output.formatter import Formatter
 from auditor.output.report import render
 from auditor.output.templates import write_templates
-from auditor.output.claims import claim
+from auditor.output.claims import check_folder_name, claim, refuse_input_folders
 from auditor.progress import Progress
 from auditor.rules.compiler import compile_policies, refusal_problems
 from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules import revisions
 from auditor.rules.policies import load_policies
-from auditor.rules.waivers import waiver_files
+from auditor.rules.packs import PACK_FILE
+from auditor.rules.waivers import default_folder as default_waivers, waiver_files
 from auditor.store import db, history, query, record, text, views
 from auditor.texts import msg, render as words
 
@@ -52,17 +53,36 @@ def default_policies() -> str:
 
 
 # ----------------------------------------------------------------------------- audit and validate
+def input_folders(args) -> tuple[list[str], list[str]]:
+    """Where a run reads its inputs, for :func:`refuse_input_folders`: the folders it reads files from (a folder
+    given as a submission, each --policies path and every pack in it, the waivers folder) and the files read where
+    they are (a submission file given, the --settings file)."""
+    submissions = list(getattr(args, "submissions", ()))
+    policies = list(args.policies)
+    folders = [p for p in submissions if os.path.isdir(p)] + policies
+    for path in policies:  # a folder of packs: each pack in it (a folder that cannot be listed is the loader's P-NONE)
+        if os.path.isdir(path) and not os.path.isfile(os.path.join(path, PACK_FILE)):
+            try:
+                names = sorted(os.listdir(path))
+            except OSError:
+                continue
+            folders += [os.path.join(path, n) for n in names if os.path.isfile(os.path.join(path, n, PACK_FILE))]
+    if "waivers" in vars(args):
+        folders.append(args.waivers or default_waivers(args.policies))
+    files = [p for p in submissions if not os.path.isdir(p)] + [getattr(args, "settings", None)]
+    return folders, files
+
+
 def cmd_audit(args) -> int:
     as_of = parse_date(args.as_of)
     districts = parse_districts(args.districts)
     rectify_days = parse_rectify_days(args.rectify_days)
     issue = parse_issue(args, as_of)
     store = db_path(args)
+    check_folder_name(args.out)  # U-ARGS first: an empty name, /, a system folder, the home folder
+    refuse_input_folders(args.out, *input_folders(args))  # never among the inputs, before anything is created
     claim(args.out, "audit")  # checked, created and locked before any work; released (and removed if unused) by main
     out = os.path.abspath(args.out)
-    for path in list(args.submissions) + list(args.policies):
-        if os.path.realpath(path) == os.path.realpath(out):
-            raise UsageError(Problem(args.out, 0, 0, "U-OUT", msg("out.input-folder")))
     if store and os.path.realpath(os.path.dirname(os.path.abspath(store))) == os.path.realpath(out) \
             and os.path.basename(store) != DEFAULT_DB:
         raise UsageError(Problem(store, 0, 0, "U-OUT", msg("out.db-name", name=DEFAULT_DB)))
@@ -113,7 +133,7 @@ def cmd_audit(args) -> int:
     summary = console.audit_summary(findings, files, args.out, args.lang)
     if "waivers" in findings:  # what became of every waiver: one not applied is never silent
         summary["waivers"] = {w["id"]: w["status"] for w in findings["waivers"]}
-        for line in waiver_warnings(findings["waivers"], args.lang):
+        for line in waiver_warnings(findings["waivers"], args.lang, waivers):
             print(line, file=sys.stderr)
     if done is not None:
         summary["history"] = {"db": store, "audit": done.audit, "new": done.new, "notices": done.notices}
@@ -152,11 +172,17 @@ def cmd_explain(args) -> int:
     checks = [c.id for c in policy_set.checks]
     if args.check not in checks:  # before the audit: a misspelt check costs nothing
         explain.pick({"districts": [], "verdicts": []}, args.district, args.check, checks)
+    if args.item is not None:  # a key that can name no record of the check is refused before the audit too
+        explain.check_item(args.item, next(c for c in policy_set.checks if c.id == args.check))
     waivers, _ = load_waiver_folder(args, policy_set)
     units = group_units(expand_paths(args.submissions))
-    findings = Auditor(policy_set, args.engine, waivers).audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
+    auditor = Auditor(policy_set, args.engine, waivers)
+    if args.item is not None:
+        auditor.ask(args.district, args.item)
+    findings = auditor.audit_files(units, as_of, parse_districts(args.districts), parse_jobs(args.jobs))
     verdict = explain.pick(findings, args.district, args.check, checks)
-    explained = explain.explanation(verdict, policy_set, args.lang, args.item)
+    held = args.item is not None and args.item in auditor.present.get(args.district, ())
+    explained = explain.explanation(verdict, policy_set, args.lang, args.item, held=held)
     sys.stdout.write(console.as_json(explained) if args.format == "json" else explain.text(explained, args.lang))
     return 0
 
@@ -200,6 +226,8 @@ def cmd_check(args) -> int:
 
 def cmd_template(args) -> int:
     districts = parse_districts(args.district, "--district") or plan()["districts"]
+    check_folder_name(args.out)
+    refuse_input_folders(args.out, *input_folders(args))  # a fill-in workbook never lands among the policies
     policy_set = load_policies(args.policies)
     written = write_templates(policy_set, args.out, districts, force=args.force)
     if args.format == "json":

@@ -298,7 +298,7 @@ CODES: dict[str, str] = {
     "P-PACK": "a policy pack that cannot be used: policy files without a pack.yaml, or a pack.yaml whose period ends before it starts",
     # waivers (--waivers, auditor/rules/waivers.py)
     "W-SCHEMA": "a waiver file does not match the waiver schema (unknown key, wrong type, missing key), or the waiver folder does not exist",
-    "W-SCOPE": "a waiver names a district, check or clause that does not exist",
+    "W-SCOPE": "a waiver names a district, check, clause, pack or record that does not exist",
     "W-DATES": "a waiver's valid_until is before its valid_from",
     "W-OVERLAP": "two waivers cover the same check of the same district (and the same records) on some of the same days",
     "W-DUPLICATE-ID": "two waivers share an id",

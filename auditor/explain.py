@@ -13,6 +13,7 @@ from auditor.errors import Problem, UsageError, hint
 from auditor.model import plan
 from auditor.output.formatter import Formatter
 from auditor.output.why import basis, filing_text
+from auditor.rules.waivers import record_key_problem, record_kind
 from auditor.texts import msg
 
 ZH_COLON, EN_COLON = "：", ": "
@@ -32,24 +33,35 @@ def pick(findings: dict, district: str, check: str, checks: list[str]) -> dict:
     raise UsageError(Problem("--district", 0, 0, "U-ARGS", msg(key, check=check, district=district)))
 
 
-def item_of(v: dict, key: str | None) -> dict | None:
-    """The evidence of one record (``--item``); a record not in the evidence passed or was not applicable."""
+def check_item(key: str, check) -> None:
+    """``--item`` must be a record key (as findings.json writes them) of the kind ``check`` judges: U-ARGS otherwise,
+    rather than an answer that the record passed."""
+    problem = record_key_problem(key, {check.over})
+    if problem is not None and record_kind(key) is not None:
+        problem = msg("explain.item-kind", check=check.id, kinds=check.over, record=key, kind=record_kind(key))
+    if problem is not None:
+        raise UsageError(Problem("--item", 0, 0, "U-ARGS", problem))
+
+
+def item_of(v: dict, key: str | None, held: bool = True) -> dict | None:
+    """The evidence of one record (``--item``); a record of the submission that is not in the evidence passed or
+    was not applicable; one the submission does not hold (``held`` False) is said to be absent."""
     if key is None:
         return None
     for e in v["evidence"]:
         if e["record"] == key:
             return e
-    return {"record": key, "problem": None}
+    return {"record": key, "problem": None} if held else {"record": key, "problem": None, "in_submission": False}
 
 
-def explanation(v: dict, policy_set, lang: str, key: str | None = None) -> dict:
+def explanation(v: dict, policy_set, lang: str, key: str | None = None, held: bool = True) -> dict:
     fmt = Formatter(policy_set, lang)
     clauses = {p.clause: {"title": p.title, "text": p.text} for p in policy_set.policies}
     out = {"district": v["district"], "document": v.get("document", ""), "check": v["check"], "clause": v["clause"],
            "status": v["status"],
            "title": v["title"].get(lang) or v["title"].get("zh"), "trace": v["trace"],
            "basis": [{"label": r["label"], "text": r["text"]} for r in basis(v, fmt, clauses, full=True)]}
-    item = item_of(v, key)
+    item = item_of(v, key, held)
     if item is not None:
         out["item"] = item
         out["item_text"] = _item_text(item, fmt)
@@ -58,6 +70,9 @@ def explanation(v: dict, policy_set, lang: str, key: str | None = None) -> dict:
 
 def _item_text(e: dict, fmt: Formatter) -> str:
     zh = fmt.lang == "zh"
+    if e["problem"] is None and e.get("in_submission") is False:
+        return (f"{e['record']}：报送材料中没有这条记录" if zh
+                else f"{e['record']}: no such record in the submission")
     if e["problem"] is None:
         return (f"{e['record']}：不在未达标或缺数据记录之列（达标或不适用）" if zh
                 else f"{e['record']}: not among the failing or lacking records (it passes or is not applicable)")

@@ -347,6 +347,76 @@ def test_a_pack_folder_that_cannot_be_listed_is_not_left_out(tmp_path, capsys, m
     assert "cannot read the folder (list its files): Permission denied" in found[0]["text"]
 
 
+# The output folder among the inputs. An audit of `subm/03-dd.yaml --out subm` wrote its reports into the submission
+# folder, which then could not be audited (its own findings.json read as a submission); only --out equal to a path
+# given as such was refused. The rule: --out may not be a folder the run reads files from (a folder given as a
+# submission, a --policies path and every pack in it, the waivers folder) nor lie inside one, nor be the folder
+# holding a file read where it is (a submission file, the --settings file). A folder above the inputs is allowed.
+AUDIT = ["audit", "--as-of", "2022-12-31", "--engine", "reference", "--jobs", "1", "--no-db", "--policies", "{tmp}/packs"]
+OUT_AMONG_INPUTS = [
+    ("the folder of a submission file", ["{tmp}/subm/03-dd.yaml", "--districts", "大东区", "--out", "{tmp}/subm"],
+     "must not be a submission, policy, waiver or settings folder ({tmp}/subm/03-dd.yaml)"),
+    ("the folder of a submission file, spelt otherwise", ["{tmp}/subm/03-dd.yaml", "--districts", "大东区", "--out", "{tmp}/subm/../subm/"],
+     "must not be a submission"),
+    ("a link to the folder of a submission file", ["{tmp}/subm/03-dd.yaml", "--districts", "大东区", "--out", "{tmp}/link"],
+     "must not be a submission"),
+    ("a submission folder", ["{tmp}/subm", "--out", "{tmp}/subm"], "must not be a submission"),
+    ("inside a submission folder", ["{tmp}/subm", "--out", "{tmp}/subm/reports"], "must not lie inside a submission, policy or waiver folder ({tmp}/subm)"),
+    ("a pack of a folder of packs", ["{tmp}/subm", "--out", "{tmp}/packs/plan"], "must not be a submission"),
+    ("inside a folder of packs", ["{tmp}/subm", "--out", "{tmp}/packs/new"], "must not lie inside"),
+    ("the waivers folder", ["{tmp}/subm", "--waivers", "{tmp}/wv", "--out", "{tmp}/wv"], "({tmp}/wv)"),
+    ("inside the waivers folder", ["{tmp}/subm", "--waivers", "{tmp}/wv", "--out", "{tmp}/wv/out"], "must not lie inside"),
+    ("the settings file's folder", ["{tmp}/subm", "--settings", "{tmp}/office/settings.yaml", "--out", "{tmp}/office"],
+     "({tmp}/office/settings.yaml)"),
+]
+
+
+def among_inputs(tmp_path: Path) -> None:
+    (tmp_path / "subm").mkdir()
+    shutil.copy(os.path.join(FIXTURES, "03-dd.yaml"), tmp_path / "subm")
+    (tmp_path / "packs").mkdir()
+    shutil.copytree(PLAN_PACK, tmp_path / "packs" / "plan")
+    (tmp_path / "wv").mkdir()
+    shutil.copy(Path(ROOT) / "fixtures" / "waivers" / "2022.yaml", tmp_path / "wv")
+    (tmp_path / "office").mkdir()
+    shutil.copy(Path(ROOT) / "auditor" / "data" / "settings.yaml", tmp_path / "office")
+    (tmp_path / "link").symlink_to(tmp_path / "subm")
+
+
+def every_path(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() and not p.is_symlink() else None for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("case, args, fragment", OUT_AMONG_INPUTS, ids=[c[0] for c in OUT_AMONG_INPUTS])
+def test_the_output_folder_is_never_among_the_inputs(case, args, fragment, tmp_path, capsys):
+    among_inputs(tmp_path)
+    before = every_path(tmp_path)
+    rc, found = run_cli([a.replace("{tmp}", str(tmp_path)) for a in [AUDIT[0], *args, *AUDIT[1:]]], capsys)
+    assert rc == 2 and [p["code"] for p in found] == ["U-OUT"], found
+    assert fragment.replace("{tmp}", str(tmp_path)) in found[0]["text"]
+    assert every_path(tmp_path) == before  # nothing written, no folder created, the inputs as they were
+    main([AUDIT[0], *[a.replace("{tmp}", str(tmp_path)) for a in args], *[a.replace("{tmp}", str(tmp_path)) for a in AUDIT[1:]]])
+    assert "输出文件夹不能" in capsys.readouterr().err  # in Chinese by default
+
+
+def test_a_template_never_lands_in_a_pack(tmp_path, capsys):
+    among_inputs(tmp_path)
+    before = every_path(tmp_path)
+    rc, found = run_cli(["template", "--out", str(tmp_path / "packs" / "plan"), "--policies", str(tmp_path / "packs")], capsys)
+    assert rc == 2 and [p["code"] for p in found] == ["U-OUT"] and "must not be a submission, policy" in found[0]["text"]
+    assert every_path(tmp_path) == before
+
+
+def test_an_output_folder_above_the_inputs_is_allowed(tmp_path, capsys):
+    """Reports go into --out itself, never into its subfolders: a folder holding the submission folder is fine."""
+    among_inputs(tmp_path)
+    inputs = tree(tmp_path / "subm")
+    rc = main(["audit", str(tmp_path / "subm" / "03-dd.yaml"), "--districts", "大东区", *[a.replace("{tmp}", str(tmp_path)) for a in AUDIT[1:]],
+               "--out", str(tmp_path)])
+    assert rc == 0 and (tmp_path / "findings.json").is_file() and tree(tmp_path / "subm") == inputs
+    capsys.readouterr()
+
+
 def test_a_file_over_the_size_limit(tmp_path, capsys):
     from auditor.intake.textfile import MAX_FILE_BYTES
 

@@ -117,3 +117,33 @@ def test_a_self_report_that_differs_from_the_ledger_is_its_own_finding(capsys, a
     assert "自报56人以上大班额数0个" in row and "相差2" in row
     notice = re.sub(r"<[^>]+>", "", render(findings, policy_set, "zh")["大东区-整改通知.html"])
     assert "数据不一致：自报56人以上大班额0个，班级台账中有2个" in notice
+
+
+# --item on a record that does not exist answered "not among the failing or lacking records (it passes or is not
+# applicable)"; a malformed key (bogus) the same. Now: a key of no record, or of a record the check does not judge, is
+# U-ARGS before the audit; a well-formed key the submission does not hold is said to be absent.
+ITEMS = [  # (case, --item, exit status, the words on stdout or stderr)
+    ("a class that fails", "class:DD001/2-1", 0, "class:DD001/2-1：班额 57人"),
+    ("a class that passes", "class:DD001/1-1", 0, "class:DD001/1-1：不在未达标或缺数据记录之列（达标或不适用）"),
+    ("a class that does not exist", "class:DD001/9-9", 0, "class:DD001/9-9：报送材料中没有这条记录"),
+    ("a school that does not exist", "class:DD099/1-1", 0, "class:DD099/1-1：报送材料中没有这条记录"),
+    ("no record key", "bogus", 2, "--item: U-ARGS: “bogus”不是记录键"),
+    ("a record of another kind", "school:DD001", 2, "--item: U-ARGS: 检查项“large-classes.56”判定的是 class 记录，“school:DD001”是 school 记录"),
+]
+
+
+@pytest.mark.parametrize("case, item, rc, words", ITEMS, ids=[c[0] for c in ITEMS])
+def test_explain_an_item(case, item, rc, words, capsys):
+    assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.56", "--item", item,
+                 "--jobs", "2", "--engine", "reference"]) == rc
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert words in (captured.out if rc == 0 else captured.err), captured
+
+
+def test_explain_json_says_a_record_is_absent(capsys):
+    absent = _explain(capsys, "--district", "大东区", "--check", "large-classes.56", "--item", "class:DD001/9-9", "--lang", "en")
+    assert absent["item"] == {"record": "class:DD001/9-9", "problem": None, "in_submission": False}
+    assert absent["item_text"] == "class:DD001/9-9: no such record in the submission"
+    passing = _explain(capsys, "--district", "大东区", "--check", "large-classes.56", "--item", "class:DD001/1-1")
+    assert passing["item"] == {"record": "class:DD001/1-1", "problem": None}

@@ -10,21 +10,58 @@ evidence item) and the verdict keeps its status. Nothing is hidden: every output
 A waiver whose validity ended before the audit date is not applied: a failing or missing verdict in its scope
 keeps its status and carries ``waiver`` with ``status: expired`` (the reports say 豁免已过期). Every waiver is
 reported in findings.json's ``waivers`` with what became of it — ``applied``, ``expired``, ``not_yet_valid``
-or ``unused`` (in force, but what it covers passes, is not due or not applicable, or the records it names are
-not among the failing ones) — so that no waiver is ever silently ignored.
+or ``unused`` (in force, but what it covers passes, is not due or not applicable, the records it names are
+not among the failing ones, or their district sent nothing) — so that no waiver is ever silently ignored. A record
+key that a waiver in force names and its district's submission does not hold is an error (``W-SCOPE``,
+:func:`absent_records`): such a waiver would waive nothing while it seemed to.
 """
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
 
+from auditor.errors import Problem
 from auditor.rules.waivers import Waiver
+from auditor.texts import msg
 
 WAIVABLE = ("fail", "missing")
 
 
-def apply(verdicts: list[dict], waivers: tuple[Waiver, ...], as_of: _dt.date) -> list[dict]:
-    """Apply ``waivers`` to ``verdicts`` in place; one report per waiver, in the order given."""
+def present_keys(facts, keys) -> frozenset:
+    """Which of the record keys ``keys`` the district's records (``facts``, after derivation) hold. A key standing
+    for a list (``class:DD001/*``) is there when its school is; ``class:*``, ``document:*``, always."""
+    keys = set(keys)
+    if not keys:
+        return frozenset()
+    held = {r.key for records in facts.records.values() for r in records}
+    out = set()
+    for key in keys:
+        if key in held or (key.endswith(":*")):
+            out.add(key)
+        elif key.endswith("/*") and ":" in key:
+            school = key[key.index(":") + 1:-2]
+            if f"school:{school}" in held:
+                out.add(key)
+    return frozenset(out)
+
+
+def absent_records(waivers: tuple[Waiver, ...], present: dict, as_of: _dt.date) -> list[Problem]:
+    """W-SCOPE at each record key that a waiver in force names and its district's submission does not hold
+    (``present``: district -> the named keys it holds; a district that sent nothing is not in it: its verdicts say
+    so). Such a waiver would silently waive nothing — a misspelt class, or one renumbered since it was approved."""
+    problems = []
+    for w in waivers:
+        if not w.records or w.district not in present or not w.valid_from <= as_of <= w.valid_until:
+            continue
+        for key, (line, column, path) in zip(w.records, w.records_at or [(w.line, 0, "")] * len(w.records)):
+            if key not in present[w.district]:
+                problems.append(Problem(w.file, line, column, "W-SCOPE", msg("waiver.record-absent", record=key, district=w.district), path))
+    return problems
+
+
+def apply(verdicts: list[dict], waivers: tuple[Waiver, ...], as_of: _dt.date, present: dict | None = None) -> list[dict]:
+    """Apply ``waivers`` to ``verdicts`` in place; one report per waiver, in the order given. ``present``: the
+    districts that submitted (district -> the record keys named that they hold); None: not known."""
     reports = []
     for w in waivers:
         scoped = [v for v in verdicts if v["district"] == w.district and v["check"] in w.checks]
@@ -43,19 +80,21 @@ def apply(verdicts: list[dict], waivers: tuple[Waiver, ...], as_of: _dt.date) ->
                     report["applied_to"].append(v["check"])
             report["status"] = "applied" if report["applied_to"] else "unused"
             if not report["applied_to"]:
-                report["unused"] = ("no_verdict" if not scoped else "records_not_failing" if w.records and open_
-                                    else "nothing_to_waive")
+                report["unused"] = ("no_verdict" if not scoped
+                                    else "not_submitted" if w.records and present is not None and w.district not in present
+                                    else "records_not_failing" if w.records and open_ else "nothing_to_waive")
         reports.append(report)
     return reports
 
 
-def apply_by_district(verdicts_of: Callable[[str], list[dict]], waivers: tuple[Waiver, ...], as_of: _dt.date) -> list[dict]:
+def apply_by_district(verdicts_of: Callable[[str], list[dict]], waivers: tuple[Waiver, ...], as_of: _dt.date,
+                      present: dict | None = None) -> list[dict]:
     """:func:`apply`, one district at a time: ``verdicts_of(district)`` gives that district's verdicts as a list
     to change in place (the audit keeps each district's verdicts encoded apart); the reports in the order given."""
     reports: list[dict | None] = [None] * len(waivers)
     for district in dict.fromkeys(w.district for w in waivers):
         mine = [i for i, w in enumerate(waivers) if w.district == district]
-        for i, report in zip(mine, apply(verdicts_of(district), tuple(waivers[i] for i in mine), as_of)):
+        for i, report in zip(mine, apply(verdicts_of(district), tuple(waivers[i] for i in mine), as_of, present)):
             reports[i] = report
     return reports
 

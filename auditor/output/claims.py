@@ -6,7 +6,8 @@ folder if need be and locks it (``flock`` on the folder itself, released by the 
 by ``kill -9``), so a second run writing to the same folder at the same time is refused with ``U-OUT`` instead of
 mixing its files with the first's. A run that fails removes the folders it created (parents of --out included); a
 temporary of ours left by a killed run (``.auditor-*.part``, and ``.tmp-*.part`` of earlier versions) is removed
-by the next run that claims the folder.
+by the next run that claims the folder. :func:`refuse_input_folders` keeps the folder away from the run's inputs
+(``U-OUT``): never a folder read from, nor inside one, nor the folder of a file given.
 """
 from __future__ import annotations
 
@@ -52,6 +53,31 @@ def check_folder_name(out: str) -> str:
     if home != "/" and real == home:
         raise refuse(out, "U-ARGS", msg("out.home"))
     return real
+
+
+def _within(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder.rstrip("/") + "/")
+
+
+def refuse_input_folders(out: str, read_folders=(), holding_files=()) -> None:
+    """U-OUT when the output folder ``out`` would put the reports among the run's inputs.
+
+    ``read_folders`` are folders whose files the run reads (a folder given as a submission, a ``--policies`` path and
+    every pack in it, the waivers folder): ``out`` may be none of them nor lie inside one (a folder inside a
+    submission folder is read as a submission when the folder's contents are named, ``audit subm/*``; one inside a
+    folder of packs, as a pack). ``holding_files`` are files read where they are (a submission file given, the
+    ``--settings`` file): ``out`` may not be the folder holding one. A folder above the inputs is allowed: reports go
+    only into ``out`` itself, never into its subfolders. Compared by real path (links resolved); nothing is created.
+    """
+    real = os.path.realpath(out)
+    folders = [(f, os.path.realpath(f)) for f in read_folders if f]
+    same = [f for f, inputs in folders if real == inputs] + \
+        [f for f in holding_files if f and real == os.path.dirname(os.path.realpath(f))]
+    if same:  # the input named is the nearest: a pack before the folder of packs holding it
+        raise refuse(out, "U-OUT", msg("out.input-folder", input=excerpt(same[0], 200)))
+    for folder, inputs in folders:
+        if _within(real, inputs):
+            raise refuse(out, "U-OUT", msg("out.inside-input", input=excerpt(folder, 200)))
 
 
 @dataclass

@@ -5,7 +5,9 @@ Each file holds ``waivers:``, a list; each waiver names its approving document (
 check of the clause —, optionally the ``pack`` meant (its id or 文号: required when the clause number is in more
 than one pack) and only some ``records`` by their keys in findings.json) and ``valid_from`` /
 ``valid_until``. The files are validated like policies: against ``auditor/schemas/waiver.schema.json`` with
-file, line and column (``W-SCHEMA``); an unknown district, check or clause is ``W-SCOPE`` with a did-you-mean;
+file, line and column (``W-SCHEMA``); an unknown district, check or clause is ``W-SCOPE`` with a did-you-mean, and
+so is a record key that names no record, or a record of another kind than the checks judge (:func:`record_kind`; a
+well-formed key the district's submission does not hold is W-SCOPE at audit time, :func:`auditor.evaluate.waive.absent_records`);
 ``valid_until`` before ``valid_from`` is ``W-DATES``; two waivers that cover the same check of the same district
 (and the same records, or all of them) on some same day are ``W-OVERLAP`` at the second, naming the first; an id
 used twice is ``W-DUPLICATE-ID``.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from dataclasses import dataclass
 
 from auditor.dates import real_date
@@ -28,9 +31,45 @@ from auditor.intake.loader import load_partial
 from auditor.intake.textfile import folder_names, link_outside
 from auditor.model import PolicySet, plan
 from auditor.rules.packs import PACK_FILE
-from auditor.texts import msg
+from auditor.texts import Msg, msg
 
 DEFAULT_FOLDER = "waivers"  # beside the folder of policy packs; used when it exists
+
+# a record's key as findings.json writes it (auditor/intake/submission.py, evaluate/records.py, completeness.py):
+# class:SCHOOL/CLASS, school:SCHOOL, school_stage:SCHOOL/primary|junior, document:N (its place in the list),
+# district, city; "*" for the list itself (class:SCHOOL/*, class:*, document:*: a list the submission lacks)
+_SCHOOL = re.compile(r"[^\s/\\]{1,40}")  # the submission schema's school id: no space, no slash
+STAGES = ("primary", "junior")
+
+
+def record_kind(key: str) -> str | None:
+    """The kind of record ``key`` names (class, school, school_stage, document, district, city), or None when it
+    is not a record key at all."""
+    kind, colon, rest = key.partition(":")
+    if not colon:
+        return kind if kind in ("district", "city") else None
+    if rest == "*" and kind in ("class", "school", "school_stage", "document"):
+        return kind
+    if kind in ("class", "school_stage"):
+        school, slash, item = rest.partition("/")
+        if not slash or not _SCHOOL.fullmatch(school) or not item or len(item) > 40:  # a class id: any text
+            return None
+        return kind if kind == "class" or item in STAGES + ("*",) else None
+    if kind == "school":
+        return kind if _SCHOOL.fullmatch(rest) else None
+    if kind == "document":
+        return kind if rest.isascii() and rest.isdigit() else None
+    return None
+
+
+def record_key_problem(key: str, kinds) -> Msg | None:
+    """Why ``key`` can name no record of a check judging ``kinds`` (malformed, or of another kind), else None."""
+    kind = record_kind(key)
+    if kind is None:
+        return msg("waiver.record-key", record=key)
+    if kind not in kinds:
+        return msg("waiver.record-kind", record=key, kind=kind, kinds="、".join(sorted(kinds)))
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,6 +85,7 @@ class Waiver:
     reason: str
     valid_from: _dt.date
     valid_until: _dt.date
+    records_at: tuple = ()  # (line, column, path) of each of ``records`` in its file
 
     @property
     def source(self) -> str:
@@ -168,6 +208,17 @@ def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, 
         elif pack is not None and not covered:
             bad("clause", msg("waiver.clause-pack", clause=scope["clause"], pack=scope["pack"], others="、".join(owners)))
             ok = False
+    records_at = []
+    if ok and "records" in scope:  # each key a record the checks covered judge: a misspelt one would waive nothing
+        kinds = {checks[c].over for c in covered}
+        for i, key in enumerate(scope["records"]):
+            where = at + ("scope", "records", i)
+            line, column = document.where(where)
+            records_at.append((line, column, path_text(where)))
+            problem = record_key_problem(key, kinds)
+            if problem is not None:
+                collector.add("W-SCOPE", problem, line, column, path_text(where))
+                ok = False
     valid_from = _date(item["valid_from"], collector, document, at + ("valid_from",))
     valid_until = _date(item["valid_until"], collector, document, at + ("valid_until",))
     signed = _date(item["document"]["date"], collector, document, at + ("document", "date"))
@@ -180,7 +231,7 @@ def _build(item: dict, at: tuple, document, collector: Collector, checks: dict, 
         return None
     line, _ = document.where(at)
     return Waiver(item["id"], document.file, line, scope["district"], covered, dict(scope), tuple(scope.get("records", ())),
-                  dict(item["document"]), item["reason"], valid_from, valid_until)
+                  dict(item["document"]), item["reason"], valid_from, valid_until, tuple(records_at))
 
 
 def _overlap(a: Waiver, b: Waiver) -> bool:

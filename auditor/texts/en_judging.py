@@ -38,9 +38,16 @@ EN_JUDGING = {
     "waiver.expired": "waiver EXPIRED (valid until {until}), not applied: {checks}",
     "waiver.not-yet-valid": "waiver not yet valid (from {since}), not applied",
     "waiver.unused": "waiver unused: nothing it covers fails or lacks data",
+    "waiver.unused-records": "waiver unused: the records it names ({records}) pass or are not applicable; none of them fails or lacks data",
+    "waiver.unused-not-submitted": "waiver unused: {district} sent no submission, so the records it names ({records}) cannot be checked",
+    "waiver.unused-no-verdict": "waiver unused: the checks it covers give this district no verdict",
+    "waiver.record-key": '"{record}" is not a record key: write it as findings.json does, e.g. class:SCHOOL/CLASS, school:SCHOOL, school_stage:SCHOOL/primary, document:N, district',
+    "waiver.record-kind": 'record "{record}" is a {kind} record but the checks covered judge {kinds} records: the waiver would waive nothing',
+    "waiver.record-absent": 'the record "{record}" is not in {district}\'s submission: the waiver would waive nothing; check the key',
     # auditor explain's arguments (auditor/explain.py)
     "explain.check": 'no check "{check}" in the policies{hint}',
     "explain.district": 'unknown district "{district}"{hint}',
+    "explain.item-kind": 'check "{check}" judges {kinds} records; "{record}" is a {kind} record',
     "explain.city-check": 'check "{check}" is not judged for {district} (it is a city-wide check)',
     "explain.district-check": 'check "{check}" is not judged for {district} (it is a district check)',
 }

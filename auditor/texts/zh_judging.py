@@ -38,9 +38,17 @@ ZH_JUDGING = {
     "waiver.expired": "豁免已过期（有效期至{until}），未予适用：{checks}",
     "waiver.not-yet-valid": "豁免尚未生效（自{since}起），未予适用",
     "waiver.unused": "豁免未使用：所涉事项无未达标或数据缺失的记录",
+    "waiver.unused-records": "豁免未使用：所列记录（{records}）均已达标或不适用，不在未达标或数据缺失的记录之列",
+    "waiver.unused-not-submitted": "豁免未使用：{district}未报送材料，无从核对所列记录（{records}）",
+    "waiver.unused-no-verdict": "豁免未使用：所涉检查项对该区县（市）没有结论",
+    # a waiver's records (auditor/rules/waivers.py at load, auditor/audit.py against the submissions)
+    "waiver.record-key": "“{record}”不是记录键：应与结论文件“findings.json”中的写法相同，如“class:学校代码/班级编号”“school:学校代码”“school_stage:学校代码/primary”“document:序号”“district”",
+    "waiver.record-kind": "记录“{record}”是 {kind} 记录，而所涉检查项判定的是 {kinds} 记录，豁免不会生效",
+    "waiver.record-absent": "所列记录“{record}”不在{district}的报送材料中，豁免不会生效；请核对记录键",
     # auditor explain's arguments (auditor/explain.py)
     "explain.check": "政策中没有检查项“{check}”{hint}",
     "explain.district": "未知的区县（市）“{district}”{hint}",
+    "explain.item-kind": "检查项“{check}”判定的是 {kinds} 记录，“{record}”是 {kind} 记录",
     "explain.city-check": "检查项“{check}”不对{district}判定（它是全市的检查项）",
     "explain.district-check": "检查项“{check}”不对{district}判定（它是各区县的检查项）",
 }

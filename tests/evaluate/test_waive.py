@@ -142,3 +142,71 @@ def test_a_paged_city_summary_keeps_the_waiver_table(audited, monkeypatch):
     assert sorted(i for _, i in rows(files["index.html"])) == sorted(w["id"] for w in waived["waivers"])
     on_pages = [i for name in sorted(files) if name.startswith("summary-") for _, i in rows(files[name])]
     assert sorted(on_pages) == sorted(w["id"] for w in waived["waivers"])
+
+
+# A waiver naming a record that does not exist: it was reported "unused: nothing it covers fails or lacks data" while
+# large-classes.56 failed for 大东区, the record named not being there at all, and its line printed at a shortened path.
+# Now a key that the district's submission does not hold is W-SCOPE at its line (exit 2, nothing written) for a waiver
+# in force; every other unused waiver is worded by why; the stderr lines name the waiver file as given.
+def _waivers_naming(tmp_path, records: str, until: str = "2023-03-31"):
+    folder = tmp_path / "w" / "a1"
+    folder.mkdir(parents=True)
+    text = open(os.path.join(WAIVERS, "2022.yaml"), encoding="utf-8").read()
+    text = text.replace("records: [class:DD001/2-1]", f"records: [{records}]").replace("valid_until: 2023-03-31", f"valid_until: {until}")
+    (folder / "2022.yaml").write_text(text, encoding="utf-8")
+    return folder, text[:text.index("id: dd-one-class")].count("\n") + 4  # the scope's line
+
+
+NAMED = [  # (case, records, valid_until, submissions, exit status, stderr fragments, dd-one-class's status and reason)
+    ("a class that does not exist", "class:DD001/9-9", "2023-03-31", [FIXTURES], 2,
+     ["W-SCOPE: 所列记录“class:DD001/9-9”不在大东区的报送材料中"], None),
+    ("a school that does not exist, with one that does", "class:DD001/2-1, class:DD099/2-1", "2023-03-31", [FIXTURES], 2,
+     ["W-SCOPE: 所列记录“class:DD099/2-1”不在大东区的报送材料中"], None),
+    ("a document key on a class check", "class:DD001/2-1, document:999", "2023-03-31", [FIXTURES], 2,
+     ["W-SCOPE: 记录“document:999”是 document 记录"], None),  # refused as the waivers load
+    ("a class that passes", "class:DD001/2-2", "2023-03-31", [FIXTURES], 0,
+     ["dd-one-class: 豁免未使用：所列记录（class:DD001/2-2）均已达标或不适用"], ("unused", "records_not_failing")),
+    ("a class that does not exist, the waiver expired", "class:DD001/9-9", "2022-12-30", [FIXTURES], 0,
+     ["dd-one-class: 豁免已过期"], ("expired", None)),
+    ("a district that sent nothing", "class:DD001/9-9", "2023-03-31", [os.path.join(FIXTURES, "01-hp.yaml")], 0,
+     ["dd-one-class: 豁免未使用：大东区未报送材料，无从核对所列记录（class:DD001/9-9）"], ("unused", "not_submitted")),
+    ("the class that fails", "class:DD001/2-1", "2023-03-31", [FIXTURES], 0, [], ("applied", None)),
+]
+
+
+@pytest.mark.parametrize("case, records, until, submissions, rc, fragments, outcome", NAMED, ids=[c[0] for c in NAMED])
+def test_a_waiver_naming_records(case, records, until, submissions, rc, fragments, outcome, tmp_path, capsys):
+    folder, line = _waivers_naming(tmp_path, records, until)
+    out = tmp_path / "o"
+    districts = ["--districts", "和平区,大东区"] if len(submissions) == 1 and submissions[0].endswith(".yaml") else []
+    assert main(["audit", *submissions, *districts, "--as-of", "2022-12-31", "--out", str(out), "--no-db", "--jobs", "2",
+                 "--engine", "reference", "--waivers", str(folder)]) == rc
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    if rc == 2:
+        assert all(x.startswith(f"{folder}/2022.yaml:{line}: W-SCOPE: ") for x in err.splitlines()), err
+        assert not out.exists()
+        return
+    for x in err.splitlines():  # every waiver not applied, at the file as given
+        assert x.startswith(f"{folder}/2022.yaml:"), x
+    report = next(w for w in json.loads((out / "findings.json").read_text(encoding="utf-8"))["waivers"] if w["id"] == "dd-one-class")
+    assert (report["status"], report.get("unused")) == outcome
+
+
+def test_a_waiver_for_records_of_a_district_is_checked_against_its_records(audited):
+    """The same in the library: a key the submission does not hold is a located W-SCOPE, whichever process audited it."""
+    from auditor.errors import PolicyError
+
+    policy_set, _, _ = audited
+    waivers = load_waivers(WAIVERS, policy_set)
+    dd = next(w for w in waivers if w.id == "dd-one-class")
+    assert waive.absent_records(waivers, {"大东区": frozenset({"class:DD001/2-1"})}, AS_OF) == []
+    (problem,) = waive.absent_records(waivers, {"大东区": frozenset()}, AS_OF)
+    assert (problem.file, problem.line, problem.code) == (dd.file, dd.records_at[0][0], "W-SCOPE")
+    assert waive.absent_records(waivers, {}, AS_OF) == []  # a district that sent nothing: its verdicts say so
+    import dataclasses
+    typo = dataclasses.replace(dd, records=("class:DD001/9-9",))
+    with pytest.raises(PolicyError):
+        Auditor(policy_set, "reference", (typo,)).audit(load_submissions([FIXTURES]), AS_OF)

@@ -172,8 +172,12 @@ def test_an_input_listed_in_the_manifest_is_never_removed(tmp_path, capsys):
     write_reports({"x.yaml": "district: 大东区\n"}, str(out))  # a previous run wrote this name
     sub = out / "x.yaml"
     sub.write_text((FIXTURES / "03-dd.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    assert main(["audit", str(sub), "--out", str(out), *DD]) == 0
+    write_reports({"b.html": "b"}, str(out), protect=(str(sub),))  # the writer's own rule: an input is kept
     assert sub.exists()
+    # an audit of it into its own folder is refused before anything is written (the output folder may not hold a
+    # submission file given), so the input stays as it was
+    assert main(["audit", str(sub), "--out", str(out), *DD]) == 2
+    assert sub.exists() and "U-OUT" in capsys.readouterr().err
 
 
 def test_temporaries_left_by_a_killed_run_are_removed_by_the_next(tmp_path):

@@ -65,6 +65,17 @@ CASES = [
      'is not in pack "national-2017-6" but in "shenyang-2019-23"', 5),
     ("a clause of another pack", GOOD.replace("check: layout.plan-filed", "clause: 二（一）1, pack: 教督〔2017〕6号"), "W-SCOPE",
      'no check of clause "二（一）1" in pack "教督〔2017〕6号"; the clause is in shenyang-2019-23', 5),
+    # a record key that can name no record: was accepted, and the waiver then reported unused as if the record passed
+    ("a record key that is no key", GOOD.replace("浑南区, check: layout.plan-filed", "大东区, check: large-classes.56, records: [bogus]"),
+     "W-SCOPE", '"bogus" is not a record key', 5),
+    ("a class key without its school", GOOD.replace("浑南区, check: layout.plan-filed", "大东区, check: large-classes.56, records: [class:2-1]"),
+     "W-SCOPE", '"class:2-1" is not a record key', 5),
+    ("a record of another kind", GOOD.replace("浑南区, check: layout.plan-filed", "大东区, check: large-classes.56, records: [school:DD001]"),
+     "W-SCOPE", 'record "school:DD001" is a school record but the checks covered judge class records', 5),
+    ("a bad key at its own line", GOOD.replace("scope: {district: 浑南区, check: layout.plan-filed}",
+                                               "scope:\n      district: 大东区\n      check: large-classes.56\n      records:\n"
+                                               "        - class:DD001/2-1\n        - document:first"),
+     "W-SCOPE", '"document:first" is not a record key', 10),
 ]
 
 
@@ -143,3 +154,23 @@ def test_the_default_folder_is_beside_the_folder_of_packs(tmp_path):
     (tmp_path / "waivers").mkdir()
     assert default_folder([str(packs)]) == str(tmp_path / "waivers")
     assert default_folder([str(packs / "city")]) == str(tmp_path / "waivers")
+
+
+# record keys as findings.json writes them (auditor/intake/submission.py, evaluate/records.py, completeness.py)
+RECORD_KEYS = [
+    ("class:DD001/2-1", "class"), ("class:DD001/一年级（1）班", "class"), ("class:DD001/*", "class"), ("class:*", "class"),
+    ("school:DD001", "school"), ("school:*", "school"), ("school_stage:DD001/primary", "school_stage"),
+    ("school_stage:DD001/junior", "school_stage"), ("document:0", "document"), ("document:12", "document"),
+    ("document:*", "document"), ("district", "district"), ("city", "city"),
+    ("bogus", None), ("", None), ("class:DD001", None), ("class:/2-1", None), ("class:DD001/", None), ("class:DD 001/2-1", None),
+    ("Class:DD001/2-1", None), ("school:DD001/2-1", None), ("school:", None), ("school_stage:DD001/senior", None),
+    ("document:first", None), ("document:-1", None), ("document:１", None), ("districts", None), ("district:大东区", None),
+    ("class:DD001/" + "x" * 41, None),
+]
+
+
+@pytest.mark.parametrize("key, kind", RECORD_KEYS)
+def test_record_keys(key, kind):
+    from auditor.rules.waivers import record_kind
+
+    assert record_kind(key) == kind
