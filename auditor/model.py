@@ -287,8 +287,8 @@ class Facts:
     notes: dict = field(default_factory=dict)  # measure id -> {"status": ..., "evidence": [...]}
     sample_data: bool = False
     gaps: dict = field(default_factory=dict)  # kind -> [(placeholder Record, reason)]: records declared but absent
-    # (record key, field) -> the exact value (a Fraction) of a figure derived by division, of which the record holds
-    # the float (evaluate/records.py): a school's share of a combined school's resources, a computed ratio
+    # (record key, field) -> the exact value, (numerator, denominator > 0), of a figure derived by division, of which
+    # the record holds the float (evaluate/records.py): a school's share of a combined school's resources, a ratio
     exact: dict = field(default_factory=dict)
 
     def gap_reasons(self) -> dict:

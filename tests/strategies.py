@@ -325,6 +325,10 @@ def _repair(value, stage=None):
     return value
 
 
+_PARTS = tuple((name, prop["x-part-of"]) for defname in ("figures", "school")
+               for name, prop in DEFS[defname].get("properties", {}).items() if "x-part-of" in prop)
+
+
 def agree(record: dict) -> None:
     """Declared counts that agree (the intake's content checks): grades 1-9 within a school's pupils (all
     of them in a primary, junior or nine-year school), the enrolled disabled children within the
@@ -337,6 +341,9 @@ def agree(record: dict) -> None:
     stage_split(record)
     if "disabled_enrolled" in record and "disabled_school_age" in record:
         record["disabled_enrolled"] = min(record["disabled_enrolled"], record["disabled_school_age"])
+    for part, whole in _PARTS:  # a count that is a part of another (x-part-of) no more than it
+        if isinstance(record.get(part), int) and isinstance(record.get(whole), int) and record[part] > record[whole]:
+            record[part] = record[whole]
     parts = ("disabled_in_regular_classes", "disabled_in_special_schools", "disabled_home_taught")
     if "disabled_enrolled" in record and all(p in record for p in parts) and \
             sum(record[p] for p in parts) != record["disabled_enrolled"]:

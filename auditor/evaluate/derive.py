@@ -14,13 +14,14 @@ kind is ``missing``.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import compress
 
 from auditor.evaluate.completeness import RECORDS, find_gaps, judge_gap
 from auditor.rules import expr
 from auditor.model import Facts, Measure, Record, plan
 from auditor.evaluate.records import STAGE, derive_records, explainer
-from auditor.evaluate.spread import weighted_cv
+from auditor.evaluate.spread import exact, weighted_cv
 
 
 def _unknown(record: Record, node: expr.Node | None, names: list[str]) -> list[str]:
@@ -58,6 +59,25 @@ def applies(where: expr.Node | None, records: list[Record]) -> list | None:
 
 def _lacking(record: Record, missing: list) -> dict:
     return {"key": record.key, **record.ident, "missing": missing}
+
+
+def _near_a_limit(value) -> bool:
+    """Whether a CV worked from the figures' floats lies within a rounding error of a decimal of nine places or
+    fewer (a limit, 0.45, is one): then it is worked again from the figures' exact values (:func:`_exactly`), so
+    that a CV exactly at its limit is at it, and one a hair above it is above. Elsewhere the floats decide the same."""
+    return value is not None and abs(value - round(value, 9)) <= 1e-12
+
+
+def _exactly(numbers: list, keys: list, measure: Measure, exact_of: dict) -> list:
+    """``numbers`` ((figure, weight) pairs or figures) with each figure derived by division replaced by its exact
+    value (``Facts.exact``: an integer pair, as a Fraction here), the others read as the decimals they print as."""
+    def exact_value(key, name, value):
+        pair = exact_of.get((key, name))
+        return Fraction(*pair) if pair is not None else exact(value)
+
+    if measure.weight:
+        return [(exact_value(k, measure.value, x), exact_value(k, measure.weight, p)) for (x, p), k in zip(numbers, keys)]
+    return [(exact_value(k, measure.value, x), 1) for x, k in zip(numbers, keys)]
 
 
 def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None, filtered=None, exact_of=None) -> dict:
@@ -103,7 +123,7 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
         names = [measure.value] + ([measure.per] if measure.per else []) + ([measure.weight] if measure.weight else [])
         getters = [expr.getter(n) for n in names]
         weighted = bool(measure.weight)
-        exactly = exact_of if agg == "cv" and exact_of else None
+        counted = [] if agg == "cv" and exact_of else None  # the records behind a CV, for its exact recheck
         for record in applicable:
             data = record.data
             values = [get(data) for get in getters]
@@ -111,11 +131,9 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
                 absent = _unknown(record, None, names)
                 lacking.append(_lacking(record, explain(record, absent) if explain else absent))
                 continue
-            if exactly is not None:  # the figure as worked, not its float
-                values[0] = exactly.get((record.key, measure.value), values[0])
-                if weighted:
-                    values[-1] = exactly.get((record.key, measure.weight), values[-1])
             numbers.append((values[0], values[-1]) if weighted else values[0])
+            if counted is not None:
+                counted.append(record.key)
             if measure.per:
                 per_total += values[1]
     if lacking:
@@ -131,6 +149,8 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
         return {"status": "empty", "reason": {"code": "no_applicable_records", "kind": measure.of}}
     if agg == "cv":  # over no school, zero pupils or a zero mean: undefined, and missing at the check, never a pass
         spread = weighted_cv(numbers)
+        if counted and _near_a_limit(spread["value"]):
+            spread = weighted_cv(_exactly(numbers, counted, measure, exact_of))
         details = {k: v for k, v in spread.items() if k not in ("value", "reason")}
         if spread["value"] is None:
             return {"status": "empty", "reason": spread["reason"], **details}

@@ -56,15 +56,15 @@ def _stage_pupils(data: dict) -> dict:
 
 def _split(data: dict, split, share: Fraction, integral: bool, exact_of: dict, key: str) -> dict:
     """The school's ``split`` resources times its stage's ``share``, each correctly rounded to a float; the exact
-    products go into ``exact_of`` under (``key``, field). With whole pupil counts the share is a fraction of
-    integers, and each float is worked as one integer quotient (the float of the same rational
-    ``float(exact(value) * share)`` is); otherwise through Fractions, as it reads."""
+    products go into ``exact_of`` under (``key``, field), as (numerator, denominator > 0) integer pairs. With whole
+    pupil counts the share is a fraction of integers, and each float is worked as one integer quotient (the float
+    of the same rational ``float(exact(value) * share)`` is); otherwise through Fractions, as it reads."""
     if not integral:
         out = {}
         for f in split:
             if data.get(f) is not None:
                 product = exact(data[f]) * share
-                exact_of[(key, f)] = product
+                exact_of[(key, f)] = (product.numerator, product.denominator)
                 out[f] = float(product)
         return out
     top, bottom = share.numerator, share.denominator
@@ -74,7 +74,7 @@ def _split(data: dict, split, share: Fraction, integral: bool, exact_of: dict, k
         if value is not None:
             n, d = ratio(value)
             out[f] = (n * top) / (d * bottom)
-            exact_of[(key, f)] = Fraction(n * top, d * bottom)
+            exact_of[(key, f)] = (n * top, d * bottom)
     return out
 
 
@@ -114,7 +114,8 @@ def stage_records(facts: Facts) -> list[Record]:
 
 def compute_fields(facts: Facts, computed) -> None:
     """Each computed field on the records of its kind (in place); absent where it is undefined. A float result of
-    arithmetic is the exact result rounded once (:func:`_exact`), the exact value kept in ``facts.exact``."""
+    arithmetic is the exact result rounded once (:func:`_exact`), the exact value kept in ``facts.exact`` as an
+    integer pair."""
     for c in computed:
         value_of = expr.compile_expr(c.value)
         exactly = _exact(c.value) if _arithmetic(c.value) else None
@@ -127,11 +128,14 @@ def compute_fields(facts: Facts, computed) -> None:
                 continue
             if exactly is not None and type(value) is float:
                 worked = exactly(data, record.key, facts.exact)
+                try:
+                    value = worked[0] / worked[1] if worked is not None else value
+                except OverflowError:  # beyond a float: the float evaluation's value stands
+                    worked = None
                 if worked is None:
                     facts.exact.pop((record.key, c.id), None)
                 else:
                     facts.exact[(record.key, c.id)] = worked
-                    value = float(worked)
             data[c.id] = value
 
 
@@ -143,13 +147,14 @@ def _arithmetic(node) -> bool:
 
 
 def _exact(node):
-    """``(data, key, exact_of) -> Fraction or None``: the arithmetic of ``node`` worked exactly, each field's value
-    as ``exact_of`` has it under (key, field) (a figure derived by division) or else as the decimal it prints as.
+    """``(data, key, exact_of) -> (numerator, denominator > 0) or None``: the arithmetic of ``node`` worked exactly
+    in integers (no Fraction per record: a national audit works millions), each field's value as ``exact_of`` has it
+    under (key, field) (a figure derived by division) or else as the decimal it prints as (:func:`spread.ratio`).
     None where the float evaluation has a value but this cannot say (a value that is not a finite number): the
     float stands then. Called only where the float evaluation gave a number, so no input is absent and no divisor
-    is zero."""
+    is zero. The float of the pair, ``n / d``, is correctly rounded (Python divides integers so)."""
     if isinstance(node, expr.Const):
-        constant = exact(node.value)
+        constant = ratio(node.value)
         return lambda data, key, exact_of: constant
     if isinstance(node, expr.Field):
         get, name = expr.getter(node.path), node.path
@@ -161,9 +166,9 @@ def _exact(node):
             value = get(data)
             kind = type(value)
             if kind is int:
-                return Fraction(value)
+                return value, 1
             if kind is float and value - value == 0:  # finite
-                return exact(value)
+                return ratio(value)
             return None
         return field
     left, right, op = _exact(node.left), _exact(node.right), node.op
@@ -173,13 +178,16 @@ def _exact(node):
         b = right(data, key, exact_of) if a is not None else None
         if b is None:
             return None
+        (an, ad), (bn, bd) = a, b
         if op == "+":
-            return a + b
+            return an * bd + bn * ad, ad * bd
         if op == "-":
-            return a - b
+            return an * bd - bn * ad, ad * bd
         if op == "*":
-            return a * b
-        return a / b if b != 0 else None
+            return an * bn, ad * bd
+        if bn == 0:
+            return None
+        return (an * bd, ad * bn) if bn > 0 else (-an * bd, -ad * bn)
     return arith
 
 

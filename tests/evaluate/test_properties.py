@@ -89,7 +89,7 @@ def auditor(engine: str, check_id: str | None = None) -> Auditor:
     """
     key = (engine, check_id)
     if key not in AUDITORS:
-        AUDITORS[key] = Auditor(only(check_id), engine)
+        AUDITORS[key] = Auditor(only(check_id), engine, whole_city=True)  # the example's districts are its city
     return AUDITORS[key]
 
 
