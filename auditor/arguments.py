@@ -9,6 +9,7 @@ import re
 from auditor.dates import real_date, today
 from auditor.errors import Problem, UsageError, hint
 from auditor.model import plan
+from auditor.output.report import DEFAULT_RECTIFY_DAYS
 from auditor.output.settings import load_settings, make_issue, number_problem
 from auditor.rules.waivers import default_folder as default_waivers, load_waivers
 from auditor.texts import msg, render as words
@@ -43,9 +44,6 @@ def parse_districts(text: str | None, option: str = "--districts") -> list[str] 
     if twice:  # it would be counted twice in city-wide figures
         raise UsageError(Problem(option, 0, 0, "U-ARGS", msg("args.district-twice", name=twice[0])))
     return names
-
-
-DEFAULT_RECTIFY_DAYS = 30
 
 
 def parse_rectify_days(text: str | None) -> int:
