@@ -64,6 +64,8 @@ def _copy(policy: dict, i: int) -> dict:
             if key in c:
                 text = renamed(c[key])
                 c[key] = _loosen(text, i % 25) if key == "require" else text
+        if "compare" in c:  # a discrepancy check compares a reported figure with a measure, read by name
+            c["compare"] = {k: renamed(v) if isinstance(v, str) else v for k, v in c["compare"].items()}
         if "message" in c:  # a message prints the measures it names: renamed with them (else it names none given)
             c["message"] = {lang: renamed(text) for lang, text in c["message"].items()}
         checks.append(c)
