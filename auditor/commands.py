@@ -32,7 +32,7 @@ from auditor.rules.coverage import coverage, render_json, render_text
 from auditor.rules.lint import lint
 from auditor.rules import revisions
 from auditor.rules.policies import load_policies
-from auditor.rules.packs import PACK_FILE
+from auditor.rules.packs import pack_folders
 from auditor.rules.waivers import default_folder as default_waivers, waiver_files
 from auditor.store import db, history, query, record, text, views
 from auditor.texts import msg, render as words
@@ -60,13 +60,10 @@ def input_folders(args) -> tuple[list[str], list[str]]:
     submissions = list(getattr(args, "submissions", ()))
     policies = list(args.policies)
     folders = [p for p in submissions if os.path.isdir(p)] + policies
-    for path in policies:  # a folder of packs: each pack in it (a folder that cannot be listed is the loader's P-NONE)
-        if os.path.isdir(path) and not os.path.isfile(os.path.join(path, PACK_FILE)):
-            try:
-                names = sorted(os.listdir(path))
-            except OSError:
-                continue
-            folders += [os.path.join(path, n) for n in names if os.path.isfile(os.path.join(path, n, PACK_FILE))]
+    try:  # every pack, found as the loader finds them (a folder of packs: each pack in it)
+        folders += [f for f in pack_folders(policies) if f not in folders]
+    except PolicyError:
+        pass  # the loader reports what is wrong with the policies, once the output folder is known to be safe
     if "waivers" in vars(args):
         folders.append(args.waivers or default_waivers(args.policies))
     files = [p for p in submissions if not os.path.isdir(p)] + [getattr(args, "settings", None)]

@@ -69,15 +69,14 @@ def _near_a_limit(value) -> bool:
 
 
 def _exactly(numbers: list, keys: list, measure: Measure, exact_of: dict) -> list:
-    """``numbers`` ((figure, weight) pairs or figures) with each figure derived by division replaced by its exact
-    value (``Facts.exact``: an integer pair, as a Fraction here), the others read as the decimals they print as."""
+    """A CV's (figure, weight) pairs (a cv measure always has a weight) with each figure derived by division
+    replaced by its exact value (``Facts.exact``: an integer pair, as a Fraction here), the others read as the
+    decimals they print as."""
     def exact_value(key, name, value):
         pair = exact_of.get((key, name))
         return Fraction(*pair) if pair is not None else exact(value)
 
-    if measure.weight:
-        return [(exact_value(k, measure.value, x), exact_value(k, measure.weight, p)) for (x, p), k in zip(numbers, keys)]
-    return [(exact_value(k, measure.value, x), 1) for x, k in zip(numbers, keys)]
+    return [(exact_value(k, measure.value, x), exact_value(k, measure.weight, p)) for (x, p), k in zip(numbers, keys)]
 
 
 def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None, filtered=None, exact_of=None) -> dict:
