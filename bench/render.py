@@ -11,6 +11,9 @@ progress hook; the findings frozen out of the cyclic collector, as the render wo
 findings.json, each district's pages (district report, notice, assessment pages),
 the city summary. Printed: CPU seconds per part kind, per district, and the bytes of HTML with a digest of every
 file, findings.xlsx included (the same digest before and after a change: the same documents, byte for byte).
+Then findings.xlsx against its floor (XlsxWriter alone writing the same cells), and the same cells written in
+XlsxWriter's default shared-string mode in a forked child: its CPU, file size and peak memory, the price of the
+constant-memory mode findings.xlsx is written in.
 
 ``--profile FILE`` writes a cProfile of one more pass (``python -m pstats FILE``, or ``-s tottime``).
 The load average is printed at the start and the end: other processes on the machine slow every figure.
@@ -125,6 +128,60 @@ def xlsx_floor(findings, policy_set, repeat: int) -> None:
           f"same {len(tape):,} cells (the floor) {floor:.2f}, ratio {ours / floor:.2f} "
           f"({1e6 * ours / len(tape):.1f} / {1e6 * floor / len(tape):.1f} µs a cell); "
           f"the floor's bytes {'are' if plain == data else 'are NOT'} ours; load average {os.getloadavg()[0]:.2f}")
+    shared = _shared_strings(source, fmt, tape, last)
+    print(f"the same cells with XlsxWriter's shared strings instead of constant memory (not what we write: every cell is "
+          f"held until the end): {shared['cpu']:.2f} CPU s ({shared['cpu'] / floor:.2f}× the floor), "
+          f"{shared['bytes'] / 2**20:.1f} MB against {len(data) / 2**20:.1f} MB, the process's peak resident memory "
+          f"{shared['grown'] / 2**20:+.0f} MB while writing; load average {os.getloadavg()[0]:.2f}")
+
+
+def _resident(field: str = "VmRSS:") -> int:
+    """This process's resident bytes now (or, with "VmHWM:", at its peak), from /proc/self/status."""
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) * 1024 for line in handle if line.startswith(field))
+
+
+def _shared_strings(source, fmt, tape, last) -> dict:
+    """The floor's cells written by XlsxWriter in its default mode (a shared string table, every cell held in memory
+    until ``close``), in a forked child so that its peak resident memory is its own: what constant memory costs in
+    CPU and file size, and what it saves in memory. Returns {"cpu", "bytes", "grown"} (grown: the child's peak
+    resident bytes while writing less its resident bytes before)."""
+    import xlsxwriter
+
+    from auditor.output.workbook import Book
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: write, report, leave without running the parent's clean-up
+        try:
+            os.close(read)
+            before = _resident()
+            with open("/proc/self/clear_refs", "w") as handle:
+                handle.write("5")  # the peak resident size starts again from now (Linux)
+            plain_workbook = xlsxwriter.Workbook
+
+            def shared(target, options):
+                return plain_workbook(target, {**options, "constant_memory": False})
+            xlsxwriter.Workbook = shared  # Book's one call; this child only
+            gc.collect()
+            gc.freeze()
+            start = time.process_time()
+            book = Book(source, fmt)
+            calls = [book.calls(ws) for ws in book.sheets]
+            formats = book.formats
+            for sheet, kind, row, col, value, key in tape:
+                calls[sheet][kind](row, col, value, formats.get(key))
+            written = book.finish(last)
+            cpu = time.process_time() - start
+            peak = _resident("VmHWM:")
+            os.write(write, f"{cpu} {len(written)} {peak - before}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        cpu, size, grown = handle.read().split()
+    os.waitpid(pid, 0)
+    return {"cpu": float(cpu), "bytes": int(size), "grown": int(grown)}
 
 
 def main(argv=None) -> int:
