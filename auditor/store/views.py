@@ -48,7 +48,7 @@ import json
 
 from auditor.model import clause_order, district_order, plan
 from auditor.store import identity, lifecycle, projection
-from auditor.store.history import audit_dict, kinds_zh, notice_dict
+from auditor.store.history import audit_dict, kinds_zh, notice_dict, stood_for_records
 from auditor.store.lifecycle import OPEN, STATES
 
 SEEN = (*OPEN, lifecycle.WAIVED)  # a finding the comparison lists when it is so at either audit
@@ -79,7 +79,7 @@ def _finding(h: DistrictHistory, fid: int, kinds: dict, state, was, now, audit: 
             "rounds_open": state.rounds, "rule_changed": state.rule_changed,
             "overdue_notices": [notice_dict(n) for n in state.overdue],
             "was": was.status if was else None, "now": now.status, "why": now.why,
-            **({"message": entry["message"]} if entry.get("message") else {}),
+            **({"message": entry["message"]} if entry.get("message") else {}), **stood_for_records(h, now, kinds),
             **({"waiver": h.waiver(fid, now.audit)} if now.status == lifecycle.WAIVED else {})}
 
 
