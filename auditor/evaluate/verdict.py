@@ -53,7 +53,7 @@ def _values(record: Record, rule: Rule, types: dict[str, str]) -> dict:
 def _message(check: Check, values: dict, dates: frozenset = frozenset()) -> dict:
     """The check's message per language; in Chinese, dates read as in an official document (2020年3月2日)."""
     zh = {k: zh_date(v) if k in dates and isinstance(v, str) and real_date(v) else v for k, v in values.items()}
-    return {"zh": render_message(check.message["zh"], zh), "en": render_message(check.message["en"], values)}
+    return {"zh": render_message(check.message["zh"], zh, "zh"), "en": render_message(check.message["en"], values, "en")}
 
 
 def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
