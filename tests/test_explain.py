@@ -68,6 +68,18 @@ def test_explain_late_and_never_in_words(capsys):
     assert any("not filed (due 2022-12-31)" in r["text"] for r in never["basis"])
 
 
+@pytest.mark.parametrize("lang, words, never", [
+    ("zh", "第2阶段（共2阶段），时限2022年12月31日，参数：全市优质教育资源覆盖面的目标值 100%", "参数：target"),
+    ("en", "step 2 of 2, due 2022-12-31; parameters: City-wide coverage of quality resources target 100%", "parameters: target"),
+])
+def test_a_schedules_parameter_reads_as_the_target_it_sets(capsys, audited, lang, words, never):
+    """The deadline in force names a step's parameter by the field it is compared with, formatted as that field
+    (a share: 100%), never by the policy's own name for it and its raw value (参数：target 1 on a Chinese report)."""
+    step = next(r["text"] for r in _explain(capsys, "--district", "沈阳市", "--check", "overall-goals.coverage",
+                                             "--lang", lang)["basis"] if r["label"] in ("适用时限", "Deadline in force"))
+    assert words in step and never not in step
+
+
 def test_explain_text_and_a_passing_item(capsys):
     assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.56",
                  "--item", "class:DD001/1-1", "--jobs", "1"]) == 0
