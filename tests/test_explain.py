@@ -11,7 +11,9 @@ from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.submissions import load_submissions
 from auditor.output.report import render
+from auditor.output.formatter import Formatter
 from auditor.output.views import pending_review
+from auditor.output.why import basis
 from auditor.rules.policies import load_policies
 
 from conftest import FIXTURES, POLICIES
@@ -110,6 +112,22 @@ def test_the_reports_carry_the_basis_and_the_days_late(audited):
     notice = re.sub(r"<[^>]+>", "", files["浑南区-整改通知.html"])
     assert "（逾期15天）" in notice and "（逾期5天）" in notice
     assert "未报送（应于" in notice
+
+
+@pytest.mark.parametrize("check, named", [
+    ("large-classes.self-report", "如：于洪区第2中学：班级台账（不全）"),          # a school's short class list
+    ("practice.room-share-50", "如：于洪区第10小学：有综合实践活动专用教室"),     # a school lacking a field
+    ("nat-resources.cv-sports-area-primary", "如：于洪区第5小学（小学段）：在校生数、学校类别"),  # a school's stage
+])
+def test_a_figure_that_cannot_be_worked_out_names_the_records_it_lacks(audited, check, named):
+    """判定依据's 计算依据 of a figure lacking data names each record as the report does (school, stage, what is
+    missing), never by its key (如：class:YH002/*, school:YH010, school_stage:YH005/primary)."""
+    policy_set, findings = audited
+    page = re.sub(r"<[^>]+>", "", render(findings, policy_set, "zh")["于洪区.html"])
+    v = _verdict(findings, "于洪区", check)
+    measure = next(r["text"] for r in basis(v, Formatter(policy_set, "zh")) if r["key"] == "measure")
+    assert named in measure and named in page
+    assert not re.search(r"如：(class|school|school_stage):", page)
 
 
 def test_a_self_report_that_differs_from_the_ledger_is_its_own_finding(capsys, audited):

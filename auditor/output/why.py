@@ -49,11 +49,11 @@ def step_text(step: dict, fmt: Formatter, check: str = "") -> str:
     return text
 
 
-def measure_text(m: dict, fmt: Formatter) -> str:
+def measure_text(m: dict, fmt: Formatter, evidence: dict | None = None) -> str:
     w = _w(fmt)
     label = fmt.label(m["id"])
     if "value" not in m:
-        return w["measure_none"].format(label=label, reason=fmt.reason(m.get("reason"))) + _lacking(m, fmt)
+        return w["measure_none"].format(label=label, reason=fmt.reason(m.get("reason"))) + _lacking(m, fmt, evidence or {})
     text = w["measure_value"].format(label=label, value=fmt.value(m["id"], m["value"]))
     if "numerator" in m:
         text += w["measure_ratio"].format(numerator=fmt.value(None, m["numerator"]), denominator=fmt.value(None, m["denominator"]))
@@ -71,11 +71,14 @@ def measure_text(m: dict, fmt: Formatter) -> str:
     return text
 
 
-def _lacking(m: dict, fmt: Formatter) -> str:
+def _lacking(m: dict, fmt: Formatter, evidence: dict) -> str:
+    """The records a measure lacks data from, named as the verdict's evidence names them (school, class, what is
+    missing), never by their keys (如：class:YH002/*)."""
     block = m.get("lacking")
     if not block or not block["count"]:
         return ""
-    return ("：" if fmt.lang == "zh" else ": ") + _w(fmt)["first"].format(n=block["count"], items=fmt.t["list_sep"].join(block["first"]))
+    items = fmt.t["list_sep"].join(_record(k, evidence, fmt, False) for k in block["first"])
+    return ("：" if fmt.lang == "zh" else ": ") + _w(fmt)["first"].format(n=block["count"], items=items)
 
 
 def _record(key: str, evidence: dict, fmt: Formatter, values: bool) -> str:
@@ -133,8 +136,10 @@ def basis(v: dict, fmt: Formatter, clauses: dict | None = None, full: bool = Fal
             add("requirement", fmt.requirement(v["requirement"]))
     if v.get("discrepancy"):
         add("discrepancy" if v["discrepancy"]["beyond"] else "consistent", discrepancy_text(v["discrepancy"], fmt))
+    lacking = {x["key"]: {**x, "problem": "missing"} for e in v["evidence"] for b in e.get("because") or []
+               for x in b.get("lacking") or [] if x.get("key")}  # the records a measure lacks data from, with their names
     for m in t.get("measures", []):
-        add("measure", measure_text(m, fmt))
+        add("measure", measure_text(m, fmt, lacking))
     if full:
         add("records", w["records_text"].format(**v["counts"]))
     evidence = {e["record"]: e for e in v["evidence"]}
