@@ -130,6 +130,21 @@ def test_a_figure_that_cannot_be_worked_out_names_the_records_it_lacks(audited, 
     assert not re.search(r"如：(class|school|school_stage):", page)
 
 
+@pytest.mark.parametrize("district, check, zh, en", [
+    ("沈北新区", "practice.room-share-50", "沈北新区有综合实践活动专用教室的学校占比35.7%，低于50%", "practice classroom 35.7%, below 50%"),
+    ("沈阳市", "overall-goals.coverage", "全市优质教育资源覆盖面为99.6%，未达到100%", "City-wide coverage 99.6%, below 100%"),  # its target too
+    ("铁西区", "safety.monitoring-full", "铁西区第3小学重点部位监控覆盖率95%，未全覆盖", "coverage 95%, not full"),
+    ("大东区", "nat-resources.primary-schools", "最低一项为标准的80.0%", "the lowest at 80.0% of its value"),  # (x * 100)|round(1)
+    ("皇姑区", "nat-resources.cv-multimedia-junior", "校际差异系数为0.565，高于0.45", "0.565, above 0.45"),  # not a share
+])
+def test_a_message_prints_a_share_as_the_reports_do(audited, district, check, zh, en):
+    """A share in a failing record's message reads as a percentage, as in the rest of the documents — the notices
+    told 沈北新区 占比0.357143，低于50% and 市教育局 覆盖面为0.996383，未达到1.0."""
+    _, findings = audited
+    message = next(e for e in _verdict(findings, district, check)["evidence"] if e["problem"] == "fail")["message"]
+    assert zh in message["zh"] and en in message["en"]
+
+
 def test_a_self_report_that_differs_from_the_ledger_is_its_own_finding(capsys, audited):
     """大东区 reports no class of 56 or more; its class ledger holds two: 数据不一致, both values and the records cited."""
     policy_set, findings = audited

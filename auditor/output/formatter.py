@@ -156,6 +156,19 @@ def percent(value: int | float) -> str:
     return text.rstrip("0").rstrip(".") + "%"
 
 
+def shares_printed(policy_set: PolicySet) -> dict[str, frozenset]:
+    """Check -> the names its message is rendered with that are shares (a rate, a proportion: 比例 fields, share
+    and ratio measures, a k-of-n check's lowest share, a schedule parameter compared with one), so that a message
+    prints them as the reports do (35.7%), never as the raw fraction (0.357143)."""
+    kinds = _field_kinds(policy_set)
+    shares = frozenset(path for path, kind in kinds.items() if kind == "percent")
+    out = {}
+    for c in policy_set.checks:
+        params = {k for step in c.steps for k in step.params}
+        out[c.id] = shares | {p for p, f in _compared(c.require, params).items() if f in shares}
+    return out
+
+
 def _compared(node, names: set) -> dict[str, str]:
     """In a requirement, the field each schedule parameter in ``names`` is compared with (``city_quality_coverage >=
     target``: target -> city_quality_coverage), so that the parameter reads as that field's value does (100%)."""

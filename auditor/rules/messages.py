@@ -84,6 +84,19 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 WORDS = {"zh": {True: "是", False: "否"}, "en": {True: "yes", False: "no"}}
 
 
+class Share(float):
+    """A share handed to a message (0.357143): prints as the reports show it (``text``: 35.7%); any arithmetic on
+    it (``(rate * 100)|round(1)``) is on the plain number."""
+
+    def __new__(cls, value: float, text: str):
+        share = super().__new__(cls, value)
+        share.text = text
+        return share
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _finalize(lang: str):
     words = WORDS[lang]
 

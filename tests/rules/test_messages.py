@@ -84,9 +84,9 @@ def test_every_name_a_template_may_use_is_handed_to_it(tmp_path, monkeypatch):
     seen: dict = {}
     real = verdict._message
 
-    def spy(check, values, dates=frozenset()):
+    def spy(check, values, dates=frozenset(), shares=frozenset()):
         seen.setdefault(check.id, []).append((check, set(values)))
-        return real(check, values, dates)
+        return real(check, values, dates, shares)
 
     monkeypatch.setattr(verdict, "_message", spy)
     assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), "--no-db", "--quiet",
