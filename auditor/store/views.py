@@ -144,8 +144,12 @@ def district_view(connection, audit: Audit, district: str) -> dict:
 
 
 def _previous_notice(h: DistrictHistory, audit: Audit, kinds: dict) -> dict | None:
-    """The last notice issued to the district before this audit's round, each item's state now (复查)."""
-    before = [n for n in h.notices if n["notice"].as_of < audit.as_of]
+    """The last notice issued to the district before this audit's round, each item's state now (复查) — or, for a
+    corrected submission audited in the same round, the notice issued from the earlier version: the correction is
+    the district's answer to it (a district re-audited unchanged keeps its own notice and reviews the one before)."""
+    before = [n for n in h.notices if n["notice"].as_of < audit.as_of
+              or (n["notice"].as_of == audit.as_of and n["notice"].audit < audit.id
+                  and h.submission(n["notice"].audit) != h.submission(audit.id))]
     if not before:
         return None
     chosen = before[-1]

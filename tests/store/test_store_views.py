@@ -42,6 +42,20 @@ def test_a_district_re_audited_unchanged_keeps_its_notice(at):
     assert at("4", "于洪区")["notice"] is None  # its corrected submission left nothing to rectify
 
 
+def test_a_corrected_submission_reviews_the_notice_issued_on_the_first(at):
+    """于洪区's corrected 2021 submission answers 沈教督〔2022〕8号, issued on its first one in the same round: its report's
+    复查 reviews that notice (every item now rectified), not 2019's again; a district re-audited unchanged keeps
+    reviewing the round before's notice (its own notice of this round is not its own re-inspection)."""
+    first, corrected = at("3", "于洪区"), at("4", "于洪区")
+    issued = first["notice"]
+    assert issued["number"].startswith("沈教督〔2022〕") and issued["audit"] == 3
+    review = corrected["previous_notice"]
+    assert (review["number"], review["audit"]) == (issued["number"], 3)
+    assert sum(i["total"] for i in review["items"]) == issued["items"] and {i["state"] for i in review["items"]} == {"rectified"}
+    assert at("4", "大东区")["previous_notice"]["number"] == at("3", "大东区")["previous_notice"]["number"]
+    assert at("4", "大东区")["previous_notice"]["as_of"] == "2020-12-31"
+
+
 def test_partly_rectified_items_say_how_many(at):
     items = {i["check"]: i for i in at("2", "铁西区")["previous_notice"]["items"]}
     assert (items["large-classes.56"]["state"], items["large-classes.56"]["fixed"], items["large-classes.56"]["total"]) == (
