@@ -211,7 +211,8 @@ class Auditor:
             "submissions": files,
             "submitted_by": {s.district: sorted(os.path.normpath(f) for f in s.files) for s in submissions},
             "districts": expected,
-            "sample_data": sorted(s.district for s in submissions if s.sample_data),
+            # in plan order, as the documents list districts everywhere else (not 于洪区、和平区…, by code point)
+            "sample_data": sorted((s.district for s in submissions if s.sample_data), key=lambda d: (district_order(d), d)),
             "verdicts": verdicts,
         }
         if waivers is not None:
