@@ -17,6 +17,7 @@ from auditor.evaluate.reference import judge_rule
 from auditor.evaluate.verdict import judge_check, not_submitted
 from auditor.intake.submissions import load_submission, one_per_district, unit_label
 from auditor.model import Facts, PolicySet, covers_city, district_order, plan
+from auditor.output.formatter import shares_printed
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
@@ -55,6 +56,7 @@ class Auditor:
         self._measures = {m.id: m for m in policy_set.measures}
         self.explain = explainer(policy_set)
         self.refs = {p.id: p.ref for p in policy_set.packs}  # pack id -> the document's reference number (文号)
+        self.shares = shares_printed(policy_set)  # check -> the names its message prints as percentages
 
     def ask(self, district: str, key: str) -> None:
         """Have the next audit tell (in ``present``) whether ``district``'s submission holds the record ``key``."""
@@ -97,7 +99,7 @@ class Auditor:
         """One check's verdict for one district (or the city), with its trace and the filing dates' detail."""
         rules = self.compiled.by_check[check.id]
         verdict = judge_check(check, rules, facts, as_of, self._policies[check.policy], self.types[check.over], outcomes,
-                              self.document(check), explain)
+                              self.document(check), explain, self.shares.get(check.id, frozenset()))
         current = check.step_for(as_of)
         rule = rules[0 if current is None else current[0]]
         trace.filing(check, rule, facts, verdict, self.types[check.over])
@@ -209,7 +211,8 @@ class Auditor:
             "submissions": files,
             "submitted_by": {s.district: sorted(os.path.normpath(f) for f in s.files) for s in submissions},
             "districts": expected,
-            "sample_data": sorted(s.district for s in submissions if s.sample_data),
+            # in plan order, as the documents list districts everywhere else (not 于洪区、和平区…, by code point)
+            "sample_data": sorted((s.district for s in submissions if s.sample_data), key=lambda d: (district_order(d), d)),
             "verdicts": verdicts,
         }
         if waivers is not None:

@@ -45,6 +45,8 @@ def test_findings_contract(audited):
         if v["status"] == "fail":
             assert any(e["problem"] == "fail" and e.get("values") for e in v["evidence"])
     assert findings["sample_data"], "the fixtures are marked as invented sample data"
+    # in plan order, as the summary's 虚构样例数据 line shows them (it began 于洪区、和平区…: code point order)
+    assert findings["sample_data"] == [d for d in findings["districts"] if d in findings["sample_data"]]
 
 
 def test_every_check_has_one_verdict_per_district(audited):

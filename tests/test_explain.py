@@ -11,7 +11,9 @@ from auditor.audit import Auditor
 from auditor.cli import main
 from auditor.intake.submissions import load_submissions
 from auditor.output.report import render
+from auditor.output.formatter import Formatter
 from auditor.output.views import pending_review
+from auditor.output.why import basis
 from auditor.rules.policies import load_policies
 
 from conftest import FIXTURES, POLICIES
@@ -68,6 +70,18 @@ def test_explain_late_and_never_in_words(capsys):
     assert any("not filed (due 2022-12-31)" in r["text"] for r in never["basis"])
 
 
+@pytest.mark.parametrize("lang, words, never", [
+    ("zh", "第2阶段（共2阶段），时限2022年12月31日，参数：全市优质教育资源覆盖面的目标值 100%", "参数：target"),
+    ("en", "step 2 of 2, due 2022-12-31; parameters: City-wide coverage of quality resources target 100%", "parameters: target"),
+])
+def test_a_schedules_parameter_reads_as_the_target_it_sets(capsys, audited, lang, words, never):
+    """The deadline in force names a step's parameter by the field it is compared with, formatted as that field
+    (a share: 100%), never by the policy's own name for it and its raw value (参数：target 1 on a Chinese report)."""
+    step = next(r["text"] for r in _explain(capsys, "--district", "沈阳市", "--check", "overall-goals.coverage",
+                                             "--lang", lang)["basis"] if r["label"] in ("适用时限", "Deadline in force"))
+    assert words in step and never not in step
+
+
 def test_explain_text_and_a_passing_item(capsys):
     assert main(["explain", FIXTURES, "--as-of", AS_OF, "--district", "大东区", "--check", "large-classes.56",
                  "--item", "class:DD001/1-1", "--jobs", "1"]) == 0
@@ -98,6 +112,37 @@ def test_the_reports_carry_the_basis_and_the_days_late(audited):
     notice = re.sub(r"<[^>]+>", "", files["浑南区-整改通知.html"])
     assert "（逾期15天）" in notice and "（逾期5天）" in notice
     assert "未报送（应于" in notice
+
+
+@pytest.mark.parametrize("check, named", [
+    ("large-classes.self-report", "如：于洪区第2中学：班级台账（不全）"),          # a school's short class list
+    ("practice.room-share-50", "如：于洪区第10小学：有综合实践活动专用教室"),     # a school lacking a field
+    ("nat-resources.cv-sports-area-primary", "如：于洪区第5小学（小学段）：在校生数、学校类别"),  # a school's stage
+])
+def test_a_figure_that_cannot_be_worked_out_names_the_records_it_lacks(audited, check, named):
+    """判定依据's 计算依据 of a figure lacking data names each record as the report does (school, stage, what is
+    missing), never by its key (如：class:YH002/*, school:YH010, school_stage:YH005/primary)."""
+    policy_set, findings = audited
+    page = re.sub(r"<[^>]+>", "", render(findings, policy_set, "zh")["于洪区.html"])
+    v = _verdict(findings, "于洪区", check)
+    measure = next(r["text"] for r in basis(v, Formatter(policy_set, "zh")) if r["key"] == "measure")
+    assert named in measure and named in page
+    assert not re.search(r"如：(class|school|school_stage):", page)
+
+
+@pytest.mark.parametrize("district, check, zh, en", [
+    ("沈北新区", "practice.room-share-50", "沈北新区有综合实践活动专用教室的学校占比35.7%，低于50%", "practice classroom 35.7%, below 50%"),
+    ("沈阳市", "overall-goals.coverage", "全市优质教育资源覆盖面为99.6%，未达到100%", "City-wide coverage 99.6%, below 100%"),  # its target too
+    ("铁西区", "safety.monitoring-full", "铁西区第3小学重点部位监控覆盖率95%，未全覆盖", "coverage 95%, not full"),
+    ("大东区", "nat-resources.primary-schools", "最低一项为标准的80.0%", "the lowest at 80.0% of its value"),  # (x * 100)|round(1)
+    ("皇姑区", "nat-resources.cv-multimedia-junior", "校际差异系数为0.565，高于0.45", "0.565, above 0.45"),  # not a share
+])
+def test_a_message_prints_a_share_as_the_reports_do(audited, district, check, zh, en):
+    """A share in a failing record's message reads as a percentage, as in the rest of the documents — the notices
+    told 沈北新区 占比0.357143，低于50% and 市教育局 覆盖面为0.996383，未达到1.0."""
+    _, findings = audited
+    message = next(e for e in _verdict(findings, district, check)["evidence"] if e["problem"] == "fail")["message"]
+    assert zh in message["zh"] and en in message["en"]
 
 
 def test_a_self_report_that_differs_from_the_ledger_is_its_own_finding(capsys, audited):

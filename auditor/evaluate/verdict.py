@@ -21,7 +21,8 @@ from auditor.dates import real_date, zh_date
 from auditor.rules import expr
 from auditor.rules.compiler import Rule
 from auditor.intake.contracts import DATE
-from auditor.rules.messages import render_message
+from auditor.rules.messages import Share, render_message
+from auditor.output.formatter import percent
 from auditor.model import Check, Facts, Policy, Record
 from auditor.evaluate.reference import FAIL, MISSING, NA, PASS, Judged
 from auditor.evaluate.records import mark
@@ -50,14 +51,19 @@ def _values(record: Record, rule: Rule, types: dict[str, str]) -> dict:
     return out
 
 
-def _message(check: Check, values: dict, dates: frozenset = frozenset()) -> dict:
-    """The check's message per language; in Chinese, dates read as in an official document (2020年3月2日)."""
+def _message(check: Check, values: dict, dates: frozenset = frozenset(), shares: frozenset = frozenset()) -> dict:
+    """The check's message per language; in Chinese, dates read as in an official document (2020年3月2日); in both,
+    a share as a percentage (35.7%, as the reports show it), never the raw fraction."""
+    if shares:
+        values = {k: Share(v, percent(v)) if k in shares and isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                  for k, v in values.items()}
     zh = {k: zh_date(v) if k in dates and isinstance(v, str) and real_date(v) else v for k, v in values.items()}
-    return {"zh": render_message(check.message["zh"], zh), "en": render_message(check.message["en"], values)}
+    return {"zh": render_message(check.message["zh"], zh, "zh"), "en": render_message(check.message["en"], values, "en")}
 
 
 def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, policy: Policy,
-                types: dict[str, str], outcomes: dict[str, Judged], document: str = "", explain=None) -> dict:
+                types: dict[str, str], outcomes: dict[str, Judged], document: str = "", explain=None,
+                shares: frozenset = frozenset()) -> dict:
     """The verdict of one check for one district (or the city), from each rule's judged records.
 
     ``document``: the reference number (文号) of the document whose clause the check cites. ``explain``: the
@@ -81,7 +87,7 @@ def judge_check(check: Check, rules: list[Rule], facts: Facts, as_of: _dt.date, 
                        "requirement": requirement}
             item = {"problem": "fail", "record": record.key, **record.ident, "values": values,
                     "requirement": requirement,
-                    "message": _message(check, context, frozenset(k for k in values if types.get(k) == DATE))}
+                    "message": _message(check, context, frozenset(k for k in values if types.get(k) == DATE), shares)}
             evidence.append(item)
         elif outcome == MISSING:
             shown = lacking

@@ -156,6 +156,39 @@ def percent(value: int | float) -> str:
     return text.rstrip("0").rstrip(".") + "%"
 
 
+def shares_printed(policy_set: PolicySet) -> dict[str, frozenset]:
+    """Check -> the names its message is rendered with that are shares (a rate, a proportion: 比例 fields, share
+    and ratio measures, a k-of-n check's lowest share, a schedule parameter compared with one), so that a message
+    prints them as the reports do (35.7%), never as the raw fraction (0.357143)."""
+    kinds = _field_kinds(policy_set)
+    shares = frozenset(path for path, kind in kinds.items() if kind == "percent")
+    out = {}
+    for c in policy_set.checks:
+        params = {k for step in c.steps for k in step.params}
+        out[c.id] = shares | {p for p, f in _compared(c.require, params).items() if f in shares}
+    return out
+
+
+def _compared(node, names: set) -> dict[str, str]:
+    """In a requirement, the field each schedule parameter in ``names`` is compared with (``city_quality_coverage >=
+    target``: target -> city_quality_coverage), so that the parameter reads as that field's value does (100%)."""
+    out: dict[str, str] = {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Compare) and isinstance(n.left, Field) and isinstance(n.right, Field):
+            if n.right.path in names and n.left.path not in names:
+                out.setdefault(n.right.path, n.left.path)
+            elif n.left.path in names and n.right.path not in names:
+                out.setdefault(n.left.path, n.right.path)
+        for value in getattr(n, "__dict__", {}).values():
+            if isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if hasattr(v, "__dict__"))
+            elif hasattr(value, "__dict__") and not isinstance(value, type):
+                stack.append(value)
+    return out
+
+
 class Formatter:
     """Numbers, fields, values, conditions and reasons in one language (the vocabulary of :class:`Wording`)."""
 
@@ -174,6 +207,9 @@ class Formatter:
         # a value that names a check (a manual review's review_of) is shown as the check's title
         self.checks = {c.id: c.title.get(lang) or c.title.get("zh", c.id) for c in policy_set.checks}
         self.city_checks = any(c.over == "city" for c in policy_set.checks)
+        # check -> {schedule parameter: the field the requirement compares it with}
+        self.param_fields = {c.id: _compared(c.require, {k for step in c.steps for k in step.params})
+                             for c in policy_set.checks if any(step.params for step in c.steps)}
         self.order = {c.id: i for i, c in enumerate(policy_set.checks)}  # plan order: policies by clause, checks as written
         # the documents (packs) in order, by reference number; the first's clauses are cited bare, the others' with it
         self.rank = {p.ref: i for i, p in enumerate(policy_set.packs)}

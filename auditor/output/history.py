@@ -57,9 +57,22 @@ def item_label(f: dict, fmt: Formatter) -> str:
     return label
 
 
-def _objects(findings: list[dict], fmt: Formatter) -> str:
+def supplied_label(f: dict, fmt: Formatter) -> str:
+    """A finding named on a notice or the city's overdue list: its record, and for a placeholder for missing data
+    that was supplied while the check is open on the records it stood for, those records too
+    (班级台账（补报后仍未达标：大东区第1九年一贯制学校 2年级2-1班）)."""
+    label = item_label(f, fmt)
+    records = f.get("instead") or []
+    if not records:
+        return label
+    status = fmt.words["status"]
+    said = words(fmt)["text"]["or"].join(status[s] for s in OPEN if any(r["now"] == s for r in records))
+    return words(fmt)["text"]["supplied_object"].format(object=label, status=said, records=_objects(records, fmt))
+
+
+def _objects(findings: list[dict], fmt: Formatter, name=None) -> str:
     w = words(fmt)["text"]
-    names = [item_label(f, fmt) for f in findings]
+    names = [(name or item_label)(f, fmt) for f in findings]
     shown = fmt.t["list_sep"].join(names[:OBJECTS_LISTED])
     return w["and_more"].format(objects=shown, n=len(names)) if len(names) > OBJECTS_LISTED else shown
 
@@ -143,6 +156,16 @@ def _state_note(f: dict, fmt: Formatter) -> str:
     t = w["text"]
     state = f["state"]
     status = fmt.words["status"]
+    if f.get("instead") and state in ("persisting", "overdue"):
+        # a placeholder for missing data: supplied, and the check is open on the records it stood for (as the 复查 says)
+        records = f["instead"]
+        said = t["or"].join(status[s] for s in OPEN if any(r["now"] == s for r in records))
+        note = t["note_supplied"].format(since=_date(f["since"], fmt), m=len(records), status=said,
+                                         objects=_objects(records, fmt))
+        if state == "overdue":
+            late = fmt.t["list_sep"].join(_notice_ref(n, fmt) for n in f.get("overdue_notices") or [])
+            note += t["sentence_sep"] + t["overdue_tail"].format(notices=late)
+        return note
     if state == "overdue":
         late = fmt.t["list_sep"].join(_notice_ref(n, fmt) for n in f.get("overdue_notices") or [])
         return t["note_overdue"].format(since=_date(f["since"], fmt), n=f["rounds_open"], notices=late)
@@ -275,13 +298,13 @@ def carry_over(items: list[dict], view: dict | None, fmt: Formatter) -> tuple[li
                     first = f["first_overdue"]
                     later = [n["number"] for n in f["notices"] if n["number"] != first["number"]
                              and n["as_of"] > first["as_of"]]
-                    line = t["carried_overdue"].format(objects=_objects(fs, fmt), notice=_notice_ref(first, fmt),
+                    line = t["carried_overdue"].format(objects=_objects(fs, fmt, supplied_label), notice=_notice_ref(first, fmt),
                                                        since=_date(f["since"], fmt), n=f["rounds_open"])
                     if later:
                         line += t["carried_again"].format(notices=fmt.t["list_sep"].join(later))
                 else:
                     last = f["notices"][-1]
-                    line = t["carried_pending"].format(objects=_objects(fs, fmt), notice=_notice_ref(last, fmt),
+                    line = t["carried_pending"].format(objects=_objects(fs, fmt, supplied_label), notice=_notice_ref(last, fmt),
                                                        as_of=_date(view["audit"]["as_of"], fmt))
                 lines.append(line + t["full_stop"])
             it["carried"] = {"overdue": any(f["overdue"] for f in found), "lines": lines,
@@ -331,7 +354,7 @@ def city_history(view: dict | None, fmt: Formatter, pages: dict, notices: dict, 
     overdue = []
     for f in view["overdue"][:OVERDUE_ROWS]:
         overdue.append({"district": f["district"], "href": pages.get(f["district"], ""), "clause": f["clause"],
-                        "title": _title(f, fmt), "object": item_label(f, fmt), "since": f["since"],
+                        "title": _title(f, fmt), "object": supplied_label(f, fmt), "since": f["since"],
                         "rounds": f["rounds_open"],
                         "notices": [_notice_ref(n, fmt) for n in f.get("overdue_notices") or []],
                         # this audit's notice, only when it names the item again (never claim it lists what it does not)

@@ -219,6 +219,16 @@ def reading(v: dict, fmt: Formatter) -> str:
     return fmt.t["reading_text"].format(text=text, source=r["source"]) if r.get("source") else text
 
 
+def remedy(v: dict, fmt: Formatter, gaps: list[dict] | None = None) -> tuple[str, bool]:
+    """What the district must do for a failed or missing item, and whether the policy says it: the check's own
+    ``remedy`` for a failure; for data it owes, to supply that data (:func:`default_remedy`) — a policy's remedy is
+    written for a failure (分流超额学生，将班额降至55人以内), which is not what a 数据缺失 item asks for."""
+    given = (v.get("remedy") or {}).get(fmt.lang)
+    if given and v["status"] != "missing":
+        return given, True
+    return default_remedy(v, fmt, gaps), False
+
+
 def default_remedy(v: dict, fmt: Formatter, gaps: list[dict] | None = None) -> str:
     """What must be done, when the policy gives no remedy: built from the requirement or the data lacking
     (``gaps``: the verdict's ``missing_rows`` when made already)."""
@@ -257,7 +267,7 @@ def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, dea
             problem = [" ".join(x for x in (g["unit"], g["class"], fmt.t["lacks_prefix"] + (g["lacks"] or g["via"])) if x)
                        + (fmt.t["comma"] + g["filing"] if g.get("filing") else "") for g in gaps[:3]]
             more = len(gaps) - len(problem)
-        remedy = (v.get("remedy") or {}).get(fmt.lang)
+        remedy_text, remedy_given = remedy(v, fmt, gaps if v["status"] == "missing" else None)
         clause = clauses.get(v["clause"], {})
         title = v["title"].get(fmt.lang, v["check"])
         own, city = units(v, district, fmt)
@@ -265,7 +275,7 @@ def rectification_items(verdicts: list[dict], fmt: Formatter, clauses: dict, dea
         items.append({"n": len(items) + 1, "status": v["status"], "clause": v["clause"], "check": v["check"],
                       "clause_title": (clause.get("title") or {}).get(fmt.lang, ""), "title": title,
                       "severity": v["severity"], "problem": problem, "more": more, "total": len(rows) or len(gaps),
-                      "remedy": remedy or default_remedy(v, fmt, gaps if v["status"] == "missing" else None), "remedy_given": bool(remedy), "deadline": deadline,
+                      "remedy": remedy_text, "remedy_given": remedy_given, "deadline": deadline,
                       "responsible": own, "city_units": city, "reading": reading(v, fmt),
                       "requirement_text": fmt.t["manual_standard"].format(title=title) if manual else fmt.requirement(v["requirement"]),
                       "anchor": "v-" + v["check"]})

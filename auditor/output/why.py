@@ -17,11 +17,20 @@ def _w(fmt: Formatter) -> dict:
     return fmt.words["why"]
 
 
-def _params(params: dict, fmt: Formatter) -> str:
-    return fmt.t["comma"].join(f"{fmt.label(k)} {fmt.value(k, v)}" for k, v in sorted(params.items()))
+def _params(params: dict, fmt: Formatter, check: str = "") -> str:
+    """A step's parameters: one compared with a field reads as that field's target, in its format (全市优质教育资源覆盖面的
+    目标值 100%), never as the policy's own name for it (target 1)."""
+    compared = fmt.param_fields.get(check, {})
+
+    def one(k, v):
+        field = compared.get(k)
+        if k in fmt.labels or not field:
+            return f"{fmt.label(k)} {fmt.value(k, v)}"
+        return f"{_w(fmt)['param_target'].format(label=fmt.label(field))} {fmt.value(field, v)}"
+    return fmt.t["comma"].join(one(k, v) for k, v in sorted(params.items()))
 
 
-def step_text(step: dict, fmt: Formatter) -> str:
+def step_text(step: dict, fmt: Formatter, check: str = "") -> str:
     w = _w(fmt)
     if not step["in_force"]:
         text = w["step_first"].format(due=fmt.date(step["due"]), of=step["of"])
@@ -30,21 +39,21 @@ def step_text(step: dict, fmt: Formatter) -> str:
     else:
         text = w["step_text"].format(number=step["number"], of=step["of"], due=fmt.date(step["due"]))
     if step.get("params"):
-        text += w["step_params"].format(params=_params(step["params"], fmt))
+        text += w["step_params"].format(params=_params(step["params"], fmt, check))
     if step.get("cite"):
         text += f"（{step['cite']}）" if fmt.lang == "zh" else f" ({step['cite']})"
     if step.get("next"):
         nxt = step["next"]
         text += w["step_next"].format(due=fmt.date(nxt["due"]),
-                                      params=w["step_params"].format(params=_params(nxt["params"], fmt)) if nxt.get("params") else "")
+                                      params=w["step_params"].format(params=_params(nxt["params"], fmt, check)) if nxt.get("params") else "")
     return text
 
 
-def measure_text(m: dict, fmt: Formatter) -> str:
+def measure_text(m: dict, fmt: Formatter, evidence: dict | None = None) -> str:
     w = _w(fmt)
     label = fmt.label(m["id"])
     if "value" not in m:
-        return w["measure_none"].format(label=label, reason=fmt.reason(m.get("reason"))) + _lacking(m, fmt)
+        return w["measure_none"].format(label=label, reason=fmt.reason(m.get("reason"))) + _lacking(m, fmt, evidence or {})
     text = w["measure_value"].format(label=label, value=fmt.value(m["id"], m["value"]))
     if "numerator" in m:
         text += w["measure_ratio"].format(numerator=fmt.value(None, m["numerator"]), denominator=fmt.value(None, m["denominator"]))
@@ -62,11 +71,14 @@ def measure_text(m: dict, fmt: Formatter) -> str:
     return text
 
 
-def _lacking(m: dict, fmt: Formatter) -> str:
+def _lacking(m: dict, fmt: Formatter, evidence: dict) -> str:
+    """The records a measure lacks data from, named as the verdict's evidence names them (school, class, what is
+    missing), never by their keys (如：class:YH002/*)."""
     block = m.get("lacking")
     if not block or not block["count"]:
         return ""
-    return ("：" if fmt.lang == "zh" else ": ") + _w(fmt)["first"].format(n=block["count"], items=fmt.t["list_sep"].join(block["first"]))
+    items = fmt.t["list_sep"].join(_record(k, evidence, fmt, False) for k in block["first"])
+    return ("：" if fmt.lang == "zh" else ": ") + _w(fmt)["first"].format(n=block["count"], items=items)
 
 
 def _record(key: str, evidence: dict, fmt: Formatter, values: bool) -> str:
@@ -114,7 +126,7 @@ def basis(v: dict, fmt: Formatter, clauses: dict | None = None, full: bool = Fal
         add("clause", f"{v['clause']} {(clause.get('title') or {}).get(fmt.lang, '')} {quoted}".strip())
     if full:  # a report names its base date once, at the top
         add("as_of", fmt.date(t["as_of"]))
-    add("step", step_text(t["step"], fmt))
+    add("step", step_text(t["step"], fmt, v.get("check", "")))
     if full:  # the reports show these in the finding's own table already
         if v.get("applies_to"):
             add("applies", fmt.requirement(v["applies_to"]))
@@ -124,8 +136,10 @@ def basis(v: dict, fmt: Formatter, clauses: dict | None = None, full: bool = Fal
             add("requirement", fmt.requirement(v["requirement"]))
     if v.get("discrepancy"):
         add("discrepancy" if v["discrepancy"]["beyond"] else "consistent", discrepancy_text(v["discrepancy"], fmt))
+    lacking = {x["key"]: {**x, "problem": "missing"} for e in v["evidence"] for b in e.get("because") or []
+               for x in b.get("lacking") or [] if x.get("key")}  # the records a measure lacks data from, with their names
     for m in t.get("measures", []):
-        add("measure", measure_text(m, fmt))
+        add("measure", measure_text(m, fmt, lacking))
     if full:
         add("records", w["records_text"].format(**v["counts"]))
     evidence = {e["record"]: e for e in v["evidence"]}

@@ -11,7 +11,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from auditor.intake.values import BIDI_CONTROLS, neutral
 from auditor.output.formatter import Formatter
 from auditor.output.palette import STATUS_COLOURS
-from auditor.output.views import default_remedy, evidence_rows, missing_rows, pending_review
+from auditor.output.views import evidence_rows, missing_rows, pending_review, remedy
 
 FINDINGS_COLUMNS = ["district", "document", "clause", "check", "title", "status", "severity", "method", "due", "requirement",
                     "responsible", "checked", "pass", "fail", "missing", "not_applicable", "observed", "evidence", "remedy",
@@ -60,7 +60,7 @@ def _remedy(v: dict, fmt: Formatter) -> str:
     """What must be done: only where something must (a failed or missing item the district owes)."""
     if v["status"] not in ("fail", "missing") or pending_review(v):
         return ""
-    return (v.get("remedy") or {}).get(fmt.lang) or default_remedy(v, fmt)
+    return remedy(v, fmt)[0]
 
 
 def _shown_rows(v: dict, fmt: Formatter, owed: bool) -> tuple[list, list]:

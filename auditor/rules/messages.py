@@ -78,8 +78,43 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return self.undefined(obj=obj, name=argument)
 
 
-_ENV = _Sandbox(autoescape=False, undefined=_Blank, keep_trailing_newline=False)
-_ENV.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: records' values only
+# A yes/no field printed ({{ consulted }}) reads as a word of the message's language, never Python's True/False
+# (论证True，公示False on a notice); a value not submitted (None) as an em dash, like a name not handed in. Only the
+# printing changes: {% if consulted %} still tests the value itself.
+WORDS = {"zh": {True: "是", False: "否"}, "en": {True: "yes", False: "no"}}
+
+
+class Share(float):
+    """A share handed to a message (0.357143): prints as the reports show it (``text``: 35.7%); any arithmetic on
+    it (``(rate * 100)|round(1)``) is on the plain number."""
+
+    def __new__(cls, value: float, text: str):
+        share = super().__new__(cls, value)
+        share.text = text
+        return share
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _finalize(lang: str):
+    words = WORDS[lang]
+
+    def finalize(value):
+        if isinstance(value, bool):
+            return words[value]
+        return "—" if value is None else value
+    return finalize
+
+
+def _environment(lang: str) -> _Sandbox:
+    env = _Sandbox(autoescape=False, undefined=_Blank, keep_trailing_newline=False, finalize=_finalize(lang))
+    env.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: records' values only
+    return env
+
+
+_ENVS = {lang: _environment(lang) for lang in WORDS}
+_ENV = _ENVS["zh"]
 
 
 # What a message is rendered with (auditor/evaluate/verdict.py, judge_check: a failing record's evidence): the
@@ -205,11 +240,12 @@ def template_problems(source: str) -> list[Msg]:
 
 
 @lru_cache(maxsize=4096)
-def compile_message(source: str):
-    """The compiled template; only for a template :func:`template_problems` accepts (compiling folds constants)."""
+def compile_message(source: str, lang: str = "zh"):
+    """The compiled template; only for a template :func:`template_problems` accepts (compiling folds constants).
+    ``lang``: the language yes/no values print in (是/否, yes/no)."""
     if template_problems(source):
         raise ValueError("the message template is not allowed: " + "; ".join(map(str, template_problems(source)))[:300])
-    return _ENV.from_string(source)
+    return _ENVS.get(lang, _ENV).from_string(source)
 
 
 def _bounded(value):
@@ -220,12 +256,12 @@ def _bounded(value):
     return value
 
 
-def render_message(source: str, values: dict) -> str:
+def render_message(source: str, values: dict, lang: str = "zh") -> str:
     """Render one message, at most MAX_RENDERED characters; a template that misbehaves yields a marked
-    fallback, never a crash."""
+    fallback, never a crash. ``lang``: the message's language (a yes/no value prints as 是/否 or yes/no)."""
     try:
         parts, size = [], 0
-        for chunk in compile_message(source).generate(**{k: _bounded(v) for k, v in values.items()}):
+        for chunk in compile_message(source, lang).generate(**{k: _bounded(v) for k, v in values.items()}):
             parts.append(chunk)
             size += len(chunk)
             if size > MAX_RENDERED:

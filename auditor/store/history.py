@@ -63,6 +63,16 @@ def _finding(h: DistrictHistory, fid: int, kinds: dict) -> dict:
             "label": identity.label(item, h.latest_entry(fid), kinds)}
 
 
+def stood_for_records(h: DistrictHistory, obs, kinds: dict) -> dict:
+    """``{"instead": [{"item", "label", "now"}]}`` for a placeholder for missing data open on the records it stood
+    for (``Obs.instead``: the data was supplied and those records fail or still lack data), else ``{}``."""
+    if not obs.instead:
+        return {}
+    return {"instead": [{"item": h.findings[g][1], "now": h.observe(g, next(a for a in h.audits if a.id == obs.audit)).status,
+                         "label": identity.label(h.findings[g][1], h.entry(g, obs.audit) or h.latest_entry(g), kinds)}
+                        for g in obs.instead]}
+
+
 def _state_fields(state) -> dict:
     return {"state": state.state, "since": state.since, "rounds_open": state.rounds, "rule_changed": state.rule_changed,
             "overdue_notices": [notice_dict(n) for n in state.overdue]}
@@ -93,7 +103,7 @@ def district_findings(h: DistrictHistory, kinds: dict) -> list[dict]:
                     {k: earlier[k] for k in ("audit", "status", "why", "state", "version")}]
             rounds.append(one)
         current = states[-1]
-        out.append({**_finding(h, fid, kinds), **_state_fields(current),
+        out.append({**_finding(h, fid, kinds), **_state_fields(current), **stood_for_records(h, observations[-1], kinds),
                     "notices": [notice_dict(n) for n in h.named.get(fid, [])], "rounds": rounds,
                     "_order": h.order(fid, first)})
     out.sort(key=lambda f: f.pop("_order"))
@@ -142,7 +152,7 @@ def compare(connection, first: Audit, second: Audit) -> dict:
                 continue
             state = h.states(fid, sequence)[-1]
             rows.append({**_finding(h, fid, kinds), **_state_fields(state), "was": was.status, "now": now.status,
-                         "why": now.why})
+                         "why": now.why, **stood_for_records(h, now, kinds)})
         if not rows:
             continue
         counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATES}

@@ -56,6 +56,8 @@ class Obs:
     definition: str | None = None  # the check's definition in that audit (None: not in its policies)
     why: str = ""  # for unknown: not_due | no_rule | not_submitted | not_reported | not_audited
     underlying: str = ""  # for waived: fail | missing, what the waiver defers
+    instead: tuple = ()  # for a placeholder for missing data that is gone while the check is open on the records
+    #                      it stood for (``query.DistrictHistory.stood_for``): those findings (open, not rectified)
 
     @property
     def effective(self) -> str:

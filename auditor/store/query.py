@@ -214,7 +214,33 @@ class DistrictHistory:
         return Obs(obs.audit, obs.as_of, "fail" if "fail" in statuses else "missing", obs.definition), instead
 
     def observations(self, fid: int, audits: list[Audit] | None = None) -> list[Obs]:
-        return [self.observe(fid, a) for a in (self.rounds if audits is None else audits)]
+        """The finding's observation at each audit (the lifecycle's input). A placeholder for missing data that is
+        gone because the data was supplied, while the check is open on the records it stood for, is open, as the
+        re-inspection (:meth:`review`) finds it — with those records (``instead``) — and stays open while any of
+        them is: it is rectified once the records it stood for are (so 与上次督导比较, ``history`` and ``compare``
+        never call 已整改 what the 复查 calls 未整改 or 部分整改)."""
+        out: list[Obs] = []
+        placeholder = identity.placeholder(self.findings[fid][1])
+        last_open: Audit | None = None  # the last audit at which the placeholder itself was in the evidence
+        resolved: tuple = ()  # the records the supplied data showed it stood for
+        for a in (self.rounds if audits is None else audits):
+            obs = self.observe(fid, a)
+            if placeholder and obs.status in lifecycle.OPEN:
+                last_open, resolved = a, ()
+            elif placeholder and obs.status == "clear" and last_open is not None:
+                if not resolved:
+                    resolved = tuple(self.stood_for(fid, a, last_open))
+                seen = {g: self.observe(g, a).status for g in resolved}
+                still = tuple(g for g in resolved if seen[g] in lifecycle.OPEN)
+                if still:
+                    status = "fail" if "fail" in {seen[g] for g in still} else "missing"
+                    obs = Obs(obs.audit, obs.as_of, status, obs.definition, instead=still)
+                elif any(s == "unknown" for s in seen.values()):
+                    obs = Obs(obs.audit, obs.as_of, "unknown", obs.definition, "not_reported")
+                else:
+                    last_open, resolved = None, ()
+            out.append(obs)
+        return out
 
     def states(self, fid: int, audits: list[Audit] | None = None) -> list:
         return lifecycle.states(self.observations(fid, audits), self.named.get(fid, []))

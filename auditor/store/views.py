@@ -48,7 +48,7 @@ import json
 
 from auditor.model import clause_order, district_order, plan
 from auditor.store import identity, lifecycle, projection
-from auditor.store.history import audit_dict, kinds_zh, notice_dict
+from auditor.store.history import audit_dict, kinds_zh, notice_dict, stood_for_records
 from auditor.store.lifecycle import OPEN, STATES
 
 SEEN = (*OPEN, lifecycle.WAIVED)  # a finding the comparison lists when it is so at either audit
@@ -79,7 +79,7 @@ def _finding(h: DistrictHistory, fid: int, kinds: dict, state, was, now, audit: 
             "rounds_open": state.rounds, "rule_changed": state.rule_changed,
             "overdue_notices": [notice_dict(n) for n in state.overdue],
             "was": was.status if was else None, "now": now.status, "why": now.why,
-            **({"message": entry["message"]} if entry.get("message") else {}),
+            **({"message": entry["message"]} if entry.get("message") else {}), **stood_for_records(h, now, kinds),
             **({"waiver": h.waiver(fid, now.audit)} if now.status == lifecycle.WAIVED else {})}
 
 
@@ -144,8 +144,12 @@ def district_view(connection, audit: Audit, district: str) -> dict:
 
 
 def _previous_notice(h: DistrictHistory, audit: Audit, kinds: dict) -> dict | None:
-    """The last notice issued to the district before this audit's round, each item's state now (复查)."""
-    before = [n for n in h.notices if n["notice"].as_of < audit.as_of]
+    """The last notice issued to the district before this audit's round, each item's state now (复查) — or, for a
+    corrected submission audited in the same round, the notice issued from the earlier version: the correction is
+    the district's answer to it (a district re-audited unchanged keeps its own notice and reviews the one before)."""
+    before = [n for n in h.notices if n["notice"].as_of < audit.as_of
+              or (n["notice"].as_of == audit.as_of and n["notice"].audit < audit.id
+                  and h.submission(n["notice"].audit) != h.submission(audit.id))]
     if not before:
         return None
     chosen = before[-1]

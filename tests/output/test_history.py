@@ -79,7 +79,10 @@ def test_the_comparison_counts_and_lists_every_finding(golden_history_out):
     assert {s: shown.count(s) for s in counts} == counts
     assert shown == sorted(shown, key=["overdue", "persisting", "reopened", "new", "rule_changed", "waived", "unknown", "rectified"].index)
     text = visible(compare)
-    assert "与上次督导（督导基准日2022年12月31日）相比" in text and "逾期未整改3处，新发现1处，已整改4处" in text
+    # DD001's short list (数据缺失) supplied, with the class of 47 failing: 未整改 in the 复查, so 逾期未整改 here, not 已整改
+    assert "与上次督导（督导基准日2022年12月31日）相比" in text and "逾期未整改4处，新发现1处，已整改3处" in text
+    assert re.search("自2022年12月31日督导起数据缺失，已补报，补报后仍有1处未达标：[^；]*大东区第1小学 3年级3-1班；"
+                     "沈教督〔2023〕2号（限2023年2月9日前整改），逾期未整改", text)
     assert "自2022年12月31日督导起连续2轮存在；沈教督〔2023〕2号（限2023年2月9日前整改），逾期未整改" in text
     new = re.findall(r'<tr data-lifecycle="new">(.*?)</tr>', compare)
     assert len(new) == 1 and "3年级3-1班" in new[0] and "本次首次发现（未达标）" in new[0]  # the new class of 47
@@ -103,7 +106,8 @@ def test_items_carried_over_come_first_marked_overdue_with_the_earlier_notice(go
 def test_the_city_summary_lists_overdue_items_and_draws_the_trends(golden_history_out):
     index = read(golden_history_out, "index.html")
     overdue = index.split('<h2 id="overdue">', 1)[1].split("</table>", 1)[0]
-    assert overdue.count("<tr><td>") == 3 and visible(overdue).count("沈教督〔2023〕2号（限2023年2月9日前整改）") == 3
+    assert overdue.count("<tr><td>") == 4 and visible(overdue).count("沈教督〔2023〕2号（限2023年2月9日前整改）") == 4
+    assert re.search("班级台账（不全）（补报后仍未达标：[^）]*大东区第1小学 3年级3-1班）", visible(overdue))
     trends = index.split('<h2 id="trends"', 1)[1].split("</section>", 1)[0]
     figures = re.findall(r'<figure class="trend" data-district="([^"]+)">(.*?)</figure>', trends, re.S)
     assert [d for d, _ in figures] == ["和平区", "大东区"]
@@ -150,7 +154,7 @@ def test_english_documents_with_history(golden_history_out, tmp_path):
     page = visible(read(str(tmp_path / "en"), "大东区.html"))
     assert "Re-inspection of the previous notice" in page and "1 of 3 rectified, 1 remain:" in page
     assert "the missing data of 1 was supplied, and 1 record(s) still show a problem (fail):" in page
-    assert "Compared with the previous audit (base date 2022-12-31)" in page and "3 overdue, 1 new, 4 rectified" in page
+    assert "Compared with the previous audit (base date 2022-12-31)" in page and "4 overdue, 1 new, 3 rectified" in page
     notice = visible(read(str(tmp_path / "en"), "大东区-rectification-notice.html"))
     assert "named in 沈教督〔2023〕2号 (rectify by 2023-02-09)" in notice and "Item(s) 1、2" not in notice
     for chinese in ("复查", "整改通知（", "未整改", "新发现", "逾期", "直线"):  # the history's own words are English

@@ -119,6 +119,24 @@ def test_headline():
     assert headline(counts, EN) == "7 checks: 2 fail, 1 not yet due, 4 pass."
 
 
+@pytest.mark.parametrize("status, remedy, expected", [
+    ("fail", {"zh": "分流超额学生，将班额降至55人以内"}, "分流超额学生，将班额降至55人以内"),  # the policy's, for a failure
+    ("fail", None, "逐项整改上述问题"),
+    # data the district owes: to supply it — never the policy's remedy for a failure (于洪区 was told to 分流超额学生
+    # for a class ledger it had not sent in full)
+    ("missing", {"zh": "分流超额学生，将班额降至55人以内"}, "补报“标题”所需数据（在校生数）"),
+    ("missing", None, "补报“标题”所需数据（在校生数）"),
+])
+def test_a_notice_item_asks_for_what_the_district_owes(status, remedy, expected):
+    evidence = [{"problem": "missing", "record": "S", "school_name": "一校", "missing": ["pupils"], "owed_by": "和平区"}] \
+        if status == "missing" else [{"problem": "fail", "record": "S/1-1", "school_name": "一校", "class": "1-1", "grade": 1,
+                                      "values": {"size": 57}, "message": {"zh": "班额57人"}}]
+    v = verdict(status=status, evidence=evidence, **({"remedy": remedy} if remedy else {}))
+    (item,) = rectification_items([v], ZH, {}, "2023-01-30")
+    assert expected in item["remedy"] and item["remedy_given"] == (status == "fail" and remedy is not None)
+    assert "分流超额学生" not in item["remedy"] or status == "fail"
+
+
 def test_rectification_items_from_the_reports_views_are_the_items_made_afresh():
     """The report hands its views (check -> view) to rectification_items, which then reuses their evidence rows and
     gaps instead of making them again: the items must be the same, the default remedy of a missing check too."""

@@ -44,7 +44,8 @@ def _remedy(v: dict, fmt: Formatter) -> str:
     """What must be done: only where something must (a failed or missing item the district owes)."""
     if v["status"] not in ("fail", "missing") or pending_review(v):
         return ""
-    return (v.get("remedy") or {}).get(fmt.lang) or default_remedy(v, fmt)
+    given = (v.get("remedy") or {}).get(fmt.lang)  # a check's remedy is for a failure; data owed is asked for
+    return given if given and v["status"] != "missing" else default_remedy(v, fmt)
 
 
 def _finding_rows(findings: dict, fmt: Formatter):

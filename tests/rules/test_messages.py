@@ -21,13 +21,14 @@ from conftest import make_pack
 
 CASES = yaml.safe_load((Path(__file__).parent / "messages.yaml").read_text(encoding="utf-8"))
 VALUES = {"size": 46, "rate": 0.9512, "school_name": "第一小学", "school": {"name": "一校", "rural": True}, "grade": 3,
-          "ref": "沈和政办发〔2019〕40号"}
+          "ref": "沈和政办发〔2019〕40号", "closed": None}
 
 
 @pytest.mark.parametrize("case", CASES["allowed"], ids=[c["template"] for c in CASES["allowed"]])
 def test_allowed_templates_render(case):
     assert template_problems(case["template"]) == []
     assert render_message(case["template"], VALUES) == case["renders"]
+    assert render_message(case["template"], VALUES, "en") == case.get("renders_en", case["renders"])
 
 
 @pytest.mark.parametrize("case", CASES["refused"], ids=[c["template"][:60] for c in CASES["refused"]])
@@ -83,9 +84,9 @@ def test_every_name_a_template_may_use_is_handed_to_it(tmp_path, monkeypatch):
     seen: dict = {}
     real = verdict._message
 
-    def spy(check, values, dates=frozenset()):
+    def spy(check, values, dates=frozenset(), shares=frozenset()):
         seen.setdefault(check.id, []).append((check, set(values)))
-        return real(check, values, dates)
+        return real(check, values, dates, shares)
 
     monkeypatch.setattr(verdict, "_message", spy)
     assert main(["audit", FIXTURES, "--as-of", "2022-12-31", "--out", str(tmp_path / "o"), "--no-db", "--quiet",

@@ -42,6 +42,20 @@ def test_a_district_re_audited_unchanged_keeps_its_notice(at):
     assert at("4", "于洪区")["notice"] is None  # its corrected submission left nothing to rectify
 
 
+def test_a_corrected_submission_reviews_the_notice_issued_on_the_first(at):
+    """于洪区's corrected 2021 submission answers 沈教督〔2022〕8号, issued on its first one in the same round: its report's
+    复查 reviews that notice (every item now rectified), not 2019's again; a district re-audited unchanged keeps
+    reviewing the round before's notice (its own notice of this round is not its own re-inspection)."""
+    first, corrected = at("3", "于洪区"), at("4", "于洪区")
+    issued = first["notice"]
+    assert issued["number"].startswith("沈教督〔2022〕") and issued["audit"] == 3
+    review = corrected["previous_notice"]
+    assert (review["number"], review["audit"]) == (issued["number"], 3)
+    assert sum(i["total"] for i in review["items"]) == issued["items"] and {i["state"] for i in review["items"]} == {"rectified"}
+    assert at("4", "大东区")["previous_notice"]["number"] == at("3", "大东区")["previous_notice"]["number"]
+    assert at("4", "大东区")["previous_notice"]["as_of"] == "2020-12-31"
+
+
 def test_partly_rectified_items_say_how_many(at):
     items = {i["check"]: i for i in at("2", "铁西区")["previous_notice"]["items"]}
     assert (items["large-classes.56"]["state"], items["large-classes.56"]["fixed"], items["large-classes.56"]["total"]) == (
@@ -232,6 +246,30 @@ def test_placeholders_gone_while_the_check_fails_on_their_records_are_not_rectif
     homework = items["homework.grades-1-2-none"]
     assert (homework["state"], homework["not_fixed"]) == ("partly_rectified", 2)
     assert items["large-classes.no-new"]["state"] == "rectified"  # its records pass now: the data supplied fixed it
+    # 与上次督导比较, `auditor history` and `auditor compare` say the same of each placeholder as the 复查 does: one
+    # that the review finds failing on its records is not 已整改 (overdue: the notice's deadline has passed), and
+    # names those records; one whose records pass is
+    v = view_of(store)
+    compared = {(f["check"], f["item"]): f for rows in v["comparison"]["findings"].values() for f in rows}
+    with db.opened(store, write=False) as connection:
+        lives = {(f["check"], f["item"]): f for f in history.history(connection, "大东区")["findings"]}
+        rows = {(f["check"], f["item"]): f for d in history.compare(connection, query.resolve(connection, "1"),
+                                                                    query.resolve(connection, "2"))["districts"]
+                for c in d["clauses"] for f in c["findings"]}
+    for check, item in items.items():
+        for f in item["findings"]:
+            key = (check, f["item"])
+            expected = "overdue" if f["now"] in ("fail", "missing") else "rectified" if f["now"] == "clear" else None
+            if expected is None or f["then"] != "missing":
+                continue
+            assert (compared[key]["state"], lives[key]["state"], rows[key]["state"]) == (expected,) * 3, key
+            if f.get("instead"):
+                assert [r["item"] for r in compared[key]["instead"]] == [r["item"] for r in f["instead"]], key
+                assert [r["item"] for r in rows[key]["instead"]] == [r["item"] for r in f["instead"]], key
+    assert compared[("large-classes.56", "class:*")]["state"] == "overdue"
+    assert compared[("large-classes.no-new", "class:*")]["state"] == "rectified"
+    carried = {(f["check"], f["item"]) for f in v["carried_over"]}
+    assert ("large-classes.56", "class:*") in carried  # not rectified, past its deadline: carried over as overdue
 
 
 def test_missing_data_supplied_under_a_changed_rule_is_rectified(at):
