@@ -156,10 +156,11 @@ def _limits(policy_set: PolicySet) -> dict[str, tuple]:
     return {name: tuple(sorted(numbers)) for name, numbers in out.items()}
 
 
-def apart(value: int | float, limits: tuple, shown) -> str:
+def apart(value: int | float, limits: tuple, shown, scale: int = 1) -> str:
     """``shown(value, places)`` (``places`` None: its usual form), with more places where the usual form would
     put the value at or across one of ``limits`` it is not at: 4.999999997 against 5 was printed "5", a CV of 0.5003
-    against 0.50 "0.500", beside a failure. The value is read to 12 significant digits first (a floating-point
+    against 0.50 "0.500", a rate of 0.98999983 against 0.99 "99%", beside a failure (``scale``: the text shows the
+    value times it, 100 for a percentage). The value is read to 12 significant digits first (a floating-point
     trace is no difference)."""
     text = shown(value, None)
     if not limits or isinstance(value, bool) or value != value:
@@ -174,7 +175,7 @@ def apart(value: int | float, limits: tuple, shown) -> str:
             figure = float(t.replace(",", "").rstrip("%"))
         except ValueError:
             return False
-        return any(side(figure, limit) != side(read, limit) for limit in limits)
+        return any(side(figure, limit * scale) != side(read * scale, limit * scale) for limit in limits)
 
     places = 3
     while wrong(text) and places < 17:
@@ -255,7 +256,9 @@ class Formatter:
         if isinstance(value, bool):
             return self.words["words"]["value_true" if value else "value_false"]
         if isinstance(value, (int, float)) and path in self.percent:
-            return percent(value)
+            return apart(value, self.limits.get(path, ()),
+                         lambda x, places: percent(x) if places is None else f"{x * 100:.{places}f}".rstrip("0").rstrip(".") + "%",
+                         scale=100)
         if isinstance(value, (int, float)) and self.kinds.get(path) == "coefficient":
             limits = self.limits.get(path, ())
             return coefficient(value, limits[0]) if len(limits) == 1 else coefficient(value)
