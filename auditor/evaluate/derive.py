@@ -8,7 +8,9 @@ fields. Per-record figures (school stages, computed fields, k-of-n figures) are
 in :mod:`auditor.evaluate.records`; :func:`derive_district` runs them first. A measure whose
 inputs are incomplete is *absent*, never a number: its note says which
 records lack which fields, so the verdict stage reports ``missing`` with that
-evidence. A measure over no records at all is absent with status ``empty``
+evidence. A share, mean or ratio is the quotient itself (of whole counts: correctly rounded), never rounded to
+fewer places before the check compares it — 59498 of 60099 is 0.98999983, below 0.99, not 0.990000 — the reports
+round what they show. A measure over no records at all is absent with status ``empty``
 (``not_applicable``), except that a district that submitted no records of the
 kind is ``missing``.
 """
@@ -155,17 +157,17 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
             return {"status": "empty", "reason": spread["reason"], **details}
         return {"status": "ok", "value": spread["value"], **details}
     if agg == "share":
-        return {"status": "ok", "value": round(hits / n, 6), "numerator": hits, "denominator": n}
+        return {"status": "ok", "value": hits / n, "numerator": hits, "denominator": n}
     if agg == "min":
         return {"status": "ok", "value": min(numbers), "of": n}
     if agg == "max":
         return {"status": "ok", "value": max(numbers), "of": n}
     if agg == "mean":
-        return {"status": "ok", "value": round(sum(numbers) / n, 6), "of": n}
+        return {"status": "ok", "value": sum(numbers) / n, "of": n}
     if agg == "ratio":
         if per_total == 0:
             return {"status": "empty", "reason": {"code": "zero_total", "field": measure.per}}
-        return {"status": "ok", "value": round(sum(numbers) / per_total, 6), "numerator": sum(numbers), "denominator": per_total}
+        return {"status": "ok", "value": sum(numbers) / per_total, "numerator": sum(numbers), "denominator": per_total}
     raise ValueError(agg)  # pragma: no cover - the schema allows only the above
 
 

@@ -13,7 +13,7 @@ from auditor.dates import zh_date
 from auditor.intake.contracts import base_field_types, scalar_fields
 from auditor.model import PolicySet, plan
 from auditor.output.labels import labels
-from auditor.output.plain import Wording, tree
+from auditor.output.plain import Wording, simple, tree
 from auditor.rules.expr import Compare, Const, Field
 
 _RECORD_KINDS = ("figures", "school", "class", "document")
@@ -145,6 +145,45 @@ def coefficient(value: int | float, limit: float | None = None) -> str:
     return text
 
 
+def _limits(policy_set: PolicySet) -> dict[str, tuple]:
+    """Field -> the numbers checks compare it with (``cv_equipment_primary <= 0.5``: 0.5), so that a figure shown
+    beside its limit keeps its side (:func:`apart`)."""
+    out: dict[str, set] = {}
+    for check in policy_set.checks:
+        found = simple(check.require)
+        if found is not None and isinstance(found[2], (int, float)) and not isinstance(found[2], bool):
+            out.setdefault(found[0], set()).add(found[2])
+    return {name: tuple(sorted(numbers)) for name, numbers in out.items()}
+
+
+def apart(value: int | float, limits: tuple, shown, scale: int = 1) -> str:
+    """``shown(value, places)`` (``places`` None: its usual form), with more places where the usual form would
+    put the value at or across one of ``limits`` it is not at: 4.999999997 against 5 was printed "5", a CV of 0.5003
+    against 0.50 "0.500", a rate of 0.98999983 against 0.99 "99%", beside a failure (``scale``: the text shows the
+    value times it, 100 for a percentage). The value is read to 12 significant digits first (a floating-point
+    trace is no difference)."""
+    text = shown(value, None)
+    if not limits or isinstance(value, bool) or value != value:
+        return text
+    read = float(f"{value:.12g}")
+
+    def side(x, limit) -> int:
+        return (x > limit) - (x < limit)
+
+    def wrong(t: str) -> bool:
+        try:
+            figure = float(t.replace(",", "").rstrip("%"))
+        except ValueError:
+            return False
+        return any(side(figure, limit * scale) != side(read * scale, limit * scale) for limit in limits)
+
+    places = 3
+    while wrong(text) and places < 17:
+        places += 1
+        text = shown(value, places)
+    return text
+
+
 def percent(value: int | float) -> str:
     """0.996 -> 99.6%, 0.97 -> 97%: one decimal, more only where one would hide a difference (0.9996 -> 99.96%)."""
     exact = value * 100
@@ -200,6 +239,7 @@ class Formatter:
         self.kinds = _field_kinds(policy_set)
         self.units = _field_units(policy_set, lang)
         self.percent = {path for path, kind in self.kinds.items() if kind == "percent"}
+        self.limits = _limits(policy_set)  # field -> the numbers its checks compare it with
         self.enums = enum_labels(lang)
         self.phrases = self.words["fields"]
         self.measures = {m.id: m for m in policy_set.measures}
@@ -252,13 +292,17 @@ class Formatter:
         if isinstance(value, bool):
             return self.words["words"]["value_true" if value else "value_false"]
         if isinstance(value, (int, float)) and path in self.percent:
-            return percent(value)
+            return apart(value, self.limits.get(path, ()),
+                         lambda x, places: percent(x) if places is None else f"{x * 100:.{places}f}".rstrip("0").rstrip(".") + "%",
+                         scale=100)
         if isinstance(value, (int, float)) and self.kinds.get(path) == "coefficient":
-            return coefficient(value)
+            limits = self.limits.get(path, ())
+            return coefficient(value, limits[0]) if len(limits) == 1 else coefficient(value)
         if isinstance(value, (int, float)) and self.kinds.get(path) == "money":
             return self.money(value)
         if isinstance(value, (int, float)):
-            return number(value)
+            return apart(value, self.limits.get(path, ()),
+                         lambda x, places: number(x) if places is None else f"{x:.{places}f}".rstrip("0").rstrip("."))
         if isinstance(value, str):
             if self.kinds.get(path) == "date":
                 return self.date(value)

@@ -23,7 +23,7 @@ def _measure_entry(name: str, m: dict, aim: tuple | None, pages: dict, fmt: Form
         value = c.get("value")
         if ratio:
             per = c.get("per")
-            figure = round(value / per, 6) if isinstance(value, (int, float)) and isinstance(per, (int, float)) and per else None
+            figure = value / per if isinstance(value, (int, float)) and isinstance(per, (int, float)) and per else None
         else:
             figure = value
         rows.append({"label": c["district"], "value": figure, "submitted": c.get("submitted", True),

@@ -13,7 +13,8 @@ passed the old checks and cost gigabytes at render. The limits:
   :data:`MAX_CONSTANT`; an integer constant at most ``10**15``;
 * filters: :data:`FILTERS` (``replace``, ``join``, ``format``, ``center``, ``indent``,
   ``wordwrap``, … can multiply a text and are refused), each with the arguments
-  listed there;
+  listed there; ``beside(limit, precision)`` rounds like ``round`` but never onto a limit the value is not at
+  (a CV of 0.5003 beside 0.5 prints 0.5003, not 0.5);
 * no ``%`` (string formatting), ``**``, calls, loops, assignments, slices, macros,
   includes, or names, attributes and items starting with ``_``;
 * at render, a value handed in is cut to :data:`MAX_VALUE` characters, ``+`` and ``*``
@@ -155,8 +156,37 @@ def _plain_value(node) -> bool:
     return _short_text(node) or (isinstance(node, nodes.Const) and isinstance(node.value, (int, float)) and abs(node.value) <= MAX_INTEGER)
 
 
+def _number(node) -> bool:
+    return isinstance(node, nodes.Const) and type(node.value) in (int, float) and abs(node.value) <= MAX_INTEGER
+
+
+def beside(value, limit, precision: int = 3):
+    """``value`` rounded to ``precision`` places, with as many more as keep it on its own side of ``limit`` (at it
+    only when it is at it) where those places would show the limit itself, or cross it: a CV of 0.5003 printed ``round(3)`` read
+    "0.5, above 0.50", a school's lowest item at 84.998% read "85.0%" against the floor of 85%. The value is first
+    read to 12 significant digits, so that a floating-point trace (0.85 × 100 = 85.00000000000001) is not shown as a
+    difference. Anything but a number is returned as it is."""
+    if type(value) not in (int, float) or type(limit) not in (int, float) or value != value or value in (float("inf"), float("-inf")):
+        return value
+    value = float(f"{value:.12g}")
+
+    def side(x) -> int:
+        return (x > limit) - (x < limit)
+
+    want = side(value)
+    places = precision
+    text = f"{value:.{places}f}"
+    while side(float(text)) != want and places < 17:
+        places += 1
+        text = f"{value:.{places}f}"
+    return float(text)
+
+
+_ENV.filters["beside"] = beside
+
 # filter -> the arguments it may take, in order (each a test of a constant); keywords by the same names
 FILTERS: dict[str, tuple] = {
+    "beside": (("limit", _number), ("precision", _small_int(6))),
     "default": (("default_value", _plain_value), ("boolean", _flag)),
     "d": (("default_value", _plain_value), ("boolean", _flag)),
     "round": (("precision", _small_int(6)), ("method", lambda n: isinstance(n, nodes.Const) and n.value in ("common", "ceil", "floor"))),

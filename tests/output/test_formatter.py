@@ -66,6 +66,30 @@ def test_values(path, value, zh, en):
     assert (ZH.value(path, value), EN.value(path, value)) == (zh, en)
 
 
+# A figure shown beside the limit its check compares it with keeps its side of it: the district report's 当前 and
+# 计算依据 printed a failing CV of 0.5003 as "0.500" beside 不超过0.500, a school's training share of
+# 4.999999997% as "5" beside 不少于5, and the city's consolidation rate of 98.99998% as "99%" beside 不低于99%.
+@pytest.mark.parametrize("path, value, shown", [
+    ("cv_teaching_area_primary", 0.50030, "0.5003"),
+    ("cv_teaching_area_primary", 0.5, "0.500"),
+    ("cv_teaching_area_primary", 0.5532326362948065, "0.553"),  # 铁西区's primary equipment CV, as the page shows it
+    ("cv_teaching_area_junior", 0.45004, "0.45004"),
+    ("cv_teaching_area_junior", 0.44996, "0.44996"),
+    ("training_funds_percent", 4.999999997033872, "4.999999997"),
+    ("training_funds_percent", 5.0, "5"),
+    ("training_funds_percent", 5.0000001, "5.0000001"),
+    ("training_funds_percent", 12.3456789, "12.3457"),  # away from the limit: six significant digits as before
+    ("size", 45, "45"),
+    ("city_consolidation_rate", 59498 / 60099, "98.99998%"),  # below the plan's 99%: not "99%"
+    ("city_consolidation_rate", 0.99, "99%"),
+    ("nearby_rate_junior", 0.9499999, "94.99999%"),
+    ("monitoring_coverage", 0.9999999, "99.99999%"),
+    ("nearby_rate_junior", 0.963, "96.3%"),
+])
+def test_a_figure_beside_its_limit_keeps_its_side(path, value, shown):
+    assert ZH.value(path, value) == EN.value(path, value) == shown
+
+
 @pytest.mark.parametrize("path, value, zh, en", [
     ("size", 45, "45人", "45"),
     ("homework_minutes", 90, "90分钟", "90 minutes"),

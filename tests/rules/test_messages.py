@@ -8,14 +8,17 @@ gigabytes while compiling) are refused by parsing alone, in milliseconds.
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.errors import PolicyError
 from auditor.rules import messages
-from auditor.rules.messages import MAX_RENDERED, MAX_VALUE, render_message, template_problems
+from auditor.rules.messages import MAX_RENDERED, MAX_VALUE, beside, render_message, template_problems
 from auditor.rules.policies import load_policies
 from conftest import make_pack
 
@@ -116,3 +119,72 @@ def test_a_misspelt_name_in_a_message_is_refused_with_a_suggestion(tmp_path):
     lines = (tmp_path / "2-1-8-safety.yaml").read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if "schol_name" in text)
     assert problem.code == "P-MESSAGE" and problem.line == line and 'did you mean "school_name"' in str(problem.message)
+
+
+# beside(value, limit, precision): a figure printed next to its limit never reads as the limit itself when it is
+# not at it. round(3) printed a CV of 0.5003 as "0.5" in "差异系数为0.5，高于0.50", and round(1) a school's lowest item
+# at 84.998% of its value as "85.0%" beside the standard's "不低于85%".
+@pytest.mark.parametrize("value, limit, precision, shown", [
+    (0.5532326362948065, 0.5, 3, 0.553),  # 铁西区's primary equipment CV: three places tell it from 0.50
+    (0.5003, 0.5, 3, 0.5003),
+    (0.50000004, 0.5, 3, 0.50000004),
+    (0.4999, 0.5, 3, 0.4999),
+    (0.5, 0.5, 3, 0.5),
+    (0.4504, 0.45, 3, 0.4504),
+    (84.99777777777778, 85, 1, 84.998),
+    (85.00000000000001, 85, 1, 85.0),  # 0.85 * 100 in floating point: at the floor, not above it
+    (56.99999999999999, 85, 1, 57.0),  # 0.57 * 100: 57%
+    (22.2222, 85, 1, 22.2),
+    (7, 5, 2, 7.0),
+])
+def test_beside_keeps_a_figure_apart_from_its_limit(value, limit, precision, shown):
+    assert beside(value, limit, precision) == shown
+
+
+@pytest.mark.parametrize("value", ["—", None, float("nan"), float("inf"), True])
+def test_beside_leaves_what_is_not_a_number(value):
+    got = beside(value, 0.5, 3)
+    assert got is value or (got != got and value != value)
+
+
+@given(st.fractions(min_value=0, max_value=10, max_denominator=10**6), st.sampled_from([0.45, 0.5, 0.85, 85, 5]),
+       st.integers(0, 4))
+def test_beside_prints_a_value_on_its_own_side_of_the_limit(exact, limit, precision):
+    """Whatever the value, the figure printed is on the same side of the limit as the value (or at it only when the
+    value is, to 12 significant digits), and within half a unit of its last place of the value."""
+    value = float(exact)
+    shown = beside(value, limit, precision)
+    read = float(f"{value:.12g}")
+    if read > limit:
+        assert shown > limit
+    elif read < limit:
+        assert shown < limit
+    else:
+        assert shown == limit
+    assert abs(Fraction(repr(shown)) - Fraction(repr(read))) <= Fraction(1, 2 * 10 ** precision) + Fraction(1, 10 ** 15)
+
+
+def test_the_standards_messages_print_a_failing_cv_and_share_apart_from_their_limits():
+    """The bundled national policies render the CV and the k-of-n share with beside, as the assessment page does."""
+    import datetime as _dt
+    from auditor.audit import Auditor
+    from auditor.intake.document import Document
+    from auditor.intake.submission import facts_from_document
+    from conftest import POLICIES
+
+    policy_set = load_policies(POLICIES)
+    school = dict(stage="primary", school_type="regular", pupils=1000, teachers_associate_plus=60, backbone_teachers=15,
+                  pe_arts_teachers=12, sports_area=11000, equipment_value=3000000, multimedia_rooms=30)
+
+    def said(*areas):
+        facts = {"district": "和平区", "schools": [dict(school, id=f"s{i}", name=f"{i}校", teaching_area=a)
+                                                   for i, a in enumerate(areas, 1)]}
+        findings = Auditor(policy_set, "reference", whole_city=True).audit(
+            [facts_from_document(Document("case", facts))], _dt.date(2022, 12, 31), ["和平区"])
+        return {v["check"]: [e["message"]["zh"] for e in v["evidence"] if e.get("message")]
+                for v in findings["verdicts"] if v["district"] == "和平区"}
+
+    # two schools of 1000 pupils at 1.0 and 3.0024 m2 per pupil: CV 2.0024 / 4.0024 = 0.50030
+    assert said(1000, 3002.4)["nat-resources.cv-teaching-area-primary"] == ["和平区小学生均教学及辅助用房面积校际差异系数为0.5003，高于0.50"]
+    # 3.8249 m2 per pupil is 84.998% of the 4.5 required, under the floor of 85%
+    assert said(3824.9, 6000)["nat-resources.primary-schools"] == ["1校（小学段）7项资源配置指标中达标6项，最低一项为标准的84.998%"]

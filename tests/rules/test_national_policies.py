@@ -86,7 +86,7 @@ def test_the_standards_numbers(policy_set):
              "nat-nearby-enrolment.primary-100": "nearby_rate_primary >= 1", "nat-nearby-enrolment.junior-95": "nearby_rate_junior >= 0.95",
              "nat-quota.allocation-50": "quota_allocation_rate >= 0.5", "nat-migrant-children.public-places-85": "migrant_public_rate >= 0.85",
              "nat-consolidation.junior-95": "junior_cohort_completers >= 0.95 * junior_cohort_entrants",
-             "nat-disabled-enrolment.rate-95": "nat_disabled_enrolment_rate >= 0.95", "nat-training-funds.share-5": "training_funds >= 0.05 * public_funds_budget",
+             "nat-disabled-enrolment.rate-95": "nat_disabled_enrolment_rate >= 0.95", "nat-training-funds.share-5": "training_funds_percent >= 5",
              "nat-recognition.satisfaction-85": "satisfaction_rate >= 0.85"}
     for cid, text in cases.items():
         assert checks[cid].require_text == text, cid
