@@ -182,7 +182,8 @@ def beside(value, limit, precision: int = 3):
     return float(text)
 
 
-_ENV.filters["beside"] = beside
+for _env in _ENVS.values():  # every language's environment: a message renders in each
+    _env.filters["beside"] = beside
 
 # filter -> the arguments it may take, in order (each a test of a constant); keywords by the same names
 FILTERS: dict[str, tuple] = {
