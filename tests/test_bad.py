@@ -74,9 +74,13 @@ def english_words(line: str) -> list[str]:
     return [w for w in words if w not in KEPT_WORDS and w not in FIELD_WORDS]
 
 
-def check_chinese(stderr: str, english: str, rc: int):
-    """The Chinese run of a case: exit 2, the same problems (file, line, code) as in English, no English words."""
+def check_chinese(stderr: str, english: str, rc: int, want: dict | None = None):
+    """The Chinese run of a case: exit 2, the same problems (file, line, code) as in English, no English words,
+    and the case's Chinese fragment (``zh``) where it gives one."""
     assert rc == 2 and "Traceback" not in stderr, stderr
+    if want and "zh" in want:
+        assert any(p["code"] == want["code"] and want["zh"] in p["text"] for p in problems(stderr)), \
+            f"Chinese fragment {want['zh']!r} missing: {stderr}"
     found, want = problems(stderr), problems(english)
     assert [(p["file"], p["line"], p["code"]) for p in found] == [(p["file"], p["line"], p["code"]) for p in want]
     for p in found:
@@ -121,7 +125,7 @@ def test_bad_submission_validate(name, tmp_path, monkeypatch, capsys):
     english = capsys.readouterr().err
     check_output(english, name, want, rc)
     rc = main(["validate", name])
-    check_chinese(capsys.readouterr().err, english, rc)
+    check_chinese(capsys.readouterr().err, english, rc, want)
     assert tree(tmp_path) == before, "validate wrote or changed something"
     assert not os.path.exists("/tmp/auditor-pwned"), "a YAML tag was executed"  # python-tag.yaml would write it
 
@@ -138,7 +142,7 @@ def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
     english = capsys.readouterr().err
     check_output(english, f"policies/{name}", want, rc)
     rc = main(["check", "--policies", "policies"])
-    check_chinese(capsys.readouterr().err, english, rc)
+    check_chinese(capsys.readouterr().err, english, rc, want)
     assert tree(tmp_path) == before
 
 
