@@ -567,3 +567,36 @@ def test_accepted_variants(name, data, tmp_path, capsys):
     assert main(["validate", str(file)]) == 0, capsys.readouterr().err
     assert file.read_bytes() == data
 
+
+
+@pytest.mark.parametrize("old, new, line", [
+    ("params: {target: 0.9}", "params: {target: 0.9}， x: 1", 62),  # a full-width comma: the file does not parse
+    ("{due: 2020-12-31, params", "{due: 2020年12月31日, params", 62),  # a date the schema refuses
+    ("    require: city_consolidation_rate >= 0.99", "    require: city_consolidation_rate >= 0.99\n    bogus: 1", 74),
+])
+def test_a_policy_file_refused_is_not_echoed_in_the_files_reading_its_measures(old, new, line, tmp_path, capsys):
+    """1-overall-goals.yaml defines city_demo_schools, which 2-2-12-demo-schools.yaml reads: with the first
+    refused, check said the second (untouched) read a field that does not exist, did you mean another."""
+    folder = tmp_path / "policies"
+    shutil.copytree(POLICIES, folder)
+    file = folder / "shenyang-2019-23" / "1-overall-goals.yaml"
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rc, found = run_cli(["check", "--policies", str(folder)], capsys)
+    assert rc == 2 and found, found
+    assert {p["file"] for p in found} == {str(file)}, found
+    assert found[0]["line"] == line, found
+
+
+def test_a_misspelt_field_is_not_echoed_by_the_message_printing_the_field_meant(tmp_path, capsys):
+    """require: sise <= 45 is P-FIELD (did you mean "size"); the message's {{ size }} is no second problem
+    that proposes the misspelling ("did you mean sise")."""
+    folder = tmp_path / "policies"
+    shutil.copytree(POLICIES, folder)
+    file = folder / "shenyang-2019-23" / "2-1-4-large-classes.yaml"
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace("require: size <= 45", "require: sise <= 45", 1), encoding="utf-8")
+    rc, found = run_cli(["check", "--policies", str(folder)], capsys)
+    assert rc == 2 and [p["code"] for p in found] == ["P-FIELD"], found
+    assert 'did you mean "size"' in found[0]["text"], found
