@@ -347,6 +347,11 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
     check_types(policies, documents, found)
     if unbuilt:  # a name another file reads may be one the refused file defines: no echo of its problem
         found = [p for p in found if not (p.code == "P-FIELD" and getattr(p.text, "key", "") == "expr.no-field")]
+    # a computed field or measure refused where it is defined (its value does not parse) is no unknown field where
+    # it is read: four "no field backbone_per100, did you mean backbone_teachers" echoed one P-EXPR
+    built = {x.id for p in policies for x in p.computed + p.measures}
+    refused = {x["id"] for d in documents.values() for key in ("computed", "measures") for x in d.data.get(key, [])} - built
+    found = [p for p in found if not (p.code == "P-FIELD" and _param(p, "name") in refused)]
     # a check whose require or where reads a field that does not exist: its message reading the field meant is no
     # second problem (it said "may use sise; did you mean sise?" of a correct {{ size }})
     misread = {(p.file, p.path.split(".")[0], _param(p, "name")) for p in found

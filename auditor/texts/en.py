@@ -268,6 +268,8 @@ EN: dict[str, str] = {
     "expr.and-or-types": '"and"/"or" join conditions, but "{text}" is {kind}',
     "expr.not-types": '"not" needs a condition, but "{text}" is {kind}',
     "expr.need-condition": "a condition is needed here, but this is a {kind}",
+    "computed.is-field": '"{id}" is already a field of {kind} records',
+    "computed.not-number": "a computed field is a number, but this is a {kind}",
     "expr.not-a-number": '"{name}" is {kind}, not a number',
     "engine.digits": "a number of {digits} digits is too large: durable_rules reads numbers below 2**53",
     "engine.number": "the number {number}{where} cannot be given to durable_rules: it reads neither exponent form (1e-05) nor numbers beyond 2**53; use a value from 0.0001 up to 10**15, for example a percentage instead of a tiny fraction",

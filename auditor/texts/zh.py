@@ -252,6 +252,8 @@ ZH: dict[str, str] = {
     "expr.and-or-types": "“and”/“or”连接的是条件，但“{text}”是{kind}",
     "expr.not-types": "“not”需要一个条件，但“{text}”是{kind}",
     "expr.need-condition": "此处需要一个条件，但这是{kind}",
+    "computed.is-field": "“{id}”已是“{kind}”记录的字段",
+    "computed.not-number": "计算字段应为数字，但这是{kind}",
     "expr.not-a-number": "“{name}”是{kind}，不是数字",
     "engine.digits": "{digits} 位的数字太大：规则引擎只能读取小于 2**53 的数",
     "engine.number": "数字“{number}”{where}不能交给规则引擎：它既不能读取指数形式（如“1e-05”），也不能读取超过 2**53 的数；请使用 0.0001 到 10**15 之间的值，例如用百分比代替很小的小数",
