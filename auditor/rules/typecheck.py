@@ -85,7 +85,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                         report(policy, path, "P-FIELD", _no_field(c.over, name, types[c.over]))
                         ok = False
                     elif types[c.over][name] != contracts.NUMBER:
-                        report(policy, path, "P-TYPE", f'"{name}" is {types[c.over][name]}, not a number')
+                        report(policy, path, "P-TYPE", msg("expr.not-a-number", name=name, kind=type_name(types[c.over][name])))
                         ok = False
                 if not ok:
                     continue
