@@ -306,6 +306,13 @@ def _plan(folder: Path) -> Path:
      "{pol}/city", "P-PACK", "packs are read one level down"),
     (lambda f: (_plan(f) / "pack.yaml").unlink() or (_plan(f) / "pack.yaml").mkdir(), "{plan}/pack.yaml", "E-READ",
      "is a folder"),
+    # a policy saved by Notepad (x.yaml.txt) or renamed in capitals: its clause went unaudited, check said ok, exit 0
+    (lambda f: (_plan(f) / "2-2-15-internet.yaml").rename(_plan(f) / "2-2-15-internet.yaml.txt"),
+     "{plan}/2-2-15-internet.yaml.txt", "P-PACK", "named 2-2-15-internet.yaml.txt, it would take no part in the audit"),
+    (lambda f: (_plan(f) / "2-2-11-homework.yaml").rename(_plan(f) / "2-2-11-homework.YAML"),
+     "{plan}/2-2-11-homework.YAML", "P-PACK", "a policy file's name ends in .yaml (lower case)"),
+    (lambda f: shutil.copy(_plan(f) / "2-1-8-safety.yaml", f / "2-1-9-new.YML"), "{pol}/2-1-9-new.YML", "P-PACK",
+     "loose in a folder of packs"),
 ])
 def test_nothing_in_a_folder_of_packs_is_left_out_in_silence(change, file, code, fragment, tmp_path, capsys):
     """A pack whose pack.yaml is misnamed or gone, a policy file loose beside the packs, packs a level too deep:
