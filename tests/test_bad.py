@@ -607,3 +607,22 @@ def test_a_misspelt_field_is_not_echoed_by_the_message_printing_the_field_meant(
     rc, found = run_cli(["check", "--policies", str(folder)], capsys)
     assert rc == 2 and [p["code"] for p in found] == ["P-FIELD"], found
     assert 'did you mean "size"' in found[0]["text"], found
+
+
+@pytest.mark.parametrize("old, new", [("03-dd.yaml", "03-dd.yaml.txt"), ("03-dd.yaml", "大东区.xlsm")])
+def test_a_submission_named_so_that_it_would_not_be_read_is_not_passed_over(old, new, tmp_path, capsys):
+    """A folder's 03-dd.yaml saved by Notepad as 03-dd.yaml.txt (or a workbook saved macro-enabled) was passed over:
+    validate said every other file was fine, exit 0, and the audit gave 大东区 a notice for sending nothing."""
+    folder = tmp_path / "round"
+    shutil.copytree(FIXTURES, folder)
+    (folder / old).rename(folder / new)
+    before = tree(tmp_path)
+    for args in (["validate", str(folder)],
+                 ["audit", str(folder), "--as-of", "2022-12-31", "--out", str(tmp_path / "out"), "--no-db"]):
+        rc, found = run_cli(args, capsys)
+        assert rc == 2 and [(p["file"], p["code"]) for p in found] == [(str(folder / new), "E-READ")], found
+        assert "would not be read under its name" in found[0]["text"], found
+        rc = main(args)  # and in Chinese
+        err = capsys.readouterr().err
+        assert rc == 2 and "这个文件不会被读取" in err and not english_words(err.splitlines()[0]), err
+    assert tree(tmp_path) == before

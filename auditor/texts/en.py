@@ -159,6 +159,7 @@ EN: dict[str, str] = {
     "content.disabled": "disabled_enrolled ({part}) is more than disabled_school_age ({whole})",
     "content.disabled-split": "the enrolled disabled children by placement add up to {parts}, not to disabled_enrolled ({whole})",
     "read.link-submission": "is a link to a file outside the folder; links out of a submission folder are not followed (copy the file into the folder)",
+    "submissions.misnamed": "this file would not be read under its name: a submission is a YAML, JSON, Excel (.xlsx) or CSV file (save a workbook as .xlsx; take the \".txt\" off the end of the name)",
     "submissions.empty-folder": "the folder holds no submission files ({suffixes})",
     "submissions.none": "no submission files were given",
     "submissions.twice": 'district "{district}" is already submitted in {first}',

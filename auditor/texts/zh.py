@@ -149,6 +149,7 @@ ZH: dict[str, str] = {
     "content.disabled": "接受义务教育的适龄残疾儿童少年数（{part}）多于适龄残疾儿童少年数（{whole}）",
     "content.disabled-split": "随班就读、特殊教育学校就读、送教上门合计{parts}人，与接受义务教育的适龄残疾儿童少年数（{whole}）不符",
     "read.link-submission": "是指向文件夹之外的链接；不跟随报送文件夹中指向外部的链接（请把文件复制到文件夹中）",
+    "submissions.misnamed": "用现在的文件名，这个文件不会被读取：报送文件应为 YAML、JSON、Excel（.xlsx）或 CSV 文件（工作簿请另存为 .xlsx；文件名末尾多出的“.txt”请删去）",
     "submissions.empty-folder": "文件夹中没有报送文件（{suffixes}）",
     "submissions.none": "没有给出报送文件",
     "submissions.twice": "区县“{district}”已在 {first} 中报送过",
