@@ -52,6 +52,17 @@ class _PolicyReader:
         return expr.as_condition(node) if condition else node
 
 
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_SINGLE = re.compile(r"\$?[{｛]{1,2}\s*[A-Za-z_][A-Za-z0-9_.]*\s*[}｝]{1,2}")
+
+
+def _single_braces(template: str) -> str | None:
+    """A name written as another template language writes it — ``{size}``, ``${size}``, full-width ``｛｛ size ｝｝`` —
+    which Jinja prints as it stands ("班额{size}人" on every notice); None when there is none."""
+    m = _SINGLE.search(_JINJA.sub(" ", template))
+    return m[0] if m else None
+
+
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:
@@ -180,6 +191,9 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
                         r.problem("P-MESSAGE", text, base + (key, lang))
                     if not refused:
                         parsed.append((key, lang))
+                    if key == "message" and (written := _single_braces(c[key][lang])) is not None:
+                        r.problem("P-MESSAGE", msg("template.single-brace", written=excerpt(written, 60),
+                                                   name=excerpt(written.strip("{}｛｝$ "), 60)), base + (key, lang))
         if where is None and "where" in c or require is None or not steps:
             continue
         # every name a template reads must be one it is rendered with: any other prints "—" on the notices

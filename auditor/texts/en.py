@@ -200,6 +200,7 @@ EN: dict[str, str] = {
     # message templates (auditor/rules/messages.py)
     "template.unknown-name": 'the template reads "{name}", which a message of a check over {kind} records is not given '
                              '(it would print "—"): it may use {names}{hint}',
+    "template.single-brace": 'the message writes {written}, which is printed as it stands: a name is written {{{{ {name} }}}}',
     "template.remedy-name": 'a remedy is printed as written, not filled in: "{name}" would appear as {{{{ {name} }}}}',
     "template.syntax": "template does not parse{detail}",
     "template.too-long": "a message template may hold at most {limit} characters",

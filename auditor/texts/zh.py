@@ -187,6 +187,7 @@ ZH: dict[str, str] = {
     "check.compare-over": "“compare”检查的对象须为区县（“over: district”）：它把区县自报的数据与复核计算的数据相比较",
     "check.k-too-large": "“k”为 {k}，但只有 {n} 项",
     "template.unknown-name": "模板读取“{name}”，但对 {kind} 记录的检查，其消息得不到这个值（会印成“—”）：可用的有{names}{hint}",
+    "template.single-brace": "消息中的“{written}”会原样印出：名称要写成“{{{{ {name} }}}}”（两层英文花括号）",
     "template.remedy-name": "整改要求按原文印出，不填入任何值：“{name}”会原样印成“{{{{ {name} }}}}”",
     "template.syntax": "消息模板无法解析{detail}",
     "template.too-long": "消息模板最多 {limit} 个字符",
