@@ -74,9 +74,13 @@ def english_words(line: str) -> list[str]:
     return [w for w in words if w not in KEPT_WORDS and w not in FIELD_WORDS]
 
 
-def check_chinese(stderr: str, english: str, rc: int):
-    """The Chinese run of a case: exit 2, the same problems (file, line, code) as in English, no English words."""
+def check_chinese(stderr: str, english: str, rc: int, want: dict | None = None):
+    """The Chinese run of a case: exit 2, the same problems (file, line, code) as in English, no English words,
+    and the case's Chinese fragment (``zh``) where it gives one."""
     assert rc == 2 and "Traceback" not in stderr, stderr
+    if want and "zh" in want:
+        assert any(p["code"] == want["code"] and want["zh"] in p["text"] for p in problems(stderr)), \
+            f"Chinese fragment {want['zh']!r} missing: {stderr}"
     found, want = problems(stderr), problems(english)
     assert [(p["file"], p["line"], p["code"]) for p in found] == [(p["file"], p["line"], p["code"]) for p in want]
     for p in found:
@@ -121,7 +125,7 @@ def test_bad_submission_validate(name, tmp_path, monkeypatch, capsys):
     english = capsys.readouterr().err
     check_output(english, name, want, rc)
     rc = main(["validate", name])
-    check_chinese(capsys.readouterr().err, english, rc)
+    check_chinese(capsys.readouterr().err, english, rc, want)
     assert tree(tmp_path) == before, "validate wrote or changed something"
     assert not os.path.exists("/tmp/auditor-pwned"), "a YAML tag was executed"  # python-tag.yaml would write it
 
@@ -138,7 +142,7 @@ def test_bad_policy_check(name, tmp_path, monkeypatch, capsys):
     english = capsys.readouterr().err
     check_output(english, f"policies/{name}", want, rc)
     rc = main(["check", "--policies", "policies"])
-    check_chinese(capsys.readouterr().err, english, rc)
+    check_chinese(capsys.readouterr().err, english, rc, want)
     assert tree(tmp_path) == before
 
 
@@ -302,6 +306,13 @@ def _plan(folder: Path) -> Path:
      "{pol}/city", "P-PACK", "packs are read one level down"),
     (lambda f: (_plan(f) / "pack.yaml").unlink() or (_plan(f) / "pack.yaml").mkdir(), "{plan}/pack.yaml", "E-READ",
      "is a folder"),
+    # a policy saved by Notepad (x.yaml.txt) or renamed in capitals: its clause went unaudited, check said ok, exit 0
+    (lambda f: (_plan(f) / "2-2-15-internet.yaml").rename(_plan(f) / "2-2-15-internet.yaml.txt"),
+     "{plan}/2-2-15-internet.yaml.txt", "P-PACK", "named 2-2-15-internet.yaml.txt, it would take no part in the audit"),
+    (lambda f: (_plan(f) / "2-2-11-homework.yaml").rename(_plan(f) / "2-2-11-homework.YAML"),
+     "{plan}/2-2-11-homework.YAML", "P-PACK", "a policy file's name ends in .yaml (lower case)"),
+    (lambda f: shutil.copy(_plan(f) / "2-1-8-safety.yaml", f / "2-1-9-new.YML"), "{pol}/2-1-9-new.YML", "P-PACK",
+     "loose in a folder of packs"),
 ])
 def test_nothing_in_a_folder_of_packs_is_left_out_in_silence(change, file, code, fragment, tmp_path, capsys):
     """A pack whose pack.yaml is misnamed or gone, a policy file loose beside the packs, packs a level too deep:
@@ -563,3 +574,55 @@ def test_accepted_variants(name, data, tmp_path, capsys):
     assert main(["validate", str(file)]) == 0, capsys.readouterr().err
     assert file.read_bytes() == data
 
+
+
+@pytest.mark.parametrize("old, new, line", [
+    ("params: {target: 0.9}", "params: {target: 0.9}， x: 1", 62),  # a full-width comma: the file does not parse
+    ("{due: 2020-12-31, params", "{due: 2020年12月31日, params", 62),  # a date the schema refuses
+    ("    require: city_consolidation_rate >= 0.99", "    require: city_consolidation_rate >= 0.99\n    bogus: 1", 74),
+])
+def test_a_policy_file_refused_is_not_echoed_in_the_files_reading_its_measures(old, new, line, tmp_path, capsys):
+    """1-overall-goals.yaml defines city_demo_schools, which 2-2-12-demo-schools.yaml reads: with the first
+    refused, check said the second (untouched) read a field that does not exist, did you mean another."""
+    folder = tmp_path / "policies"
+    shutil.copytree(POLICIES, folder)
+    file = folder / "shenyang-2019-23" / "1-overall-goals.yaml"
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rc, found = run_cli(["check", "--policies", str(folder)], capsys)
+    assert rc == 2 and found, found
+    assert {p["file"] for p in found} == {str(file)}, found
+    assert found[0]["line"] == line, found
+
+
+def test_a_misspelt_field_is_not_echoed_by_the_message_printing_the_field_meant(tmp_path, capsys):
+    """require: sise <= 45 is P-FIELD (did you mean "size"); the message's {{ size }} is no second problem
+    that proposes the misspelling ("did you mean sise")."""
+    folder = tmp_path / "policies"
+    shutil.copytree(POLICIES, folder)
+    file = folder / "shenyang-2019-23" / "2-1-4-large-classes.yaml"
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace("require: size <= 45", "require: sise <= 45", 1), encoding="utf-8")
+    rc, found = run_cli(["check", "--policies", str(folder)], capsys)
+    assert rc == 2 and [p["code"] for p in found] == ["P-FIELD"], found
+    assert 'did you mean "size"' in found[0]["text"], found
+
+
+@pytest.mark.parametrize("old, new", [("03-dd.yaml", "03-dd.yaml.txt"), ("03-dd.yaml", "大东区.xlsm")])
+def test_a_submission_named_so_that_it_would_not_be_read_is_not_passed_over(old, new, tmp_path, capsys):
+    """A folder's 03-dd.yaml saved by Notepad as 03-dd.yaml.txt (or a workbook saved macro-enabled) was passed over:
+    validate said every other file was fine, exit 0, and the audit gave 大东区 a notice for sending nothing."""
+    folder = tmp_path / "round"
+    shutil.copytree(FIXTURES, folder)
+    (folder / old).rename(folder / new)
+    before = tree(tmp_path)
+    for args in (["validate", str(folder)],
+                 ["audit", str(folder), "--as-of", "2022-12-31", "--out", str(tmp_path / "out"), "--no-db"]):
+        rc, found = run_cli(args, capsys)
+        assert rc == 2 and [(p["file"], p["code"]) for p in found] == [(str(folder / new), "E-READ")], found
+        assert "would not be read under its name" in found[0]["text"], found
+        rc = main(args)  # and in Chinese
+        err = capsys.readouterr().err
+        assert rc == 2 and "这个文件不会被读取" in err and not english_words(err.splitlines()[0]), err
+    assert tree(tmp_path) == before

@@ -19,6 +19,9 @@ from auditor.model import Facts
 from auditor.texts import msg
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls", ".csv")
+# a submission saved under a name that would leave it out of the folder's audit, and its district with it (the
+# district then sent "nothing"): Windows Notepad's x.yaml.txt, a macro-enabled workbook
+MISNAMED_SUFFIXES = tuple(s + ".txt" for s in SUBMISSION_SUFFIXES) + (".xlsm",)
 LINK_OUTSIDE = msg("read.link-submission")
 
 
@@ -45,7 +48,9 @@ def expand_paths(paths: list[str]) -> list[str]:
                 problems.extend(exc.problems)
                 continue
             names = sorted(n for n in listed if n.lower().endswith(SUBMISSION_SUFFIXES) and not n.startswith((".", "~$")))
-            if not names:
+            misnamed = sorted(n for n in listed if n.lower().endswith(MISNAMED_SUFFIXES) and not n.startswith((".", "~$")))
+            problems.extend(Problem(os.path.join(path, n), 0, 0, "E-READ", msg("submissions.misnamed")) for n in misnamed)
+            if not names and not misnamed:
                 problems.append(Problem(path, 0, 0, "S-NONE", msg("submissions.empty-folder", suffixes=list(SUBMISSION_SUFFIXES))))
             for name in names:
                 if link_outside(path, name) is not None:

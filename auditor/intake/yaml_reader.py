@@ -192,6 +192,7 @@ class _Stop(Exception):
 # PyYAML's own words for what is wrong, by the message id that says it in every language
 _YAML_PROBLEMS = [
     ("mapping values are not allowed", "yaml.colon"), ("could not find expected ':'", "yaml.no-colon"),
+    ("'\\t' that cannot start any token", "yaml.tab"),  # before the general case: say it is a tab
     ("cannot start any token", "yaml.bad-start"), ("expected <block end>", "yaml.indent"),
     ("did not find expected key", "yaml.indent-key"), ("did not find expected '-'", "yaml.indent-dash"),
     ("expected a single document", "yaml.documents"), ("undefined alias", "yaml.alias"),
@@ -202,11 +203,59 @@ _YAML_PROBLEMS = [
 ]
 
 
-def yaml_syntax(text: str, began=None, truncated: bool = False) -> Msg:
+def yaml_syntax(text: str, began=None, truncated: bool = False, hint="") -> Msg:
     """A PyYAML complaint: its own words in English, a plain description in Chinese."""
     kind = next((key for pattern, key in _YAML_PROBLEMS if pattern in text), "yaml.malformed")
     return msg("syntax.yaml", problem=Both(text, msg(kind)), began=began or "",
-               end=msg("syntax.truncated") if truncated else "")
+               end=msg("syntax.truncated") if truncated else "", hint=hint)
+
+
+_FULL_WIDTH = {"\uff1a": "yaml.full-width-colon", "\uff0c": "yaml.full-width-comma", "\u3000": "yaml.full-width-space"}
+
+
+def full_width_culprit(text: str, first: int, last: int) -> tuple[int, int, Msg] | None:
+    """A Chinese full-width colon where a key ends, a full-width space after a key's colon, or a full-width comma
+    between the items of a flow collection (``{a: 1， b: 2}``), on lines ``first``..``last`` (1-based) of ``text``: (line, column, hint).
+    Typed with a Chinese input method these look right and make the parser fail a line or more later
+    (``schools_declared： 18`` is read as text that runs on into the next line, refused there)."""
+    lines = text.split("\n", last)[:last]
+    for number in range(max(first, 1), len(lines) + 1):
+        line = lines[number - 1]
+        if not any(ch in line for ch in _FULL_WIDTH):
+            continue
+        quote, depth, segment = None, 0, 0  # segment: where the current key (or flow item) starts
+        for i, ch in enumerate(line):
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"" and not line[segment:i].strip(" -"):
+                quote = ch
+            elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+                break
+            elif ch in "{[":
+                depth, segment = depth + 1, i + 1
+            elif ch in "}]":
+                depth = max(0, depth - 1)
+            elif ch == ",":
+                segment = i + 1
+            elif ch == "\uff1a" and ":" not in line[segment:i] and line[segment:i].strip(" -"):
+                return number, i + 1, msg(_FULL_WIDTH[ch], line=number, column=i + 1)
+            elif (ch == "\uff0c" and depth) or (ch == "\u3000" and i and line[i - 1] == ":"):
+                return number, i + 1, msg(_FULL_WIDTH[ch], line=number, column=i + 1)
+    return None
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, libyaml: bool = False) -> tuple[int, int, Msg]:
+    """Where and what: PyYAML's mark and words (libyaml's, cut, for a file too large to parse again), or the
+    full-width colon or comma that made it fail."""
+    line, column, message, began = _yaml_mark_problem(exc)
+    truncated = not libyaml and ("end of stream" in message or "<stream end>" in message)
+    if libyaml:
+        message = excerpt(message, 300)
+    first = exc.context_mark.line + 1 if exc.context_mark is not None else line - 1
+    culprit = full_width_culprit(text, min(first, line - 1), line) if line else None
+    if culprit is None:
+        return line, column, yaml_syntax(message, began, truncated)
+    return culprit[0], culprit[1], yaml_syntax(message, began, truncated, hint=culprit[2])
 
 
 def _yaml_mark_problem(exc: yaml.MarkedYAMLError) -> tuple[int, int, str, Msg | None]:
@@ -242,8 +291,8 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
         except yaml.MarkedYAMLError as exc:
             if len(text) > REPARSE_LIMIT:  # the pure-Python parser would take minutes on megabytes: libyaml's words
                 loader.dispose()
-                line, column, message, began = _yaml_mark_problem(exc)
-                collector.add("E-SYNTAX", yaml_syntax(excerpt(message, 300), began), line, column)
+                line, column, problem = _syntax_problem(exc, text, libyaml=True)
+                collector.add("E-SYNTAX", problem, line, column)
                 return Document(file, None)
             node = False  # let the pure-Python loader say what is wrong
         except (yaml.YAMLError, RecursionError, ValueError):
@@ -265,9 +314,8 @@ def parse_yaml(text: str, file: str, collector: Collector) -> Document:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            line, column, message, began = _yaml_mark_problem(exc)
-            truncated = "end of stream" in message or "<stream end>" in message
-            collector.add("E-SYNTAX", yaml_syntax(message, began, truncated), line, column)
+            line, column, problem = _syntax_problem(exc, text)
+            collector.add("E-SYNTAX", problem, line, column)
             return Document(file, None)
         except yaml.YAMLError as exc:
             collector.add("E-SYNTAX", yaml_syntax(str(exc).splitlines()[0]))

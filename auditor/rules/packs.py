@@ -27,6 +27,13 @@ PACK_FILE = "pack.yaml"
 POLICY_SUFFIXES = (".yaml", ".yml")
 
 
+def looks_like_policy(name: str) -> bool:
+    """A name a policy file may be given by mistake as well as by rule: ``.yaml``/``.yml`` in any case
+    (``.YAML``), or with ``.txt`` after it (Windows Notepad saves ``x.yaml`` as ``x.yaml.txt``)."""
+    lower = name.lower()
+    return lower.endswith(POLICY_SUFFIXES) or lower.endswith(tuple(s + ".txt" for s in POLICY_SUFFIXES))
+
+
 def _is_pack(folder: str) -> bool:
     """A folder with a ``pack.yaml`` — whatever it is: a folder or an unreadable file there is read_pack's E-READ. A
     folder that cannot be looked into (no permission) is E-READ at once, not taken for a folder without one (its
@@ -55,7 +62,7 @@ def _not_a_pack(folder: str, names: list[str]) -> Problem | None:
     misnamed = [n for n in names if n != PACK_FILE and n.lower() in ("pack.yml", "pack.yaml", "pack.json")]
     if misnamed:
         return Problem(os.path.join(folder, misnamed[0]), 0, 0, "P-PACK", msg("pack.misnamed", pack_file=PACK_FILE))
-    if any(n.endswith(POLICY_SUFFIXES) for n in names):
+    if any(looks_like_policy(n) for n in names):
         return Problem(folder, 0, 0, "P-PACK", msg("pack.loose-files", pack_file=PACK_FILE, installed="policies/"))
     if any(os.path.isdir(os.path.join(folder, n)) and _is_pack(os.path.join(folder, n)) for n in names):
         return Problem(folder, 0, 0, "P-PACK", msg("pack.nested", pack_file=PACK_FILE))
@@ -92,7 +99,7 @@ def pack_folders(paths) -> list[str]:
                 inner = _listing(full, found)
                 if inner is not None and (problem := _not_a_pack(full, inner)) is not None:
                     found.append(problem)
-            elif name.endswith(POLICY_SUFFIXES):
+            elif looks_like_policy(name):
                 found.append(Problem(full, 0, 0, "P-PACK", msg("pack.loose-policy", pack_file=PACK_FILE)))
         if packs:
             out.extend(packs)
@@ -118,11 +125,16 @@ def pack_folders(paths) -> list[str]:
 
 
 def policy_files(folder: str) -> list[str]:
-    """The policy files of one pack (every ``.yaml``/``.yml`` but ``pack.yaml``), by name."""
+    """The policy files of one pack (every ``.yaml``/``.yml`` but ``pack.yaml``), by name. A file named like a
+    policy that would not be read (``.YAML``, ``.yaml.txt``) is P-PACK: its clause would go unaudited, exit 0."""
     problems: list[Problem] = []
     listing = _listing(folder, problems)
     if listing is None:
         raise PolicyError(problems)
+    misnamed = [n for n in listing if looks_like_policy(n) and not n.endswith(POLICY_SUFFIXES)]
+    if misnamed:  # it would be left out of the audit without a word, and its clause with it
+        raise PolicyError([Problem(os.path.join(folder, n), 0, 0, "P-PACK", msg("pack.misnamed-policy", name=n))
+                           for n in misnamed])
     names = [n for n in listing if n.endswith(POLICY_SUFFIXES) and n != PACK_FILE]
     if not names:
         raise PolicyError(Problem(folder, 0, 0, "P-NONE", msg("pack.no-files")))

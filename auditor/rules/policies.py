@@ -52,6 +52,17 @@ class _PolicyReader:
         return expr.as_condition(node) if condition else node
 
 
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_SINGLE = re.compile(r"\$?[{｛]{1,2}\s*[A-Za-z_][A-Za-z0-9_.]*\s*[}｝]{1,2}")
+
+
+def _single_braces(template: str) -> str | None:
+    """A name written as another template language writes it — ``{size}``, ``${size}``, full-width ``｛｛ size ｝｝`` —
+    which Jinja prints as it stands ("班额{size}人" on every notice); None when there is none."""
+    m = _SINGLE.search(_JINJA.sub(" ", template))
+    return m[0] if m else None
+
+
 def read_policy(file: str, collector: Collector) -> tuple[dict, Document] | None:
     document, loaded = load_partial(file, PolicyError)
     if document.data is None:
@@ -180,6 +191,9 @@ def build_policy(data: dict, document: Document, collector: Collector, pack: Pac
                         r.problem("P-MESSAGE", text, base + (key, lang))
                     if not refused:
                         parsed.append((key, lang))
+                    if key == "message" and (written := _single_braces(c[key][lang])) is not None:
+                        r.problem("P-MESSAGE", msg("template.single-brace", written=excerpt(written, 60),
+                                                   name=excerpt(written.strip("{}｛｝$ "), 60)), base + (key, lang))
         if where is None and "where" in c or require is None or not steps:
             continue
         # every name a template reads must be one it is rendered with: any other prints "—" on the notices
@@ -250,6 +264,12 @@ def responsible_units(responsible) -> dict[str, tuple]:
     return {"district": tuple(responsible), "city": ()}
 
 
+def _param(item, name: str):
+    """A parameter of a problem's message (or of a message), or None."""
+    message = getattr(item, "text", item)
+    return dict(getattr(message, "params", ())).get(name)
+
+
 def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
     """The policy set of ``folder``: a pack, a folder of packs, or a list of them (``--policies A B``)."""
     paths = [folder] if isinstance(folder, (str, os.PathLike)) else list(folder)
@@ -274,6 +294,7 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
     documents: dict[str, Document] = {}
     digest = hashlib.sha256()
     files: list[tuple[str, str]] = []
+    unbuilt: list[str] = []  # policy files refused: the measures, fields and checks they define are unknown
     for pack in packs:
         try:
             names = _packs.policy_files(pack.folder)
@@ -296,13 +317,17 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
                 loaded = read_policy(file, collector)
             except PolicyError as exc:
                 problems.extend(exc.problems)
+                unbuilt.append(file)
                 continue
+            policy = None
             if loaded is not None:
                 data, document = loaded
                 documents[file] = document
                 policy = build_policy(data, document, collector, pack)
                 if policy is not None:
                     policies.append(policy)
+            if policy is None:
+                unbuilt.append(file)
             problems.extend(collector.problems)
 
     # ids unique across the set
@@ -327,12 +352,27 @@ def load_policies(folder=DEFAULT_FOLDER) -> PolicySet:
                 seen[key] = Source(policy.source.file, line)
         for i, e in enumerate(policy.examples):
             for check_id in e.expect:
-                if check_id not in known:
+                if check_id not in known and not (unbuilt and set(unbuilt) - set(documents)):  # its file unread
                     line, column = doc.where(("examples", i, "expect", check_id))
                     problems.append(Problem(policy.source.file, line, column, "P-EXAMPLE",
                                             msg("example.unknown-check", check=check_id, hint=hint(check_id, known)),
                                             path_text(("examples", i, "expect", check_id))))
-    check_types(policies, documents, problems)
+    found: list[Problem] = []
+    check_types(policies, documents, found)
+    if unbuilt:  # a name another file reads may be one the refused file defines: no echo of its problem
+        found = [p for p in found if not (p.code == "P-FIELD" and getattr(p.text, "key", "") == "expr.no-field")]
+    # a computed field or measure refused where it is defined (its value does not parse) is no unknown field where
+    # it is read: four "no field backbone_per100, did you mean backbone_teachers" echoed one P-EXPR
+    built = {x.id for p in policies for x in p.computed + p.measures}
+    refused = {x["id"] for d in documents.values() for key in ("computed", "measures") for x in d.data.get(key, [])} - built
+    found = [p for p in found if not (p.code == "P-FIELD" and _param(p, "name") in refused)]
+    # a check whose require or where reads a field that does not exist: its message reading the field meant is no
+    # second problem (it said "may use sise; did you mean sise?" of a correct {{ size }})
+    misread = {(p.file, p.path.split(".")[0], _param(p, "name")) for p in found
+               if p.code == "P-FIELD" and p.path.startswith("checks[")}
+    problems[:] = [p for p in problems if not (p.code == "P-MESSAGE" and getattr(p.text, "key", "") == "template.unknown-name"
+                                               and (p.file, p.path.split(".")[0], _param(_param(p, "hint"), "word")) in misread)]
+    problems.extend(found)
     if problems:
         raise PolicyError(problems)
     rank = {p.id: i for i, p in enumerate(packs)}

@@ -51,16 +51,16 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
     for policy in policies:
         for i, c in enumerate(policy.computed):
             if c.id in submitted[c.of]:
-                report(policy, ("computed", i, "id"), "P-DUPLICATE-ID", f'"{c.id}" is already a field of {c.of} records')
+                report(policy, ("computed", i, "id"), "P-DUPLICATE-ID", msg("computed.is-field", id=c.id, kind=c.of))
                 continue
             try:  # a computed field reads the record's submitted fields only (no order among computed fields)
                 t = expr.infer_type(c.value, submitted[c.of])
             except expr.ExprError as exc:
-                message = _no_field(c.of, exc.field, submitted[c.of]) if exc.code == "P-FIELD" else exc.message
+                message = _no_field(c.of, exc.field, submitted[c.of]) if exc.code == "P-FIELD" else exc.text
                 report(policy, ("computed", i, "value"), exc.code, message)
                 continue
             if t != contracts.NUMBER:
-                report(policy, ("computed", i, "value"), "P-TYPE", f"a computed field is a number, but this is a {t}")
+                report(policy, ("computed", i, "value"), "P-TYPE", msg("computed.not-number", kind=type_name(t)))
         for i, m in enumerate(policy.measures):
             kind = m.of
             for key, node in (("where", m.where), ("that", m.that)):
@@ -85,7 +85,7 @@ def check_types(policies: list[Policy], documents: dict[str, Document], problems
                         report(policy, path, "P-FIELD", _no_field(c.over, name, types[c.over]))
                         ok = False
                     elif types[c.over][name] != contracts.NUMBER:
-                        report(policy, path, "P-TYPE", f'"{name}" is {types[c.over][name]}, not a number')
+                        report(policy, path, "P-TYPE", msg("expr.not-a-number", name=name, kind=type_name(types[c.over][name])))
                         ok = False
                 if not ok:
                     continue

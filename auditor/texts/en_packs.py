@@ -4,6 +4,7 @@ EN_PACKS = {
                         "(reference number, title, period, clauses); copy one from the installed {installed} and edit it",
     "pack.neither": "neither a policy pack (a folder with {pack_file}) nor a folder of packs: it holds no .yaml policy files",
     "pack.misnamed": "a pack's description must be named {pack_file}; under this name the folder would be left out of the audit",
+    "pack.misnamed-policy": "a policy file's name ends in .yaml (lower case); named {name}, it would take no part in the audit: rename it",
     "pack.loose-policy": "a policy file loose in a folder of packs would be left out of the audit: move it into its pack "
                          "(the folder with the {pack_file} of its document)",
     "pack.nested": "a folder of packs inside a folder of packs would be left out of the audit: packs are read one level "

@@ -34,6 +34,8 @@ READ = [  # (sheet, field, cell value, value read)
     ("报备文件", "filed_on", "2019年12月14日", "2019-12-14"),
     ("报备文件", "filed_on", "2019/12/4", "2019-12-04"),
     ("报备文件", "filed_on", "２０１９.１２.１４", "2019-12-14"),
+    ("报备文件", "filed_on", "2019-12-14 00:00:00", "2019-12-14"),  # a CSV export's midnight, as a workbook's is read
+    ("报备文件", "filed_on", "2019/12/14 0:00", "2019-12-14"),
     ("班级", "id", 3, "3"),
     ("学校", "name", " 和平区第1小学（分校） ", "和平区第1小学（分校）"),
 ]
@@ -59,6 +61,8 @@ REFUSED = [  # (sheet, field, cell value, fragment of the problem in Chinese, an
     ("学校", "has_practice_room", 1, "应填写“是”或“否”", 'should hold "是" or "否"'),
     ("学校", "stage", "小学校", "是否应为“小学”", 'did you mean "小学"?'),
     ("报备文件", "filed_on", 43813, "对应 2019-12-14", "it would be 2019-12-14"),
+    ("报备文件", "filed_on", "43813", "对应 2019-12-14", "it would be 2019-12-14"),  # a serial number in a CSV cell
+    ("报备文件", "filed_on", "2019-12-14 09:30", "日期不要带时间", "without a time"),
     ("报备文件", "filed_on", "2019-02-30", "不是真实存在的日期", 'is not a real date'),
     ("报备文件", "filed_on", "去年年底", "日期，如 2019-12-14", "a date, such as 2019-12-14"),
     ("报备文件", "filed_on", _dt.datetime(2019, 12, 14, 9, 30), "日期不要带时间", "without a time"),

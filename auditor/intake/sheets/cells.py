@@ -51,6 +51,7 @@ def _describe(value) -> Msg:
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_TIME_TEXT = re.compile(r"[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$")
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _TRUE, _FALSE = {"是", "有", "true", "yes"}, {"否", "无", "没有", "false", "no"}
 
@@ -171,7 +172,15 @@ def _date(f: Field, raw):
     if isinstance(raw, _dt.date):
         return raw.isoformat(), None
     if isinstance(raw, str):
-        m = _DATE_TEXT.fullmatch(unicodedata.normalize("NFKC", raw))
+        text = unicodedata.normalize("NFKC", raw)
+        time = _TIME_TEXT.search(text)  # a date exported with its time (a CSV's 2019-08-29 00:00:00)
+        if time is not None and _DATE_TEXT.fullmatch(text[:time.start()]):
+            if any(int(part) for part in time.groups(default="0")):
+                return _bad(f, raw, msg("cell.hint-time"))
+            text = text[:time.start()]
+        if text.isdigit() and 1 <= int(text) < 2958466:  # a serial number, as a CSV file holds it: say its date
+            return _date(f, int(text))
+        m = _DATE_TEXT.fullmatch(text)
         if m:
             try:
                 return _dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat(), None
