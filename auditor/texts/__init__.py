@@ -1,7 +1,8 @@
 """Messages as data, worded per language at print time.
 
 A message is a :class:`Msg`: an id and its parameters. Its words come from one table per language
-(``en.py``, ``zh.py``: id -> ``str.format`` template, joined with judging's messages in ``en_judging.py``,
+(``en.py``, ``zh.py``: id -> ``str.format`` template, joined with the spreadsheet reader's in ``en_sheets.py``,
+``zh_sheets.py``, judging's messages in ``en_judging.py``,
 ``zh_judging.py``, ``auditor diff``'s in ``en_diff.py``, ``zh_diff.py``, ``auditor test``'s in ``en_test.py``, ``zh_test.py``, the packs' in ``en_packs.py``,
 ``zh_packs.py``
 and argparse's complaints in ``en_usage.py``, ``zh_usage.py``); both tables have the same ids and the same placeholders (tests/test_texts.py). A
@@ -20,17 +21,19 @@ from auditor.texts.en import EN as _EN
 from auditor.texts.en_diff import EN_DIFF
 from auditor.texts.en_judging import EN_JUDGING
 from auditor.texts.en_packs import EN_PACKS
+from auditor.texts.en_sheets import EN_SHEETS
 from auditor.texts.en_test import EN_TEST
 from auditor.texts.en_usage import EN_USAGE
 from auditor.texts.zh import ZH as _ZH
 from auditor.texts.zh_diff import ZH_DIFF
 from auditor.texts.zh_judging import ZH_JUDGING
 from auditor.texts.zh_packs import ZH_PACKS
+from auditor.texts.zh_sheets import ZH_SHEETS
 from auditor.texts.zh_test import ZH_TEST
 from auditor.texts.zh_usage import ZH_USAGE
 
-EN = {**_EN, **EN_JUDGING, **EN_DIFF, **EN_USAGE, **EN_TEST, **EN_PACKS}
-ZH = {**_ZH, **ZH_JUDGING, **ZH_DIFF, **ZH_USAGE, **ZH_TEST, **ZH_PACKS}
+EN = {**_EN, **EN_SHEETS, **EN_JUDGING, **EN_DIFF, **EN_USAGE, **EN_TEST, **EN_PACKS}
+ZH = {**_ZH, **ZH_SHEETS, **ZH_JUDGING, **ZH_DIFF, **ZH_USAGE, **ZH_TEST, **ZH_PACKS}
 
 TABLES = {"en": EN, "zh": ZH}
 LANGS = tuple(TABLES)
