@@ -8,7 +8,7 @@ import gc
 from dataclasses import dataclass, field
 
 from auditor import timing
-from auditor.errors import AuditorError, PolicyError, SubmissionError
+from auditor.errors import AuditorError, PolicyError, Problem, SubmissionError, UsageError
 from auditor.evaluate import derive, trace, waive
 from auditor.evaluate.engine import Engine
 from auditor.evaluate.reconcile import reconcile
@@ -21,11 +21,24 @@ from auditor.output.formatter import shares_printed
 from auditor.rules.compiler import CompiledSet, compile_policies
 from auditor.rules.fields import field_types_for
 from auditor.store import identity
+from auditor.texts import msg
 from auditor.verdicts import Verdicts, decode, encode, tally
 from auditor.workers import forked_map
 
 FORMAT = "auditor-findings/2"  # 2: a reason is a code with parameters (in 1, English text)
 ENGINES = ("durable", "reference")
+
+
+def unnamed(named: list[str], submissions: list[Facts]) -> None:
+    """Refuses (U-ARGS) an audit of ``named`` districts whose inputs also hold other districts' submissions: each
+    would be audited and sent a notice beside the ones named (``--districts 和平区`` over a round's folder audited
+    and recorded all thirteen, the city-wide targets unjudged)."""
+    others = sorted((f for f in submissions if f.district not in named), key=lambda f: (district_order(f.district), f.district))
+    if others:
+        files = [os.path.normpath(path) for f in others for path in sorted(f.files)]
+        raise UsageError(Problem("--districts", 0, 0, "U-ARGS", msg(
+            "args.unnamed-submitted", named=named, others=[f.district for f in others], files=files[:3],
+            more=msg("args.more-files", count=len(files) - 3) if len(files) > 3 else "")))
 
 
 class Auditor:
@@ -150,6 +163,8 @@ class Auditor:
                 error_class, error_problems = result.error
                 raise error_class(error_problems)
         by_name = {f.district: f for f in submissions}
+        if districts:
+            unnamed(expected, submissions)
         # each district's verdicts as its worker sent them: one encoded block (auditor.verdicts)
         blocks: dict[str, list | bytes] = {r.facts.district: r.verdicts for r in results if r.facts is not None}
         tallies = {r.facts.district: r.tally for r in results if r.facts is not None}

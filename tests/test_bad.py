@@ -239,6 +239,11 @@ def run_cli(args, capsys):
     (["audit", FIXTURES, "--as-of", "", "--out", "{tmp}/out", "--policies", POLICIES], "U-ARGS", "YYYY-MM-DD"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平", "--policies", POLICIES], "U-ARGS", "did you mean"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平区,和平区", "--policies", POLICIES], "U-ARGS", "named twice"),
+    # an audit of one district over a round's folder audited, recorded and sent notices to all thirteen
+    (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--districts", "和平区", "--policies", POLICIES], "U-ARGS",
+     "also hold the submission of 沈河区, 大东区"),
+    (["explain", FIXTURES, "--district", "和平区", "--check", "large-classes.56", "--as-of", "2022-12-31", "--districts", "和平区,大东区",
+      "--policies", POLICIES], "U-ARGS", "also hold the submission of 沈河区"),
     (["audit", FIXTURES, "--as-of", "2022-12-31", "--out", "{tmp}/out", "--policies", "{tmp}/empty"], "P-NONE", "no .yaml policy files"),
     (["check", "--policies", "{tmp}/loose"], "P-PACK", "without a pack.yaml"),
     (["check", "--policies", "{tmp}/emptypack"], "P-NONE", "the pack holds no .yaml policy files"),

@@ -279,6 +279,9 @@ EN: dict[str, str] = {
     "args.not-a-real-date": '"{text}" is not a real date',
     "args.date-range": '"{text}" is outside the dates an audit can be made for ({first}..{last})',
     "args.unknown-district": 'unknown district "{name}"{hint}',
+    "args.unnamed-submitted": "--districts names {named}, but the inputs also hold the submission of {others} ({files}{more}): "
+                              "each would be audited and sent a notice as well. Give only the named districts' files, or name these districts too",
+    "args.more-files": " and {count} more",
     "args.district-twice": 'district "{name}" is named twice',
     "args.rectify-days": '"{text}" is not a number of days from 1 to 3650',
     "args.jobs": '"{text}" is not a number of worker processes (1 or more)',
