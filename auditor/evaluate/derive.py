@@ -10,7 +10,8 @@ inputs are incomplete is *absent*, never a number: its note says which
 records lack which fields, so the verdict stage reports ``missing`` with that
 evidence. A share, mean or ratio is the quotient itself (of whole counts: correctly rounded), never rounded to
 fewer places before the check compares it — 59498 of 60099 is 0.98999983, below 0.99, not 0.990000 — the reports
-round what they show. A measure over no records at all is absent with status ``empty``
+round what they show; a sum, mean or ratio of figures with decimals is worked from the decimals they print as and
+rounded once (0.1 + 0.2 m² is 0.3, where adding the floats gave 0.30000000000000004 and failed "<= 0.3"). A measure over no records at all is absent with status ``empty``
 (``not_applicable``), except that a district that submitted no records of the
 kind is ``missing``.
 """
@@ -81,6 +82,24 @@ def _exactly(numbers: list, keys: list, measure: Measure, exact_of: dict) -> lis
     return [(exact_value(k, measure.value, x), exact_value(k, measure.weight, p)) for (x, p), k in zip(numbers, keys)]
 
 
+def _total(numbers: list):
+    """The sum of figures as the decimals they print as: of whole numbers, exactly (an int); with a decimal among
+    them, exactly as a Fraction (0.1 + 0.2 is 3/10, where the floats' sum 0.30000000000000004 failed "<= 0.3")."""
+    if all(type(x) is int or type(x) is bool for x in numbers):
+        return sum(numbers)
+    return sum(map(exact, numbers), Fraction(0))
+
+
+def _number(total):
+    """A :func:`_total` as the figure it is: an int as it is, a Fraction rounded once to the nearest float."""
+    return float(total) if type(total) is Fraction else total
+
+
+def _quotient(top, bottom):
+    """``top / bottom`` (two :func:`_total`) rounded once: int / int is correctly rounded in Python, a Fraction too."""
+    return top / bottom if type(top) is int and type(bottom) is int else float(Fraction(top) / Fraction(bottom))
+
+
 def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None, filtered=None, exact_of=None) -> dict:
     """{"status": "ok"|"missing"|"empty", "value": ..., details}.
 
@@ -111,7 +130,7 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
                 applicable.append(record)
     numbers: list = []
     hits = 0
-    per_total = 0
+    pers: list = []  # a ratio's denominators
     agg = measure.agg
     if agg == "share":
         that = compiled(measure.that)
@@ -136,14 +155,14 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
             if counted is not None:
                 counted.append(record.key)
             if measure.per:
-                per_total += values[1]
+                pers.append(values[1])
     if lacking:
         return {"status": "missing", "reason": {"code": "records_lack_data", "kind": measure.of, "count": len(lacking)}, "lacking": lacking}
     n = len(applicable)
     if agg == "count":
         return {"status": "ok", "value": n, "of": len(records)}
     if agg == "sum":
-        return {"status": "ok", "value": sum(numbers), "of": n}
+        return {"status": "ok", "value": _number(_total(numbers)), "of": n}
     if agg == "distinct":
         return {"status": "ok", "value": len(set(numbers)), "of": n}
     if n == 0:
@@ -163,11 +182,12 @@ def measure_value(measure: Measure, records: list[Record], gaps=(), explain=None
     if agg == "max":
         return {"status": "ok", "value": max(numbers), "of": n}
     if agg == "mean":
-        return {"status": "ok", "value": sum(numbers) / n, "of": n}
+        return {"status": "ok", "value": _quotient(_total(numbers), n), "of": n}
     if agg == "ratio":
-        if per_total == 0:
+        top, bottom = _total(numbers), _total(pers)
+        if bottom == 0:
             return {"status": "empty", "reason": {"code": "zero_total", "field": measure.per}}
-        return {"status": "ok", "value": sum(numbers) / per_total, "numerator": sum(numbers), "denominator": per_total}
+        return {"status": "ok", "value": _quotient(top, bottom), "numerator": _number(top), "denominator": _number(bottom)}
     raise ValueError(agg)  # pragma: no cover - the schema allows only the above
 
 
