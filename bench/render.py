@@ -91,6 +91,19 @@ def once(findings, policy_set):
     return files, cpu
 
 
+def replay(source, fmt, tape, last) -> bytes:
+    """The workbook set up, the recorded cells (``workbook.cells``) written one XlsxWriter call each, the filters, the
+    sheet 说明, the bytes: XlsxWriter alone writing what findings.xlsx holds."""
+    from auditor.output.workbook import Book
+
+    book = Book(source, fmt)
+    calls = [book.calls(ws) for ws in book.sheets]
+    formats = book.formats
+    for sheet, kind, row, col, value, key in tape:
+        calls[sheet][kind](row, col, value, formats.get(key))
+    return book.finish(last)
+
+
 def xlsx_floor(findings, policy_set, repeat: int) -> None:
     """findings.xlsx against its floor: XlsxWriter alone (constant_memory) writing the same cells in a plain loop.
 
@@ -100,7 +113,7 @@ def xlsx_floor(findings, policy_set, repeat: int) -> None:
     findings frozen out of the cyclic collector as in ``once``. Printed: both, their ratio, and whether the floor's
     bytes are the workbook's (they must be: the same cells)."""
     from auditor.output.formatter import Formatter
-    from auditor.output.workbook import Book, cells, workbook
+    from auditor.output.workbook import cells, workbook
     from auditor.verdicts import as_verdicts
 
     source = {**findings, "verdicts": as_verdicts(findings["verdicts"])}  # as report.render hands it over
@@ -112,12 +125,7 @@ def xlsx_floor(findings, policy_set, repeat: int) -> None:
     try:
         for _ in range(max(1, repeat)):
             start = time.process_time()
-            book = Book(source, fmt)
-            write = [book.calls(ws) for ws in book.sheets]
-            formats = book.formats
-            for sheet, kind, row, col, value, key in tape:
-                write[sheet][kind](row, col, value, formats.get(key))
-            plain = book.finish(last)
+            plain = replay(source, fmt, tape, last)
             floor = min(floor, time.process_time() - start)
             start = time.process_time()
             data = workbook(source, fmt)
@@ -148,8 +156,6 @@ def _shared_strings(source, fmt, tape, last) -> dict:
     resident bytes while writing less its resident bytes before)."""
     import xlsxwriter
 
-    from auditor.output.workbook import Book
-
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: write, report, leave without running the parent's clean-up
@@ -166,12 +172,7 @@ def _shared_strings(source, fmt, tape, last) -> dict:
             gc.collect()
             gc.freeze()
             start = time.process_time()
-            book = Book(source, fmt)
-            calls = [book.calls(ws) for ws in book.sheets]
-            formats = book.formats
-            for sheet, kind, row, col, value, key in tape:
-                calls[sheet][kind](row, col, value, formats.get(key))
-            written = book.finish(last)
+            written = replay(source, fmt, tape, last)
             cpu = time.process_time() - start
             peak = _resident("VmHWM:")
             os.write(write, f"{cpu} {len(written)} {peak - before}".encode())
