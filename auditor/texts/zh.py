@@ -263,8 +263,8 @@ ZH: dict[str, str] = {
     "args.not-a-real-date": "“{text}”不是真实存在的日期",
     "args.date-range": "“{text}”不在可以审计的日期范围内（{first} 至 {last}）",
     "args.unknown-district": "没有名为“{name}”的区县{hint}",
-    "args.unnamed-submitted": "--districts 只列出了{named}，但输入中还有{others}报送的文件（{files}{more}），它们也会被督导、被发整改通知。"
-                              "请只给出所列区县（市）的文件，或把这些区县（市）也列入 --districts",
+    "args.unnamed-submitted": "“--districts”只列出了{named}，但输入中还有{others}报送的文件（{files}{more}），它们也会被督导、被发整改通知。"
+                              "请只给出所列区县（市）的文件，或把这些区县（市）也列入“--districts”",
     "args.more-files": "等另外{count}个",
     "args.district-twice": "区县“{name}”列出了两次",
     "args.rectify-days": "“{text}”不是 1 到 3650 之间的天数",
