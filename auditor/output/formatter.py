@@ -14,7 +14,7 @@ from auditor.intake.contracts import base_field_types, scalar_fields
 from auditor.model import PolicySet, plan
 from auditor.output.labels import labels
 from auditor.output.plain import Wording, simple, tree
-from auditor.rules.expr import Compare, Const, Field
+from auditor.rules.expr import Compare, Const, Field, children
 
 _RECORD_KINDS = ("figures", "school", "class", "document")
 
@@ -220,11 +220,7 @@ def _compared(node, names: set) -> dict[str, str]:
                 out.setdefault(n.right.path, n.left.path)
             elif n.left.path in names and n.right.path not in names:
                 out.setdefault(n.left.path, n.right.path)
-        for value in getattr(n, "__dict__", {}).values():
-            if isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if hasattr(v, "__dict__"))
-            elif hasattr(value, "__dict__") and not isinstance(value, type):
-                stack.append(value)
+        stack.extend(children(n))
     return out
 
 
